@@ -1,0 +1,108 @@
+//! The one error type of the crate.
+//!
+//! Errors separate three causes a caller treats differently: the data on disk is
+//! wrong ([`Error::Corrupt`]), the data is valid but uses something this crate does
+//! not understand ([`Error::Unsupported`]), or the medium failed ([`Error::Io`]).
+
+use std::fmt;
+
+/// A convenient alias for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where and how an on-disk structure is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corruption {
+    /// Filesystem block number holding the structure (or the block the byte offset
+    /// falls in when the structure is not block-aligned).
+    pub blkno: u64,
+    /// The on-disk structure, e.g. `"ocfs2_dinode"`.
+    pub structure: &'static str,
+    /// The field that is wrong, e.g. `"i_signature"`.
+    pub field: &'static str,
+    /// What the field should hold.
+    pub expected: String,
+    /// What it holds.
+    pub actual: String,
+}
+
+impl fmt::Display for Corruption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "block {}: {}.{}: expected {}, found {}",
+            self.blkno, self.structure, self.field, self.expected, self.actual
+        )
+    }
+}
+
+/// Everything that can go wrong reading an OCFS2 volume.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// On-disk data violates the format.
+    #[error("corrupt {0}")]
+    Corrupt(Box<Corruption>),
+    /// The volume uses a feature (or a value) this crate does not support.
+    #[error("unsupported: {what} (bit {bit:#x})")]
+    Unsupported {
+        /// What is unsupported, e.g. `"incompat feature"`.
+        what: &'static str,
+        /// The feature bit or value.
+        bit: u64,
+    },
+    /// No OCFS2 superblock was found at any probe offset.
+    #[error("not an OCFS2 volume: no OCFSV2 signature at byte offsets 1K, 2K, 4K or 8K")]
+    NotOcfs2,
+    /// A path, system file or inode that does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// An argument that cannot apply (a file where a directory is needed, a block past
+    /// the end of the volume, ...).
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// The image ends before the volume does (a truncated copy): block `blkno`
+    /// would lie past its end.
+    #[error("truncated image: block {blkno} lies past the end of the source ({size} bytes)")]
+    Truncated {
+        /// First block that cannot be read.
+        blkno: u64,
+        /// Size of the source in bytes.
+        size: u64,
+    },
+    /// Reading or writing the medium failed.
+    #[error("I/O error at byte offset {offset}: {source}")]
+    Io {
+        /// Byte offset of the failed access.
+        offset: u64,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Builds an [`Error::Corrupt`].
+    pub fn corrupt(
+        blkno: u64,
+        structure: &'static str,
+        field: &'static str,
+        expected: impl fmt::Display,
+        actual: impl fmt::Display,
+    ) -> Self {
+        Error::Corrupt(Box::new(Corruption {
+            blkno,
+            structure,
+            field,
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        }))
+    }
+
+    /// The corruption details, when this is [`Error::Corrupt`].
+    pub fn corruption(&self) -> Option<&Corruption> {
+        match self {
+            Error::Corrupt(c) => Some(c),
+            _ => None,
+        }
+    }
+}

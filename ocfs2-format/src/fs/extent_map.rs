@@ -1,0 +1,140 @@
+//! Logical-to-physical mapping through an inode's extent tree.
+
+use std::collections::HashSet;
+
+use crate::error::{Error, Result};
+use crate::layout::dinode::Id2;
+use crate::layout::extent::{flags, ExtentBlockView, ExtentListView};
+use crate::volume::{Inode, MetaKind, Volume};
+
+/// One leaf extent: `clusters` logical clusters from `cpos` stored from `blkno`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    /// First logical cluster.
+    pub cpos: u32,
+    /// Length in clusters.
+    pub clusters: u32,
+    /// First physical block.
+    pub blkno: u64,
+    /// `e_flags` ([`flags::UNWRITTEN`], [`flags::REFCOUNTED`]).
+    pub flags: u8,
+}
+
+impl Extent {
+    /// Whether the extent reads as zeros (allocated but never written).
+    pub fn is_unwritten(&self) -> bool {
+        self.flags & flags::UNWRITTEN != 0
+    }
+}
+
+/// Where one logical block lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// Stored at this physical block; `unwritten` blocks read as zeros.
+    Block {
+        /// Physical block number.
+        blkno: u64,
+        /// The extent's flags.
+        flags: u8,
+    },
+    /// A hole: reads as zeros.
+    Hole,
+}
+
+/// All leaf extents of one inode, in logical order, with the extent blocks visited.
+#[derive(Debug, Clone, Default)]
+pub struct ExtentMap {
+    extents: Vec<Extent>,
+    extent_blocks: Vec<u64>,
+}
+
+impl ExtentMap {
+    /// Walks the extent tree of `inode`. Detects cycles, depth that does not step
+    /// down by one per level, and records that overlap or run backwards.
+    pub fn load(vol: &Volume, inode: &Inode<'_>) -> Result<Self> {
+        let list = match inode.dinode().id2()? {
+            Id2::Extents(l) => l,
+            _ => return Ok(ExtentMap::default()),
+        };
+        let mut map = ExtentMap::default();
+        let mut seen = HashSet::new();
+        map.walk(vol, list, inode.blkno(), "ocfs2_dinode.id2.i_list", &mut seen)?;
+        Ok(map)
+    }
+
+    fn walk(
+        &mut self,
+        vol: &Volume,
+        list: ExtentListView<'_>,
+        blkno: u64,
+        structure: &'static str,
+        seen: &mut HashSet<u64>,
+    ) -> Result<()> {
+        let depth = list.depth();
+        for rec in list.recs {
+            if depth == 0 {
+                let clusters = rec.leaf_clusters();
+                if clusters == 0 {
+                    continue; // the kernel may leave an empty leftmost record
+                }
+                let e = Extent { cpos: rec.e_cpos.get(), clusters, blkno: rec.e_blkno.get(), flags: rec.e_flags };
+                let end_blk = vol.geometry().cluster_to_block(u64::from(clusters)).saturating_add(e.blkno);
+                if e.blkno == 0 || end_blk > vol.geometry().blocks {
+                    return Err(Error::corrupt(
+                        blkno,
+                        structure,
+                        "e_blkno",
+                        format!("an extent inside the volume ({} blocks)", vol.geometry().blocks),
+                        format!("{} + {clusters} clusters", e.blkno),
+                    ));
+                }
+                if let Some(prev) = self.extents.last() {
+                    let prev_end = u64::from(prev.cpos) + u64::from(prev.clusters);
+                    if u64::from(e.cpos) < prev_end {
+                        return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {prev_end}"), e.cpos));
+                    }
+                }
+                self.extents.push(e);
+                continue;
+            }
+            let child = vol.check_ref(blkno, structure, "e_blkno", rec.e_blkno.get())?;
+            if !seen.insert(child) {
+                return Err(Error::corrupt(blkno, structure, "e_blkno", "a block not yet in the tree", child));
+            }
+            let block = vol.read_meta(child, MetaKind::EXTENT_BLOCK)?;
+            self.extent_blocks.push(child);
+            let sub = ExtentBlockView::parse(&block, child)?.list;
+            if sub.depth() + 1 != depth {
+                return Err(Error::corrupt(child, "ocfs2_extent_block.h_list", "l_tree_depth", depth - 1, sub.depth()));
+            }
+            self.walk(vol, sub, child, "ocfs2_extent_block.h_list", seen)?;
+        }
+        Ok(())
+    }
+
+    /// The leaf extents in logical order.
+    pub fn extents(&self) -> &[Extent] {
+        &self.extents
+    }
+
+    /// The extent blocks of the tree, in walk order.
+    pub fn extent_blocks(&self) -> &[u64] {
+        &self.extent_blocks
+    }
+
+    /// Maps logical block `lblk` (cluster size `cluster_bits`, block size
+    /// `block_bits`).
+    pub fn map(&self, vol: &Volume, lblk: u64) -> Mapping {
+        let geo = vol.geometry();
+        let shift = geo.cluster_bits - geo.block_bits;
+        let cpos = lblk >> shift;
+        let i = self.extents.partition_point(|e| u64::from(e.cpos) <= cpos);
+        match i.checked_sub(1).map(|i| self.extents[i]) {
+            Some(e) if cpos < u64::from(e.cpos) + u64::from(e.clusters) => {
+                let off = lblk - (u64::from(e.cpos) << shift);
+                Mapping::Block { blkno: e.blkno + off, flags: e.flags }
+            }
+            _ => Mapping::Hole,
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! A memory-mapped image file: zero-copy reads for the common case.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::Path;
+
+use memmap2::Mmap;
+
+use super::{eof, BlockSource};
+use crate::error::{Error, Result};
+
+/// A read-only memory map of a whole image file.
+///
+/// The map is taken once, at open; the size is fixed from then on. Another process
+/// truncating the file while it is mapped makes later accesses fault (SIGBUS), which
+/// is the usual price of mmap; use [`super::DirectSource`] for media that change.
+#[derive(Debug)]
+pub struct MmapSource {
+    /// `None` for an empty file: mapping zero bytes is refused by some kernels.
+    map: Option<Mmap>,
+    size: u64,
+}
+
+impl MmapSource {
+    /// Opens `path` read-only and maps it.
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|source| Error::Io { offset: 0, source })?;
+        Self::from_file(file)
+    }
+
+    /// Maps an already opened file. Only read access is needed; the map is read-only
+    /// even when the handle could write.
+    pub fn from_file(file: File) -> Result<Self> {
+        let size = file.metadata().map_err(|source| Error::Io { offset: 0, source })?.len();
+        if size == 0 {
+            return Ok(Self { map: None, size: 0 });
+        }
+        // SAFETY: the map is read-only and we never hand out references that outlive
+        // `self`. The remaining hazard, another process changing the file underneath,
+        // cannot be excluded by any mmap user; it changes bytes we read (no UB in safe
+        // code reading plain `u8`s) or faults on truncation, as documented on the type.
+        let map = unsafe { Mmap::map(&file) }.map_err(|source| Error::Io { offset: 0, source })?;
+        // The map may be shorter than the metadata said if the file shrank in between.
+        let size = map.len() as u64;
+        Ok(Self { map: Some(map), size })
+    }
+
+    /// The mapped bytes `offset..offset + len`, or the EOF error.
+    fn slice(&self, offset: u64, len: usize) -> Result<&[u8]> {
+        let end = offset
+            .checked_add(len as u64)
+            .filter(|&end| end <= self.size)
+            .ok_or_else(|| eof(offset, len, self.size))?;
+        let map: &[u8] = self.map.as_deref().unwrap_or(&[]);
+        // Both bounds are <= size == map.len(), which is a usize, so the casts are exact.
+        map.get(offset as usize..end as usize).ok_or_else(|| eof(offset, len, self.size))
+    }
+}
+
+impl BlockSource for MmapSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        buf.copy_from_slice(self.slice(offset, buf.len())?);
+        Ok(())
+    }
+
+    fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+        self.slice(offset, len).map(Cow::Borrowed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+    }
+
+    fn temp_with(data: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(data).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_at_odd_offsets() {
+        let data = pattern(3 * 4096 + 77);
+        let f = temp_with(&data);
+        let src = MmapSource::open(f.path()).unwrap();
+        assert_eq!(src.size(), data.len() as u64);
+        for &(off, len) in &[(0, 1), (1, 4095), (4095, 2), (777, 9000), (12288, 77), (0, 12365)] {
+            let mut buf = vec![0u8; len];
+            src.read_at(off as u64, &mut buf).unwrap();
+            assert_eq!(buf, &data[off..off + len]);
+            let b = src.bytes(off as u64, len).unwrap();
+            assert!(matches!(b, Cow::Borrowed(_)));
+            assert_eq!(&*b, &data[off..off + len]);
+        }
+    }
+
+    #[test]
+    fn eof_errors() {
+        let data = pattern(1000);
+        let f = temp_with(&data);
+        let src = MmapSource::open(f.path()).unwrap();
+        let mut buf = [0u8; 2];
+        let err = src.read_at(999, &mut buf).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { offset: 999, source } if source.kind() == std::io::ErrorKind::UnexpectedEof)
+        );
+        assert!(src.bytes(u64::MAX, 2).is_err());
+        assert!(src.bytes(1000, 0).unwrap().is_empty());
+        assert!(src.bytes(1001, 0).is_err());
+    }
+
+    #[test]
+    fn empty_file() {
+        let f = temp_with(&[]);
+        let src = MmapSource::open(f.path()).unwrap();
+        assert_eq!(src.size(), 0);
+        assert!(src.bytes(0, 0).unwrap().is_empty());
+        assert!(src.read_at(0, &mut [0u8; 1]).is_err());
+    }
+
+    #[test]
+    fn missing_file_is_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = MmapSource::open(&dir.path().join("nope")).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }));
+    }
+}

@@ -1,0 +1,148 @@
+//! Block group descriptors (`ocfs2_group_desc`): one per allocator group, with the
+//! group's bitmap and, for discontiguous groups, an extent list of its pieces.
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
+
+use super::blockcheck::BlockCheck;
+use super::extent::ExtentListView;
+use super::{assert_size, Le16, Le32, Le64};
+use crate::error::{Error, Result};
+
+/// Signature of a group descriptor.
+pub const GROUP_SIGNATURE: &[u8; 8] = b"GROUP01\0";
+/// Byte offset of the bitmap.
+pub const BITMAP_OFFSET: usize = 64;
+/// Byte offset of `bg_list` in a discontiguous group.
+pub const DISCONTIG_LIST_OFFSET: usize = 320;
+/// Largest bitmap of a discontiguous (suballocator) group.
+pub const DISCONTIG_MAX_BITMAP: usize = 256;
+
+/// `ocfs2_group_desc` header (64 bytes); the bitmap follows.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+#[allow(missing_docs)] // Field names are the on-disk names; see the format reference.
+pub struct GroupDesc {
+    pub bg_signature: [u8; 8],
+    pub bg_size: Le16,
+    pub bg_bits: Le16,
+    pub bg_free_bits_count: Le16,
+    pub bg_chain: Le16,
+    pub bg_generation: Le32,
+    /// Largest free run, or 0 for "unknown" (older writers leave it 0).
+    pub bg_contig_free_bits: Le16,
+    pub bg_reserved1: Le16,
+    pub bg_next_group: Le64,
+    pub bg_parent_dinode: Le64,
+    pub bg_blkno: Le64,
+    pub bg_check: BlockCheck,
+    pub bg_reserved2: Le64,
+}
+assert_size!(GroupDesc, 64);
+
+/// Bitmap bytes a group descriptor can hold at block size `bs` (cluster allocator).
+pub const fn bitmap_capacity(bs: usize) -> usize {
+    bs - BITMAP_OFFSET
+}
+
+/// A group descriptor with its bitmap, bounds-checked against the block.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupView<'a> {
+    /// The header.
+    pub desc: &'a GroupDesc,
+    /// `bg_size` bytes of bitmap, LSB first.
+    pub bitmap: &'a [u8],
+    block: &'a [u8],
+    blkno: u64,
+}
+
+impl<'a> GroupView<'a> {
+    /// Parses a group descriptor block read from `blkno`, bounding `bg_size`,
+    /// `bg_bits` and `bg_free_bits_count` by the block.
+    pub fn parse(block: &'a [u8], blkno: u64) -> Result<Self> {
+        let s = "ocfs2_group_desc";
+        let (desc, _) = GroupDesc::ref_from_prefix(block)
+            .map_err(|_| Error::corrupt(blkno, s, "bg_size", "a 64-byte header", block.len()))?;
+        let cap = block.len() - BITMAP_OFFSET;
+        let size = usize::from(desc.bg_size.get());
+        if size > cap {
+            return Err(Error::corrupt(blkno, s, "bg_size", format!("<= {cap}"), size));
+        }
+        let bits = usize::from(desc.bg_bits.get());
+        if bits > size * 8 {
+            return Err(Error::corrupt(blkno, s, "bg_bits", format!("<= bg_size*8 = {}", size * 8), bits));
+        }
+        let free = usize::from(desc.bg_free_bits_count.get());
+        if free > bits {
+            return Err(Error::corrupt(blkno, s, "bg_free_bits_count", format!("<= bg_bits {bits}"), free));
+        }
+        Ok(GroupView { desc, bitmap: &block[BITMAP_OFFSET..BITMAP_OFFSET + size], block, blkno })
+    }
+
+    /// Whether bit `n` is set (in use). Bits past `bg_bits` read as unset.
+    pub fn bit(&self, n: usize) -> bool {
+        n < usize::from(self.desc.bg_bits.get()) && self.bitmap[n / 8] & (1 << (n % 8)) != 0
+    }
+
+    /// Set bits among the first `bg_bits`.
+    pub fn used_bits(&self) -> u32 {
+        let bits = usize::from(self.desc.bg_bits.get());
+        let full = bits / 8;
+        let mut n: u32 = self.bitmap[..full].iter().map(|b| b.count_ones()).sum();
+        if bits % 8 != 0 {
+            n += (self.bitmap[full] & ((1u8 << (bits % 8)) - 1)).count_ones();
+        }
+        n
+    }
+
+    /// The longest run of clear bits among the first `bg_bits`.
+    pub fn longest_free_run(&self) -> u32 {
+        let (mut best, mut run) = (0u32, 0u32);
+        for i in 0..usize::from(self.desc.bg_bits.get()) {
+            if self.bit(i) {
+                run = 0;
+            } else {
+                run += 1;
+                best = best.max(run);
+            }
+        }
+        best
+    }
+
+    /// The extent list of a discontiguous group (`bg_list`), present only when the
+    /// volume has DISCONTIG_BG and the bitmap leaves room for it.
+    pub fn discontig_list(&self) -> Result<Option<ExtentListView<'a>>> {
+        if self.bitmap.len() > DISCONTIG_MAX_BITMAP || self.block.len() < DISCONTIG_LIST_OFFSET + 16 {
+            return Ok(None);
+        }
+        let v = ExtentListView::parse(self.block, DISCONTIG_LIST_OFFSET, self.blkno, "ocfs2_group_desc.bg_list")?;
+        Ok((v.list.l_count.get() != 0).then_some(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::offset_of;
+
+    #[test]
+    fn offsets_match_reference_table() {
+        assert_eq!(offset_of!(GroupDesc, bg_size), 8);
+        assert_eq!(offset_of!(GroupDesc, bg_bits), 10);
+        assert_eq!(offset_of!(GroupDesc, bg_free_bits_count), 12);
+        assert_eq!(offset_of!(GroupDesc, bg_chain), 14);
+        assert_eq!(offset_of!(GroupDesc, bg_generation), 16);
+        assert_eq!(offset_of!(GroupDesc, bg_contig_free_bits), 20);
+        assert_eq!(offset_of!(GroupDesc, bg_next_group), 24);
+        assert_eq!(offset_of!(GroupDesc, bg_parent_dinode), 32);
+        assert_eq!(offset_of!(GroupDesc, bg_blkno), 40);
+        assert_eq!(offset_of!(GroupDesc, bg_check), 48);
+        assert_eq!(offset_of!(GroupDesc, bg_reserved2), 56);
+    }
+
+    #[test]
+    fn capacities_match_reference_table() {
+        for (bs, cap) in [(512, 448), (1024, 960), (2048, 1984), (4096, 4032)] {
+            assert_eq!(bitmap_capacity(bs), cap);
+        }
+    }
+}

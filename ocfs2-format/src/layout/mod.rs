@@ -1,0 +1,54 @@
+//! Pure on-disk types: a block's bytes in, a typed view out. No I/O happens here.
+//!
+//! Every structure is a `#[repr(C)]` zerocopy type with explicit little-endian
+//! fields, used alike for reading and (by mkfs) writing. Variable tails (extent
+//! records, chain records, bitmaps, directory entries) are checked slices whose
+//! length is bounded by the block before use.
+
+use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
+
+pub mod blockcheck;
+pub mod chain;
+pub mod dinode;
+pub mod dir;
+pub mod extent;
+pub mod group;
+pub mod inline_data;
+pub mod local_alloc;
+pub mod superblock;
+pub mod truncate_log;
+
+/// Little-endian integer types used by every OCFS2 structure.
+pub use zerocopy::little_endian::{U16 as Le16, U32 as Le32, U64 as Le64};
+
+/// Borrows a `T` at byte `at` of `bytes`, or `None` if it does not fit.
+pub(crate) fn view_at<T>(bytes: &[u8], at: usize) -> Option<&T>
+where
+    T: FromBytes + KnownLayout + Immutable + Unaligned,
+{
+    let tail = bytes.get(at..)?;
+    T::ref_from_prefix(tail).ok().map(|(t, _)| t)
+}
+
+/// Borrows `n` consecutive `T`s at byte `at` of `bytes`, or `None` if they do not fit.
+pub(crate) fn slice_at<T>(bytes: &[u8], at: usize, n: usize) -> Option<&[T]>
+where
+    T: FromBytes + Immutable + Unaligned,
+{
+    let tail = bytes.get(at..)?;
+    <[T]>::ref_from_prefix_with_elems(tail, n).ok().map(|(t, _)| t)
+}
+
+/// Trims an 8-byte, NUL-padded signature or name field for display.
+pub fn cstr(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    &bytes[..end]
+}
+
+/// Asserts a type's size at compile time (the layout tables in the format reference).
+macro_rules! assert_size {
+    ($t:ty, $n:expr) => {
+        const _: () = assert!(core::mem::size_of::<$t>() == $n);
+    };
+}
+pub(crate) use assert_size;

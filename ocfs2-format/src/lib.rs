@@ -1,0 +1,34 @@
+#![deny(missing_docs)]
+//! Zero-copy, validated views of the OCFS2 cluster filesystem's on-disk format.
+//!
+//! Open a volume (an image file, a `.zst`-compressed image, or a block device, all
+//! read-only), then walk it:
+//!
+//! ```no_run
+//! use ocfs2_format::{fs, Volume};
+//! use std::io::Read;
+//!
+//! let vol = Volume::open("fixtures/A-default.img.zst".as_ref())?;
+//! println!("label {:?}", String::from_utf8_lossy(vol.superblock().label()));
+//! let root = vol.inode(vol.root_blkno())?;
+//! for e in fs::read_dir(&vol, &root)? {
+//!     println!("{:>8} {}", e.inode, String::from_utf8_lossy(&e.name));
+//! }
+//! let file = vol.inode(fs::lookup(&vol, "/small/hello.txt")?)?;
+//! let mut text = String::new();
+//! fs::FileReader::new(&vol, &file)?.read_to_string(&mut text)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Layers, one direction: [`io`] (bytes) → [`Volume`] (geometry, validated
+//! blocks) → [`layout`] (typed views) → [`fs`] (paths, directories, files).
+
+pub mod alloc;
+pub mod error;
+pub mod fs;
+pub mod io;
+pub mod layout;
+pub mod volume;
+
+pub use error::{Corruption, Error, Result};
+pub use volume::{Geometry, Inode, MetaKind, OpenOptions, Volume};

@@ -1,0 +1,521 @@
+//! [`Volume`]: an opened OCFS2 volume. It probes the superblock, knows the
+//! geometry, reads blocks bounded by the volume, validates every metadata block
+//! (signature, self block number, fs generation, metadata ECC) and finds system
+//! files by name.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use crate::error::{Error, Result};
+use crate::io::{self, BlockSource};
+use crate::layout::blockcheck::{self, CheckOutcome};
+use crate::layout::dinode::{Dinode, DinodeHeader, INODE_SIGNATURE};
+use crate::layout::dir::{TRAILER_SIGNATURE, TRAILER_SIZE};
+use crate::layout::extent::EXTENT_BLOCK_SIGNATURE;
+use crate::layout::group::GROUP_SIGNATURE;
+use crate::layout::superblock::{self, incompat, SuperBlock, SUPERBLOCK_BLKNO, SUPERBLOCK_SIGNATURE};
+use crate::layout::{cstr, view_at};
+
+/// Sizes that every other computation derives from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    /// Bytes per block (512..4096).
+    pub block_size: u32,
+    /// log2 of the block size.
+    pub block_bits: u32,
+    /// Bytes per cluster (4 KiB..1 MiB).
+    pub cluster_size: u32,
+    /// log2 of the cluster size.
+    pub cluster_bits: u32,
+    /// Clusters in the volume (the superblock inode's `i_clusters`).
+    pub clusters: u32,
+    /// Blocks in the volume.
+    pub blocks: u64,
+    /// Block the superblock was read from (2, or a backup's block).
+    pub sb_blkno: u64,
+}
+
+impl Geometry {
+    /// Blocks per cluster.
+    pub fn blocks_per_cluster(&self) -> u64 {
+        1 << (self.cluster_bits - self.block_bits)
+    }
+    /// First block of cluster `c`.
+    pub fn cluster_to_block(&self, c: u64) -> u64 {
+        c << (self.cluster_bits - self.block_bits)
+    }
+    /// Cluster holding block `b`.
+    pub fn block_to_cluster(&self, b: u64) -> u64 {
+        b >> (self.cluster_bits - self.block_bits)
+    }
+    /// Byte offset of block `b`.
+    pub fn block_offset(&self, b: u64) -> u64 {
+        b << self.block_bits
+    }
+}
+
+/// Where a field sits in a metadata block: from the start, or in the trailer.
+#[derive(Debug, Clone, Copy)]
+enum At {
+    Head(usize),
+    Tail(usize),
+}
+
+impl At {
+    fn resolve(self, bs: usize) -> usize {
+        match self {
+            At::Head(o) => o,
+            At::Tail(o) => bs - TRAILER_SIZE + o,
+        }
+    }
+}
+
+/// A kind of self-describing metadata block and where its checked fields live.
+#[derive(Debug, Clone, Copy)]
+pub struct MetaKind {
+    /// The C structure name used in errors.
+    pub structure: &'static str,
+    signature: &'static [u8; 8],
+    sig_at: At,
+    check_at: At,
+    blkno_at: At,
+    generation_at: Option<At>,
+}
+
+impl MetaKind {
+    /// An inode (`INODE01`).
+    pub const INODE: MetaKind = MetaKind {
+        structure: "ocfs2_dinode",
+        signature: INODE_SIGNATURE,
+        sig_at: At::Head(0),
+        check_at: At::Head(128),
+        blkno_at: At::Head(80),
+        generation_at: Some(At::Head(96)),
+    };
+    /// An extent block (`EXBLK01`).
+    pub const EXTENT_BLOCK: MetaKind = MetaKind {
+        structure: "ocfs2_extent_block",
+        signature: EXTENT_BLOCK_SIGNATURE,
+        sig_at: At::Head(0),
+        check_at: At::Head(8),
+        blkno_at: At::Head(24),
+        generation_at: Some(At::Head(20)),
+    };
+    /// A group descriptor (`GROUP01`).
+    pub const GROUP: MetaKind = MetaKind {
+        structure: "ocfs2_group_desc",
+        signature: GROUP_SIGNATURE,
+        sig_at: At::Head(0),
+        check_at: At::Head(48),
+        blkno_at: At::Head(40),
+        generation_at: Some(At::Head(16)),
+    };
+    /// A directory block ending in a trailer (`DIRTRL1`).
+    pub const DIR_BLOCK: MetaKind = MetaKind {
+        structure: "ocfs2_dir_block_trailer",
+        signature: TRAILER_SIGNATURE,
+        sig_at: At::Tail(16),
+        check_at: At::Tail(56),
+        blkno_at: At::Tail(40),
+        generation_at: None,
+    };
+    /// An indexed-directory root (`DXDIR01`).
+    pub const DX_ROOT: MetaKind = MetaKind {
+        structure: "ocfs2_dx_root_block",
+        signature: b"DXDIR01\0",
+        sig_at: At::Head(0),
+        check_at: At::Head(8),
+        blkno_at: At::Head(24),
+        generation_at: Some(At::Head(20)),
+    };
+    /// An indexed-directory leaf (`DXLEAF1`).
+    pub const DX_LEAF: MetaKind = MetaKind {
+        structure: "ocfs2_dx_leaf",
+        signature: b"DXLEAF1\0",
+        sig_at: At::Head(0),
+        check_at: At::Head(8),
+        blkno_at: At::Head(16),
+        generation_at: Some(At::Head(24)),
+    };
+    /// An xattr block (`XATTR01`).
+    pub const XATTR_BLOCK: MetaKind = MetaKind {
+        structure: "ocfs2_xattr_block",
+        signature: b"XATTR01\0",
+        sig_at: At::Head(0),
+        check_at: At::Head(24),
+        blkno_at: At::Head(16),
+        generation_at: Some(At::Head(12)),
+    };
+    /// A refcount block (`REFCNT1`).
+    pub const REFCOUNT_BLOCK: MetaKind = MetaKind {
+        structure: "ocfs2_refcount_block",
+        signature: b"REFCNT1\0",
+        sig_at: At::Head(0),
+        check_at: At::Head(32),
+        blkno_at: At::Head(16),
+        generation_at: Some(At::Head(12)),
+    };
+}
+
+/// A single-bit error that metadata ECC corrected in memory (the medium is never
+/// written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EccCorrection {
+    /// The block.
+    pub blkno: u64,
+    /// The data bit that was flipped back.
+    pub bit: u64,
+}
+
+/// How to open a volume.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    /// Read the superblock from backup `n` (1-based, as `debugfs.ocfs2 -s n`)
+    /// instead of block 2.
+    pub backup: Option<usize>,
+    /// How to reach the medium.
+    pub access: io::Access,
+}
+
+/// An inode block read and validated, with its typed view.
+#[derive(Debug, Clone)]
+pub struct Inode<'v> {
+    blkno: u64,
+    block: Cow<'v, [u8]>,
+}
+
+impl<'v> Inode<'v> {
+    /// The inode's block number (its inode number).
+    pub fn blkno(&self) -> u64 {
+        self.blkno
+    }
+    /// The typed view.
+    pub fn dinode(&self) -> Dinode<'_> {
+        Dinode::new(&self.block, self.blkno).unwrap_or_else(|_| unreachable!("validated on read"))
+    }
+    /// The fixed header.
+    pub fn header(&self) -> &DinodeHeader {
+        self.dinode().header()
+    }
+    /// The raw block.
+    pub fn block(&self) -> &[u8] {
+        &self.block
+    }
+}
+
+/// An opened OCFS2 volume (read-only).
+#[derive(Debug)]
+pub struct Volume {
+    src: Box<dyn BlockSource>,
+    sb_block: Vec<u8>,
+    geo: Geometry,
+    generation: u32,
+    meta_ecc: bool,
+    corrections: Mutex<Vec<EccCorrection>>,
+    sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
+}
+
+impl Volume {
+    /// Opens the image or device at `path` (a `.zst` image is decompressed into
+    /// memory).
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, OpenOptions::default())
+    }
+
+    /// Opens `path` with options.
+    pub fn open_with(path: &Path, opts: OpenOptions) -> Result<Self> {
+        Self::from_source(io::open_with(path, opts.access)?, opts)
+    }
+
+    /// Opens a volume over any byte source.
+    pub fn from_source(src: Box<dyn BlockSource>, opts: OpenOptions) -> Result<Self> {
+        let (bits, blkno, mut block) = match opts.backup {
+            None => probe_primary(src.as_ref())?,
+            Some(n) => probe_backup(src.as_ref(), n)?,
+        };
+        let meta_ecc = {
+            let sb = sb_of(&block);
+            sb.s_feature_incompat.get() & incompat::META_ECC != 0
+        };
+        let mut corrections = Vec::new();
+        if meta_ecc {
+            if let Some(bit) = verify_ecc(&mut block, MetaKind::INODE, blkno, "ocfs2_dinode (superblock)")? {
+                corrections.push(EccCorrection { blkno, bit });
+            }
+        }
+        let hdr = view_at::<DinodeHeader>(&block, 0).unwrap_or_else(|| unreachable!("probed"));
+        let sb = sb_of(&block);
+        let cbits = sb.s_clustersize_bits.get();
+        if !superblock::CLUSTERSIZE_BITS.contains(&cbits) {
+            return Err(Error::corrupt(blkno, "ocfs2_super_block", "s_clustersize_bits", "12..=20", cbits));
+        }
+        let found = hdr.i_blkno.get();
+        if found != blkno {
+            return Err(Error::corrupt(blkno, "ocfs2_dinode (superblock)", "i_blkno", blkno, found));
+        }
+        if sb.s_max_slots.get() > superblock::MAX_SLOTS {
+            return Err(Error::corrupt(blkno, "ocfs2_super_block", "s_max_slots", "<= 255", sb.s_max_slots.get()));
+        }
+        let clusters = hdr.i_clusters.get();
+        let geo = Geometry {
+            block_size: 1 << bits,
+            block_bits: bits,
+            cluster_size: 1 << cbits,
+            cluster_bits: cbits,
+            clusters,
+            blocks: u64::from(clusters) << (cbits - bits),
+            sb_blkno: blkno,
+        };
+        let generation = hdr.i_fs_generation.get();
+        Ok(Volume {
+            src,
+            sb_block: block,
+            geo,
+            generation,
+            meta_ecc,
+            corrections: Mutex::new(corrections),
+            sysdir: OnceLock::new(),
+        })
+    }
+
+    /// The geometry.
+    pub fn geometry(&self) -> &Geometry {
+        &self.geo
+    }
+
+    /// Bytes per block.
+    pub fn block_size(&self) -> usize {
+        self.geo.block_size as usize
+    }
+
+    /// The superblock.
+    pub fn superblock(&self) -> &SuperBlock {
+        sb_of(&self.sb_block)
+    }
+
+    /// The superblock's inode view.
+    pub fn superblock_inode(&self) -> Inode<'_> {
+        Inode { blkno: self.geo.sb_blkno, block: Cow::Borrowed(&self.sb_block) }
+    }
+
+    /// The fs generation every metadata block must carry.
+    pub fn fs_generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Whether metadata ECC is checked on every read (the volume has META_ECC).
+    pub fn has_meta_ecc(&self) -> bool {
+        self.meta_ecc
+    }
+
+    /// Size of the underlying source in bytes (may be less than the volume when an
+    /// image is truncated).
+    pub fn source_size(&self) -> u64 {
+        self.src.size()
+    }
+
+    /// Single-bit errors corrected in memory so far.
+    pub fn ecc_corrections(&self) -> Vec<EccCorrection> {
+        self.corrections.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Block numbers of the backup superblocks this volume's size allows (only
+    /// meaningful with the BACKUP_SB feature).
+    pub fn backup_blknos(&self) -> Vec<u64> {
+        (0..superblock::NUM_BACKUPS)
+            .map(|n| superblock::backup_offset(n) >> self.geo.block_bits)
+            .filter(|&b| b < self.geo.blocks)
+            .collect()
+    }
+
+    /// Reads block `blkno` without validation. Fails for blocks past the end of
+    /// the volume, and with [`Error::Truncated`] past the end of a short image.
+    pub fn read_block(&self, blkno: u64) -> Result<Cow<'_, [u8]>> {
+        self.read_blocks(blkno, 1)
+    }
+
+    /// Reads `count` consecutive blocks starting at `blkno` without validation.
+    pub fn read_blocks(&self, blkno: u64, count: u64) -> Result<Cow<'_, [u8]>> {
+        let end = blkno.checked_add(count).filter(|&e| e <= self.geo.blocks).ok_or_else(|| {
+            Error::Invalid(format!(
+                "blocks {blkno}+{count} lie past the end of the volume ({} blocks)",
+                self.geo.blocks
+            ))
+        })?;
+        let off = self.geo.block_offset(blkno);
+        let len = self.geo.block_offset(end - blkno);
+        if off + len > self.src.size() {
+            return Err(Error::Truncated {
+                blkno: (self.src.size() >> self.geo.block_bits).max(blkno),
+                size: self.src.size(),
+            });
+        }
+        let len = usize::try_from(len).map_err(|_| Error::Invalid(format!("read of {count} blocks is too large")))?;
+        self.src.bytes(off, len)
+    }
+
+    /// Reads a metadata block of `kind` and validates its ECC (when the volume has
+    /// META_ECC), signature, self block number and fs generation.
+    pub fn read_meta(&self, blkno: u64, kind: MetaKind) -> Result<Cow<'_, [u8]>> {
+        let mut block = self.read_block(blkno)?;
+        let bs = self.block_size();
+        let sig_at = kind.sig_at.resolve(bs);
+        let sig = &block[sig_at..sig_at + 8];
+        if sig != kind.signature {
+            return Err(Error::corrupt(
+                blkno,
+                kind.structure,
+                "signature",
+                String::from_utf8_lossy(cstr(kind.signature)),
+                format!("{:?}", String::from_utf8_lossy(cstr(sig))),
+            ));
+        }
+        if self.meta_ecc {
+            let mut owned = block.into_owned();
+            if let Some(bit) = verify_ecc(&mut owned, kind, blkno, kind.structure)? {
+                if let Ok(mut c) = self.corrections.lock() {
+                    c.push(EccCorrection { blkno, bit });
+                }
+            }
+            block = Cow::Owned(owned);
+        }
+        let at = kind.blkno_at.resolve(bs);
+        let found = u64::from_le_bytes(block[at..at + 8].try_into().unwrap_or_default());
+        if found != blkno {
+            return Err(Error::corrupt(blkno, kind.structure, "blkno", blkno, found));
+        }
+        if let Some(g) = kind.generation_at {
+            let at = g.resolve(bs);
+            let found = u32::from_le_bytes(block[at..at + 4].try_into().unwrap_or_default());
+            if found != self.generation {
+                return Err(Error::corrupt(
+                    blkno,
+                    kind.structure,
+                    "fs_generation",
+                    format!("{:#x}", self.generation),
+                    format!("{found:#x}"),
+                ));
+            }
+        }
+        Ok(block)
+    }
+
+    /// Reads and validates the inode at `blkno`.
+    pub fn inode(&self, blkno: u64) -> Result<Inode<'_>> {
+        if blkno == self.geo.sb_blkno {
+            return Ok(self.superblock_inode());
+        }
+        let block = self.read_meta(blkno, MetaKind::INODE)?;
+        Ok(Inode { blkno, block })
+    }
+
+    /// The root directory's inode number.
+    pub fn root_blkno(&self) -> u64 {
+        self.superblock().s_root_blkno.get()
+    }
+
+    /// The system directory's inode number.
+    pub fn system_dir_blkno(&self) -> u64 {
+        self.superblock().s_system_dir_blkno.get()
+    }
+
+    /// Finds a system file by name (`global_bitmap`, `journal:0003`, ...).
+    pub fn system_file(&self, name: &str) -> Result<u64> {
+        let map = match self.sysdir.get() {
+            Some(m) => m,
+            None => {
+                let sysdir = self.inode(self.system_dir_blkno())?;
+                let mut map = HashMap::new();
+                for e in crate::fs::read_dir(self, &sysdir)? {
+                    map.insert(e.name, e.inode);
+                }
+                self.sysdir.get_or_init(|| map)
+            }
+        };
+        map.get(name.as_bytes()).copied().ok_or_else(|| Error::NotFound(format!("system file {name}")))
+    }
+
+    /// Checks that `target`, referenced by `field` of `structure` in block `from`,
+    /// is a block inside the volume.
+    pub fn check_ref(&self, from: u64, structure: &'static str, field: &'static str, target: u64) -> Result<u64> {
+        if target == 0 || target >= self.geo.blocks {
+            return Err(Error::corrupt(from, structure, field, format!("a block in 1..{}", self.geo.blocks), target));
+        }
+        Ok(target)
+    }
+}
+
+/// The name of per-slot system file `base` for `slot` (`journal:0003`).
+pub fn slot_file_name(base: &str, slot: u16) -> String {
+    format!("{base}:{slot:04}")
+}
+
+fn sb_of(block: &[u8]) -> &SuperBlock {
+    view_at::<SuperBlock>(block, crate::layout::dinode::ID2_OFFSET).unwrap_or_else(|| unreachable!("probed"))
+}
+
+/// Verifies ECC in place; returns the corrected bit, if any.
+fn verify_ecc(block: &mut [u8], kind: MetaKind, blkno: u64, structure: &'static str) -> Result<Option<u64>> {
+    let at = kind.check_at.resolve(block.len());
+    match blockcheck::verify(block, at) {
+        Ok(CheckOutcome::Clean) => Ok(None),
+        Ok(CheckOutcome::Corrected { bit }) => Ok(Some(bit)),
+        Err(f) => Err(Error::corrupt(
+            blkno,
+            structure,
+            "bc_crc32e",
+            format!("{:#010x} (computed)", f.computed_crc),
+            format!("{:#010x}", f.stored.crc32e.get()),
+        )),
+    }
+}
+
+/// Looks for the superblock at block 2 for each block size.
+fn probe_primary(src: &dyn BlockSource) -> Result<(u32, u64, Vec<u8>)> {
+    for bits in superblock::BLOCKSIZE_BITS {
+        let off = SUPERBLOCK_BLKNO << bits;
+        if let Some(b) = probe_at(src, off, bits)? {
+            return Ok((bits, SUPERBLOCK_BLKNO, b));
+        }
+    }
+    Err(Error::NotOcfs2)
+}
+
+/// Looks for backup superblock `n` (1-based) for each block size.
+fn probe_backup(src: &dyn BlockSource, n: usize) -> Result<(u32, u64, Vec<u8>)> {
+    if n == 0 || n > superblock::NUM_BACKUPS {
+        return Err(Error::Invalid(format!("backup superblock {n}: the range is 1..={}", superblock::NUM_BACKUPS)));
+    }
+    let off = superblock::backup_offset(n - 1);
+    for bits in superblock::BLOCKSIZE_BITS {
+        if let Some(b) = probe_at(src, off, bits)? {
+            let hdr = view_at::<DinodeHeader>(&b, 0).unwrap_or_else(|| unreachable!("probed"));
+            if hdr.i_blkno.get() == off >> bits {
+                return Ok((bits, off >> bits, b));
+            }
+        }
+    }
+    Err(Error::NotFound(format!("backup superblock {n} at byte offset {off}")))
+}
+
+/// Reads one block at `off` and returns it if it is a superblock of block size `1 << bits`.
+fn probe_at(src: &dyn BlockSource, off: u64, bits: u32) -> Result<Option<Vec<u8>>> {
+    let bs = 1usize << bits;
+    if off + bs as u64 > src.size() {
+        return Ok(None);
+    }
+    let block = src.bytes(off, bs)?;
+    if &block[..8] != SUPERBLOCK_SIGNATURE {
+        return Ok(None);
+    }
+    let hdr = view_at::<DinodeHeader>(&block, 0).unwrap_or_else(|| unreachable!("bs >= 512"));
+    if hdr.i_flags.get() & crate::layout::dinode::flags::SUPER_BLOCK == 0 {
+        return Ok(None);
+    }
+    if sb_of(&block).s_blocksize_bits.get() != bits {
+        return Ok(None);
+    }
+    Ok(Some(block.into_owned()))
+}

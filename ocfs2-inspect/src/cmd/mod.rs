@@ -1,0 +1,64 @@
+//! One module per command. Commands resolve specs, call the library and build a
+//! serializable report; `render` prints it.
+
+use std::fmt;
+
+pub mod bmap;
+pub mod dump;
+pub mod findpath;
+pub mod ls;
+pub mod stat;
+pub mod stats;
+
+/// A command's failure: the library error (or a message) with what it was about.
+#[derive(Debug)]
+pub struct CmdError {
+    context: Option<String>,
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Lib(ocfs2_format::Error),
+    Msg(String),
+}
+
+impl CmdError {
+    pub fn at(context: String, e: ocfs2_format::Error) -> Self {
+        CmdError { context: Some(context), inner: Inner::Lib(e) }
+    }
+    pub fn msg(m: String) -> Self {
+        CmdError { context: None, inner: Inner::Msg(m) }
+    }
+}
+
+impl From<ocfs2_format::Error> for CmdError {
+    fn from(e: ocfs2_format::Error) -> Self {
+        CmdError { context: None, inner: Inner::Lib(e) }
+    }
+}
+
+impl fmt::Display for CmdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = &self.context {
+            write!(f, "{c}: ")?;
+        }
+        match &self.inner {
+            Inner::Lib(e) => write!(f, "{e}"),
+            Inner::Msg(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// Resolves a file spec, naming it in the error.
+pub fn resolve(vol: &ocfs2_format::Volume, spec: &str) -> Result<u64, CmdError> {
+    ocfs2_format::fs::resolve_spec(vol, spec).map_err(|e| CmdError::at(spec.to_string(), e))
+}
+
+/// Names of the bits set in `value`.
+pub fn bit_names<T>(value: T, names: &[(T, &'static str)]) -> Vec<String>
+where
+    T: Copy + std::ops::BitAnd<Output = T> + PartialEq + Default,
+{
+    names.iter().filter(|(b, _)| value & *b != T::default()).map(|(_, n)| n.to_string()).collect()
+}

@@ -1,0 +1,151 @@
+//! Output: comfy-table tables for people, one JSON document for scripts.
+
+use comfy_table::presets::NOTHING;
+use comfy_table::{Cell, CellAlignment, Table};
+use serde::Serialize;
+
+/// Where a command prints its data.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    json: bool,
+}
+
+impl Out {
+    pub fn new(json: bool) -> Self {
+        Out { json }
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// Prints `value` as JSON, or the human rendering.
+    pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<(), crate::cmd::CmdError> {
+        if self.json {
+            let s = serde_json::to_string_pretty(value).map_err(|e| crate::cmd::CmdError::msg(e.to_string()))?;
+            println!("{s}");
+        } else {
+            print!("{}", human(value));
+        }
+        Ok(())
+    }
+}
+
+/// A borderless table whose numeric-looking columns are right-aligned.
+pub fn table(header: &[&str], rows: Vec<Vec<String>>, right: &[usize]) -> String {
+    let mut t = Table::new();
+    t.load_preset(NOTHING);
+    t.set_header(header.iter().map(Cell::new));
+    for r in rows {
+        t.add_row(r);
+    }
+    for &c in right {
+        if let Some(col) = t.column_mut(c) {
+            col.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!("{t}\n")
+}
+
+/// Two-column "field: value" table.
+pub fn fields(rows: Vec<(&str, String)>) -> String {
+    let mut t = Table::new();
+    t.load_preset(NOTHING);
+    for (k, v) in rows {
+        t.add_row(vec![format!("{k}:"), v]);
+    }
+    format!("{t}\n")
+}
+
+/// Formats seconds since the epoch (and nanoseconds) as UTC.
+pub fn time(secs: u64, nsec: u32) -> String {
+    let Ok(s) = i64::try_from(secs) else {
+        return format!("{secs} (out of range)");
+    };
+    let days = s.div_euclid(86_400);
+    let rem = s.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    if nsec == 0 {
+        format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
+    } else {
+        format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}.{nsec:09} UTC")
+    }
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// `ls -l`-style mode string (`drwxr-xr-x`).
+pub fn mode_string(mode: u16) -> String {
+    use ocfs2_format::layout::dinode::mode as m;
+    let t = match mode & m::S_IFMT {
+        m::S_IFDIR => 'd',
+        m::S_IFLNK => 'l',
+        m::S_IFCHR => 'c',
+        m::S_IFBLK => 'b',
+        m::S_IFIFO => 'p',
+        m::S_IFSOCK => 's',
+        _ => '-',
+    };
+    let mut s = String::with_capacity(10);
+    s.push(t);
+    let bits = [
+        (0o400, 'r'),
+        (0o200, 'w'),
+        (0o100, 'x'),
+        (0o40, 'r'),
+        (0o20, 'w'),
+        (0o10, 'x'),
+        (0o4, 'r'),
+        (0o2, 'w'),
+        (0o1, 'x'),
+    ];
+    for (i, (b, c)) in bits.iter().enumerate() {
+        let set = mode & b != 0;
+        let special = match i {
+            2 => mode & 0o4000 != 0,
+            5 => mode & 0o2000 != 0,
+            8 => mode & 0o1000 != 0,
+            _ => false,
+        };
+        s.push(match (set, special, i) {
+            (true, true, 8) => 't',
+            (false, true, 8) => 'T',
+            (true, true, _) => 's',
+            (false, true, _) => 'S',
+            (true, false, _) => *c,
+            (false, false, _) => '-',
+        });
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_dates() {
+        assert_eq!(super::time(0, 0), "1970-01-01 00:00:00 UTC");
+        // 0x6b05d645 is the mkfs time of fixture A-default; debugfs prints Tue Nov 24 18:24:05 2026.
+        assert_eq!(super::time(0x6b05d645, 0), "2026-11-24 18:24:05 UTC");
+        assert_eq!(super::time(951_782_400, 5), "2000-02-29 00:00:00.000000005 UTC");
+    }
+
+    #[test]
+    fn mode_strings() {
+        assert_eq!(super::mode_string(0o40755), "drwxr-xr-x");
+        assert_eq!(super::mode_string(0o120777), "lrwxrwxrwx");
+        assert_eq!(super::mode_string(0o101644), "-rw-r--r-T");
+    }
+}
