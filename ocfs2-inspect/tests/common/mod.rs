@@ -1,0 +1,83 @@
+//! Helpers shared by the integration tests: run our binary, run the real
+//! ocfs2-tools, make images, decompress fixtures.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// Path of the `ocfs2-inspect` binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ocfs2-inspect")
+}
+
+/// Runs `ocfs2-inspect ARGS` and returns its output, whatever the exit status.
+pub fn inspect(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().expect("run ocfs2-inspect")
+}
+
+/// Runs `ocfs2-inspect --json ARGS`, asserts success and parses stdout.
+pub fn inspect_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = inspect(&all);
+    assert!(out.status.success(), "ocfs2-inspect {all:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("ocfs2-inspect {all:?}: bad JSON: {e}"))
+}
+
+/// Whether the real ocfs2-tools are installed. Under CI (CI=true) their absence
+/// fails the test instead of skipping it.
+pub fn have_tools() -> bool {
+    let ok = Command::new("debugfs.ocfs2").arg("-V").output().is_ok() && Command::new("mkfs.ocfs2").arg("-V").output().is_ok();
+    if !ok {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but ocfs2-tools are not installed");
+        eprintln!("SKIPPED: ocfs2-tools are not installed (apt-get install ocfs2-tools); run bash .ci/run");
+    }
+    ok
+}
+
+/// Runs `debugfs.ocfs2 -R CMD IMAGE` and returns stdout (asserting success).
+pub fn debugfs(image: &Path, cmd: &str) -> String {
+    let out = Command::new("debugfs.ocfs2").arg("-R").arg(cmd).arg(image).output().expect("run debugfs.ocfs2");
+    assert!(out.status.success(), "debugfs.ocfs2 -R {cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes a sparse image of `size` bytes at `path` with the real mkfs.ocfs2 and
+/// the given options (`-F -q -x` are added; the cluster stack is never touched
+/// for image files).
+pub fn mkfs(path: &Path, size: u64, opts: &[&str]) {
+    let f = std::fs::File::create(path).expect("create image");
+    f.set_len(size).expect("size image");
+    drop(f);
+    let out = Command::new("mkfs.ocfs2").args(["-F", "-q", "-x"]).args(opts).arg(path).output().expect("run mkfs.ocfs2");
+    assert!(
+        out.status.success(),
+        "mkfs.ocfs2 {opts:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A kernel-written fixture from `fixtures/NAME.img.zst`, decompressed once per
+/// test process into a temporary file (debugfs.ocfs2 cannot read .zst).
+pub fn fixture(name: &str) -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("tempdir"));
+    let raw = dir.path().join(format!("{name}.img"));
+    if !raw.exists() {
+        let zst = fixture_zst(name);
+        let tmp = dir.path().join(format!("{name}.img.part"));
+        let out = Command::new("zstd").args(["-q", "-d", "-f"]).arg(&zst).arg("-o").arg(&tmp).output().expect("run zstd");
+        assert!(out.status.success(), "zstd -d {}: {}", zst.display(), String::from_utf8_lossy(&out.stderr));
+        std::fs::rename(&tmp, &raw).expect("rename");
+    }
+    raw
+}
+
+/// Path of `fixtures/NAME.img.zst` in the repository.
+pub fn fixture_zst(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(format!("{name}.img.zst"))
+}
