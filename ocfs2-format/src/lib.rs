@@ -4,11 +4,12 @@
 //! Open a volume (an image file, a `.zst`-compressed image, or a block device, all
 //! read-only), then walk it:
 //!
-//! ```no_run
+//! ```
 //! use ocfs2_format::{fs, Volume};
 //! use std::io::Read;
 //!
-//! let vol = Volume::open("fixtures/A-default.img.zst".as_ref())?;
+//! // A volume written by the Linux kernel, bundled with the sources.
+//! let vol = Volume::open("../fixtures/A-default.img.zst".as_ref())?;
 //! println!("label {:?}", String::from_utf8_lossy(vol.superblock().label()));
 //! let root = vol.inode(vol.root_blkno())?;
 //! for e in fs::read_dir(&vol, &root)? {
@@ -17,6 +18,7 @@
 //! let file = vol.inode(fs::lookup(&vol, "/small/hello.txt")?)?;
 //! let mut text = String::new();
 //! fs::FileReader::new(&vol, &file)?.read_to_string(&mut text)?;
+//! assert_eq!(text, "hello ocfs2 from the linux kernel\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

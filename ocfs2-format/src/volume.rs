@@ -247,6 +247,10 @@ impl Volume {
         }
         let hdr = view_at::<DinodeHeader>(&block, 0).unwrap_or_else(|| unreachable!("probed"));
         let sb = sb_of(&block);
+        let unknown = sb.s_feature_incompat.get() & !incompat::KNOWN;
+        if unknown != 0 {
+            return Err(Error::Unsupported { what: "incompat feature", bit: u64::from(unknown) });
+        }
         let cbits = sb.s_clustersize_bits.get();
         if !superblock::CLUSTERSIZE_BITS.contains(&cbits) {
             return Err(Error::corrupt(blkno, "ocfs2_super_block", "s_clustersize_bits", "12..=20", cbits));

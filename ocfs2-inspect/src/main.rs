@@ -135,7 +135,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let vol = Volume::open_with(image, OpenOptions { backup, access })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
     let out = render::Out::new(cli.json);
-    match cli.command {
+    let result = match cli.command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
         Command::Ls { spec, long, .. } => cmd::ls::run(&vol, &out, &spec, long),
         Command::Stat { spec, .. } => cmd::stat::run(&vol, &out, &spec),
@@ -145,7 +145,15 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::Rdump { spec, outdir, verbose, .. } => cmd::dump::rdump(&vol, &out, &spec, &outdir, verbose),
         Command::Bmap { spec, lblk, .. } => cmd::bmap::run(&vol, &out, &spec, lblk),
         Command::Findpath { inode, .. } => cmd::findpath::run(&vol, &out, &inode),
+    };
+    // Corrected bits are fixed in memory only; the medium keeps the bad copy.
+    for c in vol.ecc_corrections() {
+        eprintln!(
+            "ocfs2-inspect: warning: block {}: metadata ECC corrected data bit {} (in memory only)",
+            c.blkno, c.bit
+        );
     }
+    result
 }
 
 fn main() -> ExitCode {
