@@ -29,6 +29,7 @@ pub mod alloc;
 pub mod error;
 pub mod fs;
 pub mod io;
+pub mod journal;
 pub mod layout;
 pub mod volume;
 

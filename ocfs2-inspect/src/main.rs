@@ -100,6 +100,17 @@ enum Command {
         /// Logical block number.
         lblk: u64,
     },
+    /// A slot's journal in replay order, or every block with `--raw` (debugfs
+    /// `logdump`).
+    Logdump {
+        /// Image or device.
+        image: PathBuf,
+        /// Node slot.
+        slot: u16,
+        /// Scan every block of the journal linearly, like debugfs.ocfs2.
+        #[arg(long)]
+        raw: bool,
+    },
     /// Find the paths naming an inode (debugfs `findpath`).
     Findpath {
         /// Image or device.
@@ -120,7 +131,8 @@ impl Command {
             | Command::Dump { image, .. }
             | Command::Rdump { image, .. }
             | Command::Bmap { image, .. }
-            | Command::Findpath { image, .. } => image,
+            | Command::Findpath { image, .. }
+            | Command::Logdump { image, .. } => image,
         }
     }
 }
@@ -145,6 +157,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::Rdump { spec, outdir, verbose, .. } => cmd::dump::rdump(&vol, &out, &spec, &outdir, verbose),
         Command::Bmap { spec, lblk, .. } => cmd::bmap::run(&vol, &out, &spec, lblk),
         Command::Findpath { inode, .. } => cmd::findpath::run(&vol, &out, &inode),
+        Command::Logdump { slot, raw, .. } => cmd::logdump::run(&vol, &out, slot, raw),
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.
     for c in vol.ecc_corrections() {

@@ -21,13 +21,24 @@ impl Out {
 
     /// Prints `value` as JSON, or the human rendering.
     pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<(), crate::cmd::CmdError> {
-        if self.json {
-            let s = serde_json::to_string_pretty(value).map_err(|e| crate::cmd::CmdError::msg(e.to_string()))?;
-            println!("{s}");
+        let text = if self.json {
+            let mut s = serde_json::to_string_pretty(value).map_err(|e| crate::cmd::CmdError::msg(e.to_string()))?;
+            s.push('\n');
+            s
         } else {
-            print!("{}", human(value));
-        }
-        Ok(())
+            human(value)
+        };
+        write_stdout(text.as_bytes())
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), crate::cmd::CmdError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| crate::cmd::CmdError::msg(format!("stdout: {e}"))),
     }
 }
 

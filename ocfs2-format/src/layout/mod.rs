@@ -14,6 +14,7 @@ pub mod dir;
 pub mod extent;
 pub mod group;
 pub mod inline_data;
+pub mod jbd2;
 pub mod local_alloc;
 pub mod superblock;
 pub mod truncate_log;

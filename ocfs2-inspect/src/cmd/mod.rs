@@ -6,6 +6,7 @@ use std::fmt;
 pub mod bmap;
 pub mod dump;
 pub mod findpath;
+pub mod logdump;
 pub mod ls;
 pub mod stat;
 pub mod stats;
