@@ -56,9 +56,10 @@ fn parse_debugfs(text: &str) -> DebugfsLog {
         let Some(n) = cur else { continue };
         if let Some(rest) = line.strip_prefix("Seq: ") {
             let seq: u64 = rest.split_whitespace().next().unwrap().parse().unwrap();
-            match blocks.get_mut(&n) {
-                Some(Dbg::Descriptor { seq: s, .. } | Dbg::Commit { seq: s } | Dbg::Revoke { seq: s }) => *s = seq,
-                _ => {}
+            if let Some(Dbg::Descriptor { seq: s, .. } | Dbg::Commit { seq: s } | Dbg::Revoke { seq: s }) =
+                blocks.get_mut(&n)
+            {
+                *s = seq;
             }
             continue;
         }
