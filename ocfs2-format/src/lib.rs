@@ -26,8 +26,10 @@
 //! blocks) → [`layout`] (typed views) → [`fs`] (paths, directories, files).
 
 pub mod alloc;
+pub mod config;
 pub mod error;
 pub mod fs;
+pub mod heartbeat;
 pub mod io;
 pub mod journal;
 pub mod layout;

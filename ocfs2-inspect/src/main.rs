@@ -118,10 +118,13 @@ enum Command {
         /// Inode number, bare or as `<blkno>`.
         inode: String,
     },
+    /// Heartbeat, slot map, mounted and o2cb configuration commands.
+    #[command(flatten)]
+    Cluster(cmd::cluster::ClusterCommand),
 }
 
 impl Command {
-    fn image(&self) -> &PathBuf {
+    fn image(&self) -> Option<&PathBuf> {
         match self {
             Command::Stats { image, .. }
             | Command::Ls { image, .. }
@@ -132,22 +135,30 @@ impl Command {
             | Command::Rdump { image, .. }
             | Command::Bmap { image, .. }
             | Command::Findpath { image, .. }
-            | Command::Logdump { image, .. } => image,
+            | Command::Logdump { image, .. } => Some(image),
+            Command::Cluster(_) => None,
         }
     }
 }
 
 fn run(cli: Cli) -> Result<(), cmd::CmdError> {
-    let backup = match &cli.command {
+    let access = if cli.direct { Access::Direct } else { Access::Auto };
+    let out = render::Out::new(cli.json);
+    let command = match cli.command {
+        // hb, slotmap, mounted and config open what they need themselves.
+        Command::Cluster(c) => return cmd::cluster::run(c, &out, access),
+        other => other,
+    };
+    let backup = match &command {
         Command::Stats { backup, .. } => *backup,
         _ => None,
     };
-    let access = if cli.direct { Access::Direct } else { Access::Auto };
-    let image = cli.command.image();
+    let Some(image) = command.image() else {
+        return Ok(());
+    };
     let vol = Volume::open_with(image, OpenOptions { backup, access })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
-    let out = render::Out::new(cli.json);
-    let result = match cli.command {
+    let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
         Command::Ls { spec, long, .. } => cmd::ls::run(&vol, &out, &spec, long),
         Command::Stat { spec, .. } => cmd::stat::run(&vol, &out, &spec),
@@ -158,6 +169,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::Bmap { spec, lblk, .. } => cmd::bmap::run(&vol, &out, &spec, lblk),
         Command::Findpath { inode, .. } => cmd::findpath::run(&vol, &out, &inode),
         Command::Logdump { slot, raw, .. } => cmd::logdump::run(&vol, &out, slot, raw),
+        Command::Cluster(c) => cmd::cluster::run(c, &out, access),
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.
     for c in vol.ecc_corrections() {

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::layout::dinode::Id2;
+use crate::layout::extent::{ExtentList, ExtentRec};
 use crate::layout::group::GroupView;
 use crate::volume::{Inode, MetaKind, Volume};
 
@@ -30,6 +31,18 @@ pub struct GroupInfo {
     pub next: u64,
     /// The descriptor's `bg_check` (crc32e, ecc).
     pub check: (u32, u16),
+    /// A discontiguous group's `bg_list` (its header and used records), `None`
+    /// for a contiguous group.
+    pub extents: Option<GroupExtents>,
+}
+
+/// The extent list of a discontiguous group: where its pieces live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupExtents {
+    /// The list header (`l_tree_depth`, `l_count`, `l_next_free_rec`).
+    pub list: ExtentList,
+    /// Records `0..l_next_free_rec`.
+    pub recs: Vec<ExtentRec>,
 }
 
 /// Walks chain `chain` of the allocator `inode`, stopping with an error at a
@@ -64,6 +77,7 @@ pub fn chain_groups(vol: &Volume, inode: &Inode<'_>, chain: usize) -> Result<Vec
         if usize::from(d.bg_chain.get()) != chain {
             return Err(Error::corrupt(blkno, "ocfs2_group_desc", "bg_chain", chain, d.bg_chain.get()));
         }
+        let extents = g.discontig_list()?.map(|l| GroupExtents { list: *l.list, recs: l.recs.to_vec() });
         out.push(GroupInfo {
             blkno,
             chain: d.bg_chain.get(),
@@ -75,6 +89,7 @@ pub fn chain_groups(vol: &Volume, inode: &Inode<'_>, chain: usize) -> Result<Vec
             generation: d.bg_generation.get(),
             next: d.bg_next_group.get(),
             check: (d.bg_check.crc32e.get(), d.bg_check.ecc.get()),
+            extents,
         });
         (from, field, structure) = (blkno, "bg_next_group", "ocfs2_group_desc");
         next = d.bg_next_group.get();

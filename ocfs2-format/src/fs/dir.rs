@@ -1,9 +1,12 @@
 //! Directory iteration: inline directories and block directories (with or without
-//! trailers). Indexed directories are read through their entry blocks here.
+//! trailers). Indexed directories are read linearly through their entry blocks
+//! (the dx tree only indexes them), in on-disk order, as debugfs.ocfs2 lists them.
 
 use crate::error::{Error, Result};
 use crate::layout::dinode::{dyn_features, Id2};
-use crate::layout::dir::{DirEntries, TRAILER_SIZE};
+use crate::layout::dir::{self as layout_dir, DirEntries, TRAILER_SIZE};
+use crate::layout::extent::flags as extent_flags;
+use crate::layout::superblock::incompat;
 use crate::volume::{Inode, MetaKind, Volume};
 
 use super::extent_map::{ExtentMap, Mapping};
@@ -54,14 +57,93 @@ pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
             h.i_size.get(),
         ));
     }
-    let trailer = vol.has_meta_ecc() || h.has_dyn(dyn_features::INDEXED_DIR);
+    // Every block ends in a trailer when the volume has META_ECC or the directory
+    // is indexed (the kernel's per-directory test). On a volume with INDEXED_DIRS,
+    // new directories get trailers from creation whether or not they are indexed
+    // (libocfs2 assumes trailers there): accept both shapes, by the signature.
+    let required = vol.has_meta_ecc() || h.has_dyn(dyn_features::INDEXED_DIR);
+    let optional = !required && vol.superblock().s_feature_incompat.get() & incompat::INDEXED_DIRS != 0;
     for lblk in 0..blocks {
-        let Mapping::Block { blkno, .. } = map.map(vol, lblk) else {
-            continue;
+        let Mapping::Block { blkno, flags } = map.map(vol, lblk) else {
+            continue; // a hole in a directory holds no entries
         };
-        let block = if trailer { vol.read_meta(blkno, MetaKind::DIR_BLOCK)? } else { vol.read_block(blkno)? };
+        if flags & extent_flags::UNWRITTEN != 0 {
+            continue;
+        }
+        let (block, trailer) = if required {
+            (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
+        } else {
+            let raw = vol.read_block(blkno)?;
+            if optional && layout_dir::trailer(&raw).is_some() {
+                (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
+            } else {
+                (raw, false)
+            }
+        };
         let end = if trailer { block.len() - TRAILER_SIZE } else { block.len() };
         push(&block[..end], blkno)?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    use super::*;
+    use crate::io::{BlockSource, MemSource};
+    use crate::OpenOptions;
+
+    fn mkfs_tool() -> Option<PathBuf> {
+        let found = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin"]
+            .iter()
+            .map(|d| PathBuf::from(d).join("mkfs.ocfs2"))
+            .find(|p| p.is_file());
+        if found.is_none() {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "mkfs.ocfs2 is required when CI=true");
+            eprintln!("mkfs.ocfs2 not found; skipping");
+        }
+        found
+    }
+
+    /// With 1 KiB blocks and 8 slots, mkfs.ocfs2 makes the system directory a
+    /// block directory that is not indexed (dyn features 0) yet, the volume having
+    /// INDEXED_DIRS, ends every block in a trailer. Both are read, and the
+    /// trailer is validated.
+    #[test]
+    fn trailers_of_a_non_indexed_directory() {
+        let Some(tool) = mkfs_tool() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("1k.img");
+        std::fs::File::create(&path).unwrap().set_len(96 << 20).unwrap();
+        let out = Command::new(tool)
+            .args(["-q", "-F", "-x", "-b", "1024", "-C", "4096", "-N", "8", "-J", "size=4M", "-M", "local"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "mkfs.ocfs2: {}", String::from_utf8_lossy(&out.stderr));
+        let src = MemSource::from_vec(std::fs::read(&path).unwrap());
+        let vol = Volume::from_source(Box::new(src.clone()), OpenOptions::default()).unwrap();
+        let sysdir = vol.inode(vol.system_dir_blkno()).unwrap();
+        assert!(!sysdir.header().has_dyn(dyn_features::INDEXED_DIR | dyn_features::INLINE_DATA));
+        let names: Vec<String> =
+            read_dir(&vol, &sysdir).unwrap().iter().map(|e| String::from_utf8_lossy(&e.name).into_owned()).collect();
+        for want in [".", "..", "global_bitmap", "journal:0000", "journal:0007", "orphan_dir:0007"] {
+            assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+        }
+        // The first block's trailer names its own block; make it lie.
+        let first = ExtentMap::load(&vol, &sysdir).unwrap().extents()[0].blkno;
+        let bs = vol.block_size() as u64;
+        let mut bad = src;
+        let at = first * bs + bs - TRAILER_SIZE as u64 + 40; // db_blkno
+        assert_eq!(&*bad.bytes(at, 8).unwrap(), &first.to_le_bytes());
+        bad.write_at(at, &(first + 1).to_le_bytes()).unwrap();
+        let vol = Volume::from_source(Box::new(bad), OpenOptions::default()).unwrap();
+        let e = read_dir(&vol, &vol.inode(vol.system_dir_blkno()).unwrap()).unwrap_err();
+        let c = e.corruption().unwrap();
+        assert_eq!((c.blkno, c.structure, c.field), (first, "ocfs2_dir_block_trailer", "blkno"));
+    }
 }

@@ -49,6 +49,9 @@ pub struct ExtentMap {
 }
 
 impl ExtentMap {
+    /// A map with no extents (a file with no data, or data held in the inode).
+    pub const EMPTY: ExtentMap = ExtentMap { extents: Vec::new(), extent_blocks: Vec::new() };
+
     /// Walks the extent tree of `inode`. Detects cycles, depth that does not step
     /// down by one per level, and records that overlap or run backwards.
     pub fn load(vol: &Volume, inode: &Inode<'_>) -> Result<Self> {
@@ -122,19 +125,24 @@ impl ExtentMap {
         &self.extent_blocks
     }
 
-    /// Maps logical block `lblk` (cluster size `cluster_bits`, block size
-    /// `block_bits`).
+    /// The extent holding logical cluster `cpos`, or else the first extent after
+    /// it (`None` past the last one).
+    pub fn locate(&self, cpos: u64) -> std::result::Result<&Extent, Option<&Extent>> {
+        let i = self.extents.partition_point(|e| u64::from(e.cpos) <= cpos);
+        match i.checked_sub(1).map(|p| &self.extents[p]) {
+            Some(e) if cpos < u64::from(e.cpos) + u64::from(e.clusters) => Ok(e),
+            _ => Err(self.extents.get(i)),
+        }
+    }
+
+    /// Maps logical block `lblk` to its physical block (the volume supplies the
+    /// block and cluster sizes).
     pub fn map(&self, vol: &Volume, lblk: u64) -> Mapping {
         let geo = vol.geometry();
         let shift = geo.cluster_bits - geo.block_bits;
-        let cpos = lblk >> shift;
-        let i = self.extents.partition_point(|e| u64::from(e.cpos) <= cpos);
-        match i.checked_sub(1).map(|i| self.extents[i]) {
-            Some(e) if cpos < u64::from(e.cpos) + u64::from(e.clusters) => {
-                let off = lblk - (u64::from(e.cpos) << shift);
-                Mapping::Block { blkno: e.blkno + off, flags: e.flags }
-            }
-            _ => Mapping::Hole,
+        match self.locate(lblk >> shift) {
+            Ok(e) => Mapping::Block { blkno: e.blkno + (lblk - (u64::from(e.cpos) << shift)), flags: e.flags },
+            Err(_) => Mapping::Hole,
         }
     }
 }

@@ -1,50 +1,116 @@
 //! Streaming reads of file contents: inline data, extents, holes and unwritten
 //! extents (both read as zeros), and symlink targets.
+//!
+//! A [`FileReader`] holds the inode's leaf extents (a few bytes per extent), never
+//! the file's data: every read goes to the medium for at most [`MAX_READ`] bytes,
+//! so files of any size stream in constant memory.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use crate::error::{Error, Result};
 use crate::layout::dinode::Id2;
 use crate::volume::{Inode, Volume};
 
-use super::extent_map::{ExtentMap, Mapping};
+use super::extent_map::{Extent, ExtentMap};
 
-/// Largest read issued to the medium at once.
-const CHUNK: u64 = 1 << 20;
+/// Largest read issued to the medium by one [`FileReader::read_at`] call.
+pub const MAX_READ: usize = 1 << 20;
 
-/// Reads a file's bytes `0..i_size` in order, one contiguous run at a time.
+/// Longest symlink target (`PATH_MAX` including the NUL).
+const SYMLINK_MAX: u64 = 4096;
+
+/// What a run of a file's bytes holds, from [`FileReader::span_at`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    /// `len` bytes stored on the medium, starting in physical block `blkno`
+    /// (physically contiguous); for inline files `blkno` is the inode's block.
+    Data {
+        /// Physical block holding the span's first byte.
+        blkno: u64,
+        /// Bytes in the span.
+        len: u64,
+    },
+    /// `len` bytes that read as zeros without touching the medium: a hole (no
+    /// extent) or an unwritten (preallocated) extent.
+    Zeros {
+        /// Bytes in the span.
+        len: u64,
+        /// Whether the span is an allocated but unwritten extent (false: a hole).
+        unwritten: bool,
+    },
+}
+
+impl Span {
+    /// Bytes in the span.
+    pub fn len(&self) -> u64 {
+        match *self {
+            Span::Data { len, .. } | Span::Zeros { len, .. } => len,
+        }
+    }
+    /// Whether the span is empty (never returned by [`FileReader::span_at`]).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Where the bytes of a file live.
+#[derive(Debug)]
+enum Body {
+    /// Inline data or a fast symlink target: at most one block, copied out of the
+    /// inode block.
+    Inline(Vec<u8>),
+    /// An extent tree (possibly empty: a file of holes).
+    Extents(ExtentMap),
+}
+
+/// Reads a file's bytes `0..i_size` in order ([`Read`], [`Seek`]) or at any
+/// offset ([`FileReader::read_at`]).
+///
+/// Holes and unwritten extents read as zeros; refcounted (reflinked) extents read
+/// like any other. Only the extent map is held in memory.
 #[derive(Debug)]
 pub struct FileReader<'v> {
     vol: &'v Volume,
-    inline: Option<Vec<u8>>,
-    map: ExtentMap,
+    blkno: u64,
+    body: Body,
     size: u64,
     pos: u64,
 }
 
 impl<'v> FileReader<'v> {
-    /// Prepares to read `inode`'s contents.
+    /// Prepares to read `inode`'s contents. Inodes whose `id2` holds no file data
+    /// (allocators, local alloc, truncate log, the superblock) are
+    /// [`Error::Invalid`]; device nodes, FIFOs and sockets read as empty.
     pub fn new(vol: &'v Volume, inode: &Inode<'_>) -> Result<Self> {
-        let size = inode.header().i_size.get();
-        let (inline, map) = match inode.dinode().id2()? {
+        let h = inode.header();
+        let mut size = h.i_size.get();
+        let body = match inode.dinode().id2()? {
             Id2::Inline(_, data) => {
-                let n = usize::try_from(size).unwrap_or(usize::MAX);
-                if n > data.len() {
+                if size > data.len() as u64 {
                     return Err(Error::corrupt(
                         inode.blkno(),
                         "ocfs2_dinode",
                         "i_size",
-                        format!("<= id_count {}", data.len()),
+                        format!("<= id_count {} for an inline-data inode", data.len()),
                         size,
                     ));
                 }
-                (Some(data[..n].to_vec()), ExtentMap::default())
+                Body::Inline(data[..size as usize].to_vec())
             }
-            Id2::FastSymlink(t) => (Some(t.to_vec()), ExtentMap::default()),
-            Id2::Extents(_) => (None, ExtentMap::load(vol, inode)?),
-            _ => (None, ExtentMap::default()),
+            Id2::FastSymlink(t) => Body::Inline(t.to_vec()),
+            Id2::Extents(_) => Body::Extents(ExtentMap::load(vol, inode)?),
+            Id2::Empty => {
+                size = 0;
+                Body::Inline(Vec::new())
+            }
+            Id2::Super(_) | Id2::Chain(_) | Id2::LocalAlloc(..) | Id2::TruncateLog(_) => {
+                return Err(Error::Invalid(format!(
+                    "inode {} holds allocator or superblock metadata, not file data (use stat)",
+                    inode.blkno()
+                )))
+            }
         };
-        Ok(FileReader { vol, inline, map, size, pos: 0 })
+        Ok(FileReader { vol, blkno: inode.blkno(), body, size, pos: 0 })
     }
 
     /// The file size in bytes.
@@ -52,54 +118,99 @@ impl<'v> FileReader<'v> {
         self.size
     }
 
-    /// The extent map (empty for inline files).
+    /// The extent map (empty for inline files and fast symlinks).
     pub fn extent_map(&self) -> &ExtentMap {
-        &self.map
+        static EMPTY: ExtentMap = ExtentMap::EMPTY;
+        match &self.body {
+            Body::Extents(m) => m,
+            Body::Inline(_) => &EMPTY,
+        }
     }
 
-    /// Reads up to `buf.len()` bytes at byte `offset`; returns the count (0 at EOF).
-    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        if offset >= self.size || buf.is_empty() {
-            return Ok(0);
+    /// Whether the data lives in the inode block (inline data, fast symlink).
+    pub fn is_inline(&self) -> bool {
+        matches!(self.body, Body::Inline(_))
+    }
+
+    /// The run of bytes starting at `offset` that are all stored contiguously, or
+    /// all zeros (hole or unwritten extent), clipped to the file size. `None` at
+    /// or past the end of the file.
+    ///
+    /// Lets a copier skip zero runs (to write a sparse copy) without reading them.
+    pub fn span_at(&self, offset: u64) -> Option<Span> {
+        if offset >= self.size {
+            return None;
         }
-        let want = (buf.len() as u64).min(self.size - offset);
-        if let Some(data) = &self.inline {
-            let (o, n) = (offset as usize, want as usize);
-            buf[..n].copy_from_slice(&data[o..o + n]);
-            return Ok(n);
-        }
+        let rest = self.size - offset;
+        let map = match &self.body {
+            Body::Inline(_) => return Some(Span::Data { blkno: self.blkno, len: rest }),
+            Body::Extents(m) => m,
+        };
         let geo = self.vol.geometry();
-        let bs = u64::from(geo.block_size);
-        let lblk = offset / bs;
-        let in_blk = offset % bs;
-        // Extend the run while consecutive logical blocks stay physically consecutive.
-        let first = self.map.map(self.vol, lblk);
-        let mut run = 1u64;
-        let max_blocks = (in_blk + want).div_ceil(bs).min(CHUNK / bs);
-        while run < max_blocks {
-            let next = self.map.map(self.vol, lblk + run);
-            let contiguous = match (first, next) {
-                (Mapping::Block { blkno: a, flags: fa }, Mapping::Block { blkno: b, flags: fb }) => {
-                    b == a + run && fa == fb
+        let cbits = geo.cluster_bits;
+        let cpos = offset >> cbits;
+        match map.locate(cpos) {
+            Ok(e) => {
+                let end = extent_end(e, cbits).min(self.size);
+                let len = end - offset;
+                if e.is_unwritten() {
+                    return Some(Span::Zeros { len, unwritten: true });
                 }
-                (Mapping::Hole, Mapping::Hole) => true,
-                _ => false,
-            };
-            if !contiguous {
-                break;
+                let first_blk = geo.cluster_to_block(u64::from(e.cpos));
+                let blkno = e.blkno + ((offset >> geo.block_bits) - first_blk);
+                Some(Span::Data { blkno, len })
             }
-            run += 1;
+            Err(next) => {
+                let end = next.map_or(self.size, |n| (u64::from(n.cpos) << cbits).min(self.size));
+                Some(Span::Zeros { len: end - offset, unwritten: false })
+            }
         }
-        let n = (run * bs - in_blk).min(want) as usize;
-        match first {
-            Mapping::Block { blkno, flags } if flags & crate::layout::extent::flags::UNWRITTEN == 0 => {
-                let data = self.vol.read_blocks(blkno, run)?;
-                buf[..n].copy_from_slice(&data[in_blk as usize..in_blk as usize + n]);
+    }
+
+    /// Reads up to `buf.len()` bytes (at most [`MAX_READ`], and never across a
+    /// change between stored and zero runs) at byte `offset`. Returns the count, 0
+    /// at or past the end of the file; call again for the rest.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let Some(span) = self.span_at(offset) else {
+            return Ok(0);
+        };
+        let n = span.len().min(buf.len().min(MAX_READ) as u64) as usize;
+        let out = &mut buf[..n];
+        match (span, &self.body) {
+            (_, Body::Inline(data)) => {
+                let o = offset as usize; // < size <= one block
+                out.copy_from_slice(&data[o..o + n]);
             }
-            _ => buf[..n].fill(0),
+            (Span::Data { blkno, .. }, Body::Extents(_)) => {
+                let bs = u64::from(self.vol.geometry().block_size);
+                let in_blk = (offset % bs) as usize;
+                let count = (in_blk as u64 + n as u64).div_ceil(bs);
+                let data = self.vol.read_blocks(blkno, count)?;
+                out.copy_from_slice(&data[in_blk..in_blk + n]);
+            }
+            (Span::Zeros { .. }, Body::Extents(_)) => out.fill(0),
         }
         Ok(n)
     }
+
+    /// Reads until `buf` is full or the file ends; returns the count.
+    pub fn read_full_at(&self, mut offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let mut got = 0;
+        while got < buf.len() {
+            let n = self.read_at(offset, &mut buf[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+            offset += n as u64;
+        }
+        Ok(got)
+    }
+}
+
+/// First byte past extent `e`.
+fn extent_end(e: &Extent, cbits: u32) -> u64 {
+    (u64::from(e.cpos) + u64::from(e.clusters)) << cbits
 }
 
 impl Read for FileReader<'_> {
@@ -110,28 +221,182 @@ impl Read for FileReader<'_> {
     }
 }
 
-/// The target of a symlink (fast or extent-based).
+impl Seek for FileReader<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.size.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        let p =
+            target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start or overflow"))?;
+        self.pos = p;
+        Ok(p)
+    }
+}
+
+/// The target of a symlink (fast, or slow: stored in an extent), up to its first
+/// NUL.
 pub fn read_symlink(vol: &Volume, inode: &Inode<'_>) -> Result<Vec<u8>> {
     if !inode.header().is_symlink() {
         return Err(Error::Invalid(format!("inode {} is not a symlink", inode.blkno())));
     }
     let r = FileReader::new(vol, inode)?;
     let size = r.size();
-    // A symlink target is at most one block (PATH_MAX 4096 bytes).
-    if size > 4096 {
-        return Err(Error::corrupt(inode.blkno(), "ocfs2_dinode", "i_size", "<= 4096 for a symlink", size));
+    if size >= SYMLINK_MAX {
+        return Err(Error::corrupt(
+            inode.blkno(),
+            "ocfs2_dinode",
+            "i_size",
+            format!("< {SYMLINK_MAX} for a symlink"),
+            size,
+        ));
     }
     let mut buf = vec![0u8; size as usize];
-    let mut got = 0;
-    while got < buf.len() {
-        let n = r.read_at(got as u64, &mut buf[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
+    let got = r.read_full_at(0, &mut buf)?;
+    buf.truncate(got);
     if let Some(nul) = buf.iter().position(|&b| b == 0) {
         buf.truncate(nul);
     }
     Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    //! On the kernel-written fixture A-default; shapes from fixtures/README.md
+    //! (checked there against debugfs.ocfs2 by ocfs2-inspect's tests).
+    #![allow(clippy::unwrap_used)]
+
+    use std::io::{Read, Seek, SeekFrom};
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::fs::lookup;
+
+    fn vol() -> &'static Volume {
+        static VOL: OnceLock<Volume> = OnceLock::new();
+        VOL.get_or_init(|| {
+            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
+            Volume::open(&p).unwrap()
+        })
+    }
+
+    fn reader(path: &str) -> FileReader<'static> {
+        let v = vol();
+        FileReader::new(v, &v.inode(lookup(v, path).unwrap()).unwrap()).unwrap()
+    }
+
+    /// Byte `i` of `kfixtool pat SEED SIZE` (fixtures/README.md).
+    fn pat_byte(seed: u64, i: u64) -> u8 {
+        let (b, o) = (i / 4096, (i % 4096) as usize);
+        let hdr = format!("kfix seed={:04} blk={b:010}\n\0\0", seed % 10000);
+        if o < 32 {
+            hdr.as_bytes()[o]
+        } else {
+            ((seed * 31 + b) & 0xff) as u8
+        }
+    }
+
+    #[test]
+    fn holes_are_zero_spans_between_data() {
+        let r = reader("/sparse/holey");
+        assert_eq!(r.size(), 16 << 20);
+        let mib8 = 8u64 << 20;
+        let spans: Vec<(u64, Span)> = {
+            let mut v = Vec::new();
+            let mut off = 0;
+            while let Some(s) = r.span_at(off) {
+                v.push((off, s));
+                off += s.len();
+            }
+            v
+        };
+        let shape: Vec<(u64, u64, bool)> =
+            spans.iter().map(|(o, s)| (*o, s.len(), matches!(s, Span::Data { .. }))).collect();
+        assert_eq!(
+            shape,
+            [(0, 4096, true), (4096, mib8 - 4096, false), (mib8, 4096, true), (mib8 + 4096, mib8 - 4096, false)]
+        );
+        assert!(matches!(spans[1].1, Span::Zeros { unwritten: false, .. }));
+        // A read never crosses from data into a hole, and holes read as zeros.
+        let mut buf = vec![0xffu8; 10_000];
+        assert_eq!(r.read_at(4000, &mut buf).unwrap(), 96);
+        assert!(buf[..96].iter().enumerate().all(|(i, &b)| b == pat_byte(30, 4000 + i as u64)));
+        assert_eq!(r.read_at(4096, &mut buf).unwrap(), 10_000);
+        assert!(buf.iter().all(|&b| b == 0));
+        assert_eq!(r.read_full_at(mib8 - 10, &mut buf[..20]).unwrap(), 20);
+        assert_eq!(&buf[..10], &[0; 10]);
+        assert!(buf[10..20].iter().enumerate().all(|(i, &b)| b == pat_byte(31, i as u64)));
+        assert_eq!(r.read_at(16 << 20, &mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn unwritten_extent_is_a_zero_span() {
+        let r = reader("/data/prealloc");
+        assert_eq!(r.span_at(0), Some(Span::Zeros { len: 4 << 20, unwritten: true }));
+        assert_eq!(r.extent_map().extents().len(), 1);
+        assert!(r.extent_map().extents()[0].is_unwritten());
+    }
+
+    #[test]
+    fn refcounted_reflink_streams_with_seek() {
+        // pat20m.reflink: pattern 20 with block 3 rewritten as pattern 42 block 0.
+        let mut r = reader("/data/pat20m.reflink");
+        let mut buf = vec![0u8; 3 * 4096];
+        r.seek(SeekFrom::Start(2 * 4096)).unwrap();
+        r.read_exact(&mut buf).unwrap();
+        for (i, &b) in buf.iter().enumerate() {
+            let i = i as u64;
+            let want = match i / 4096 {
+                1 => pat_byte(42, i % 4096),
+                _ => pat_byte(20, 2 * 4096 + i),
+            };
+            assert_eq!(b, want, "byte {}", 2 * 4096 + i);
+        }
+        // The shared (refcounted) part, far in, and the end of the file.
+        r.seek(SeekFrom::End(-5)).unwrap();
+        let mut tail = Vec::new();
+        r.read_to_end(&mut tail).unwrap();
+        let end = 20u64 << 20;
+        assert_eq!(tail, (end - 5..end).map(|i| pat_byte(20, i)).collect::<Vec<_>>());
+        assert!(r.extent_map().extents().iter().any(|e| e.flags & crate::layout::extent::flags::REFCOUNTED != 0));
+        assert!(r.seek(SeekFrom::Current(-(end as i64) - 1)).is_err());
+    }
+
+    #[test]
+    fn reads_are_bounded_and_stream() {
+        let r = reader("/data/pat20m");
+        let mut big = vec![0u8; 3 * MAX_READ];
+        assert_eq!(r.read_at(1, &mut big).unwrap(), MAX_READ);
+        assert!(big[..MAX_READ].iter().enumerate().all(|(i, &b)| b == pat_byte(20, 1 + i as u64)));
+    }
+
+    #[test]
+    fn inline_files_and_symlinks() {
+        let r = reader("/small/pat3000");
+        assert!(r.is_inline() && r.extent_map().extents().is_empty());
+        let mut v = Vec::new();
+        let mut rr = reader("/small/pat3000");
+        rr.read_to_end(&mut v).unwrap();
+        assert_eq!(v, (0..3000).map(|i| pat_byte(8, i)).collect::<Vec<_>>());
+        assert_eq!(r.span_at(2999).map(|s| s.len()), Some(1));
+        assert_eq!(r.span_at(3000), None);
+
+        let v = vol();
+        let fast = v.inode(lookup(v, "/links/sym-hello").unwrap()).unwrap();
+        assert_eq!(read_symlink(v, &fast).unwrap(), b"../small/hello.txt");
+        let slow = v.inode(lookup(v, "/links/sym-long").unwrap()).unwrap();
+        let mut want = b"/long/".to_vec();
+        want.resize(3996, b'L');
+        assert_eq!(read_symlink(v, &slow).unwrap(), want);
+        let file = v.inode(lookup(v, "/small/hello.txt").unwrap()).unwrap();
+        assert!(matches!(read_symlink(v, &file), Err(Error::Invalid(_))));
+    }
+
+    #[test]
+    fn allocator_inodes_are_not_files() {
+        let v = vol();
+        let gb = v.inode(v.system_file("global_bitmap").unwrap()).unwrap();
+        assert!(matches!(FileReader::new(v, &gb), Err(Error::Invalid(_))));
+    }
 }

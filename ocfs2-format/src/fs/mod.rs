@@ -8,5 +8,5 @@ mod path;
 
 pub use dir::{read_dir, DirEntryInfo};
 pub use extent_map::{Extent, ExtentMap, Mapping};
-pub use file::{read_symlink, FileReader};
+pub use file::{read_symlink, FileReader, Span, MAX_READ};
 pub use path::{find_paths, lookup, resolve_spec};

@@ -56,35 +56,71 @@ pub fn resolve_spec(vol: &Volume, spec: &str) -> Result<u64> {
     lookup(vol, spec)
 }
 
-/// Every path naming inode `target`, found by walking the tree from the root and
-/// the system directory (`//name`). Each directory is visited once.
+/// Every path naming inode `target`, in the order debugfs.ocfs2 `ncheck` prints
+/// them (its `findpath` prints the first): `/` and `//` themselves, then a
+/// depth-first walk of the system directory, then of the root, each directory's
+/// entries in on-disk order and each subdirectory walked where its entry is met.
+/// Paths of directories end in `/` (as debugfs prints them), except `/` and `//`.
+///
+/// A directory met twice (a cycle, or a hard-linked directory on a corrupt
+/// volume) is walked once; nesting deeper than 4096 levels is an error.
 pub fn find_paths(vol: &Volume, target: u64) -> Result<Vec<String>> {
     let mut found = Vec::new();
-    let mut seen = HashSet::new();
-    let roots = [(vol.root_blkno(), "/".to_string()), (vol.system_dir_blkno(), "//".to_string())];
-    for (root, prefix) in roots {
-        if root == target {
-            found.push(prefix.clone());
-        }
-        let mut stack = vec![(root, prefix)];
-        while let Some((dir_blk, dir_path)) = stack.pop() {
-            if !seen.insert(dir_blk) {
-                continue;
-            }
-            let dir = vol.inode(dir_blk)?;
-            for e in read_dir(vol, &dir)? {
-                if e.name == b"." || e.name == b".." {
-                    continue;
-                }
-                let p = format!("{dir_path}{}", String::from_utf8_lossy(&e.name));
-                if e.inode == target {
-                    found.push(p.clone());
-                }
-                if e.file_type == crate::layout::dir::file_type::DIR {
-                    stack.push((e.inode, format!("{p}/")));
-                }
-            }
+    let roots = [(vol.root_blkno(), "/"), (vol.system_dir_blkno(), "//")];
+    for (blkno, path) in roots {
+        if blkno == target {
+            found.push(path.to_string());
         }
     }
+    let mut seen = HashSet::new();
+    for (blkno, path) in [roots[1], roots[0]] {
+        walk(vol, blkno, path.to_string(), target, &mut seen, &mut found)?;
+    }
     Ok(found)
+}
+
+/// One directory being walked by [`find_paths`]: its entries and the next one.
+struct Frame {
+    path: String,
+    entries: std::vec::IntoIter<super::dir::DirEntryInfo>,
+}
+
+fn walk(
+    vol: &Volume,
+    dir: u64,
+    path: String,
+    target: u64,
+    seen: &mut HashSet<u64>,
+    found: &mut Vec<String>,
+) -> Result<()> {
+    if !seen.insert(dir) {
+        return Ok(());
+    }
+    let entries = read_dir(vol, &vol.inode(dir)?)?.into_iter();
+    let mut stack = vec![Frame { path, entries }];
+    while let Some(top) = stack.last_mut() {
+        let Some(e) = top.entries.next() else {
+            stack.pop();
+            continue;
+        };
+        if e.name == b"." || e.name == b".." {
+            continue;
+        }
+        let is_dir = e.file_type == crate::layout::dir::file_type::DIR;
+        let mut p = format!("{}{}", top.path, String::from_utf8_lossy(&e.name));
+        if is_dir {
+            p.push('/');
+        }
+        if e.inode == target {
+            found.push(p.clone());
+        }
+        if is_dir && seen.insert(e.inode) {
+            if stack.len() >= MAX_DEPTH {
+                return Err(Error::Invalid(format!("{p}: nested deeper than {MAX_DEPTH} directories")));
+            }
+            let entries = read_dir(vol, &vol.inode(e.inode)?)?.into_iter();
+            stack.push(Frame { path: p, entries });
+        }
+    }
+    Ok(())
 }

@@ -40,6 +40,10 @@ impl MmapSource {
         // cannot be excluded by any mmap user; it changes bytes we read (no UB in safe
         // code reading plain `u8`s) or faults on truncation, as documented on the type.
         let map = unsafe { Mmap::map(&file) }.map_err(|source| Error::Io { offset: 0, source })?;
+        // Metadata reads hop across the volume (one group descriptor per group); the
+        // default readahead turns each into a large read, which made a 1 TiB bitmap
+        // walk take a minute. A failed hint only costs speed.
+        let _ = map.advise(memmap2::Advice::Random);
         // The map may be shorter than the metadata said if the file shrank in between.
         let size = map.len() as u64;
         Ok(Self { map: Some(map), size })

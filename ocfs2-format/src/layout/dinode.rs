@@ -49,7 +49,11 @@ pub mod flags {
     pub const QUOTA: u32 = 0x1000;
     /// Orphaned by an append direct write.
     pub const DIO_ORPHANED: u32 = 0x2000;
-    /// Names in the order debugfs.ocfs2 prints them.
+    /// The bits debugfs.ocfs2 (1.8.7 up to current) names in `stat`; it prints
+    /// nothing for [`QUOTA`] and [`DIO_ORPHANED`].
+    pub const DEBUGFS_NAMED: u32 = 0xfff;
+    /// Names in the order debugfs.ocfs2 prints them, then the two it leaves
+    /// unnamed (see [`DEBUGFS_NAMED`]).
     pub const NAMES: &[(u32, &str)] = &[
         (VALID, "Valid"),
         (UNUSED2, "Unused2"),

@@ -108,14 +108,17 @@ impl<'a> GroupView<'a> {
         best
     }
 
-    /// The extent list of a discontiguous group (`bg_list`), present only when the
-    /// volume has DISCONTIG_BG and the bitmap leaves room for it.
+    /// The extent list of a discontiguous group (`bg_list`). As in the kernel's and
+    /// ocfs2-tools' `ocfs2_gd_is_discontig`, a group is discontiguous only when its
+    /// bitmap ends exactly where `bg_list` begins (`bg_size` is 256) and the list
+    /// has records; contiguous suballocator groups of DISCONTIG_BG volumes carry an
+    /// empty list.
     pub fn discontig_list(&self) -> Result<Option<ExtentListView<'a>>> {
-        if self.bitmap.len() > DISCONTIG_MAX_BITMAP || self.block.len() < DISCONTIG_LIST_OFFSET + 16 {
+        if self.bitmap.len() != DISCONTIG_MAX_BITMAP || self.block.len() < DISCONTIG_LIST_OFFSET + 16 {
             return Ok(None);
         }
         let v = ExtentListView::parse(self.block, DISCONTIG_LIST_OFFSET, self.blkno, "ocfs2_group_desc.bg_list")?;
-        Ok((v.list.l_count.get() != 0).then_some(v))
+        Ok((v.list.l_next_free_rec.get() != 0).then_some(v))
     }
 }
 

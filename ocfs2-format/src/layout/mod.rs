@@ -13,9 +13,11 @@ pub mod dinode;
 pub mod dir;
 pub mod extent;
 pub mod group;
+pub mod heartbeat;
 pub mod inline_data;
 pub mod jbd2;
 pub mod local_alloc;
+pub mod slot_map;
 pub mod superblock;
 pub mod truncate_log;
 

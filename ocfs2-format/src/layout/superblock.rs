@@ -119,10 +119,15 @@ pub mod tunefs_flag {
     pub const REMOVE_SLOT: u16 = 0x1;
     /// Directory trailer conversion in progress.
     pub const DIR_TRAILER: u16 = 0x2;
+    /// Names in the order debugfs.ocfs2 prints them (for [`super::feature_names`]).
+    pub const NAMES: &[(u32, &str)] = &[(REMOVE_SLOT as u32, "remove-slot"), (DIR_TRAILER as u32, "dir-trailer")];
 }
 
 /// `ci_stackflags` bit: o2cb global heartbeat.
 pub const CLUSTER_O2CB_GLOBAL_HEARTBEAT: u8 = 0x1;
+/// Names of the `ci_stackflags` bits of the o2cb stack, as debugfs.ocfs2 prints
+/// them (for [`feature_names`]; the bits mean nothing to other stacks).
+pub const CLUSTER_O2CB_FLAG_NAMES: &[(u32, &str)] = &[(CLUSTER_O2CB_GLOBAL_HEARTBEAT as u32, "Globalheartbeat")];
 
 /// `ocfs2_cluster_info`: the cluster stack a volume belongs to.
 #[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +210,12 @@ impl SuperBlock {
     pub fn cluster_stack(&self) -> Option<&[u8]> {
         (self.has_incompat(incompat::CLUSTERINFO) || self.has_incompat(incompat::USERSPACE_STACK))
             .then(|| cstr(&self.s_cluster_info.ci_stack))
+    }
+
+    /// Whether the recorded stack is o2cb (`ocfs2_o2cb_stack`): only then do the
+    /// `ci_stackflags` bits have names.
+    pub fn is_o2cb_stack(&self) -> bool {
+        self.cluster_stack() == Some(b"o2cb".as_slice())
     }
 
     /// The cluster name when the superblock records a stack.

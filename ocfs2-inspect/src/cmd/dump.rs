@@ -1,14 +1,20 @@
 //! `cat`, `dump` and `rdump`: copy contents out. Only the output side is written;
 //! the volume is opened read-only.
+//!
+//! Files stream through one [`MAX_READ`] buffer whatever their size. Copies into
+//! regular files are sparse: holes and unwritten extents are skipped, not
+//! written as zeros (the bytes read back the same).
 
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 
-use ocfs2_format::fs::{read_dir, read_symlink, FileReader};
-use ocfs2_format::layout::dinode::DinodeHeader;
+use ocfs2_format::fs::{read_dir, read_symlink, FileReader, Span, MAX_READ};
+use ocfs2_format::layout::dinode::{mode, DinodeHeader};
 use ocfs2_format::{Inode, Volume};
 use serde::Serialize;
 
@@ -19,35 +25,126 @@ fn io_err(what: &Path, e: io::Error) -> CmdError {
     CmdError::msg(format!("{}: {e}", what.display()))
 }
 
-fn copy_to(vol: &Volume, inode: &Inode<'_>, w: &mut dyn Write) -> Result<u64, CmdError> {
-    let mut r = FileReader::new(vol, inode)?;
-    io::copy(&mut r, w).map_err(|e| CmdError::msg(format!("inode {}: {e}", inode.blkno())))
+fn read_err(inode: u64) -> impl Fn(ocfs2_format::Error) -> CmdError {
+    move |e| CmdError::at(format!("inode {inode}"), e)
 }
 
+/// Streams a file's bytes to `w` (stdout: zero runs are written out).
+fn copy_stream(r: &FileReader<'_>, inode: u64, w: &mut dyn Write) -> Result<u64, CmdError> {
+    let mut buf = vec![0u8; MAX_READ];
+    let mut off = 0u64;
+    loop {
+        let n = r.read_at(off, &mut buf).map_err(read_err(inode))?;
+        if n == 0 {
+            return Ok(off);
+        }
+        match w.write_all(&buf[..n]) {
+            Ok(()) => {}
+            // The reader went away (`cat ... | head`): stop quietly, as cat(1) does.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(off),
+            Err(e) => return Err(CmdError::msg(format!("writing inode {inode}: {e}"))),
+        }
+        off += n as u64;
+    }
+}
+
+/// Copies a file's bytes into the regular file `f`, leaving holes and unwritten
+/// extents as holes.
+fn copy_sparse(r: &FileReader<'_>, inode: u64, f: &File, path: &Path, buf: &mut [u8]) -> Result<u64, CmdError> {
+    let mut off = 0u64;
+    while let Some(span) = r.span_at(off) {
+        let end = off + span.len();
+        if let Span::Data { .. } = span {
+            while off < end {
+                let want = (end - off).min(buf.len() as u64) as usize;
+                let n = r.read_at(off, &mut buf[..want]).map_err(read_err(inode))?;
+                if n == 0 {
+                    break;
+                }
+                f.write_all_at(&buf[..n], off).map_err(|e| io_err(path, e))?;
+                off += n as u64;
+            }
+        }
+        off = end;
+    }
+    f.set_len(r.size()).map_err(|e| io_err(path, e))?;
+    Ok(r.size())
+}
+
+/// Makes room for a new non-directory at `path`: removes a file or symlink
+/// already there (a directory there is an error). Creating afresh, rather than
+/// truncating, never writes through a symlink that happens to sit at `path`.
+fn clear_path(path: &Path) -> Result<(), CmdError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => Err(CmdError::msg(format!("{}: a directory is in the way", path.display()))),
+        Ok(_) => fs::remove_file(path).map_err(|e| io_err(path, e)),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Creates the regular file `path` (replacing a file already there) with mode
+/// 0600 until [`preserve`] runs.
+fn create_file(path: &Path) -> Result<File, CmdError> {
+    clear_path(path)?;
+    File::options()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| io_err(path, e))
+}
+
+/// `cat SPEC`: a regular file's bytes on stdout. Like debugfs.ocfs2, anything
+/// else (directory, symlink, device) is refused; `dump` copies those.
 pub fn cat(vol: &Volume, spec: &str) -> Result<(), CmdError> {
     let inode = vol.inode(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
+    if inode.header().file_type() != mode::S_IFREG {
+        return Err(CmdError::msg(format!("{spec}: not a regular file (inode {})", inode.blkno())));
+    }
+    let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
     let stdout = io::stdout();
     let mut lock = stdout.lock();
-    copy_to(vol, &inode, &mut lock)?;
-    lock.flush().map_err(|e| CmdError::msg(e.to_string()))
+    copy_stream(&r, inode.blkno(), &mut lock)?;
+    match lock.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CmdError::msg(e.to_string())),
+        _ => Ok(()),
+    }
 }
 
-/// Applies mode, owner and times to a written path (owner only when permitted).
+/// Applies owner, times and mode to a written path, in that order: chown clears
+/// set-id bits, so the mode comes last. The owner is set only when permitted (root).
+/// Symlinks get their owner only: their mode is fixed and their times are not
+/// worth a `utimensat(AT_SYMLINK_NOFOLLOW)` (debugfs.ocfs2 does not set them either).
 fn preserve(path: &Path, h: &DinodeHeader, symlink: bool) -> Result<(), CmdError> {
     use std::os::unix::fs::{lchown, PermissionsExt};
     // chown fails for non-root users; keeping the data matters more than the owner.
     let _ = lchown(path, Some(h.i_uid.get()), Some(h.i_gid.get()));
-    if !symlink {
-        fs::set_permissions(path, fs::Permissions::from_mode(u32::from(h.i_mode.get() & 0o7777)))
-            .map_err(|e| io_err(path, e))?;
-        let t = |s: u64, ns: u32| std::time::UNIX_EPOCH + std::time::Duration::new(s, ns.min(999_999_999));
-        let f = File::options().write(true).open(path).map_err(|e| io_err(path, e))?;
-        let times = fs::FileTimes::new()
-            .set_accessed(t(h.i_atime.get(), h.i_atime_nsec.get()))
-            .set_modified(t(h.i_mtime.get(), h.i_mtime_nsec.get()));
-        f.set_times(times).map_err(|e| io_err(path, e))?;
+    if symlink {
+        return Ok(());
     }
+    // A time the host cannot represent (a corrupt inode) is left unset, never a panic.
+    let t = |s: u64, ns: u32| std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(s, ns.min(999_999_999)));
+    // futimens needs ownership, not write access: a read-only handle works for
+    // files and directories alike (O_NOFOLLOW: never touch what a symlink names).
+    let f = File::options().read(true).custom_flags(libc::O_NOFOLLOW).open(path).map_err(|e| io_err(path, e))?;
+    let mut times = fs::FileTimes::new();
+    if let Some(a) = t(h.i_atime.get(), h.i_atime_nsec.get()) {
+        times = times.set_accessed(a);
+    }
+    if let Some(m) = t(h.i_mtime.get(), h.i_mtime_nsec.get()) {
+        times = times.set_modified(m);
+    }
+    f.set_times(times).map_err(|e| io_err(path, e))?;
+    f.set_permissions(fs::Permissions::from_mode(u32::from(h.i_mode.get() & 0o7777))).map_err(|e| io_err(path, e))?;
     Ok(())
+}
+
+/// Makes a symlink at `path` to `target`, replacing a file already there
+/// (debugfs.ocfs2 `dump` does the same).
+fn make_symlink(target: &[u8], path: &Path) -> Result<(), CmdError> {
+    clear_path(path)?;
+    std::os::unix::fs::symlink(OsStr::from_bytes(target), path).map_err(|e| io_err(path, e))
 }
 
 #[derive(Debug, Serialize)]
@@ -55,77 +152,87 @@ struct Dumped {
     inode: u64,
     path: String,
     bytes: u64,
+    /// The copy is a symlink (the inode is one).
+    symlink: bool,
 }
 
 pub fn dump(vol: &Volume, out: &Out, spec: &str, path: &Path, keep: bool) -> Result<(), CmdError> {
     let inode = vol.inode(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    let mut f = File::create(path).map_err(|e| io_err(path, e))?;
-    let bytes = copy_to(vol, &inode, &mut f)?;
-    drop(f);
+    let h = *inode.header();
+    let (bytes, symlink) = if h.is_symlink() {
+        let link = read_symlink(vol, &inode).map_err(read_err(inode.blkno()))?;
+        make_symlink(&link, path)?;
+        (link.len() as u64, true)
+    } else {
+        let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
+        let f = create_file(path)?;
+        let bytes = copy_sparse(&r, inode.blkno(), &f, path, &mut vec![0u8; MAX_READ])?;
+        drop(f);
+        (bytes, false)
+    };
     if keep {
-        preserve(path, inode.header(), false)?;
+        preserve(path, &h, symlink)?;
     }
-    out.emit(&Dumped { inode: inode.blkno(), path: path.display().to_string(), bytes }, |_| String::new())
+    out.emit(&Dumped { inode: inode.blkno(), path: path.display().to_string(), bytes, symlink }, |_| String::new())
 }
 
 #[derive(Debug, Default, Serialize)]
 struct RdumpSummary {
+    /// Where the tree was written (OUTDIR itself when the spec names the root).
+    target: String,
     files: u64,
     directories: u64,
     symlinks: u64,
     hard_links: u64,
+    /// Device nodes, FIFOs and sockets, which are not recreated (as debugfs.ocfs2).
     other: u64,
     bytes: u64,
 }
 
-/// Hard links are written as links to the first copy, as a restore would expect.
+#[derive(Debug, Clone, Copy)]
+enum Verbose {
+    Stdout,
+    Stderr,
+}
+
+/// A recursive copy. Inodes with more than one link are copied once and every
+/// further name becomes a hard link to that copy, as a restore would expect.
 struct Rdump<'v> {
     vol: &'v Volume,
-    verbose: bool,
+    /// Print each path as it is written: on stdout like debugfs.ocfs2, or on
+    /// stderr when stdout carries the JSON document.
+    verbose: Option<Verbose>,
     sum: RdumpSummary,
-    first_path: std::collections::HashMap<u64, std::path::PathBuf>,
-    seen_dirs: std::collections::HashSet<u64>,
+    first_path: HashMap<u64, PathBuf>,
+    seen_dirs: HashSet<u64>,
+    /// The one copy buffer ([`MAX_READ`] bytes).
+    buf: Vec<u8>,
 }
 
 impl Rdump<'_> {
     fn entry(&mut self, blkno: u64, target: &Path) -> Result<(), CmdError> {
         let inode = self.vol.inode(blkno).map_err(|e| CmdError::at(target.display().to_string(), e))?;
         let h = *inode.header();
-        if self.verbose {
-            eprintln!("{}", target.display());
+        match self.verbose {
+            Some(Verbose::Stdout) => println!("{}", target.display()),
+            Some(Verbose::Stderr) => eprintln!("{}", target.display()),
+            None => {}
         }
         if h.is_dir() {
-            if !self.seen_dirs.insert(blkno) {
-                return Err(CmdError::msg(format!(
-                    "{}: directory inode {blkno} appears twice (a cycle)",
-                    target.display()
-                )));
-            }
-            match fs::create_dir(target) {
+            match fs::DirBuilder::new().mode(0o700).create(target) {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && target.is_dir() => {}
+                // Merge into a directory that is already there, never through a symlink.
+                Err(e)
+                    if e.kind() == io::ErrorKind::AlreadyExists
+                        && fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) => {}
                 Err(e) => return Err(io_err(target, e)),
             }
-            self.sum.directories += 1;
-            for e in read_dir(self.vol, &inode).map_err(|e| CmdError::at(target.display().to_string(), e))? {
-                if e.name == b"." || e.name == b".." {
-                    continue;
-                }
-                let name = OsStr::from_bytes(&e.name);
-                if name.is_empty() || e.name.contains(&b'/') {
-                    return Err(CmdError::msg(format!(
-                        "{}: unsafe entry name {:?}",
-                        target.display(),
-                        String::from_utf8_lossy(&e.name)
-                    )));
-                }
-                self.entry(e.inode, &target.join(name))?;
-            }
-            preserve(target, &h, false)?;
-            return Ok(());
+            self.contents(&inode, target)?;
+            return preserve(target, &h, false);
         }
         if h.links() > 1 {
             if let Some(first) = self.first_path.get(&blkno) {
+                clear_path(target)?;
                 fs::hard_link(first, target).map_err(|e| io_err(target, e))?;
                 self.sum.hard_links += 1;
                 return Ok(());
@@ -133,50 +240,90 @@ impl Rdump<'_> {
             self.first_path.insert(blkno, target.to_path_buf());
         }
         if h.is_symlink() {
-            let link = read_symlink(self.vol, &inode)?;
-            std::os::unix::fs::symlink(OsStr::from_bytes(&link), target).map_err(|e| io_err(target, e))?;
+            let link = read_symlink(self.vol, &inode).map_err(read_err(blkno))?;
+            make_symlink(&link, target)?;
             preserve(target, &h, true)?;
             self.sum.symlinks += 1;
             return Ok(());
         }
-        if h.file_type() != ocfs2_format::layout::dinode::mode::S_IFREG {
-            // Devices, FIFOs and sockets need privileges to recreate; report them.
+        if h.file_type() != mode::S_IFREG {
+            // Devices, FIFOs and sockets need privileges to recreate; count them.
             self.sum.other += 1;
             return Ok(());
         }
-        let mut f = File::create(target).map_err(|e| io_err(target, e))?;
-        self.sum.bytes += copy_to(self.vol, &inode, &mut f)?;
+        let r = FileReader::new(self.vol, &inode).map_err(read_err(blkno))?;
+        let f = create_file(target)?;
+        self.sum.bytes += copy_sparse(&r, blkno, &f, target, &mut self.buf)?;
         drop(f);
         preserve(target, &h, false)?;
         self.sum.files += 1;
         Ok(())
     }
+
+    /// Copies the entries of directory `inode` into the existing directory `target`.
+    fn contents(&mut self, inode: &Inode<'_>, target: &Path) -> Result<(), CmdError> {
+        if !self.seen_dirs.insert(inode.blkno()) {
+            return Err(CmdError::msg(format!(
+                "{}: directory inode {} appears twice (a cycle)",
+                target.display(),
+                inode.blkno()
+            )));
+        }
+        self.sum.directories += 1;
+        for e in read_dir(self.vol, inode).map_err(|e| CmdError::at(target.display().to_string(), e))? {
+            if e.name == b"." || e.name == b".." {
+                continue;
+            }
+            if e.name.is_empty() || e.name.contains(&b'/') || e.name.contains(&0) {
+                return Err(CmdError::msg(format!(
+                    "{}: unsafe entry name {:?}",
+                    target.display(),
+                    String::from_utf8_lossy(&e.name)
+                )));
+            }
+            self.entry(e.inode, &target.join(OsStr::from_bytes(&e.name)))?;
+        }
+        Ok(())
+    }
 }
 
+/// `rdump SPEC OUTDIR`, as debugfs.ocfs2: the inode SPEC names is copied to
+/// `OUTDIR/<last component of SPEC>` (`<N>` specs keep that text as the name). When
+/// SPEC has no last component (`/`, `//`, `.`, `..`), the directory's entries are
+/// copied straight into OUTDIR, whose own mode and times are left alone.
+/// (debugfs.ocfs2 1.8.7 fails on `rdump / OUTDIR` with "File exists while making
+/// directory OUTDIR/".)
 pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
     if !outdir.is_dir() {
         return Err(CmdError::msg(format!("{}: not a directory", outdir.display())));
     }
-    let name =
-        spec.trim_end_matches('/').rsplit('/').next().filter(|n| !n.is_empty() && !n.starts_with('<')).unwrap_or(".");
-    let target = if name == "." { outdir.to_path_buf() } else { outdir.join(name) };
+    let name = spec.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let verbose = verbose.then_some(if out.json() { Verbose::Stderr } else { Verbose::Stdout });
     let mut r = Rdump {
         vol,
         verbose,
         sum: RdumpSummary::default(),
-        first_path: Default::default(),
-        seen_dirs: Default::default(),
+        first_path: HashMap::new(),
+        seen_dirs: HashSet::new(),
+        buf: vec![0u8; MAX_READ],
     };
-    r.entry(blkno, &target)?;
-    out.emit(&r.sum, |s| {
-        if out.json() {
-            String::new()
-        } else {
-            format!(
-                "{} files, {} directories, {} symlinks, {} hard links, {} others skipped, {} bytes\n",
-                s.files, s.directories, s.symlinks, s.hard_links, s.other, s.bytes
-            )
+    if matches!(name, "" | "." | "..") {
+        let inode = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
+        if !inode.header().is_dir() {
+            return Err(CmdError::msg(format!("{spec}: not a directory")));
         }
+        r.sum.target = outdir.display().to_string();
+        r.contents(&inode, outdir)?;
+    } else {
+        let target = outdir.join(name);
+        r.sum.target = target.display().to_string();
+        r.entry(blkno, &target)?;
+    }
+    out.emit(&r.sum, |s| {
+        format!(
+            "{}: {} files, {} directories, {} symlinks, {} hard links, {} others skipped, {} bytes\n",
+            s.target, s.files, s.directories, s.symlinks, s.hard_links, s.other, s.bytes
+        )
     })
 }

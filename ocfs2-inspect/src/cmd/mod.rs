@@ -4,10 +4,15 @@
 use std::fmt;
 
 pub mod bmap;
+pub mod cluster;
+pub mod config;
 pub mod dump;
 pub mod findpath;
+pub mod hb;
 pub mod logdump;
 pub mod ls;
+pub mod mounted;
+pub mod slotmap;
 pub mod stat;
 pub mod stats;
 

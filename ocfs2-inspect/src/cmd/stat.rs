@@ -1,13 +1,18 @@
 //! `stat` and `stat_sysdir`: an inode with what its `id2` holds (extents, chains
 //! and their groups, local alloc, truncate log, inline data, fast symlink).
 
+use std::io::Read;
+
 use ocfs2_format::alloc::{chain_groups, GroupInfo};
+use ocfs2_format::fs::FileReader;
 use ocfs2_format::layout::dinode::{dyn_features, flags, mode, Id2, JOURNAL_DIRTY, SUBALLOC_GLOBAL};
 use ocfs2_format::layout::extent::{self, ExtentBlockView, ExtentListView};
+use ocfs2_format::layout::slot_map::{self, SlotMapFormat};
+use ocfs2_format::layout::superblock::incompat;
 use ocfs2_format::{Inode, MetaKind, Volume};
 use serde::Serialize;
 
-use super::{bit_names, resolve, CmdError};
+use super::{bit_names, ls, resolve, stats, CmdError};
 use crate::render::{fields, table, time, Out};
 
 #[derive(Debug, Serialize)]
@@ -52,6 +57,8 @@ pub struct ExtentBlockReport {
     pub blkno: u64,
     pub suballoc_slot: u16,
     pub suballoc_bit: u16,
+    /// `h_suballoc_loc`: the suballocator group (0 when not recorded).
+    pub suballoc_loc: u64,
     pub next_leaf_blk: u64,
     pub crc32: u32,
     pub ecc: u16,
@@ -80,6 +87,9 @@ pub struct GroupReport {
     pub generation: u32,
     pub crc32: u32,
     pub ecc: u16,
+    /// A discontiguous group's extent list (`bg_list`); absent for contiguous groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extents: Option<ExtentListReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,7 +116,8 @@ pub enum Body {
     LocalAlloc {
         bitmap: BitmapCounts,
         bitmap_offset: u32,
-        size: u16,
+        /// `la_size`: bytes of the local bitmap (named apart from the inode's `size`).
+        bitmap_size: u16,
     },
     TruncateLog {
         total_records: u16,
@@ -158,6 +169,8 @@ pub struct InodeReport {
     pub suballoc_bit: u16,
     pub suballoc_loc: u64,
     pub xattr_loc: u64,
+    /// `i_xattr_inline_size`: bytes at the end of the inode kept for inline xattrs.
+    pub xattr_inline_size: u16,
     pub dx_root: u64,
     #[serde(flatten)]
     pub body: Body,
@@ -168,7 +181,7 @@ fn type_name(m: u16) -> &'static str {
         mode::S_IFREG => "Regular",
         mode::S_IFDIR => "Directory",
         mode::S_IFLNK => "Symbolic Link",
-        mode::S_IFCHR => "Character Device",
+        mode::S_IFCHR => "Char Device",
         mode::S_IFBLK => "Block Device",
         mode::S_IFIFO => "FIFO",
         mode::S_IFSOCK => "Socket",
@@ -208,7 +221,12 @@ fn extent_blocks(
     if list.depth() == 0 {
         return Ok(());
     }
-    for r in list.recs {
+    for (i, r) in list.recs.iter().enumerate() {
+        // A failed insertion can leave an empty branch in the last record; like
+        // debugfs.ocfs2 (and the kernel), treat it as not there.
+        if r.clusters(list.depth()) == 0 && i + 1 == list.recs.len() {
+            break;
+        }
         let blkno = r.e_blkno.get();
         if !seen.insert(blkno) {
             continue; // a cycle; the extent map reports it
@@ -220,6 +238,7 @@ fn extent_blocks(
             blkno,
             suballoc_slot: eb.h_suballoc_slot.get(),
             suballoc_bit: eb.h_suballoc_bit.get(),
+            suballoc_loc: eb.h_suballoc_loc.get(),
             next_leaf_blk: eb.h_next_leaf_blk.get(),
             crc32: eb.h_check.crc32e.get(),
             ecc: eb.h_check.ecc.get(),
@@ -243,6 +262,7 @@ fn group_report(g: &GroupInfo) -> GroupReport {
         generation: g.generation,
         crc32: g.check.0,
         ecc: g.check.1,
+        extents: g.extents.as_ref().map(|e| list_report(&ExtentListView { list: &e.list, recs: &e.recs })),
     }
 }
 
@@ -289,7 +309,7 @@ pub fn inode_report(vol: &Volume, inode: &Inode<'_>, traverse: bool) -> Result<I
             }
         }
         Id2::LocalAlloc(la, _) => {
-            Body::LocalAlloc { bitmap: bitmap(), bitmap_offset: la.la_bm_off.get(), size: la.la_size.get() }
+            Body::LocalAlloc { bitmap: bitmap(), bitmap_offset: la.la_bm_off.get(), bitmap_size: la.la_size.get() }
         }
         Id2::TruncateLog(tl) => Body::TruncateLog {
             total_records: tl.log.tl_count.get(),
@@ -346,6 +366,7 @@ pub fn inode_report(vol: &Volume, inode: &Inode<'_>, traverse: bool) -> Result<I
         suballoc_bit: h.i_suballoc_bit.get(),
         suballoc_loc: h.i_suballoc_loc.get(),
         xattr_loc: h.i_xattr_loc.get(),
+        xattr_inline_size: h.i_xattr_inline_size.get(),
         dx_root: h.i_dx_root.get(),
         body,
     })
@@ -370,15 +391,24 @@ fn extent_table(l: &ExtentListReport) -> String {
     s
 }
 
-/// The human rendering of an inode report.
+/// The human rendering of an inode report: the facts debugfs.ocfs2 `stat` prints,
+/// in its order.
 pub fn render_inode(r: &InodeReport) -> String {
     let tm = |t: &Time| format!("{:#x} {:#x} -- {}", t.sec, t.nsec, time(t.sec, t.nsec));
-    let mut s = fields(vec![
+    let mut rows = vec![
         ("Inode", format!("{}   Mode: {:04o}   Generation: {} ({:#x})", r.inode, r.mode, r.generation, r.generation)),
         ("FS Generation", format!("{} ({:#x})", r.fs_generation, r.fs_generation)),
         ("CRC32", format!("{:08x}   ECC: {:04x}", r.crc32, r.ecc)),
         ("Type", format!("{}   Attr: {:#x}   Flags: {}", r.file_type, r.attr, r.flags.names.join(" "))),
         ("Dynamic Features", format!("({:#x}) {}", r.dyn_features.value, r.dyn_features.names.join(" "))),
+    ];
+    if r.dyn_features.value & u32::from(dyn_features::HAS_XATTR) != 0 {
+        rows.push((
+            "Extended Attributes Block",
+            format!("{}   Extended Attributes Inline Size: {}", r.xattr_loc, r.xattr_inline_size),
+        ));
+    }
+    rows.extend([
         ("User", format!("{}   Group: {}   Size: {}", r.uid, r.gid, r.size)),
         ("Links", format!("{}   Clusters: {}", r.links, r.clusters)),
         ("ctime", tm(&r.ctime)),
@@ -387,39 +417,60 @@ pub fn render_inode(r: &InodeReport) -> String {
         ("dtime", format!("{:#x} -- {}", r.dtime, time(r.dtime, 0))),
         ("Refcount Block", r.refcount_block.to_string()),
         ("Last Extblk", format!("{}   Orphan Slot: {}", r.last_extblk, r.orphan_slot)),
-        (
-            "Sub Alloc Slot",
-            format!(
-                "{}   Sub Alloc Bit: {}",
-                r.suballoc_slot.map_or("Global".to_string(), |s| s.to_string()),
-                r.suballoc_bit
-            ),
-        ),
     ]);
-    if r.dx_root != 0 {
-        s.push_str(&format!("Indexed Tree Root: {}\n", r.dx_root));
+    let mut sub = format!(
+        "{}   Sub Alloc Bit: {}",
+        r.suballoc_slot.map_or("Global".to_string(), |s| s.to_string()),
+        r.suballoc_bit
+    );
+    if r.suballoc_loc != 0 {
+        sub.push_str(&format!("   Sub Alloc Group: {}", r.suballoc_loc));
     }
+    rows.push(("Sub Alloc Slot", sub));
     match &r.body {
-        Body::Superblock => {}
-        Body::Chain { bitmap, clusters_per_group, bits_per_cluster, count, next_free_rec, recs, chains } => {
-            s.push_str(&format!("Bitmap Total: {}   Used: {}   Free: {}\n", bitmap.total, bitmap.used, bitmap.free));
+        Body::Chain { bitmap, .. } | Body::LocalAlloc { bitmap, .. } => {
+            rows.push(("Bitmap Total", format!("{}   Used: {}   Free: {}", bitmap.total, bitmap.used, bitmap.free)))
+        }
+        Body::Extents { journal: Some(j), .. } => {
+            rows.push(("Journal Flags", if j.dirty { "Dirty".into() } else { String::new() }));
+            rows.push(("Recovery Generation", j.recovery_generation.to_string()));
+        }
+        Body::Inline { inline_data_max } => rows.push(("Inline Data Max", inline_data_max.to_string())),
+        _ => {}
+    }
+    if r.dx_root != 0 && !matches!(r.body, Body::Inline { .. }) {
+        rows.push(("Indexed Tree Root", r.dx_root.to_string()));
+    }
+    let mut s = fields(rows);
+    match &r.body {
+        Body::Superblock | Body::Inline { .. } => {}
+        Body::Chain { bitmap: _, clusters_per_group, bits_per_cluster, count, next_free_rec, recs, chains } => {
             s.push_str(&format!("Clusters per Group: {clusters_per_group}   Bits per Cluster: {bits_per_cluster}\n"));
             s.push_str(&format!("Count: {count}   Next Free Rec: {next_free_rec}\n"));
-            let rows = recs
-                .iter()
-                .map(|c| {
-                    vec![
-                        c.index.to_string(),
-                        c.total.to_string(),
-                        c.used.to_string(),
-                        c.free.to_string(),
-                        c.blkno.to_string(),
-                    ]
-                })
-                .collect();
-            s.push_str(&table(&["##", "Total", "Used", "Free", "Block#"], rows, &[1, 2, 3, 4]));
+            if !recs.is_empty() {
+                let rows = recs
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            c.index.to_string(),
+                            c.total.to_string(),
+                            c.used.to_string(),
+                            c.free.to_string(),
+                            c.blkno.to_string(),
+                        ]
+                    })
+                    .collect();
+                s.push_str(&table(&["##", "Total", "Used", "Free", "Block#"], rows, &[1, 2, 3, 4]));
+            }
             for (i, groups) in chains.iter().enumerate() {
-                s.push_str(&format!("\nGroup Chain: {i}\n"));
+                s.push_str(&format!("\nGroup Chain: {i}"));
+                if let Some(g) = groups.first() {
+                    s.push_str(&format!("   Parent Inode: {}   Generation: {}", g.parent, g.generation));
+                }
+                s.push('\n');
+                if groups.is_empty() {
+                    continue;
+                }
                 let rows = groups
                     .iter()
                     .enumerate()
@@ -441,11 +492,16 @@ pub fn render_inode(r: &InodeReport) -> String {
                     rows,
                     &[1, 2, 3, 4, 5, 6],
                 ));
+                for (n, g) in groups.iter().enumerate() {
+                    if let Some(l) = &g.extents {
+                        s.push_str(&format!("Group {n} ({}) extents:\n", g.blkno));
+                        s.push_str(&extent_table(l));
+                    }
+                }
             }
         }
-        Body::LocalAlloc { bitmap, bitmap_offset, size } => {
-            s.push_str(&format!("Bitmap Total: {}   Used: {}   Free: {}\n", bitmap.total, bitmap.used, bitmap.free));
-            s.push_str(&format!("Local Bitmap Offset: {bitmap_offset}   Size: {size}\n"));
+        Body::LocalAlloc { bitmap: _, bitmap_offset, bitmap_size } => {
+            s.push_str(&format!("Local Bitmap Offset: {bitmap_offset}   Size: {bitmap_size}\n"));
         }
         Body::TruncateLog { total_records, used, recs } => {
             s.push_str(&format!("Total Records: {total_records}   Used: {used}\n"));
@@ -453,22 +509,18 @@ pub fn render_inode(r: &InodeReport) -> String {
                 recs.iter().enumerate().map(|(i, (a, b))| vec![i.to_string(), a.to_string(), b.to_string()]).collect();
             s.push_str(&table(&["##", "Start Cluster", "Num Clusters"], rows, &[1, 2]));
         }
-        Body::Inline { inline_data_max } => s.push_str(&format!("Inline Data Max: {inline_data_max}\n")),
         Body::FastSymlink { target } => s.push_str(&format!("Fast Symlink Destination: {target}\n")),
-        Body::Extents { journal, list, extent_blocks } => {
-            if let Some(j) = journal {
-                s.push_str(&format!(
-                    "Journal Flags: {}\nRecovery Generation: {}\n",
-                    if j.dirty { "Dirty" } else { "" },
-                    j.recovery_generation
-                ));
-            }
+        Body::Extents { journal: _, list, extent_blocks } => {
             s.push_str(&extent_table(list));
             for eb in extent_blocks {
                 s.push_str(&format!(
-                    "\nExtent Block: {}   Next Leaf: {}   Sub Alloc Slot: {}   Bit: {}\n",
+                    "\nExtent Block: {}   Next Leaf: {}   Sub Alloc Slot: {}   Sub Alloc Bit: {}",
                     eb.blkno, eb.next_leaf_blk, eb.suballoc_slot, eb.suballoc_bit
                 ));
+                if eb.suballoc_loc != 0 {
+                    s.push_str(&format!("   Sub Alloc Group: {}", eb.suballoc_loc));
+                }
+                s.push_str(&format!("\nCRC32: {:08x}   ECC: {:04x}\n", eb.crc32, eb.ecc));
                 s.push_str(&extent_table(&eb.list));
             }
         }
@@ -484,22 +536,94 @@ pub fn run(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     out.emit(&r, render_inode)
 }
 
+/// An occupied slot of the slot map.
+#[derive(Debug, Serialize)]
+struct SlotReport {
+    slot: u16,
+    node: u32,
+}
+
+/// The slot map as `stat_sysdir` shows it under `//slot_map`.
+#[derive(Debug, Serialize)]
+struct SlotMapReport {
+    /// `normal` or `extended` (EXTENDED_SLOT_MAP).
+    format: &'static str,
+    /// The occupied slots only, in slot order.
+    slots: Vec<SlotReport>,
+}
+
 #[derive(Debug, Serialize)]
 struct SysdirEntry {
     name: String,
+    /// `//` for the system directory itself (`.`), else `//NAME`.
+    path: String,
     #[serde(flatten)]
     inode: InodeReport,
+    /// A directory's `ls -l` listing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entries: Option<Vec<ls::Entry>>,
+    /// The decoded slot map (only on `slot_map`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slot_map: Option<SlotMapReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct Sysdir {
+    /// What `stats` reports: the superblock and its inode.
+    superblock: stats::Stats,
+    /// Every entry of the system directory but `..`, in directory order.
+    files: Vec<SysdirEntry>,
+}
+
+fn slot_map_report(vol: &Volume, inode: &Inode<'_>) -> Result<SlotMapReport, CmdError> {
+    let sb = vol.superblock();
+    let format =
+        if sb.has_incompat(incompat::EXTENDED_SLOT_MAP) { SlotMapFormat::Extended } else { SlotMapFormat::Normal };
+    let max = sb.s_max_slots.get();
+    let need = usize::from(max) * format.entry_size();
+    let mut bytes = Vec::with_capacity(need);
+    let what = |e| CmdError::at("//slot_map".to_string(), e);
+    let reader = FileReader::new(vol, inode).map_err(what)?;
+    reader.take(need as u64).read_to_end(&mut bytes).map_err(|e| CmdError::msg(format!("//slot_map: reading: {e}")))?;
+    let slots = slot_map::parse(&bytes, max, format, inode.blkno()).map_err(what)?;
+    Ok(SlotMapReport {
+        format: format.name(),
+        slots: slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some(SlotReport { slot: u16::try_from(i).ok()?, node: (*n)? }))
+            .collect(),
+    })
 }
 
 pub fn run_sysdir(vol: &Volume, out: &Out) -> Result<(), CmdError> {
     let sysdir = vol.inode(vol.system_dir_blkno())?;
-    let mut all = Vec::new();
+    let mut files = Vec::new();
     for e in ocfs2_format::fs::read_dir(vol, &sysdir)? {
-        let inode = vol.inode(e.inode)?;
-        all.push(SysdirEntry {
-            name: String::from_utf8_lossy(&e.name).into_owned(),
-            inode: inode_report(vol, &inode, true)?,
-        });
+        if e.name == b".." {
+            continue; // debugfs.ocfs2 skips it: it is the system directory again
+        }
+        let name = String::from_utf8_lossy(&e.name).into_owned();
+        let path = if name == "." { "//".to_string() } else { format!("//{name}") };
+        let inode = vol.inode(e.inode).map_err(|err| CmdError::at(path.clone(), err))?;
+        let entries = if inode.header().is_dir() { Some(ls::entries(vol, &inode, true, &path)?) } else { None };
+        let slot_map = if name == "slot_map" { Some(slot_map_report(vol, &inode)?) } else { None };
+        files.push(SysdirEntry { inode: inode_report(vol, &inode, true)?, name, path, entries, slot_map });
     }
-    out.emit(&all, |all| all.iter().map(|e| format!("{}:\n{}\n", e.name, render_inode(&e.inode))).collect())
+    let all = Sysdir { superblock: stats::report(vol)?, files };
+    out.emit(&all, |all| {
+        let mut s = format!("superblock:\n{}", stats::render(&all.superblock));
+        for f in &all.files {
+            s.push_str(&format!("\n{}:\n{}", f.path, render_inode(&f.inode)));
+            if let Some(entries) = &f.entries {
+                s.push_str(&ls::render_long(entries));
+            }
+            if let Some(m) = &f.slot_map {
+                let rows = m.slots.iter().map(|x| vec![x.slot.to_string(), x.node.to_string()]).collect();
+                s.push_str(&format!("Slot map ({}):\n", m.format));
+                s.push_str(&table(&["Slot#", "Node#"], rows, &[0, 1]));
+            }
+        }
+        s
+    })
 }

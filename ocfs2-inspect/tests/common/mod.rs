@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 /// Path of the `ocfs2-inspect` binary under test.
 pub fn bin() -> &'static str {
@@ -28,7 +27,8 @@ pub fn inspect_json(args: &[&str]) -> serde_json::Value {
 /// Whether the real ocfs2-tools are installed. Under CI (CI=true) their absence
 /// fails the test instead of skipping it.
 pub fn have_tools() -> bool {
-    let ok = Command::new("debugfs.ocfs2").arg("-V").output().is_ok() && Command::new("mkfs.ocfs2").arg("-V").output().is_ok();
+    let ok = Command::new("debugfs.ocfs2").arg("-V").output().is_ok()
+        && Command::new("mkfs.ocfs2").arg("-V").output().is_ok();
     if !ok {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but ocfs2-tools are not installed");
         eprintln!("SKIPPED: ocfs2-tools are not installed (apt-get install ocfs2-tools); run bash .ci/run");
@@ -50,7 +50,8 @@ pub fn mkfs(path: &Path, size: u64, opts: &[&str]) {
     let f = std::fs::File::create(path).expect("create image");
     f.set_len(size).expect("size image");
     drop(f);
-    let out = Command::new("mkfs.ocfs2").args(["-F", "-q", "-x"]).args(opts).arg(path).output().expect("run mkfs.ocfs2");
+    let out =
+        Command::new("mkfs.ocfs2").args(["-F", "-q", "-x"]).args(opts).arg(path).output().expect("run mkfs.ocfs2");
     assert!(
         out.status.success(),
         "mkfs.ocfs2 {opts:?} failed: {}{}",
@@ -59,22 +60,35 @@ pub fn mkfs(path: &Path, size: u64, opts: &[&str]) {
     );
 }
 
-/// A kernel-written fixture from `fixtures/NAME.img.zst`, decompressed once per
-/// test process into a temporary file (debugfs.ocfs2 cannot read .zst).
+/// A kernel-written fixture from `fixtures/NAME.img.zst`, decompressed once into
+/// cargo's target tmpdir (debugfs.ocfs2 cannot read .zst) and kept there for
+/// later runs. Read-only use only: tests that damage an image make a private copy
+/// with [`decompress_fixture`].
 pub fn fixture(name: &str) -> PathBuf {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("tempdir"));
-    let raw = dir.path().join(format!("{name}.img"));
-    if !raw.exists() {
-        let zst = fixture_zst(name);
-        let tmp = dir.path().join(format!("{name}.img.part"));
-        let out = Command::new("zstd").args(["-q", "-d", "-f"]).arg(&zst).arg("-o").arg(&tmp).output().expect("run zstd");
-        assert!(out.status.success(), "zstd -d {}: {}", zst.display(), String::from_utf8_lossy(&out.stderr));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
+    std::fs::create_dir_all(&dir).expect("create fixture cache");
+    let raw = dir.join(format!("{name}.img"));
+    let zst = fixture_zst(name);
+    let fresh = |p: &Path| -> bool {
+        let (Ok(r), Ok(z)) = (std::fs::metadata(p), std::fs::metadata(&zst)) else { return false };
+        matches!((r.modified(), z.modified()), (Ok(r), Ok(z)) if r >= z)
+    };
+    if !fresh(&raw) {
+        // Decompress beside it and rename, so an interrupted run leaves no half image.
+        let tmp = dir.join(format!("{name}.img.{}.part", std::process::id()));
+        decompress_fixture(name, &tmp);
         std::fs::rename(&tmp, &raw).expect("rename");
     }
     raw
+}
+
+/// Decompresses `fixtures/NAME.img.zst` to `dest` (sparse), for a test's own copy.
+pub fn decompress_fixture(name: &str, dest: &Path) {
+    let zst = fixture_zst(name);
+    let out = Command::new("zstd").args(["-q", "-d", "-f"]).arg(&zst).arg("-o").arg(dest).output().expect("run zstd");
+    assert!(out.status.success(), "zstd -d {}: {}", zst.display(), String::from_utf8_lossy(&out.stderr));
 }
 
 /// Path of `fixtures/NAME.img.zst` in the repository.

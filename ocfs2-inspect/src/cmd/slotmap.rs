@@ -1,0 +1,80 @@
+//! `slotmap`: which node holds each filesystem slot (debugfs `slotmap`), with the
+//! state of the slot's journal.
+
+use ocfs2_format::heartbeat::{JournalState, SlotMap};
+use ocfs2_format::io::Access;
+use serde::Serialize;
+
+use super::cluster::{self, SlotmapArgs};
+use super::CmdError;
+use crate::render::{table, Out};
+
+#[derive(Debug, Serialize)]
+struct SlotRow {
+    slot: u16,
+    node: Option<u32>,
+    name: Option<String>,
+    journal_inode: Option<u64>,
+    journal_dirty: Option<bool>,
+    recovery_generation: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+struct SlotmapReport {
+    format: &'static str,
+    max_slots: u16,
+    slots: Vec<SlotRow>,
+}
+
+/// Runs `slotmap`.
+pub fn run(a: &SlotmapArgs, out: &Out, access: Access) -> Result<(), CmdError> {
+    let vol = cluster::open_volume(&a.image, access)?;
+    let at = |e| CmdError::at(a.image.display().to_string(), e);
+    let map = SlotMap::read(&vol).map_err(at)?;
+    let journals = JournalState::read_all(&vol).map_err(at)?;
+    let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
+    let names = cluster::node_names(conf.as_ref(), Some(&vol));
+    let slots = map
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| a.all || n.is_some())
+        .map(|(s, n)| {
+            let j = journals.iter().find(|j| usize::from(j.slot) == s);
+            SlotRow {
+                slot: s as u16,
+                node: *n,
+                name: n.and_then(|n| names.get(&n).cloned()),
+                journal_inode: j.map(|j| j.inode),
+                journal_dirty: j.map(|j| j.dirty),
+                recovery_generation: j.map(|j| j.recovery_generation),
+            }
+        })
+        .collect();
+    let report = SlotmapReport { format: map.format.name(), max_slots: map.nodes.len() as u16, slots };
+    out.emit(&report, |r| {
+        let rows = r
+            .slots
+            .iter()
+            .map(|s| {
+                vec![
+                    s.slot.to_string(),
+                    s.node.map_or_else(|| "-".into(), |n| n.to_string()),
+                    s.name.clone().unwrap_or_default(),
+                    match s.journal_dirty {
+                        Some(true) => "dirty (needs recovery)".into(),
+                        Some(false) => "clean".into(),
+                        None => "-".into(),
+                    },
+                    s.recovery_generation.map_or_else(|| "-".into(), |g| g.to_string()),
+                ]
+            })
+            .collect();
+        format!(
+            "Slot map: {} format, {} slots\n{}",
+            r.format,
+            r.max_slots,
+            table(&["SLOT", "NODE", "NAME", "JOURNAL", "RECOVERY GEN"], rows, &[0, 1, 4])
+        )
+    })
+}
