@@ -3,7 +3,7 @@
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-use super::{assert_size, slice_at, view_at, Le16, Le32, Le64};
+use super::{assert_size, view_at, CountedList, Le16, Le32, Le64};
 use crate::error::{Error, Result};
 
 /// `ocfs2_chain_list` header (16 bytes); records follow.
@@ -45,16 +45,13 @@ impl<'a> ChainListView<'a> {
         let s = "ocfs2_dinode.id2.i_chain";
         let list = view_at::<ChainList>(id2, 0)
             .ok_or_else(|| Error::corrupt(blkno, s, "cl_count", "16-byte header", id2.len()))?;
-        let cap = (id2.len() - 16) / 16;
-        let count = usize::from(list.cl_count.get());
-        if count > cap {
-            return Err(Error::corrupt(blkno, s, "cl_count", format!("<= {cap}"), count));
-        }
-        let used = usize::from(list.cl_next_free_rec.get());
-        if used > count {
-            return Err(Error::corrupt(blkno, s, "cl_next_free_rec", format!("<= cl_count {count}"), used));
-        }
-        let recs = slice_at::<ChainRec>(id2, 16, used).unwrap_or_else(|| unreachable!("bounded by capacity"));
+        let recs = CountedList { structure: s, count_field: "cl_count", used_field: "cl_next_free_rec" }.records(
+            id2,
+            16,
+            usize::from(list.cl_count.get()),
+            usize::from(list.cl_next_free_rec.get()),
+            blkno,
+        )?;
         Ok(ChainListView { list, recs })
     }
 }

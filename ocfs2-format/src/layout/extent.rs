@@ -4,7 +4,7 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
-use super::{assert_size, slice_at, view_at, Le16, Le32, Le64};
+use super::{assert_size, view_at, CountedList, Le16, Le32, Le64};
 use crate::error::{Error, Result};
 
 /// Signature of an extent block.
@@ -103,15 +103,6 @@ impl<'a> ExtentListView<'a> {
         let list = view_at::<ExtentList>(bytes, at).ok_or_else(|| {
             Error::corrupt(blkno, structure, "l_count", "room for a 16-byte list header", bytes.len())
         })?;
-        let cap = (bytes.len() - at - 16) / 16;
-        let count = usize::from(list.l_count.get());
-        if count > cap {
-            return Err(Error::corrupt(blkno, structure, "l_count", format!("<= {cap}"), count));
-        }
-        let used = usize::from(list.l_next_free_rec.get());
-        if used > count {
-            return Err(Error::corrupt(blkno, structure, "l_next_free_rec", format!("<= l_count {count}"), used));
-        }
         if list.l_tree_depth.get() > MAX_TREE_DEPTH {
             return Err(Error::corrupt(
                 blkno,
@@ -121,7 +112,13 @@ impl<'a> ExtentListView<'a> {
                 list.l_tree_depth.get(),
             ));
         }
-        let recs = slice_at::<ExtentRec>(bytes, at + 16, used).unwrap_or_else(|| unreachable!("bounded by capacity"));
+        let recs = CountedList { structure, count_field: "l_count", used_field: "l_next_free_rec" }.records(
+            bytes,
+            at + 16,
+            usize::from(list.l_count.get()),
+            usize::from(list.l_next_free_rec.get()),
+            blkno,
+        )?;
         Ok(ExtentListView { list, recs })
     }
 

@@ -7,6 +7,8 @@
 
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
+use crate::error::{Error, Result};
+
 pub mod blockcheck;
 pub mod chain;
 pub mod dinode;
@@ -40,6 +42,39 @@ where
 {
     let tail = bytes.get(at..)?;
     <[T]>::ref_from_prefix_with_elems(tail, n).ok().map(|(t, _)| t)
+}
+
+/// Names of a counted record list for errors: the structure and its capacity and
+/// in-use count fields (`l_count`/`l_next_free_rec`, `cl_count`/`cl_next_free_rec`, ...).
+pub(crate) struct CountedList {
+    pub structure: &'static str,
+    pub count_field: &'static str,
+    pub used_field: &'static str,
+}
+
+impl CountedList {
+    /// The `used` records of size `T` that start at byte `at` of `bytes`, after
+    /// checking `count` against what the container can hold and `used` against
+    /// `count`. This one check serves every on-disk list with a capacity and a fill.
+    pub fn records<'a, T>(&self, bytes: &'a [u8], at: usize, count: usize, used: usize, blkno: u64) -> Result<&'a [T]>
+    where
+        T: FromBytes + Immutable + Unaligned,
+    {
+        let cap = bytes.len().saturating_sub(at) / core::mem::size_of::<T>();
+        if count > cap {
+            return Err(Error::corrupt(blkno, self.structure, self.count_field, format!("<= {cap}"), count));
+        }
+        if used > count {
+            return Err(Error::corrupt(
+                blkno,
+                self.structure,
+                self.used_field,
+                format!("<= {} {count}", self.count_field),
+                used,
+            ));
+        }
+        Ok(slice_at::<T>(bytes, at, used).unwrap_or_else(|| unreachable!("bounded by capacity")))
+    }
 }
 
 /// Trims an 8-byte, NUL-padded signature or name field for display.

@@ -3,7 +3,7 @@
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-use super::{assert_size, slice_at, view_at, Le16, Le32};
+use super::{assert_size, view_at, CountedList, Le16, Le32};
 use crate::error::{Error, Result};
 
 /// `ocfs2_truncate_log` header (8 bytes); records follow.
@@ -42,16 +42,13 @@ impl<'a> TruncateLogView<'a> {
         let s = "ocfs2_dinode.id2.i_dealloc";
         let log = view_at::<TruncateLog>(id2, 0)
             .ok_or_else(|| Error::corrupt(blkno, s, "tl_count", "8-byte header", id2.len()))?;
-        let cap = (id2.len() - 8) / 8;
-        let count = usize::from(log.tl_count.get());
-        if count > cap {
-            return Err(Error::corrupt(blkno, s, "tl_count", format!("<= {cap}"), count));
-        }
-        let used = usize::from(log.tl_used.get());
-        if used > count {
-            return Err(Error::corrupt(blkno, s, "tl_used", format!("<= tl_count {count}"), used));
-        }
-        let recs = slice_at::<TruncateRec>(id2, 8, used).unwrap_or_else(|| unreachable!("bounded by capacity"));
+        let recs = CountedList { structure: s, count_field: "tl_count", used_field: "tl_used" }.records(
+            id2,
+            8,
+            usize::from(log.tl_count.get()),
+            usize::from(log.tl_used.get()),
+            blkno,
+        )?;
         Ok(TruncateLogView { log, recs })
     }
 }
