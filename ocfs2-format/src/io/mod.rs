@@ -16,7 +16,7 @@ mod zst;
 pub use direct::DirectSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
-pub use zst::open_zst;
+pub use zst::{decompress_zst, open_zst};
 
 /// A read-only, random-access byte source: an image, a device, or memory.
 ///
