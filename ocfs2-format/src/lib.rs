@@ -33,6 +33,7 @@ pub mod heartbeat;
 pub mod io;
 pub mod journal;
 pub mod layout;
+pub mod mkfs;
 pub mod volume;
 
 pub use error::{Corruption, Error, Result};

@@ -11,11 +11,13 @@ use crate::error::{Error, Result};
 mod direct;
 mod mem;
 mod mmap;
+mod sink;
 mod zst;
 
 pub use direct::DirectSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
+pub use sink::{BlockSink, FileSink};
 pub use zst::{decompress_zst, open_zst};
 
 /// A read-only, random-access byte source: an image, a device, or memory.
