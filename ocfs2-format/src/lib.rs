@@ -26,6 +26,7 @@
 //! blocks) → [`layout`] (typed views) → [`fs`] (paths, directories, files).
 
 pub mod alloc;
+pub mod check;
 pub mod config;
 pub mod error;
 pub mod fs;

@@ -46,13 +46,23 @@ enum Command {
         /// Long listing: inode, mode, links, owner, size, mtime.
         #[arg(short = 'l')]
         long: bool,
+        /// Also list deleted entries still visible in the directory's slack.
+        #[arg(short = 'd')]
+        deleted: bool,
     },
-    /// Show an inode (debugfs `stat`).
+    /// Show an inode (debugfs `stat`): with `-t` (the default) its chains and
+    /// groups, extent blocks, local alloc or truncate log too; `-T` the inode only.
     Stat {
         /// Image or device.
         image: PathBuf,
         /// `/path`, `//system_file` or `<blkno>`.
         spec: String,
+        /// Traverse chains and extent blocks (the default).
+        #[arg(short = 't', conflicts_with = "no_traverse")]
+        traverse: bool,
+        /// Do not traverse: the inode only.
+        #[arg(short = 'T')]
+        no_traverse: bool,
     },
     /// Show every system file (debugfs `stat_sysdir`).
     #[command(name = "stat_sysdir", alias = "stat-sysdir")]
@@ -118,9 +128,68 @@ enum Command {
         /// Inode number, bare or as `<blkno>`.
         inode: String,
     },
+    /// A group descriptor and the rest of its chain (debugfs `group <N>`).
+    Group {
+        /// Image or device.
+        image: PathBuf,
+        /// Block of the group descriptor, bare or as `<blkno>`.
+        blkno: String,
+    },
+    /// The free extents of one group (debugfs `grpextents <N>`).
+    Grpextents {
+        /// Image or device.
+        image: PathBuf,
+        /// Block of the group descriptor, bare or as `<blkno>`.
+        blkno: String,
+    },
+    /// Inodes allocated and free per slot (o2info `--freeinode`).
+    Freeinode {
+        /// Image or device.
+        image: PathBuf,
+    },
+    /// Free-space fragmentation histogram (o2info `--freefrag`).
+    Freefrag {
+        /// Image or device.
+        image: PathBuf,
+        /// Chunk size in KiB (a power of two, at least the cluster size; default
+        /// one cluster).
+        chunk_kb: Option<u64>,
+    },
+    /// Space a file uses: blocks, shared, unwritten, holes (o2info `--space-usage`).
+    #[command(name = "space-usage")]
+    SpaceUsage {
+        /// Image or device.
+        image: PathBuf,
+        /// `/path`, `//system_file` or `<blkno>`.
+        spec: String,
+    },
+    /// Label, UUID, sizes, slots and features (o2info `--volinfo`).
+    Volinfo {
+        /// Image or device.
+        image: PathBuf,
+    },
+    /// The mkfs.ocfs2 command line that recreates this volume's geometry and
+    /// features (o2info `--mkfs`, and a complete command).
+    #[command(name = "mkfs-cmd")]
+    MkfsCmd {
+        /// Image or device.
+        image: PathBuf,
+    },
+    /// Read-only consistency check (what `fsck.ocfs2 -fn` finds); exit 0 clean,
+    /// 4 problems found, 8 operational error.
+    Check {
+        /// Image or device.
+        image: PathBuf,
+        /// No progress bar (one is drawn on stderr when it is a terminal).
+        #[arg(long)]
+        no_progress: bool,
+    },
     /// Heartbeat, slot map, mounted and o2cb configuration commands.
     #[command(flatten)]
     Cluster(cmd::cluster::ClusterCommand),
+    /// Indexed directories, xattrs, refcount trees, quotas and forensic listings.
+    #[command(flatten)]
+    Meta(cmd::meta::MetaCommand),
 }
 
 impl Command {
@@ -135,8 +204,16 @@ impl Command {
             | Command::Rdump { image, .. }
             | Command::Bmap { image, .. }
             | Command::Findpath { image, .. }
-            | Command::Logdump { image, .. } => Some(image),
-            Command::Cluster(_) => None,
+            | Command::Logdump { image, .. }
+            | Command::Group { image, .. }
+            | Command::Grpextents { image, .. }
+            | Command::Freeinode { image }
+            | Command::Freefrag { image, .. }
+            | Command::SpaceUsage { image, .. }
+            | Command::Volinfo { image }
+            | Command::MkfsCmd { image } => Some(image),
+            Command::Meta(m) => Some(m.image()),
+            Command::Cluster(_) | Command::Check { .. } => None,
         }
     }
 }
@@ -147,6 +224,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let command = match cli.command {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, access),
+        Command::Meta(m) => Command::Meta(m.finish()),
         other => other,
     };
     let backup = match &command {
@@ -160,8 +238,8 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
     let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
-        Command::Ls { spec, long, .. } => cmd::ls::run(&vol, &out, &spec, long),
-        Command::Stat { spec, .. } => cmd::stat::run(&vol, &out, &spec),
+        Command::Ls { spec, long, deleted, .. } => cmd::ls::run(&vol, &out, &spec, long, deleted),
+        Command::Stat { spec, no_traverse, .. } => cmd::stat::run(&vol, &out, &spec, !no_traverse),
         Command::StatSysdir { .. } => cmd::stat::run_sysdir(&vol, &out),
         Command::Cat { spec, .. } => cmd::dump::cat(&vol, &spec),
         Command::Dump { spec, out: path, preserve, .. } => cmd::dump::dump(&vol, &out, &spec, &path, preserve),
@@ -169,7 +247,16 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::Bmap { spec, lblk, .. } => cmd::bmap::run(&vol, &out, &spec, lblk),
         Command::Findpath { inode, .. } => cmd::findpath::run(&vol, &out, &inode),
         Command::Logdump { slot, raw, .. } => cmd::logdump::run(&vol, &out, slot, raw),
+        Command::Group { blkno, .. } => cmd::group::run_group(&vol, &out, &blkno),
+        Command::Grpextents { blkno, .. } => cmd::group::run_grpextents(&vol, &out, &blkno),
+        Command::Freeinode { .. } => cmd::o2info::run_freeinode(&vol, &out),
+        Command::Freefrag { chunk_kb, .. } => cmd::o2info::run_freefrag(&vol, &out, chunk_kb),
+        Command::SpaceUsage { spec, .. } => cmd::o2info::run_space_usage(&vol, &out, &spec),
+        Command::Volinfo { .. } => cmd::o2info::run_volinfo(&vol, &out),
+        Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(&vol, &out),
+        Command::Meta(m) => cmd::meta::run(m, &vol, &out),
         Command::Cluster(c) => cmd::cluster::run(c, &out, access),
+        Command::Check { .. } => Ok(()), // run from main for its exit codes
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.
     for c in vol.ecc_corrections() {
@@ -183,6 +270,10 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Check { image, no_progress } = &cli.command {
+        let access = if cli.direct { Access::Direct } else { Access::Auto };
+        return cmd::check::main(image, &render::Out::new(cli.json), access, !no_progress);
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -930,3 +930,130 @@ fn unwritten_extent_reads_zeros_over_stale_blocks() {
     let b = inspect_json(&["bmap", raw.img(), "/data/prealloc", "0"]);
     assert_eq!((b["physical"].as_u64(), b["unwritten"].as_bool()), (Some(facts.extents[0].2), Some(true)));
 }
+
+// ---------------------------------------------------------------------------
+// `rdump` restores `user.*` xattrs where the target filesystem takes them. What a
+// filesystem takes varies (ext4 without `ea_inode` holds one block of xattrs per
+// inode, tmpfs before Linux 6.6 none), so the tests probe the target first and
+// then require: every attribute on a copy is the image's, byte for byte; every
+// user attribute of the image is either restored or counted in
+// `xattr_failures`; and failures are only "no room" (ENOSPC, E2BIG) or, where
+// the probe found no support, ENOTSUP for all of them.
+
+/// The host's extended attributes of `p` (not following symlinks).
+fn host_xattrs(p: &Path) -> BTreeMap<String, Vec<u8>> {
+    use std::ffi::CString;
+    let c = CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+    let mut names = vec![0u8; 65536];
+    // SAFETY: the buffer is live and its length is passed.
+    let n = unsafe { libc::llistxattr(c.as_ptr(), names.as_mut_ptr().cast(), names.len()) };
+    assert!(n >= 0, "llistxattr {}: {}", p.display(), std::io::Error::last_os_error());
+    let mut out = BTreeMap::new();
+    for name in names[..n as usize].split(|&b| b == 0).filter(|s| !s.is_empty()) {
+        let cn = CString::new(name).unwrap();
+        let mut v = vec![0u8; 65536];
+        // SAFETY: as above.
+        let len = unsafe { libc::lgetxattr(c.as_ptr(), cn.as_ptr(), v.as_mut_ptr().cast(), v.len()) };
+        assert!(len >= 0, "lgetxattr {}: {}", p.display(), std::io::Error::last_os_error());
+        v.truncate(len as usize);
+        out.insert(String::from_utf8(name.to_vec()).unwrap(), v);
+    }
+    out
+}
+
+/// Whether `dir`'s filesystem accepts a user xattr at all.
+fn user_xattrs_supported(dir: &Path) -> bool {
+    use std::ffi::CString;
+    let f = dir.join(".xattr-probe");
+    fs::write(&f, b"").unwrap();
+    let c = CString::new(f.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: NUL-terminated strings and a live 1-byte value.
+    let rc = unsafe { libc::setxattr(c.as_ptr(), c"user.probe".as_ptr(), b"x".as_ptr().cast(), 1, 0) };
+    let err = std::io::Error::last_os_error();
+    fs::remove_file(&f).unwrap();
+    if rc != 0 {
+        assert_eq!(err.raw_os_error(), Some(libc::EOPNOTSUPP), "probe setxattr failed otherwise: {err}");
+        eprintln!("NOTE: {} takes no user xattrs; checking the ENOTSUP path only", dir.display());
+    }
+    rc == 0
+}
+
+/// The image's `user.*` attributes of `spec`, by full name.
+fn image_user_xattrs(image: &str, spec: &str) -> BTreeMap<String, Vec<u8>> {
+    let j = inspect_json(&["xattr", image, spec]);
+    j["attrs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["name"].as_str().unwrap().starts_with("user."))
+        .map(|a| {
+            let hex = a["value_hex"].as_str().unwrap();
+            let v = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+            (a["name"].as_str().unwrap().to_string(), v)
+        })
+        .collect()
+}
+
+/// rdumps `spec` and checks the restored attributes of `(spec, copy)` pairs.
+fn check_rdump_xattrs(
+    fixture: &str,
+    spec: &str,
+    paths: &[(&str, &str)],
+) -> BTreeMap<String, BTreeMap<String, Vec<u8>>> {
+    let zst = common::fixture_zst(fixture);
+    let image = zst.to_str().unwrap();
+    let out = TempDir::new().unwrap();
+    let supported = user_xattrs_supported(out.path());
+    let sum = inspect_json(&["rdump", image, spec, out.path().to_str().unwrap()]);
+    let restored = sum["xattrs_restored"].as_u64().unwrap();
+    let failures: BTreeMap<String, u64> =
+        sum["xattr_failures"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect();
+    let mut want_total = 0;
+    let mut host_total = 0;
+    let mut copies = BTreeMap::new();
+    for (ispec, copy) in paths {
+        let want = image_user_xattrs(image, ispec);
+        let got = host_xattrs(&out.path().join(copy));
+        for (name, value) in &got {
+            assert_eq!(Some(value), want.get(name), "{fixture}:{ispec}: restored {name}");
+        }
+        want_total += want.len() as u64;
+        host_total += got.len() as u64;
+        copies.insert(ispec.to_string(), got);
+    }
+    assert_eq!(restored, host_total, "{fixture}: summary {sum}");
+    assert_eq!(restored + failures.values().sum::<u64>(), want_total, "{fixture}: summary {sum}");
+    if supported {
+        assert!(restored > 0, "{fixture}: nothing restored: {sum}");
+        assert!(failures.keys().all(|k| k == "ENOSPC" || k == "E2BIG"), "{fixture}: failures {sum}");
+    } else {
+        assert_eq!(restored, 0, "{fixture}: {sum}");
+        assert_eq!(failures.keys().collect::<Vec<_>>(), ["ENOTSUP"], "{fixture}: {sum}");
+    }
+    copies
+}
+
+#[test]
+fn rdump_restores_user_xattrs_a_default() {
+    let got = check_rdump_xattrs("A-default", "/xattr", &[("/xattr/file", "xattr/file"), ("/xattr/dir", "xattr/dir")]);
+    let file = &got["/xattr/file"];
+    if !file.is_empty() {
+        // The small ones fit wherever xattrs work at all; `user.big` (5000 B) may not.
+        assert_eq!(file["user.small"], b"v1");
+        assert_eq!(file["user.medium"], vec![b'm'; 200]);
+        if let Some(big) = file.get("user.big") {
+            assert_eq!(big, &vec![b'B'; 5000]);
+        }
+    }
+}
+
+#[test]
+fn rdump_restores_user_xattrs_x_max_many() {
+    let got = check_rdump_xattrs("X-max", "/extra/many", &[("/extra/many", "many")]);
+    for (name, value) in &got["/extra/many"] {
+        let i: usize = name.strip_prefix("user.a").unwrap().parse().unwrap();
+        let mut want = format!("val{i}-").into_bytes();
+        want.extend_from_slice(&[b'x'; 60]);
+        assert_eq!(value, &want, "{name}");
+    }
+}

@@ -1,12 +1,27 @@
-//! Chain allocators: walking each chain's group descriptors.
+//! Allocators: the chain allocators (global_bitmap, global_inode_alloc,
+//! inode_alloc:N, extent_alloc:N) and their group descriptors, contiguous or
+//! discontiguous; the per-slot local-alloc windows, truncate logs and orphan
+//! directories; and the space reports built on them (o2info's `--freeinode`,
+//! `--freefrag`, `--space-usage`).
+//!
+//! Walks stream: [`walk_chain`] hands each validated group descriptor to a
+//! closure without keeping it, so a 15 TiB global bitmap (over 100,000 groups)
+//! costs one block of memory. Every chain walk detects cycles.
 
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::layout::dinode::Id2;
+use crate::layout::chain::ChainListView;
+use crate::layout::dinode::{flags, Id2};
 use crate::layout::extent::{ExtentList, ExtentRec};
 use crate::layout::group::GroupView;
-use crate::volume::{Inode, MetaKind, Volume};
+use crate::volume::{slot_file_name, Geometry, Inode, MetaKind, Volume};
+
+mod report;
+mod slot;
+
+pub use report::{freefrag, freeinode, space_usage, FreeFrag, FreeInode, HistBucket, SlotInodes, SpaceUsage, MAX_HIST};
+pub use slot::{local_alloc, orphans, truncate_log, LocalAllocInfo, OrphanEntry, TruncateLogInfo};
 
 /// One group descriptor as found on its chain, with the facts debugfs prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +51,27 @@ pub struct GroupInfo {
     pub extents: Option<GroupExtents>,
 }
 
+impl GroupInfo {
+    /// The facts of one parsed group descriptor at `blkno`.
+    pub fn from_view(blkno: u64, g: &GroupView<'_>) -> Result<Self> {
+        let d = g.desc;
+        let extents = g.discontig_list()?.map(|l| GroupExtents { list: *l.list, recs: l.recs.to_vec() });
+        Ok(GroupInfo {
+            blkno,
+            chain: d.bg_chain.get(),
+            bits: d.bg_bits.get(),
+            free: d.bg_free_bits_count.get(),
+            contig_free: g.longest_free_run(),
+            size: d.bg_size.get(),
+            parent: d.bg_parent_dinode.get(),
+            generation: d.bg_generation.get(),
+            next: d.bg_next_group.get(),
+            check: (d.bg_check.crc32e.get(), d.bg_check.ecc.get()),
+            extents,
+        })
+    }
+}
+
 /// The extent list of a discontiguous group: where its pieces live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupExtents {
@@ -45,15 +81,74 @@ pub struct GroupExtents {
     pub recs: Vec<ExtentRec>,
 }
 
-/// Walks chain `chain` of the allocator `inode`, stopping with an error at a
-/// descriptor that is invalid, belongs to another chain or allocator, or repeats.
-pub fn chain_groups(vol: &Volume, inode: &Inode<'_>, chain: usize) -> Result<Vec<GroupInfo>> {
-    let Id2::Chain(cl) = inode.dinode().id2()? else {
-        return Err(Error::Invalid(format!("inode {} is not a chain allocator", inode.blkno())));
+/// What the bits of a chain allocator count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocatorKind {
+    /// The global bitmap: one bit per cluster.
+    Clusters,
+    /// A suballocator (inode or extent block allocator): one bit per block.
+    Blocks,
+}
+
+/// A chain allocator system file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocator {
+    /// Its system file name (`global_bitmap`, `inode_alloc:0001`, ...).
+    pub name: String,
+    /// Its inode.
+    pub inode: u64,
+    /// The slot it belongs to, `None` for the global allocators.
+    pub slot: Option<u16>,
+    /// What a bit stands for.
+    pub kind: AllocatorKind,
+}
+
+/// Every chain allocator of the volume, in the order fsck.ocfs2 checks them:
+/// `global_bitmap`, `global_inode_alloc`, then `inode_alloc:N` and
+/// `extent_alloc:N` for each slot. A system file missing from the system
+/// directory is an error.
+pub fn allocators(vol: &Volume) -> Result<Vec<Allocator>> {
+    let mut out = Vec::new();
+    let mut push = |name: String, slot: Option<u16>, kind: AllocatorKind| -> Result<()> {
+        let inode = vol.system_file(&name)?;
+        out.push(Allocator { name, inode, slot, kind });
+        Ok(())
     };
+    push("global_bitmap".into(), None, AllocatorKind::Clusters)?;
+    push("global_inode_alloc".into(), None, AllocatorKind::Blocks)?;
+    for s in 0..vol.superblock().s_max_slots.get() {
+        push(slot_file_name("inode_alloc", s), Some(s), AllocatorKind::Blocks)?;
+    }
+    for s in 0..vol.superblock().s_max_slots.get() {
+        push(slot_file_name("extent_alloc", s), Some(s), AllocatorKind::Blocks)?;
+    }
+    Ok(out)
+}
+
+/// The chain list of an allocator inode, or an error naming the inode.
+pub fn chain_list<'a>(inode: &'a Inode<'_>) -> Result<ChainListView<'a>> {
+    if !inode.header().has_flag(flags::CHAIN) {
+        return Err(Error::Invalid(format!("inode {} is not a chain allocator", inode.blkno())));
+    }
+    match inode.dinode().id2()? {
+        Id2::Chain(cl) => Ok(cl),
+        _ => Err(Error::Invalid(format!("inode {} is not a chain allocator", inode.blkno()))),
+    }
+}
+
+/// Walks chain `chain` of the allocator `inode`, handing each group descriptor
+/// (validated: signature, self block number, generation, ECC) to `f` in chain
+/// order. Stops with an error at a link outside the volume, a descriptor that is
+/// invalid, belongs to another chain or allocator, or repeats (a cycle).
+pub fn walk_chain(
+    vol: &Volume,
+    inode: &Inode<'_>,
+    chain: usize,
+    mut f: impl FnMut(u64, &GroupView<'_>) -> Result<()>,
+) -> Result<()> {
+    let cl = chain_list(inode)?;
     let rec =
         cl.recs.get(chain).ok_or_else(|| Error::Invalid(format!("inode {} has no chain {chain}", inode.blkno())))?;
-    let mut out = Vec::new();
     let mut seen = HashSet::new();
     let (mut from, mut field, mut structure) = (inode.blkno(), "c_blkno", "ocfs2_chain_rec");
     let mut next = rec.c_blkno.get();
@@ -77,22 +172,205 @@ pub fn chain_groups(vol: &Volume, inode: &Inode<'_>, chain: usize) -> Result<Vec
         if usize::from(d.bg_chain.get()) != chain {
             return Err(Error::corrupt(blkno, "ocfs2_group_desc", "bg_chain", chain, d.bg_chain.get()));
         }
-        let extents = g.discontig_list()?.map(|l| GroupExtents { list: *l.list, recs: l.recs.to_vec() });
-        out.push(GroupInfo {
-            blkno,
-            chain: d.bg_chain.get(),
-            bits: d.bg_bits.get(),
-            free: d.bg_free_bits_count.get(),
-            contig_free: g.longest_free_run(),
-            size: d.bg_size.get(),
-            parent: d.bg_parent_dinode.get(),
-            generation: d.bg_generation.get(),
-            next: d.bg_next_group.get(),
-            check: (d.bg_check.crc32e.get(), d.bg_check.ecc.get()),
-            extents,
-        });
+        f(blkno, &g)?;
         (from, field, structure) = (blkno, "bg_next_group", "ocfs2_group_desc");
         next = d.bg_next_group.get();
     }
+    Ok(())
+}
+
+/// Walks chain `chain` of the allocator `inode` (see [`walk_chain`]) and returns
+/// its groups.
+pub fn chain_groups(vol: &Volume, inode: &Inode<'_>, chain: usize) -> Result<Vec<GroupInfo>> {
+    let mut out = Vec::new();
+    walk_chain(vol, inode, chain, |blkno, g| {
+        out.push(GroupInfo::from_view(blkno, g)?);
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// Reads one group descriptor by block number (debugfs `group <N>`), validated,
+/// with no check of which allocator it belongs to.
+pub fn read_group(vol: &Volume, blkno: u64) -> Result<GroupInfo> {
+    let block = vol.read_meta(blkno, MetaKind::GROUP)?;
+    GroupInfo::from_view(blkno, &GroupView::parse(&block, blkno)?)
+}
+
+/// Reads group `blkno` and the groups that follow it on its chain through
+/// `bg_next_group` (debugfs `group <N>` prints them all), detecting cycles.
+pub fn group_chain_from(vol: &Volume, blkno: u64) -> Result<Vec<GroupInfo>> {
+    let mut out: Vec<GroupInfo> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut next = blkno;
+    while next != 0 {
+        if let Some(prev) = out.last() {
+            vol.check_ref(prev.blkno, "ocfs2_group_desc", "bg_next_group", next)?;
+            if !seen.insert(next) {
+                return Err(Error::corrupt(
+                    prev.blkno,
+                    "ocfs2_group_desc",
+                    "bg_next_group",
+                    "a group not yet on the chain",
+                    next,
+                ));
+            }
+        } else {
+            seen.insert(next);
+        }
+        let g = read_group(vol, next)?;
+        next = g.next;
+        out.push(g);
+    }
+    Ok(out)
+}
+
+/// A run of consecutive free bits in a group's bitmap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreeRun {
+    /// First free bit.
+    pub start: u32,
+    /// Number of free bits.
+    pub len: u32,
+}
+
+/// The runs of free bits among a group's first `bg_bits` bits, in order
+/// (debugfs `grpextents`).
+pub fn free_runs(g: &GroupView<'_>) -> Vec<FreeRun> {
+    let mut out = Vec::new();
+    for_each_free_run(g, |start, len| out.push(FreeRun { start, len }));
+    out
+}
+
+/// Calls `f(start, len)` for each run of free bits of a group, skipping whole
+/// used bytes (and whole free ones) at a time.
+pub fn for_each_free_run(g: &GroupView<'_>, mut f: impl FnMut(u32, u32)) {
+    let bits = u32::from(g.desc.bg_bits.get());
+    let map = g.bitmap;
+    let mut run_start: Option<u32> = None;
+    let mut i = 0u32;
+    while i < bits {
+        let byte = map[(i / 8) as usize];
+        if i % 8 == 0 && i + 8 <= bits && (byte == 0xff || byte == 0) {
+            match (byte, run_start) {
+                (0xff, Some(s)) => {
+                    f(s, i - s);
+                    run_start = None;
+                }
+                (0, None) => run_start = Some(i),
+                _ => {}
+            }
+            i += 8;
+            continue;
+        }
+        let used = byte & (1 << (i % 8)) != 0;
+        match (used, run_start) {
+            (true, Some(s)) => {
+                f(s, i - s);
+                run_start = None;
+            }
+            (false, None) => run_start = Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    if let Some(s) = run_start {
+        f(s, bits - s);
+    }
+}
+
+/// The first cluster a global-bitmap group covers: group 0's descriptor sits
+/// at `s_first_cluster_group` yet the group starts at cluster 0; every other
+/// group starts at its descriptor's cluster.
+pub fn bitmap_group_first_cluster(vol: &Volume, blkno: u64) -> u64 {
+    if blkno == vol.superblock().s_first_cluster_group.get() {
+        0
+    } else {
+        vol.geometry().block_to_cluster(blkno)
+    }
+}
+
+/// The runs of blocks a suballocator group covers, `(first block, blocks)`, in
+/// bit order: one run from the descriptor for a contiguous group, the records of
+/// `bg_list` for a discontiguous one. Records must lie inside the volume and
+/// together cover at least `bg_bits` blocks.
+pub fn group_block_runs(geo: &Geometry, blkno: u64, g: &GroupView<'_>) -> Result<Vec<(u64, u64)>> {
+    let bits = u64::from(g.desc.bg_bits.get());
+    let Some(list) = g.discontig_list()? else {
+        return Ok(vec![(blkno, bits)]);
+    };
+    let s = "ocfs2_group_desc.bg_list";
+    if list.depth() != 0 {
+        return Err(Error::corrupt(blkno, s, "l_tree_depth", 0, list.depth()));
+    }
+    let mut out = Vec::with_capacity(list.recs.len());
+    let mut covered = 0u64;
+    for r in list.recs {
+        let start = r.e_blkno.get();
+        let n = geo.cluster_to_block(u64::from(r.leaf_clusters()));
+        if start == 0 || start.checked_add(n).is_none_or(|e| e > geo.blocks) {
+            return Err(Error::corrupt(
+                blkno,
+                s,
+                "e_blkno",
+                format!("an extent inside the volume ({} blocks)", geo.blocks),
+                format!("{start} + {} clusters", r.leaf_clusters()),
+            ));
+        }
+        out.push((start, n));
+        covered += n;
+    }
+    if covered < bits {
+        return Err(Error::corrupt(blkno, s, "e_leaf_clusters", format!("records covering bg_bits {bits}"), covered));
+    }
+    Ok(out)
+}
+
+/// The block that bit `bit` of a suballocator group stands for, given the
+/// group's [`group_block_runs`].
+pub fn bit_to_block(runs: &[(u64, u64)], bit: u64) -> Option<u64> {
+    let mut left = bit;
+    for &(start, n) in runs {
+        if left < n {
+            return Some(start + left);
+        }
+        left -= n;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::group::GroupDesc;
+    use zerocopy::{FromZeros, IntoBytes};
+
+    fn group(bits: u16, bitmap: &[u8]) -> Vec<u8> {
+        let mut d = GroupDesc::new_zeroed();
+        d.bg_size.set(bitmap.len() as u16);
+        d.bg_bits.set(bits);
+        let mut b = d.as_bytes().to_vec();
+        b.extend_from_slice(bitmap);
+        b.resize(512, 0);
+        b
+    }
+
+    #[test]
+    fn free_runs_cross_bytes_and_stop_at_bg_bits() {
+        let b = group(40, &[0b0000_0011, 0, 0, 0xff, 0b1111_0000]);
+        let g = GroupView::parse(&b, 9).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(free_runs(&g), vec![FreeRun { start: 2, len: 22 }, FreeRun { start: 32, len: 4 }]);
+        let b = group(12, &[0xff, 0b0000_0001]);
+        let g = GroupView::parse(&b, 9).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(free_runs(&g), vec![FreeRun { start: 9, len: 3 }]);
+    }
+
+    #[test]
+    fn bits_map_through_discontiguous_runs() {
+        let runs = [(100, 8), (400, 16)];
+        assert_eq!(bit_to_block(&runs, 0), Some(100));
+        assert_eq!(bit_to_block(&runs, 8), Some(400));
+        assert_eq!(bit_to_block(&runs, 23), Some(415));
+        assert_eq!(bit_to_block(&runs, 24), None);
+    }
 }

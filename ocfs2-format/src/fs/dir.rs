@@ -46,7 +46,9 @@ pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
     }
     let map = ExtentMap::load(vol, dir)?;
     let bs = vol.block_size() as u64;
-    let blocks = h.i_size.get() / bs;
+    // mkfs.ocfs2 sizes lost+found to the usable bytes of its block (960 with
+    // 1 KiB blocks and trailers): count a partial block as a block.
+    let blocks = h.i_size.get().div_ceil(bs);
     let allocated = vol.geometry().cluster_to_block(u64::from(h.i_clusters.get()));
     if blocks > allocated {
         return Err(Error::corrupt(

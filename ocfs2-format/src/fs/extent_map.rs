@@ -65,6 +65,16 @@ impl ExtentMap {
         Ok(map)
     }
 
+    /// Walks an extent tree rooted outside an inode's `id2`: a dx root's `dr_list`,
+    /// an xattr value or bucket tree, a refcount tree. `list` lives in block
+    /// `blkno`, named `structure` in errors; the same checks as [`ExtentMap::load`].
+    pub fn load_list(vol: &Volume, list: ExtentListView<'_>, blkno: u64, structure: &'static str) -> Result<Self> {
+        let mut map = ExtentMap::default();
+        let mut seen = HashSet::new();
+        map.walk(vol, list, blkno, structure, &mut seen)?;
+        Ok(map)
+    }
+
     fn walk(
         &mut self,
         vol: &Volume,

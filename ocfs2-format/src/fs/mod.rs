@@ -2,11 +2,27 @@
 //! iteration, path lookup and file reads.
 
 mod dir;
+mod dx;
 mod extent_map;
 mod file;
+mod forensics;
 mod path;
+mod quota;
+mod refcount;
+mod xattr;
 
 pub use dir::{read_dir, DirEntryInfo};
+pub use dx::{dx_entries, dx_free_list, dx_lookup, dx_seed, read_dx_leaf, DxLeafInfo, DxRoot, FreeBlock};
 pub use extent_map::{Extent, ExtentMap, Mapping};
 pub use file::{read_symlink, FileReader, Span, MAX_READ};
+pub use forensics::{
+    block_owners, deleted_entries, deleted_inodes, inode_in_use, scan_inodes, BlockOwner, BlockRole, BlockUse,
+    DeletedEntry, DeletedInode, ScannedInode,
+};
 pub use path::{find_paths, lookup, resolve_spec};
+pub use quota::{
+    quota_enabled, read_global_quota, read_local_quota, read_quotas, recount_usage, DataBlockInfo, Dquot, GlobalQuota,
+    IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaSet,
+};
+pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree};
+pub use xattr::{read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};

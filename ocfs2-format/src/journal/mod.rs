@@ -137,8 +137,9 @@ impl<'v> Journal<'v> {
         let j = h.journal1();
         let reader = FileReader::new(vol, &inode)?;
         let bs = vol.block_size();
-        let mut first = vec![0u8; bs];
-        if reader.read_at(0, &mut first)? != bs {
+        // The JBD2 superblock is 1024 bytes: two blocks on 512-byte-block volumes.
+        let mut first = vec![0u8; bs.max(1024)];
+        if reader.read_full_at(0, &mut first)? != first.len() {
             return Err(Error::corrupt(
                 blkno,
                 "ocfs2_dinode",

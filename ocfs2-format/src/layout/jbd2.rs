@@ -142,9 +142,11 @@ impl Superblock {
         if first == 0 || first >= max {
             return Err(Error::corrupt(blkno, s, "s_first", format!("in 1..{max}"), first));
         }
+        // mkfs.ocfs2 writes s_start = 1 even when the log starts at block 2
+        // (512-byte blocks, where the superblock takes two): accept 1..max.
         let start = sb.s_start.get();
-        if start != 0 && !(first..max).contains(&start) {
-            return Err(Error::corrupt(blkno, s, "s_start", format!("0 or in {first}..{max}"), start));
+        if start != 0 && !(1..max).contains(&start) {
+            return Err(Error::corrupt(blkno, s, "s_start", format!("0 or in 1..{max}"), start));
         }
         Ok(sb)
     }

@@ -13,15 +13,19 @@ pub mod blockcheck;
 pub mod chain;
 pub mod dinode;
 pub mod dir;
+pub mod dx;
 pub mod extent;
 pub mod group;
 pub mod heartbeat;
 pub mod inline_data;
 pub mod jbd2;
 pub mod local_alloc;
+pub mod quota;
+pub mod refcount;
 pub mod slot_map;
 pub mod superblock;
 pub mod truncate_log;
+pub mod xattr;
 
 /// Little-endian integer types used by every OCFS2 structure.
 pub use zerocopy::little_endian::{U16 as Le16, U32 as Le32, U64 as Le64};

@@ -5,7 +5,8 @@
 //! regular files are sparse: holes and unwritten extents are skipped, not
 //! written as zeros (the bytes read back the same).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::CString;
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -13,8 +14,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use ocfs2_format::fs::{read_dir, read_symlink, FileReader, Span, MAX_READ};
+use ocfs2_format::fs::{read_dir, read_symlink, read_xattrs, FileReader, Span, MAX_READ};
 use ocfs2_format::layout::dinode::{mode, DinodeHeader};
+use ocfs2_format::layout::xattr::name_index;
 use ocfs2_format::{Inode, Volume};
 use serde::Serialize;
 
@@ -187,6 +189,47 @@ struct RdumpSummary {
     /// Device nodes, FIFOs and sockets, which are not recreated (as debugfs.ocfs2).
     other: u64,
     bytes: u64,
+    /// `user.*` extended attributes set on the copies.
+    xattrs_restored: u64,
+    /// Attributes of other namespaces (`system.`, `trusted.`, `security.`), not
+    /// restored.
+    xattrs_skipped: u64,
+    /// `user.*` attributes that could not be set, counted by errno name
+    /// (`unreadable` when the volume's xattr storage could not be read).
+    xattr_failures: BTreeMap<String, u64>,
+}
+
+/// The name of an errno for the failure counts.
+fn errno_name(e: &io::Error) -> String {
+    let n = e.raw_os_error().unwrap_or(0);
+    let name = match n {
+        libc::EOPNOTSUPP => "ENOTSUP",
+        libc::EACCES => "EACCES",
+        libc::EPERM => "EPERM",
+        libc::ENOSPC => "ENOSPC",
+        libc::EDQUOT => "EDQUOT",
+        libc::E2BIG => "E2BIG",
+        libc::ERANGE => "ERANGE",
+        libc::EINVAL => "EINVAL",
+        libc::EROFS => "EROFS",
+        _ => return format!("errno {n}"),
+    };
+    name.to_string()
+}
+
+/// Sets one extended attribute on `path` itself (never through a symlink).
+fn set_xattr(path: &Path, name: &[u8], value: &[u8]) -> io::Result<()> {
+    let invalid = || io::Error::from_raw_os_error(libc::EINVAL);
+    let p = CString::new(path.as_os_str().as_bytes()).map_err(|_| invalid())?;
+    let n = CString::new(name).map_err(|_| invalid())?;
+    // SAFETY: both strings are NUL-terminated and live across the call; the value
+    // pointer and length describe one live slice.
+    let rc = unsafe { libc::lsetxattr(p.as_ptr(), n.as_ptr(), value.as_ptr().cast(), value.len(), 0) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -207,9 +250,51 @@ struct Rdump<'v> {
     seen_dirs: HashSet<u64>,
     /// The one copy buffer ([`MAX_READ`] bytes).
     buf: Vec<u8>,
+    /// The target refused user xattrs (ENOTSUP): warned once, no further tries.
+    xattrs_unsupported: bool,
 }
 
 impl Rdump<'_> {
+    /// Restores `inode`'s `user.*` attributes on the copy at `target` (a regular
+    /// file or a directory: Linux allows user xattrs on nothing else). Runs before
+    /// [`preserve`], whose mode may forbid writing. Failures are counted, not
+    /// fatal: the data matters more.
+    fn xattrs(&mut self, inode: &Inode<'_>, target: &Path) {
+        let set = match read_xattrs(self.vol, inode) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("ocfs2-inspect: warning: {}: xattrs not read: {e}", target.display());
+                *self.sum.xattr_failures.entry("unreadable".to_string()).or_default() += 1;
+                return;
+            }
+        };
+        for x in &set.attrs {
+            if x.index != name_index::USER {
+                self.sum.xattrs_skipped += 1;
+                continue;
+            }
+            if self.xattrs_unsupported {
+                *self.sum.xattr_failures.entry("ENOTSUP".to_string()).or_default() += 1;
+                continue;
+            }
+            match set_xattr(target, &x.full_name(), &x.value) {
+                Ok(()) => self.sum.xattrs_restored += 1,
+                Err(e) => {
+                    let name = errno_name(&e);
+                    if name == "ENOTSUP" {
+                        self.xattrs_unsupported = true;
+                        eprintln!(
+                            "ocfs2-inspect: warning: {}: the target filesystem does not support user xattrs; \
+                             they are not restored",
+                            target.display()
+                        );
+                    }
+                    *self.sum.xattr_failures.entry(name).or_default() += 1;
+                }
+            }
+        }
+    }
+
     fn entry(&mut self, blkno: u64, target: &Path) -> Result<(), CmdError> {
         let inode = self.vol.inode(blkno).map_err(|e| CmdError::at(target.display().to_string(), e))?;
         let h = *inode.header();
@@ -228,6 +313,7 @@ impl Rdump<'_> {
                 Err(e) => return Err(io_err(target, e)),
             }
             self.contents(&inode, target)?;
+            self.xattrs(&inode, target);
             return preserve(target, &h, false);
         }
         if h.links() > 1 {
@@ -255,6 +341,7 @@ impl Rdump<'_> {
         let f = create_file(target)?;
         self.sum.bytes += copy_sparse(&r, blkno, &f, target, &mut self.buf)?;
         drop(f);
+        self.xattrs(&inode, target);
         preserve(target, &h, false)?;
         self.sum.files += 1;
         Ok(())
@@ -307,6 +394,7 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         first_path: HashMap::new(),
         seen_dirs: HashSet::new(),
         buf: vec![0u8; MAX_READ],
+        xattrs_unsupported: false,
     };
     if matches!(name, "" | "." | "..") {
         let inode = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
@@ -315,15 +403,28 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         }
         r.sum.target = outdir.display().to_string();
         r.contents(&inode, outdir)?;
+        // OUTDIR's own mode and times are left alone, but the root's attributes
+        // belong to the tree.
+        r.xattrs(&inode, outdir);
     } else {
         let target = outdir.join(name);
         r.sum.target = target.display().to_string();
         r.entry(blkno, &target)?;
     }
     out.emit(&r.sum, |s| {
-        format!(
-            "{}: {} files, {} directories, {} symlinks, {} hard links, {} others skipped, {} bytes\n",
-            s.target, s.files, s.directories, s.symlinks, s.hard_links, s.other, s.bytes
-        )
+        let mut t = format!(
+            "{}: {} files, {} directories, {} symlinks, {} hard links, {} others skipped, {} bytes, \
+             {} user xattrs restored",
+            s.target, s.files, s.directories, s.symlinks, s.hard_links, s.other, s.bytes, s.xattrs_restored
+        );
+        if s.xattrs_skipped > 0 {
+            t.push_str(&format!(", {} system/trusted/security xattrs not restored", s.xattrs_skipped));
+        }
+        if !s.xattr_failures.is_empty() {
+            let f: Vec<String> = s.xattr_failures.iter().map(|(k, v)| format!("{k} x{v}")).collect();
+            t.push_str(&format!(", xattr failures: {}", f.join(", ")));
+        }
+        t.push('\n');
+        t
     })
 }

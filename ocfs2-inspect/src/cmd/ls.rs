@@ -16,6 +16,21 @@ pub struct Entry {
     /// Present with `-l`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub long: Option<Long>,
+    /// Present (with `-d`) on entries that were deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Deleted>,
+}
+
+/// A deleted entry found in a directory's slack.
+#[derive(Debug, Serialize)]
+pub struct Deleted {
+    /// The block (the directory inode for inline directories) holding it.
+    pub blkno: u64,
+    /// Byte offset of the record there.
+    pub offset: usize,
+    /// Whether the inode it names is allocated (`None`: the kernel zeroed the
+    /// inode number when it deleted the entry).
+    pub inode_in_use: Option<bool>,
 }
 
 /// What `ls -l` shows of an entry's inode.
@@ -51,7 +66,7 @@ pub fn entries(vol: &Volume, dir: &Inode<'_>, long: bool, what: &str) -> Result<
         } else {
             None
         };
-        out.push(Entry { inode: e.inode, name, file_type: e.file_type, long });
+        out.push(Entry { inode: e.inode, name, file_type: e.file_type, long, deleted: None });
     }
     Ok(out)
 }
@@ -77,15 +92,49 @@ pub fn render_long(entries: &[Entry]) -> String {
     table(&["Inode", "Mode", "Links", "UID", "GID", "Size", "Modified", "Name"], rows, &[0, 2, 3, 4, 5])
 }
 
-pub fn run(vol: &Volume, out: &Out, spec: &str, long: bool) -> Result<(), CmdError> {
+/// The deleted entries of `dir` still readable in its blocks (`ls -d`).
+pub fn deleted_entries(vol: &Volume, dir: &Inode<'_>, what: &str) -> Result<Vec<Entry>, CmdError> {
+    let found = ocfs2_format::fs::deleted_entries(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
+    Ok(found
+        .into_iter()
+        .map(|d| Entry {
+            inode: d.inode,
+            name: String::from_utf8_lossy(&d.name).into_owned(),
+            file_type: d.file_type,
+            long: None,
+            deleted: Some(Deleted {
+                blkno: d.blkno,
+                offset: d.offset,
+                inode_in_use: (d.inode != 0).then(|| ocfs2_format::fs::inode_in_use(vol, d.inode)),
+            }),
+        })
+        .collect())
+}
+
+pub fn run(vol: &Volume, out: &Out, spec: &str, long: bool, deleted: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
     let dir = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    let entries = entries(vol, &dir, long, spec)?;
+    let mut entries = entries(vol, &dir, long, spec)?;
+    if deleted {
+        entries.extend(deleted_entries(vol, &dir, spec)?);
+    }
     out.emit(&entries, |entries| {
-        if long {
+        let (live, gone): (Vec<&Entry>, Vec<&Entry>) = entries.iter().partition(|e| e.deleted.is_none());
+        let mut s = if long {
             render_long(entries)
         } else {
-            entries.iter().map(|e| format!("{}\t{}\n", e.inode, e.name)).collect()
+            live.iter().map(|e| format!("{}\t{}\n", e.inode, e.name)).collect()
+        };
+        for e in gone {
+            let Some(d) = &e.deleted else { continue };
+            let ino = if e.inode == 0 { "?".to_string() } else { e.inode.to_string() };
+            let state = match d.inode_in_use {
+                None => "inode number cleared",
+                Some(true) => "inode in use",
+                Some(false) => "inode free",
+            };
+            s.push_str(&format!("{ino}\t{}\t<deleted: block {} offset {}, {state}>\n", e.name, d.blkno, d.offset));
         }
+        s
     })
 }

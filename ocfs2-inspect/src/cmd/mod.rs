@@ -4,17 +4,28 @@
 use std::fmt;
 
 pub mod bmap;
+pub mod check;
 pub mod cluster;
 pub mod config;
 pub mod dump;
+pub mod dx;
 pub mod findpath;
+pub mod frag;
+pub mod group;
 pub mod hb;
+pub mod icheck;
 pub mod logdump;
 pub mod ls;
+pub mod lsdel;
+pub mod meta;
 pub mod mounted;
+pub mod o2info;
+pub mod quota;
+pub mod refcount;
 pub mod slotmap;
 pub mod stat;
 pub mod stats;
+pub mod xattr;
 
 /// A command's failure: the library error (or a message) with what it was about.
 #[derive(Debug)]

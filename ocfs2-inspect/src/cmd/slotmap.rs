@@ -1,7 +1,7 @@
 //! `slotmap`: which node holds each filesystem slot (debugfs `slotmap`), with the
 //! state of the slot's journal.
 
-use ocfs2_format::heartbeat::{JournalState, SlotMap};
+use ocfs2_format::heartbeat::SlotMap;
 use ocfs2_format::io::Access;
 use serde::Serialize;
 
@@ -17,6 +17,12 @@ struct SlotRow {
     journal_inode: Option<u64>,
     journal_dirty: Option<bool>,
     recovery_generation: Option<u32>,
+    /// `clean`, `dirty`, `error` (`s_errno` set) or `unreadable`.
+    journal_state: &'static str,
+    /// The JBD2 superblock's `s_start` (0: nothing to replay).
+    journal_start: Option<u32>,
+    /// The JBD2 superblock's `s_errno`.
+    journal_errno: Option<i32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -31,7 +37,8 @@ pub fn run(a: &SlotmapArgs, out: &Out, access: Access) -> Result<(), CmdError> {
     let vol = cluster::open_volume(&a.image, access)?;
     let at = |e| CmdError::at(a.image.display().to_string(), e);
     let map = SlotMap::read(&vol).map_err(at)?;
-    let journals = JournalState::read_all(&vol).map_err(at)?;
+    let journals: Vec<_> =
+        (0..vol.superblock().s_max_slots.get()).map(|s| super::stats::journal_slot(&vol, s)).collect();
     let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
     let names = cluster::node_names(conf.as_ref(), Some(&vol));
     let slots = map
@@ -45,9 +52,12 @@ pub fn run(a: &SlotmapArgs, out: &Out, access: Access) -> Result<(), CmdError> {
                 slot: s as u16,
                 node: *n,
                 name: n.and_then(|n| names.get(&n).cloned()),
-                journal_inode: j.map(|j| j.inode),
-                journal_dirty: j.map(|j| j.dirty),
-                recovery_generation: j.map(|j| j.recovery_generation),
+                journal_inode: j.and_then(|j| j.inode),
+                journal_dirty: j.and_then(|j| j.dirty),
+                recovery_generation: j.and_then(|j| j.recovery_generation),
+                journal_state: j.map_or("unreadable", |j| j.state),
+                journal_start: j.and_then(|j| j.start),
+                journal_errno: j.and_then(|j| j.errno),
             }
         })
         .collect();
@@ -61,12 +71,16 @@ pub fn run(a: &SlotmapArgs, out: &Out, access: Access) -> Result<(), CmdError> {
                     s.slot.to_string(),
                     s.node.map_or_else(|| "-".into(), |n| n.to_string()),
                     s.name.clone().unwrap_or_default(),
-                    match s.journal_dirty {
-                        Some(true) => "dirty (needs recovery)".into(),
-                        Some(false) => "clean".into(),
-                        None => "-".into(),
+                    match (s.journal_state, s.journal_dirty) {
+                        ("error", Some(true)) => "error, dirty (needs recovery)".into(),
+                        ("error", _) => "error".into(),
+                        (_, Some(true)) => "dirty (needs recovery)".into(),
+                        (_, Some(false)) => "clean".into(),
+                        (st, None) => st.into(),
                     },
                     s.recovery_generation.map_or_else(|| "-".into(), |g| g.to_string()),
+                    s.journal_start.map_or_else(|| "-".into(), |g| g.to_string()),
+                    s.journal_errno.map_or_else(|| "-".into(), |g| g.to_string()),
                 ]
             })
             .collect();
@@ -74,7 +88,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, access: Access) -> Result<(), CmdError> {
             "Slot map: {} format, {} slots\n{}",
             r.format,
             r.max_slots,
-            table(&["SLOT", "NODE", "NAME", "JOURNAL", "RECOVERY GEN"], rows, &[0, 1, 4])
+            table(&["SLOT", "NODE", "NAME", "JOURNAL", "RECOVERY GEN", "S_START", "S_ERRNO"], rows, &[0, 1, 4, 5, 6])
         )
     })
 }

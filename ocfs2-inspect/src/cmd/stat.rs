@@ -249,7 +249,7 @@ fn extent_blocks(
     Ok(())
 }
 
-fn group_report(g: &GroupInfo) -> GroupReport {
+pub fn group_report(g: &GroupInfo) -> GroupReport {
     GroupReport {
         blkno: g.blkno,
         chain: g.chain,
@@ -391,6 +391,35 @@ fn extent_table(l: &ExtentListReport) -> String {
     s
 }
 
+/// The table of a chain's groups, then the extents of its discontiguous ones.
+pub fn render_groups(groups: &[GroupReport]) -> String {
+    let rows = groups
+        .iter()
+        .enumerate()
+        .map(|(n, g)| {
+            vec![
+                n.to_string(),
+                g.blkno.to_string(),
+                g.total.to_string(),
+                g.used.to_string(),
+                g.free.to_string(),
+                g.contig.to_string(),
+                g.size.to_string(),
+                format!("{:08x}/{:04x}", g.crc32, g.ecc),
+            ]
+        })
+        .collect();
+    let mut s =
+        table(&["##", "Block#", "Total", "Used", "Free", "Contig", "Size", "CRC32/ECC"], rows, &[1, 2, 3, 4, 5, 6]);
+    for (n, g) in groups.iter().enumerate() {
+        if let Some(l) = &g.extents {
+            s.push_str(&format!("Group {n} ({}) extents:\n", g.blkno));
+            s.push_str(&extent_table(l));
+        }
+    }
+    s
+}
+
 /// The human rendering of an inode report: the facts debugfs.ocfs2 `stat` prints,
 /// in its order.
 pub fn render_inode(r: &InodeReport) -> String {
@@ -471,33 +500,7 @@ pub fn render_inode(r: &InodeReport) -> String {
                 if groups.is_empty() {
                     continue;
                 }
-                let rows = groups
-                    .iter()
-                    .enumerate()
-                    .map(|(n, g)| {
-                        vec![
-                            n.to_string(),
-                            g.blkno.to_string(),
-                            g.total.to_string(),
-                            g.used.to_string(),
-                            g.free.to_string(),
-                            g.contig.to_string(),
-                            g.size.to_string(),
-                            format!("{:08x}/{:04x}", g.crc32, g.ecc),
-                        ]
-                    })
-                    .collect();
-                s.push_str(&table(
-                    &["##", "Block#", "Total", "Used", "Free", "Contig", "Size", "CRC32/ECC"],
-                    rows,
-                    &[1, 2, 3, 4, 5, 6],
-                ));
-                for (n, g) in groups.iter().enumerate() {
-                    if let Some(l) = &g.extents {
-                        s.push_str(&format!("Group {n} ({}) extents:\n", g.blkno));
-                        s.push_str(&extent_table(l));
-                    }
-                }
+                s.push_str(&render_groups(groups));
             }
         }
         Body::LocalAlloc { bitmap: _, bitmap_offset, bitmap_size } => {
@@ -529,10 +532,12 @@ pub fn render_inode(r: &InodeReport) -> String {
     s
 }
 
-pub fn run(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
+/// `stat SPEC`; `traverse` (debugfs `-t`, the default) walks chains and extent
+/// blocks, without it (`-T`) only the inode is shown.
+pub fn run(vol: &Volume, out: &Out, spec: &str, traverse: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
     let inode = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    let r = inode_report(vol, &inode, true)?;
+    let r = inode_report(vol, &inode, traverse)?;
     out.emit(&r, render_inode)
 }
 

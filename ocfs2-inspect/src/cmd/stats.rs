@@ -1,5 +1,6 @@
 //! `stats`: the superblock.
 
+use ocfs2_format::journal::Journal;
 use ocfs2_format::layout::superblock::{
     compat, feature_names, incompat, ro_compat, tunefs_flag, CLUSTER_O2CB_FLAG_NAMES,
 };
@@ -62,7 +63,93 @@ pub struct Stats {
     pub clusters: u32,
     pub source_bytes: u64,
     pub backup_superblocks: Vec<u64>,
+    /// Each slot's journal: clean, dirty (needs recovery) or with `s_errno` set.
+    pub journals: Vec<JournalSlot>,
     pub inode: InodeReport,
+}
+
+/// The state of one slot's journal, from its inode (`ij_flags`) and its JBD2
+/// superblock (`s_start`, `s_errno`).
+#[derive(Debug, Serialize)]
+pub struct JournalSlot {
+    pub slot: u16,
+    pub inode: Option<u64>,
+    /// `clean`, `dirty` (the inode's DIRTY flag: needs recovery), `error`
+    /// (`s_errno` set) or `unreadable`.
+    pub state: &'static str,
+    pub dirty: Option<bool>,
+    pub recovery_generation: Option<u32>,
+    /// `s_start`: first log block to replay (0: nothing to replay).
+    pub start: Option<u32>,
+    pub sequence: Option<u32>,
+    /// `s_errno`: an error the journal recorded (0: none).
+    pub errno: Option<i32>,
+    /// Why the journal could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The journal state of `slot`; a journal that cannot be read is reported, not
+/// fatal.
+pub fn journal_slot(vol: &Volume, slot: u16) -> JournalSlot {
+    match Journal::open(vol, slot) {
+        Ok(j) => {
+            let sb = j.superblock();
+            let errno = sb.s_errno.get() as i32;
+            JournalSlot {
+                slot,
+                inode: Some(j.inode()),
+                state: if errno != 0 {
+                    "error"
+                } else if j.dirty() {
+                    "dirty"
+                } else {
+                    "clean"
+                },
+                dirty: Some(j.dirty()),
+                recovery_generation: Some(j.recovery_generation()),
+                start: Some(sb.s_start.get()),
+                sequence: Some(sb.s_sequence.get()),
+                errno: Some(errno),
+                error: None,
+            }
+        }
+        Err(e) => JournalSlot {
+            slot,
+            inode: None,
+            state: "unreadable",
+            dirty: None,
+            recovery_generation: None,
+            start: None,
+            sequence: None,
+            errno: None,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+/// One line per journal for people.
+pub fn render_journal(j: &JournalSlot) -> String {
+    match (&j.error, j.start, j.errno) {
+        (Some(e), ..) => format!("unreadable: {e}"),
+        (None, Some(start), Some(errno)) => {
+            let mut s = j.state.to_string();
+            if j.dirty == Some(true) && j.state == "error" {
+                s.push_str(", dirty");
+            }
+            s.push_str(&format!(
+                " (recovery gen {}, s_start {start}, s_sequence {}",
+                j.recovery_generation.unwrap_or(0),
+                j.sequence.unwrap_or(0)
+            ));
+            if errno != 0 {
+                s.push_str(&format!(", s_errno {errno}"));
+            }
+            s.push(')');
+            s
+        }
+        _ => j.state.to_string(),
+    }
 }
 
 /// Builds the `stats` report of the superblock `vol` was opened with.
@@ -111,6 +198,11 @@ pub fn report(vol: &Volume) -> Result<Stats, CmdError> {
         clusters: geo.clusters,
         source_bytes: vol.source_size(),
         backup_superblocks: if sb.has_compat(compat::BACKUP_SB) { vol.backup_blknos() } else { Vec::new() },
+        journals: if geo.sb_blkno == 2 {
+            (0..sb.s_max_slots.get()).map(|s| journal_slot(vol, s)).collect()
+        } else {
+            Vec::new() // a backup superblock's system directory is the primary's
+        },
         inode: inode_report(vol, &vol.superblock_inode(), false)?,
     })
 }
@@ -154,6 +246,9 @@ pub fn render(s: &Stats) -> String {
     }
     rows.push(("Cluster flags", with_names(u32::from(s.cluster_flags), &s.cluster_flag_names)));
     rows.push(("Backup superblocks", format!("{:?}", s.backup_superblocks)));
+    let journals: Vec<(String, String)> =
+        s.journals.iter().map(|j| (format!("Journal {}", j.slot), render_journal(j))).collect();
+    rows.extend(journals.iter().map(|(k, v)| (k.as_str(), v.clone())));
     let mut text = fields(rows);
     text.push_str(&super::stat::render_inode(&s.inode));
     text

@@ -1,0 +1,285 @@
+//! fsck pass 0: every chain allocator. Per group: free count against the
+//! bitmap, owner, chain, generation, duplicates, fixed global-bitmap offsets;
+//! per chain: `c_total`/`c_free` against its groups; per allocator:
+//! `i_total`/`i_used` against its chains. A broken link ends its chain (as fsck
+//! truncates it there); the other chains are still walked. Groups' clusters are
+//! claimed for the cluster pass.
+
+use super::{Claim, Ctx, Owner, Pass, SubGroup};
+use crate::alloc::{self, bitmap_group_first_cluster, group_block_runs, walk_chain, Allocator, AllocatorKind};
+use crate::error::Result;
+use crate::layout::dinode::SUBALLOC_GLOBAL;
+
+pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
+    let vol = cx.vol;
+    let allocs = match alloc::allocators(vol) {
+        Ok(a) => a,
+        Err(e) => return cx.report(e, vol.system_dir_blkno(), "system directory"),
+    };
+    let total = allocs.len() as u64;
+    for (i, a) in allocs.iter().enumerate() {
+        cx.progress(Pass::Chains, i as u64, total);
+        allocator(cx, a)?;
+    }
+    Ok(())
+}
+
+fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
+    let vol = cx.vol;
+    let geo = *vol.geometry();
+    let inode = match vol.inode(a.inode) {
+        Ok(i) => i,
+        Err(e) => return cx.report(e, a.inode, &a.name),
+    };
+    let cl = match alloc::chain_list(&inode) {
+        Ok(cl) => cl,
+        Err(e) => return cx.report(e, a.inode, &a.name),
+    };
+    let s = "ocfs2_chain_rec";
+    let cpg = u64::from(cl.list.cl_cpg.get());
+    let bpc = u64::from(cl.list.cl_bpc.get());
+    let blocks_per_cluster = geo.blocks_per_cluster();
+    if a.kind == AllocatorKind::Blocks && bpc != blocks_per_cluster {
+        cx.error(
+            Some("CHAIN_BITS"),
+            a.inode,
+            "ocfs2_chain_list",
+            "cl_bpc",
+            blocks_per_cluster,
+            bpc,
+            format!("{}: bits per cluster", a.name),
+        );
+    }
+    let first_group = vol.superblock().s_first_cluster_group.get();
+    let (mut all_total, mut all_free, mut all_clusters) = (0u64, 0u64, 0u64);
+    let mut complete = true;
+    for (chain, rec) in cl.recs.iter().enumerate() {
+        let (mut total, mut free) = (0u64, 0u64);
+        let mut pending: Vec<GroupFacts> = Vec::new();
+        let walked = walk_chain(vol, &inode, chain, |blkno, g| {
+            let d = g.desc;
+            let bits = u64::from(d.bg_bits.get());
+            total += bits;
+            free += u64::from(d.bg_free_bits_count.get());
+            // Everything else needs `cx`: note the facts now, judge them below.
+            let runs = match a.kind {
+                AllocatorKind::Blocks => Some(group_block_runs(&geo, blkno, g)),
+                AllocatorKind::Clusters => None,
+            };
+            pending.push(GroupFacts {
+                blkno,
+                bits,
+                free: d.bg_free_bits_count.get().into(),
+                used: g.used_bits(),
+                runs,
+            });
+            Ok(())
+        });
+        cx.counts.groups += pending.len() as u64;
+        for f in pending.drain(..) {
+            group(cx, a, f, cpg, first_group, &mut all_clusters)?;
+        }
+        match walked {
+            Ok(()) => {
+                if u64::from(rec.c_total.get()) != total {
+                    cx.error(
+                        Some("CHAIN_BITS"),
+                        a.inode,
+                        s,
+                        "c_total",
+                        total,
+                        rec.c_total.get(),
+                        format!("{} chain {chain}: total bits differ from its groups'", a.name),
+                    );
+                }
+                if u64::from(rec.c_free.get()) != free {
+                    cx.error(
+                        Some("CHAIN_BITS"),
+                        a.inode,
+                        s,
+                        "c_free",
+                        free,
+                        rec.c_free.get(),
+                        format!("{} chain {chain}: free bits differ from its groups'", a.name),
+                    );
+                }
+            }
+            Err(e) => {
+                complete = false;
+                cx.report(e, a.inode, &format!("{} chain {chain}", a.name))?;
+            }
+        }
+        all_total += u64::from(rec.c_total.get());
+        all_free += u64::from(rec.c_free.get());
+    }
+    let b = inode.header().bitmap1();
+    let s = "ocfs2_dinode.id1.bitmap1";
+    if u64::from(b.i_total.get()) != all_total {
+        cx.error(
+            Some("CHAIN_GROUP_BITS"),
+            a.inode,
+            s,
+            "i_total",
+            all_total,
+            b.i_total.get(),
+            format!("{}: total bits differ from its chains'", a.name),
+        );
+    }
+    if u64::from(b.i_used.get()) != all_total - all_free.min(all_total) {
+        cx.error(
+            Some("CHAIN_GROUP_BITS"),
+            a.inode,
+            s,
+            "i_used",
+            all_total - all_free.min(all_total),
+            b.i_used.get(),
+            format!("{}: used bits differ from its chains'", a.name),
+        );
+    }
+    match a.kind {
+        AllocatorKind::Clusters => {
+            if b.i_total.get() != geo.clusters {
+                cx.error(
+                    Some("SUPERBLOCK_CLUSTERS"),
+                    a.inode,
+                    s,
+                    "i_total",
+                    geo.clusters,
+                    b.i_total.get(),
+                    "the global bitmap does not cover the volume",
+                );
+            }
+        }
+        AllocatorKind::Blocks if complete => {
+            let ic = u64::from(inode.header().i_clusters.get());
+            if ic != all_clusters {
+                cx.error(
+                    Some("CHAIN_I_CLUSTERS"),
+                    a.inode,
+                    "ocfs2_dinode",
+                    "i_clusters",
+                    all_clusters,
+                    ic,
+                    format!("{}: clusters differ from its groups'", a.name),
+                );
+            }
+        }
+        AllocatorKind::Blocks => {}
+    }
+    Ok(())
+}
+
+/// What the chain walk noted about one group.
+struct GroupFacts {
+    blkno: u64,
+    bits: u64,
+    free: u64,
+    used: u32,
+    /// A suballocator group's block runs (or why they are invalid).
+    runs: Option<Result<Vec<(u64, u64)>>>,
+}
+
+/// Judges one group and claims its clusters.
+fn group(
+    cx: &mut Ctx<'_, '_>,
+    a: &Allocator,
+    f: GroupFacts,
+    cpg: u64,
+    first_group: u64,
+    all_clusters: &mut u64,
+) -> Result<()> {
+    let geo = *cx.vol.geometry();
+    let s = "ocfs2_group_desc";
+    if !cx.groups_seen.insert(f.blkno) {
+        cx.error(
+            Some("GROUP_DUPLICATE"),
+            f.blkno,
+            s,
+            "bg_blkno",
+            "a group on one chain only",
+            format!("met again on {}", a.name),
+            "group descriptor found twice",
+        );
+        return Ok(());
+    }
+    let used = u64::from(f.used);
+    if f.bits - used != f.free {
+        cx.error(
+            Some("GROUP_FREE_BITS"),
+            f.blkno,
+            s,
+            "bg_free_bits_count",
+            f.bits - used,
+            f.free,
+            format!("{}: free count differs from the bitmap ({used} of {} bits set)", a.name, f.bits),
+        );
+    }
+    match f.runs {
+        None => {
+            // A global-bitmap group: fixed place, at most cl_cpg bits.
+            let first = bitmap_group_first_cluster(cx.vol, f.blkno);
+            if f.blkno != first_group && (cpg == 0 || first % cpg != 0 || geo.cluster_to_block(first) != f.blkno) {
+                cx.error(
+                    Some("GROUP_UNEXPECTED_DESC"),
+                    f.blkno,
+                    s,
+                    "bg_blkno",
+                    format!("the first block of a cluster that is a multiple of cl_cpg {cpg}"),
+                    f.blkno,
+                    "global bitmap group at an unexpected place",
+                );
+            }
+            if f.bits > cpg || first + f.bits > u64::from(geo.clusters) {
+                cx.error(
+                    Some("CHAIN_GROUP_BITS"),
+                    f.blkno,
+                    s,
+                    "bg_bits",
+                    format!("<= cl_cpg {cpg}, inside the volume"),
+                    f.bits,
+                    "global bitmap group too large",
+                );
+            }
+            cx.bitmap_groups.push((first, f.blkno));
+            if f.blkno == first_group {
+                let end = geo.block_to_cluster(first_group) + 1;
+                cx.claims.push(Claim { start: 0, len: end, owner: Owner::SuperblockArea, shared: false });
+            } else {
+                cx.claims.push(Claim { start: first, len: 1, owner: Owner::BitmapGroup(f.blkno), shared: false });
+            }
+        }
+        Some(Err(e)) => cx.report(e, f.blkno, &a.name)?,
+        Some(Ok(runs)) => {
+            let bpc = geo.blocks_per_cluster();
+            for (start, blocks) in runs {
+                if start % bpc != 0 {
+                    cx.error(
+                        Some("DISCONTIG_BG_REC_CORRUPT"),
+                        f.blkno,
+                        s,
+                        "bg_blkno",
+                        "cluster aligned",
+                        start,
+                        "suballocator group does not start a cluster",
+                    );
+                    continue;
+                }
+                let len = blocks.div_ceil(bpc);
+                *all_clusters += len;
+                cx.claims.push(Claim {
+                    start: geo.block_to_cluster(start),
+                    len,
+                    owner: Owner::SubGroup(f.blkno),
+                    shared: false,
+                });
+            }
+            cx.sub_groups.push(SubGroup {
+                blkno: f.blkno,
+                slot: a.slot.unwrap_or(SUBALLOC_GLOBAL),
+                inodes: !a.name.starts_with("extent_alloc"),
+                alloc: a.inode,
+            });
+        }
+    }
+    Ok(())
+}

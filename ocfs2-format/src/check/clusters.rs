@@ -1,0 +1,216 @@
+//! End of fsck pass 1: the global bitmap must mark exactly the clusters some
+//! owner claims (the superblock area, group descriptors, backup superblocks,
+//! suballocator groups, inode data and trees, local-alloc windows, truncate-log
+//! records), and no cluster may be claimed twice unless both claims are
+//! refcounted extents.
+//!
+//! Claims are sorted runs, not a per-cluster map; the bitmap groups are
+//! streamed in cluster order and compared a group at a time.
+
+use super::{Claim, Ctx, Owner, Pass};
+use crate::error::Result;
+use crate::layout::group::GroupView;
+use crate::layout::superblock::compat;
+use crate::volume::MetaKind;
+
+/// Overlaps reported before the rest are only counted.
+const MAX_OVERLAPS: usize = 1000;
+
+pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
+    let vol = cx.vol;
+    let geo = *vol.geometry();
+    if vol.superblock().has_compat(compat::BACKUP_SB) {
+        for b in vol.backup_blknos() {
+            let c = geo.block_to_cluster(b);
+            cx.claims.push(Claim { start: c, len: 1, owner: Owner::BackupSuperblock(b), shared: false });
+        }
+    }
+    // Local-alloc windows are reserved as a whole in the global bitmap, yet the
+    // clusters of a window that files do not use may be set or clear (the
+    // kernel returns freed window clusters straight to the global bitmap).
+    // They only excuse set bits, and are kept out of the overlap sweep.
+    let (mut windows, mut claims): (Vec<Claim>, Vec<Claim>) =
+        std::mem::take(&mut cx.claims).into_iter().partition(|c| matches!(c.owner, Owner::LocalAlloc(_)));
+    windows.sort_unstable_by_key(|c| c.start);
+    claims.sort_unstable_by_key(|c| (c.start, c.len));
+    cx.counts.cluster_runs = claims.len() as u64;
+    let clusters = u64::from(geo.clusters);
+
+    // Claims past the end, and clusters claimed twice.
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(claims.len());
+    let mut reach: Option<Claim> = None; // the claim reaching furthest so far
+    let mut overlaps = 0usize;
+    for c in &claims {
+        let end = c.start.saturating_add(c.len);
+        if end > clusters {
+            cx.error(
+                Some("EXTENT_CLUSTERS_OVERRUN"),
+                owner_block(c.owner),
+                "cluster",
+                "range",
+                format!("inside the volume ({clusters} clusters)"),
+                format!("{} + {}", c.start, c.len),
+                format!("{} claims clusters past the end", c.owner),
+            );
+        }
+        if let Some(r) = reach {
+            let r_end = r.start + r.len;
+            if c.start < r_end && !(c.shared && r.shared) {
+                overlaps += 1;
+                if overlaps <= MAX_OVERLAPS {
+                    let o_end = end.min(r_end);
+                    let code = if matches!(c.owner, Owner::Inode(_)) && matches!(r.owner, Owner::Inode(_)) {
+                        "DUP_CLUSTERS_CLONE"
+                    } else {
+                        "DUP_CLUSTERS_SYSFILE_CLONE"
+                    };
+                    cx.error(
+                        Some(code),
+                        owner_block(c.owner),
+                        "cluster",
+                        "owner",
+                        format!("one owner for clusters {}..{o_end}", c.start),
+                        format!("{} and {}", r.owner, c.owner),
+                        "clusters claimed twice",
+                    );
+                }
+            }
+            if end > r_end {
+                reach = Some(*c);
+            }
+        } else {
+            reach = Some(*c);
+        }
+        match merged.last_mut() {
+            Some(last) if c.start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((c.start, end)),
+        }
+    }
+    drop(claims);
+
+    // Stream the bitmap groups in cluster order against the merged runs.
+    let mut groups = std::mem::take(&mut cx.bitmap_groups);
+    groups.sort_unstable();
+    let total = groups.len() as u64;
+    let mut run_idx = 0usize;
+    let mut expected: Vec<u8> = Vec::new();
+    let mut excused: Vec<u8> = Vec::new();
+    for (n, &(first, blkno)) in groups.iter().enumerate() {
+        if n % 256 == 0 {
+            cx.progress(Pass::Clusters, n as u64, total);
+        }
+        let block = match vol.read_meta(blkno, MetaKind::GROUP) {
+            Ok(b) => b,
+            Err(e) => {
+                cx.report(e, blkno, "global bitmap group")?;
+                continue;
+            }
+        };
+        let g = match GroupView::parse(&block, blkno) {
+            Ok(g) => g,
+            Err(e) => {
+                cx.report(e, blkno, "global bitmap group")?;
+                continue;
+            }
+        };
+        let bits = u64::from(g.desc.bg_bits.get());
+        let end = first + bits;
+        expected.clear();
+        expected.resize(g.bitmap.len(), 0);
+        while run_idx < merged.len() && merged[run_idx].1 <= first {
+            run_idx += 1;
+        }
+        let mut i = run_idx;
+        while i < merged.len() && merged[i].0 < end {
+            let (a, b) = (merged[i].0.max(first) - first, merged[i].1.min(end) - first);
+            set_range(&mut expected, a, b);
+            i += 1;
+        }
+        excused.clear();
+        excused.resize(g.bitmap.len(), 0);
+        for w in windows.iter().filter(|w| w.start < end && w.start + w.len > first) {
+            set_range(&mut excused, w.start.max(first) - first, (w.start + w.len).min(end) - first);
+        }
+        compare(cx, blkno, first, bits, g.bitmap, &expected, &excused);
+    }
+    cx.progress(Pass::Clusters, total, total);
+    cx.bitmap_groups = groups;
+    Ok(())
+}
+
+fn owner_block(o: Owner) -> u64 {
+    match o {
+        Owner::SuperblockArea => 2,
+        Owner::BackupSuperblock(b)
+        | Owner::BitmapGroup(b)
+        | Owner::SubGroup(b)
+        | Owner::Inode(b)
+        | Owner::LocalAlloc(b)
+        | Owner::TruncateLog(b) => b,
+    }
+}
+
+/// Sets bits `a..b` of an LSB-first bitmap.
+fn set_range(map: &mut [u8], a: u64, b: u64) {
+    let mut i = a;
+    while i < b {
+        if i % 8 == 0 && b - i >= 8 {
+            map[(i / 8) as usize] = 0xff;
+            i += 8;
+        } else {
+            map[(i / 8) as usize] |= 1 << (i % 8);
+            i += 1;
+        }
+    }
+}
+
+/// Reports the runs where the on-disk bitmap and the owners disagree; bits set
+/// on disk inside `excused` (local-alloc windows) are no error.
+#[allow(clippy::too_many_arguments)]
+fn compare(cx: &mut Ctx<'_, '_>, blkno: u64, first: u64, bits: u64, disk: &[u8], want: &[u8], excused: &[u8]) {
+    let bit = |m: &[u8], i: u64| m[(i / 8) as usize] & (1 << (i % 8)) != 0;
+    let wrong = |i: u64| {
+        let d = bit(disk, i);
+        d != bit(want, i) && !(d && bit(excused, i))
+    };
+    let mut i = 0;
+    while i < bits {
+        let byte = (i / 8) as usize;
+        if i % 8 == 0 && bits - i >= 8 && disk[byte] == want[byte] {
+            i += 8;
+            continue;
+        }
+        if !wrong(i) {
+            i += 1;
+            continue;
+        }
+        let d = bit(disk, i);
+        let start = i;
+        while i < bits && bit(disk, i) == d && wrong(i) {
+            i += 1;
+        }
+        let (c0, c1) = (first + start, first + i - 1);
+        let range = if c0 == c1 { format!("cluster {c0}") } else { format!("clusters {c0}..={c1}") };
+        if d {
+            cx.error(
+                Some("CLUSTER_ALLOC_BIT"),
+                blkno,
+                "ocfs2_group_desc",
+                "bitmap",
+                format!("bits {start}..{i} clear"),
+                "set",
+                format!("{range} marked in use in the global bitmap but owned by nothing"),
+            );
+        } else {
+            cx.error(
+                Some("CLUSTER_ALLOC_BIT"),
+                blkno,
+                "ocfs2_group_desc",
+                "bitmap",
+                format!("bits {start}..{i} set"),
+                "clear",
+                format!("{range} in use but free in the global bitmap"),
+            );
+        }
+    }
+}

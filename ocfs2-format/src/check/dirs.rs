@@ -1,0 +1,171 @@
+//! fsck passes 2-4: directory entries (valid targets, file types, duplicates,
+//! `.`), `..` against the parent that names the directory, connectivity, link
+//! counts and orphans.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Ctx, Pass, Severity};
+use crate::error::{Corruption, Result};
+use crate::fs::read_dir;
+use crate::layout::dinode::{flags, mode};
+use crate::layout::dir::file_type;
+use crate::volume::slot_file_name;
+
+/// The directory-entry file type an inode's mode calls for.
+fn dirent_type(m: u16) -> u8 {
+    match m & mode::S_IFMT {
+        mode::S_IFREG => file_type::REG,
+        mode::S_IFDIR => file_type::DIR,
+        mode::S_IFCHR => file_type::CHR,
+        mode::S_IFBLK => file_type::BLK,
+        mode::S_IFIFO => file_type::FIFO,
+        mode::S_IFSOCK => file_type::SOCK,
+        mode::S_IFLNK => file_type::SYMLINK,
+        _ => file_type::UNKNOWN,
+    }
+}
+
+pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
+    let vol = cx.vol;
+    let dirs = std::mem::take(&mut cx.dirs);
+    let orphan_dirs: HashSet<u64> = (0..vol.superblock().s_max_slots.get())
+        .filter_map(|s| vol.system_file(&slot_file_name("orphan_dir", s)).ok())
+        .collect();
+    let mut parent_of: HashMap<u64, u64> = HashMap::new();
+    let mut dotdot: HashMap<u64, u64> = HashMap::new();
+    let total = dirs.len() as u64;
+    let s = "ocfs2_dir_entry";
+    for (n, &d) in dirs.iter().enumerate() {
+        if n % 64 == 0 {
+            cx.progress(Pass::Directories, n as u64, total);
+        }
+        let entries = match vol.inode(d).and_then(|ino| read_dir(vol, &ino)) {
+            Ok(e) => e,
+            Err(e) => {
+                cx.report(e, d, &format!("directory {d}"))?;
+                continue;
+            }
+        };
+        cx.counts.directories += 1;
+        let orphan_dir = orphan_dirs.contains(&d);
+        let mut names: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
+        for e in &entries {
+            cx.counts.entries += 1;
+            let name = String::from_utf8_lossy(&e.name);
+            let dotty = e.name == b"." || e.name == b"..";
+            if !names.insert(&e.name) {
+                cx.error(
+                    Some("DIRENT_DUPLICATE"),
+                    d,
+                    s,
+                    "name",
+                    "a name used once",
+                    format!("{name:?} again"),
+                    format!("directory {d} holds two entries named {name:?}"),
+                );
+            }
+            if e.name == b"." && e.inode != d {
+                cx.error(Some("DIRENT_DOT_INODE"), d, s, "inode", d, e.inode, "\".\" does not name its directory");
+            }
+            if e.name == b".." {
+                dotdot.insert(d, e.inode);
+            }
+            let Some(f) = cx.inodes.get_mut(&e.inode) else {
+                let range = e.inode == 0 || e.inode >= vol.geometry().blocks;
+                cx.error(
+                    Some(if range { "DIRENT_INODE_RANGE" } else { "DIRENT_INODE_FREE" }),
+                    d,
+                    s,
+                    "inode",
+                    "an in-use inode",
+                    e.inode,
+                    format!("entry {name:?} of directory {d} points to no valid inode"),
+                );
+                continue;
+            };
+            if orphan_dir && !dotty {
+                f.orphan_entry = true;
+            } else {
+                f.refs = f.refs.saturating_add(1);
+            }
+            let (want, m) = (dirent_type(f.mode), f.mode);
+            if e.file_type != want {
+                cx.error(
+                    Some("DIRENT_TYPE"),
+                    d,
+                    s,
+                    "file_type",
+                    want,
+                    e.file_type,
+                    format!("entry {name:?} of directory {d}: type differs from inode {}'s mode {m:o}", e.inode),
+                );
+            }
+            if !dotty && !orphan_dir && m & mode::S_IFMT == mode::S_IFDIR {
+                if let Some(first) = parent_of.insert(e.inode, d) {
+                    cx.error(
+                        Some("DIR_PARENT_DUP"),
+                        d,
+                        s,
+                        "inode",
+                        format!("directory {} named only in {first}", e.inode),
+                        format!("named in {d} too ({name:?})"),
+                        "a directory with two parents",
+                    );
+                }
+            }
+        }
+    }
+    cx.progress(Pass::Directories, total, total);
+
+    let (root, sysdir) = (vol.root_blkno(), vol.system_dir_blkno());
+    for &d in &dirs {
+        let want = if d == root || d == sysdir { Some(d) } else { parent_of.get(&d).copied() };
+        if let (Some(want), Some(&got)) = (want, dotdot.get(&d)) {
+            if want != got {
+                cx.error(Some("DIR_DOTDOT"), d, s, "inode", want, got, format!("\"..\" of directory {d}"));
+            }
+        }
+    }
+
+    let mut inodes: Vec<(u64, super::InodeFacts)> = cx.inodes.iter().map(|(&b, &f)| (b, f)).collect();
+    inodes.sort_unstable_by_key(|(b, _)| *b);
+    for (blkno, f) in inodes {
+        let is_dir = f.mode & mode::S_IFMT == mode::S_IFDIR;
+        if f.refs == 0 {
+            if f.orphan_entry || f.flags & flags::ORPHANED != 0 {
+                let at = Corruption {
+                    blkno,
+                    structure: "ocfs2_dinode",
+                    field: "i_flags",
+                    expected: "-".into(),
+                    actual: format!("{:#x}", f.flags),
+                };
+                cx.push(Some("INODE_ORPHANED"), Severity::Info, at, "orphan awaiting deletion");
+                continue;
+            }
+            cx.error(
+                Some(if is_dir { "DIR_NOT_CONNECTED" } else { "INODE_NOT_CONNECTED" }),
+                blkno,
+                "ocfs2_dinode",
+                "i_links_count",
+                "named by a directory entry",
+                "no entry names it",
+                "inode not connected to the tree",
+            );
+            continue;
+        }
+        if f.links != f.refs {
+            cx.error(
+                Some("INODE_COUNT"),
+                blkno,
+                "ocfs2_dinode",
+                "i_links_count",
+                f.refs,
+                f.links,
+                "link count differs from the directory entries naming the inode",
+            );
+        }
+    }
+    dirs.clone_into(&mut cx.dirs);
+    Ok(())
+}

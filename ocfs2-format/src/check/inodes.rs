@@ -1,0 +1,336 @@
+//! fsck pass 1: every bit of every suballocator group.
+//!
+//! Inode allocators: an in-use bit must be a valid inode recording that slot,
+//! bit (and group, when it says); a free bit must not hide a valid inode. Each
+//! inode's extent tree is walked (depths, order, overlap, range) and its
+//! clusters are claimed; `i_clusters` must equal what the tree maps.
+//! Extent allocators: an in-use bit must be a valid metadata block (extent,
+//! xattr, dx root or refcount block); every block a tree references must have
+//! its bit set.
+
+use super::{Claim, Ctx, InodeFacts, Owner, Pass, SubGroup};
+use crate::alloc::{bit_to_block, group_block_runs};
+use crate::error::Result;
+use crate::fs::{read_xattrs, refcount_tree_of, DxRoot, Extent, ExtentMap};
+use crate::layout::dinode::{dyn_features, flags, Id2, INODE_SIGNATURE};
+use crate::layout::extent::{flags as extent_flags, ExtentBlock};
+use crate::layout::group::GroupView;
+use crate::layout::view_at;
+use crate::volume::{Inode, MetaKind};
+
+pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
+    let groups = std::mem::take(&mut cx.sub_groups);
+    let total = groups.len() as u64;
+    let mut done = 0;
+    for g in groups.iter().filter(|g| g.inodes) {
+        cx.progress(Pass::Inodes, done, total);
+        done += 1;
+        group(cx, g)?;
+    }
+    for g in groups.iter().filter(|g| !g.inodes) {
+        cx.progress(Pass::Inodes, done, total);
+        done += 1;
+        group(cx, g)?;
+    }
+    let mut missing: Vec<(u64, u64)> =
+        cx.meta_refs.iter().filter(|(b, _)| !cx.meta_in_use.contains(b)).map(|(&b, &o)| (b, o)).collect();
+    missing.sort_unstable();
+    for (blkno, owner) in missing {
+        cx.error(
+            None,
+            blkno,
+            "ocfs2_group_desc",
+            "bitmap",
+            "bit set in an extent allocator",
+            "clear or in no allocator",
+            format!("metadata block used by inode {owner} is not allocated"),
+        );
+    }
+    cx.sub_groups = groups;
+    Ok(())
+}
+
+fn group(cx: &mut Ctx<'_, '_>, g: &SubGroup) -> Result<()> {
+    let vol = cx.vol;
+    let block = match vol.read_meta(g.blkno, MetaKind::GROUP) {
+        Ok(b) => b,
+        Err(e) => return cx.report(e, g.blkno, "group descriptor"),
+    };
+    let view = match GroupView::parse(&block, g.blkno) {
+        Ok(v) => v,
+        Err(e) => return cx.report(e, g.blkno, "group descriptor"),
+    };
+    let runs = match group_block_runs(vol.geometry(), g.blkno, &view) {
+        Ok(r) => r,
+        Err(e) => return cx.report(e, g.blkno, "group descriptor"),
+    };
+    for bit in 0..u64::from(view.desc.bg_bits.get()) {
+        let Some(blkno) = bit_to_block(&runs, bit) else { break };
+        if blkno == g.blkno {
+            continue; // the descriptor's own bit
+        }
+        let used = view.bit(bit as usize);
+        match (g.inodes, used) {
+            (true, true) => inode(cx, g, bit, blkno)?,
+            (true, false) => hidden_inode(cx, g, bit, blkno)?,
+            (false, true) => meta_block(cx, g, bit, blkno)?,
+            (false, false) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A free inode-allocator bit: the block must not hold a valid inode.
+fn hidden_inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()> {
+    let vol = cx.vol;
+    let Ok(raw) = vol.read_block(blkno) else { return Ok(()) };
+    if &raw[..8] != INODE_SIGNATURE {
+        return Ok(());
+    }
+    let Some(h) = view_at::<crate::layout::dinode::DinodeHeader>(&raw, 0) else { return Ok(()) };
+    if h.has_flag(flags::VALID) && h.i_blkno.get() == blkno && h.i_fs_generation.get() == vol.fs_generation() {
+        cx.error(
+            Some("INODE_ALLOC_REPAIR"),
+            g.blkno,
+            "ocfs2_group_desc",
+            "bitmap",
+            format!("bit {bit} set for the valid inode {blkno}"),
+            "clear",
+            format!("valid inode {blkno} behind a free allocator bit"),
+        );
+    }
+    Ok(())
+}
+
+/// An in-use inode-allocator bit.
+fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()> {
+    let vol = cx.vol;
+    let ino = match vol.inode(blkno) {
+        Ok(i) => i,
+        Err(e) => return cx.report(e, blkno, &format!("inode behind in-use bit {bit} of group {}", g.blkno)),
+    };
+    let h = *ino.header();
+    let s = "ocfs2_dinode";
+    if !h.has_flag(flags::VALID) {
+        cx.error(
+            Some("INODE_ALLOC_REPAIR"),
+            blkno,
+            s,
+            "i_flags",
+            "VALID",
+            format!("{:#x}", h.i_flags.get()),
+            format!("in-use bit {bit} of group {} names an unused inode", g.blkno),
+        );
+        return Ok(());
+    }
+    cx.counts.inodes += 1;
+    if h.i_suballoc_slot.get() != g.slot {
+        cx.error(
+            Some("INODE_SUBALLOC"),
+            blkno,
+            s,
+            "i_suballoc_slot",
+            g.slot,
+            h.i_suballoc_slot.get(),
+            format!("inode found in the allocator of inode {}", g.alloc),
+        );
+    }
+    if u64::from(h.i_suballoc_bit.get()) != bit {
+        cx.error(Some("INODE_SUBALLOC"), blkno, s, "i_suballoc_bit", bit, h.i_suballoc_bit.get(), "wrong bit");
+    }
+    let loc = h.i_suballoc_loc.get();
+    if loc != 0 && loc != g.blkno {
+        cx.error(Some("INODE_SUBALLOC"), blkno, s, "i_suballoc_loc", g.blkno, loc, "wrong group");
+    }
+    if h.i_dtime.get() != 0 && !h.has_flag(flags::ORPHANED) {
+        cx.error(Some("INODE_NZ_DTIME"), blkno, s, "i_dtime", 0, h.i_dtime.get(), "in-use inode has a deletion time");
+    }
+    cx.inodes.insert(
+        blkno,
+        InodeFacts { mode: h.i_mode.get(), links: h.links(), flags: h.i_flags.get(), refs: 0, orphan_entry: false },
+    );
+    if h.is_dir() {
+        cx.dirs.push(blkno);
+    }
+    match ino.dinode().id2() {
+        Err(e) => cx.report(e, blkno, "inode")?,
+        Ok(Id2::Extents(_)) => match ExtentMap::load(vol, &ino) {
+            Ok(map) => {
+                let mapped = claim_map(cx, &map, blkno);
+                let ic = u64::from(h.i_clusters.get());
+                if mapped != ic {
+                    cx.error(
+                        Some("INODE_CLUSTERS"),
+                        blkno,
+                        s,
+                        "i_clusters",
+                        mapped,
+                        ic,
+                        "clusters differ from what the extent tree maps",
+                    );
+                }
+            }
+            Err(e) => cx.report(e, blkno, "extent tree")?,
+        },
+        Ok(Id2::Inline(id, _)) => {
+            if h.i_clusters.get() != 0 {
+                cx.error(
+                    Some("INODE_INLINE_CLUSTERS"),
+                    blkno,
+                    s,
+                    "i_clusters",
+                    0,
+                    h.i_clusters.get(),
+                    "inline-data inode with clusters",
+                );
+            }
+            if h.i_size.get() > u64::from(id.id_count.get()) {
+                cx.error(
+                    Some("INODE_INLINE_SIZE"),
+                    blkno,
+                    s,
+                    "i_size",
+                    format!("<= id_count {}", id.id_count.get()),
+                    h.i_size.get(),
+                    "inline data larger than its area",
+                );
+            }
+        }
+        Ok(_) => {}
+    }
+    trees(cx, &ino)?;
+    Ok(())
+}
+
+/// Claims the clusters of an extent map for `owner` and notes its extent
+/// blocks; returns the clusters mapped.
+fn claim_map(cx: &mut Ctx<'_, '_>, map: &ExtentMap, owner: u64) -> u64 {
+    for &b in map.extent_blocks() {
+        cx.counts.extent_blocks += 1;
+        cx.meta_refs.insert(b, owner);
+    }
+    claim_extents(cx, map.extents(), owner)
+}
+
+/// Claims the clusters of leaf extents for `owner`; returns the clusters mapped.
+fn claim_extents(cx: &mut Ctx<'_, '_>, extents: &[Extent], owner: u64) -> u64 {
+    let geo = *cx.vol.geometry();
+    let bpc = geo.blocks_per_cluster();
+    let mut mapped = 0;
+    for e in extents {
+        mapped += u64::from(e.clusters);
+        if e.blkno % bpc != 0 {
+            cx.error(
+                Some("EXTENT_BLKNO_UNALIGNED"),
+                owner,
+                "ocfs2_extent_rec",
+                "e_blkno",
+                "the first block of a cluster",
+                e.blkno,
+                format!("extent at logical cluster {} starts inside a cluster", e.cpos),
+            );
+            continue;
+        }
+        cx.claims.push(Claim {
+            start: geo.block_to_cluster(e.blkno),
+            len: u64::from(e.clusters),
+            owner: Owner::Inode(owner),
+            shared: e.flags & extent_flags::REFCOUNTED != 0,
+        });
+    }
+    mapped
+}
+
+/// The trees an inode owns besides its data: the indexed-directory tree, the
+/// xattrs (block, bucket tree, value trees) and the refcount tree (walked once
+/// per tree, however many files share it).
+fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
+    let vol = cx.vol;
+    let h = *ino.header();
+    let blkno = ino.blkno();
+    if h.has_dyn(dyn_features::HAS_XATTR) {
+        match read_xattrs(vol, ino) {
+            Ok(set) => {
+                if let Some(b) = set.block {
+                    cx.meta_refs.insert(b, blkno);
+                }
+                let mut claims: Vec<Extent> = set.tree_extents.clone();
+                claims.extend(set.attrs.iter().flat_map(|a| a.value_extents.iter().copied()));
+                claim_extents(cx, &claims, blkno);
+            }
+            Err(e) => cx.report(e, blkno, "extended attributes")?,
+        }
+    }
+    if h.has_dyn(dyn_features::HAS_REFCOUNT) && cx.refcount_roots.insert(h.i_refcount_loc.get()) {
+        match refcount_tree_of(vol, ino) {
+            Ok(Some(tree)) => {
+                for b in &tree.blocks {
+                    cx.meta_refs.insert(b.blkno, blkno);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => cx.report(e, blkno, "refcount tree")?,
+        }
+    }
+    match DxRoot::of_dir(vol, ino) {
+        Ok(Some(root)) => {
+            cx.meta_refs.insert(root.blkno(), blkno);
+            match root.leaf_map(vol) {
+                Ok(map) => {
+                    claim_map(cx, &map, blkno);
+                }
+                Err(e) => cx.report(e, root.blkno(), "indexed directory tree")?,
+            }
+        }
+        Ok(None) => {}
+        Err(e) => cx.report(e, blkno, "indexed directory root")?,
+    }
+    Ok(())
+}
+
+/// An in-use extent-allocator bit: a valid metadata block naming its slot and bit.
+fn meta_block(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()> {
+    let vol = cx.vol;
+    cx.meta_in_use.insert(blkno);
+    let raw = match vol.read_block(blkno) {
+        Ok(b) => b,
+        Err(e) => return cx.report(e, blkno, "metadata block"),
+    };
+    let kind = match &raw[..8] {
+        b"EXBLK01\0" => MetaKind::EXTENT_BLOCK,
+        b"XATTR01\0" => MetaKind::XATTR_BLOCK,
+        b"DXDIR01\0" => MetaKind::DX_ROOT,
+        b"REFCNT1\0" => MetaKind::REFCOUNT_BLOCK,
+        sig => {
+            let sig = String::from_utf8_lossy(crate::layout::cstr(sig)).into_owned();
+            cx.error(
+                None,
+                blkno,
+                "ocfs2_extent_block",
+                "signature",
+                "EXBLK01, XATTR01, DXDIR01 or REFCNT1",
+                format!("{sig:?}"),
+                format!("in-use bit {bit} of extent allocator group {} holds no metadata block", g.blkno),
+            );
+            return Ok(());
+        }
+    };
+    let block = match vol.read_meta(blkno, kind) {
+        Ok(b) => b,
+        Err(e) => return cx.report(e, blkno, kind.structure),
+    };
+    // Extent blocks name their slot and bit; the other kinds are checked by
+    // their own modules' walkers.
+    let (slot, sbit) = match view_at::<ExtentBlock>(&block, 0) {
+        Some(eb) if kind.structure == "ocfs2_extent_block" => (eb.h_suballoc_slot.get(), eb.h_suballoc_bit.get()),
+        _ => return Ok(()),
+    };
+    let s = "ocfs2_extent_block";
+    if slot != g.slot {
+        cx.error(None, blkno, s, "h_suballoc_slot", g.slot, slot, "extent block in another slot's allocator");
+    }
+    if u64::from(sbit) != bit {
+        cx.error(None, blkno, s, "h_suballoc_bit", bit, sbit, "extent block records another bit");
+    }
+    Ok(())
+}

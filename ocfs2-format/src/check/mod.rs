@@ -1,0 +1,428 @@
+//! The read-only checker: what `fsck.ocfs2 -n` finds on the metadata it covers,
+//! without stopping at the first problem.
+//!
+//! One pass per file, run in fsck's order:
+//!
+//! 1. `superblock`: the backups agree with the primary.
+//! 2. `slots`: journals (dirty, `s_errno`), local-alloc windows, truncate logs.
+//! 3. `chains` (fsck pass 0): every chain allocator, its chains and groups.
+//! 4. `inodes` (fsck pass 1): every inode the inode allocators hold, every bit
+//!    of the extent allocators, extent trees, the clusters each inode owns.
+//! 5. `clusters` (end of pass 1): the global bitmap against the union of
+//!    every owner's clusters, and clusters owned twice.
+//! 6. `dirs` (fsck passes 2-4): directory entries, `..`, connectivity, link
+//!    counts, orphans.
+//!
+//! Each finding names the block, the structure and the field, what was expected
+//! and what was found, and carries fsck.ocfs2's problem code where one exists
+//! (`fsck.ocfs2.checks(8)`). Memory stays bounded by the metadata, not the volume
+//! size: clusters are tracked as sorted runs, groups are streamed.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use crate::error::{Corruption, Error, Result};
+use crate::volume::Volume;
+
+mod chains;
+mod clusters;
+mod dirs;
+mod inodes;
+mod slots;
+mod superblock;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// A state worth knowing that fsck does not treat as an error (a dirty
+    /// journal awaiting recovery, an orphan awaiting deletion).
+    Info,
+    /// An inconsistency fsck.ocfs2 would offer to fix.
+    Error,
+}
+
+impl Severity {
+    /// `info` or `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// fsck.ocfs2's problem code (`GROUP_FREE_BITS`, ...), where one exists.
+    pub code: Option<&'static str>,
+    /// How bad it is.
+    pub severity: Severity,
+    /// Where: block, structure, field, expected and found values.
+    pub at: Corruption,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = self.code {
+            write!(f, "[{c}] ")?;
+        }
+        write!(
+            f,
+            "block {}: {}.{}: {} (expected {}, found {})",
+            self.at.blkno, self.at.structure, self.at.field, self.message, self.at.expected, self.at.actual
+        )
+    }
+}
+
+/// A pass of the checker, for progress reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pass {
+    /// Superblock and backups.
+    Superblock,
+    /// Journals, local allocs, truncate logs.
+    Slots,
+    /// Chain allocators.
+    Chains,
+    /// Inodes and extent blocks.
+    Inodes,
+    /// Global bitmap against cluster owners.
+    Clusters,
+    /// Directories, connectivity, link counts.
+    Directories,
+}
+
+impl Pass {
+    /// A short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::Superblock => "superblock",
+            Pass::Slots => "slots",
+            Pass::Chains => "allocator chains",
+            Pass::Inodes => "inodes",
+            Pass::Clusters => "cluster bitmap",
+            Pass::Directories => "directories",
+        }
+    }
+}
+
+/// Progress of a check: `done` of `total` units of `pass`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// The pass running.
+    pub pass: Pass,
+    /// Units done.
+    pub done: u64,
+    /// Units in the pass (an estimate for inodes: the allocators' used bits).
+    pub total: u64,
+}
+
+/// Counts of what the check looked at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Group descriptors walked.
+    pub groups: u64,
+    /// Valid inodes checked.
+    pub inodes: u64,
+    /// Extent blocks met in extent trees.
+    pub extent_blocks: u64,
+    /// Directories whose entries were checked.
+    pub directories: u64,
+    /// Directory entries checked.
+    pub entries: u64,
+    /// Cluster runs owned by something.
+    pub cluster_runs: u64,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Findings, in the order found (at most [`MAX_PER_CODE`] per problem code).
+    pub findings: Vec<Finding>,
+    /// Findings per problem code (`None`: no fsck code), including those left
+    /// out of `findings`.
+    pub by_code: Vec<(Option<&'static str>, u64)>,
+    /// What was looked at.
+    pub counts: Counts,
+    dropped_errors: u64,
+}
+
+impl Report {
+    /// Findings of severity [`Severity::Error`], counting those left out.
+    pub fn errors(&self) -> u64 {
+        self.total_by(Severity::Error)
+    }
+
+    fn total_by(&self, s: Severity) -> u64 {
+        let listed = self.findings.iter().filter(|f| f.severity == s).count() as u64;
+        listed + if s == Severity::Error { self.dropped_errors } else { 0 }
+    }
+
+    /// Whether the volume is clean (no errors; infos allowed).
+    pub fn is_clean(&self) -> bool {
+        self.errors() == 0
+    }
+}
+
+/// Findings kept per problem code; later ones are only counted.
+pub const MAX_PER_CODE: u64 = 1000;
+
+/// Checks `vol`, calling `progress` as the passes advance. Fails only on an
+/// operational error (the medium cannot be read); problems with the volume are
+/// findings in the report.
+pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report> {
+    let mut cx = Ctx::new(vol, progress);
+    superblock::run(&mut cx)?;
+    slots::run(&mut cx)?;
+    chains::run(&mut cx)?;
+    inodes::run(&mut cx)?;
+    clusters::run(&mut cx)?;
+    dirs::run(&mut cx)?;
+    for c in vol.ecc_corrections() {
+        cx.push(
+            Some("BAD_CRC32"),
+            Severity::Error,
+            Corruption {
+                blkno: c.blkno,
+                structure: "ocfs2_block_check",
+                field: "bc_crc32e",
+                expected: "a matching crc32e".into(),
+                actual: format!("data bit {} flipped (corrected in memory by the ECC)", c.bit),
+            },
+            "metadata ECC corrected a single-bit error",
+        );
+    }
+    Ok(cx.finish())
+}
+
+/// Who owns a run of clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    /// The clusters before the first global-bitmap group descriptor.
+    SuperblockArea,
+    /// A backup superblock.
+    BackupSuperblock(u64),
+    /// A global-bitmap group descriptor (its block).
+    BitmapGroup(u64),
+    /// A suballocator group (its descriptor's block).
+    SubGroup(u64),
+    /// An inode's data or tree (the inode).
+    Inode(u64),
+    /// A slot's local-alloc window (the local_alloc inode).
+    LocalAlloc(u64),
+    /// A truncate-log record (the truncate_log inode).
+    TruncateLog(u64),
+}
+
+impl fmt::Display for Owner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Owner::SuperblockArea => write!(f, "the superblock area"),
+            Owner::BackupSuperblock(b) => write!(f, "backup superblock {b}"),
+            Owner::BitmapGroup(b) => write!(f, "global bitmap group {b}"),
+            Owner::SubGroup(b) => write!(f, "suballocator group {b}"),
+            Owner::Inode(i) => write!(f, "inode {i}"),
+            Owner::LocalAlloc(i) => write!(f, "the local alloc window of inode {i}"),
+            Owner::TruncateLog(i) => write!(f, "truncate log {i}"),
+        }
+    }
+}
+
+/// A run of clusters claimed by an owner.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Claim {
+    pub start: u64,
+    pub len: u64,
+    pub owner: Owner,
+    /// A refcounted extent: may be shared with other refcounted extents.
+    pub shared: bool,
+}
+
+/// A suballocator group found in pass 0, for pass 1.
+#[derive(Debug, Clone)]
+pub(crate) struct SubGroup {
+    pub blkno: u64,
+    /// The allocator's slot (`0xffff`: global).
+    pub slot: u16,
+    /// Inode allocator (else extent allocator).
+    pub inodes: bool,
+    /// The allocator inode.
+    pub alloc: u64,
+}
+
+/// Facts about one valid inode kept for the directory passes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InodeFacts {
+    pub mode: u16,
+    pub links: u32,
+    pub flags: u32,
+    /// References from directory entries (outside orphan directories).
+    pub refs: u32,
+    /// Referenced from an orphan directory.
+    pub orphan_entry: bool,
+}
+
+/// State shared by the passes.
+pub(crate) struct Ctx<'v, 'p> {
+    pub vol: &'v Volume,
+    progress: &'p mut dyn FnMut(Progress),
+    findings: Vec<Finding>,
+    per_code: HashMap<Option<&'static str>, u64>,
+    dropped_errors: u64,
+    pub counts: Counts,
+    /// Cluster runs and their owners.
+    pub claims: Vec<Claim>,
+    /// Global-bitmap groups: (first cluster, descriptor block).
+    pub bitmap_groups: Vec<(u64, u64)>,
+    /// Suballocator groups.
+    pub sub_groups: Vec<SubGroup>,
+    /// Group descriptors seen on any chain.
+    pub groups_seen: HashSet<u64>,
+    /// Valid inodes.
+    pub inodes: HashMap<u64, InodeFacts>,
+    /// Directories to check, in inode order.
+    pub dirs: Vec<u64>,
+    /// Metadata blocks referenced by trees (extent blocks, xattr blocks, dx
+    /// roots, refcount roots) and who references them.
+    pub meta_refs: HashMap<u64, u64>,
+    /// Blocks whose extent-allocator bit is set.
+    pub meta_in_use: HashSet<u64>,
+    /// Refcount trees already walked.
+    pub refcount_roots: HashSet<u64>,
+}
+
+impl<'v, 'p> Ctx<'v, 'p> {
+    fn new(vol: &'v Volume, progress: &'p mut dyn FnMut(Progress)) -> Self {
+        Ctx {
+            vol,
+            progress,
+            findings: Vec::new(),
+            per_code: HashMap::new(),
+            dropped_errors: 0,
+            counts: Counts::default(),
+            claims: Vec::new(),
+            bitmap_groups: Vec::new(),
+            sub_groups: Vec::new(),
+            groups_seen: HashSet::new(),
+            inodes: HashMap::new(),
+            dirs: Vec::new(),
+            meta_refs: HashMap::new(),
+            meta_in_use: HashSet::new(),
+            refcount_roots: HashSet::new(),
+        }
+    }
+
+    pub fn progress(&mut self, pass: Pass, done: u64, total: u64) {
+        (self.progress)(Progress { pass, done, total });
+    }
+
+    /// Records a finding.
+    pub fn push(&mut self, code: Option<&'static str>, severity: Severity, at: Corruption, message: impl Into<String>) {
+        let n = self.per_code.entry(code).or_insert(0);
+        *n += 1;
+        if *n > MAX_PER_CODE {
+            if severity == Severity::Error {
+                self.dropped_errors += 1;
+            }
+            return;
+        }
+        self.findings.push(Finding { code, severity, at, message: message.into() });
+    }
+
+    /// Records an error finding at `blkno`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn error(
+        &mut self,
+        code: Option<&'static str>,
+        blkno: u64,
+        structure: &'static str,
+        field: &'static str,
+        expected: impl fmt::Display,
+        actual: impl fmt::Display,
+        message: impl Into<String>,
+    ) {
+        let at = Corruption { blkno, structure, field, expected: expected.to_string(), actual: actual.to_string() };
+        self.push(code, Severity::Error, at, message);
+    }
+
+    /// Turns a library error met while checking `blkno` (`what` it was) into a
+    /// finding; only I/O failures stop the check.
+    pub fn report(&mut self, e: Error, blkno: u64, what: &str) -> Result<()> {
+        match e {
+            Error::Io { .. } => Err(e),
+            Error::Corrupt(c) => {
+                let code = code_of(&c);
+                self.push(code, Severity::Error, *c, format!("{what}: invalid"));
+                Ok(())
+            }
+            other => {
+                let at = Corruption {
+                    blkno,
+                    structure: "volume",
+                    field: "-",
+                    expected: "readable metadata".into(),
+                    actual: other.to_string(),
+                };
+                self.push(None, Severity::Error, at, format!("{what}: unreadable"));
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> Report {
+        let mut by_code: Vec<_> = self.per_code.into_iter().collect();
+        by_code.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Report { findings: self.findings, by_code, counts: self.counts, dropped_errors: self.dropped_errors }
+    }
+}
+
+/// fsck.ocfs2's problem code for a corruption the library reported, by the
+/// structure and field it names.
+pub fn code_of(c: &Corruption) -> Option<&'static str> {
+    let s = c.structure;
+    Some(match (s, c.field) {
+        (_, "bc_crc32e") => "BAD_CRC32",
+        ("ocfs2_group_desc", "blkno") => "GROUP_BLKNO",
+        ("ocfs2_group_desc", "fs_generation") => "GROUP_GEN",
+        ("ocfs2_group_desc", "signature") => "CHAIN_LINK_MAGIC",
+        ("ocfs2_group_desc", "bg_parent_dinode") => "GROUP_PARENT",
+        ("ocfs2_group_desc", "bg_chain") => "GROUP_CHAIN",
+        ("ocfs2_group_desc", "bg_free_bits_count") => "GROUP_FREE_BITS",
+        ("ocfs2_group_desc", "bg_size" | "bg_bits") => "CHAIN_GROUP_BITS",
+        ("ocfs2_group_desc" | "ocfs2_chain_rec", "bg_next_group" | "c_blkno")
+            if c.expected.starts_with("a group not yet") =>
+        {
+            "GROUP_CHAIN_LOOP"
+        }
+        ("ocfs2_group_desc", "bg_next_group") => "CHAIN_LINK_RANGE",
+        ("ocfs2_chain_rec", "c_blkno") => "CHAIN_HEAD_LINK_RANGE",
+        ("ocfs2_group_desc.bg_list", "l_tree_depth") => "DISCONTIG_BG_DEPTH",
+        ("ocfs2_group_desc.bg_list", "l_count") => "DISCONTIG_BG_COUNT",
+        ("ocfs2_group_desc.bg_list", "l_next_free_rec") => "DISCONTIG_BG_NEXT_FREE_REC",
+        ("ocfs2_group_desc.bg_list", "e_blkno") => "DISCONTIG_BG_REC_RANGE",
+        ("ocfs2_group_desc.bg_list", "e_leaf_clusters") => "DISCONTIG_BG_LESS_CLUSTERS",
+        ("ocfs2_dinode.id2.i_chain", "cl_count") => "CHAIN_COUNT",
+        ("ocfs2_dinode.id2.i_chain", "cl_next_free_rec") => "CHAIN_NEXT_FREE",
+        ("ocfs2_extent_block", "signature") => "EXTENT_EB_INVALID",
+        ("ocfs2_extent_block", "blkno") => "EB_BLKNO",
+        ("ocfs2_extent_block", "fs_generation") => "EB_GEN",
+        (_, "l_tree_depth") => "EXTENT_LIST_DEPTH",
+        (_, "l_count") => "EXTENT_LIST_COUNT",
+        (_, "l_next_free_rec") => "EXTENT_LIST_FREE",
+        (_, "e_cpos") => "EXTENT_OVERLAP",
+        (_, "e_blkno") if c.expected.starts_with("a block not yet") => "EXTENT_EB_INVALID",
+        (_, "e_blkno") => "EXTENT_BLKNO_RANGE",
+        ("ocfs2_dinode", "blkno") => "INODE_BLKNO",
+        ("ocfs2_dinode", "fs_generation") => "INODE_GEN",
+        ("ocfs2_dinode", "id_count") => "INLINE_DATA_COUNT_INVALID",
+        ("ocfs2_dinode", "la_size") => "LALLOC_SIZE",
+        ("ocfs2_dinode.id2.i_dealloc", "tl_count") => "DEALLOC_COUNT",
+        ("ocfs2_dinode.id2.i_dealloc", "tl_used") => "DEALLOC_USED",
+        ("ocfs2_dir_entry", _) => "DIRENT_LENGTH",
+        ("ocfs2_dir_block_trailer", "blkno") => "DIR_TRAILER_BLKNO",
+        ("ocfs2_dx_root_block", _) => "IV_DX_TREE",
+        _ => return None,
+    })
+}

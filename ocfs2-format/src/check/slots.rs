@@ -1,0 +1,141 @@
+//! Per-slot state: each journal (readable, dirty, `s_errno`), each local-alloc
+//! window (bounds, used counts; its clusters are claimed) and each truncate log
+//! (records inside the volume; their clusters are claimed: they stay set in the
+//! global bitmap until the log is flushed).
+
+use super::{Claim, Ctx, Owner, Pass, Severity};
+use crate::alloc::{local_alloc, truncate_log};
+use crate::error::{Corruption, Result};
+use crate::journal::Journal;
+
+pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
+    let vol = cx.vol;
+    let slots = vol.superblock().s_max_slots.get();
+    let clusters = u64::from(vol.geometry().clusters);
+    for slot in 0..slots {
+        cx.progress(Pass::Slots, u64::from(slot), u64::from(slots));
+        match Journal::open(vol, slot) {
+            Ok(j) => {
+                let sb = j.superblock();
+                let at = |field: &'static str, actual: String| Corruption {
+                    blkno: j.inode(),
+                    structure: "ocfs2_dinode (journal)",
+                    field,
+                    expected: "0".into(),
+                    actual,
+                };
+                if j.dirty() {
+                    cx.push(
+                        None,
+                        Severity::Info,
+                        at("ij_flags", "DIRTY".into()),
+                        format!("journal:{slot:04} needs recovery (not replayed: read-only check)"),
+                    );
+                }
+                if sb.s_errno.get() != 0 {
+                    cx.push(
+                        None,
+                        Severity::Error,
+                        at("s_errno", (sb.s_errno.get() as i32).to_string()),
+                        format!("journal:{slot:04} recorded an error"),
+                    );
+                }
+            }
+            Err(e) => {
+                if let crate::Error::Io { .. } = e {
+                    return Err(e);
+                }
+                let at = Corruption {
+                    blkno: 0,
+                    structure: "journal",
+                    field: "-",
+                    expected: "a valid JBD2 journal".into(),
+                    actual: e.to_string(),
+                };
+                cx.push(Some("JOURNAL_FILE_INVALID"), Severity::Error, at, format!("journal:{slot:04} is invalid"));
+            }
+        }
+        match local_alloc(vol, slot) {
+            Ok(la) => {
+                let s = "ocfs2_local_alloc";
+                if la.used > la.total {
+                    cx.error(
+                        Some("LALLOC_USED_OVERRUN"),
+                        la.inode,
+                        s,
+                        "i_used",
+                        format!("<= i_total {}", la.total),
+                        la.used,
+                        "local alloc uses more bits than it has",
+                    );
+                }
+                if la.bitmap_used != la.used {
+                    cx.error(
+                        Some("LALLOC_USED"),
+                        la.inode,
+                        s,
+                        "i_used",
+                        la.bitmap_used,
+                        la.used,
+                        "local alloc used count differs from its bitmap",
+                    );
+                }
+                if la.total == 0 && la.bm_off != 0 {
+                    cx.error(
+                        Some("LALLOC_NZ_BM"),
+                        la.inode,
+                        s,
+                        "la_bm_off",
+                        0,
+                        la.bm_off,
+                        "empty local alloc with a window",
+                    );
+                }
+                if la.total != 0 {
+                    let end = u64::from(la.bm_off) + u64::from(la.total);
+                    if la.bm_off == 0 || end > clusters {
+                        cx.error(
+                            Some("LALLOC_BM_STRADDLE"),
+                            la.inode,
+                            s,
+                            "la_bm_off",
+                            format!("a window inside the volume ({clusters} clusters)"),
+                            format!("{} + {}", la.bm_off, la.total),
+                            "local alloc window outside the volume",
+                        );
+                    } else {
+                        cx.claims.push(Claim {
+                            start: u64::from(la.bm_off),
+                            len: u64::from(la.total),
+                            owner: Owner::LocalAlloc(la.inode),
+                            shared: false,
+                        });
+                    }
+                }
+            }
+            Err(e) => cx.report(e, 0, &format!("local_alloc:{slot:04}"))?,
+        }
+        match truncate_log(vol, slot) {
+            Ok(tl) => {
+                for (i, &(start, len)) in tl.recs.iter().enumerate() {
+                    let (start, len) = (u64::from(start), u64::from(len));
+                    if start >= clusters || start + len > clusters {
+                        cx.error(
+                            Some(if start >= clusters { "TRUNCATE_REC_START_RANGE" } else { "TRUNCATE_REC_RANGE" }),
+                            tl.inode,
+                            "ocfs2_truncate_rec",
+                            "t_start",
+                            format!("a run inside the volume ({clusters} clusters)"),
+                            format!("record {i}: {start} + {len}"),
+                            "truncate log record outside the volume",
+                        );
+                    } else if len != 0 {
+                        cx.claims.push(Claim { start, len, owner: Owner::TruncateLog(tl.inode), shared: false });
+                    }
+                }
+            }
+            Err(e) => cx.report(e, 0, &format!("truncate_log:{slot:04}"))?,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,305 @@
+//! Extended attributes of an inode: inline in the inode, in an xattr block, or in
+//! a tree of buckets under the xattr block; values stored after their name or in
+//! a value extent tree.
+
+use std::borrow::Cow;
+
+use crate::error::{Error, Result};
+use crate::layout::blockcheck;
+use crate::layout::dinode::dyn_features;
+use crate::layout::xattr::{name_index, XattrBlockBody, XattrBlockView, XattrHeaderView, XattrValue, BUCKET_SIZE};
+use crate::volume::{Inode, MetaKind, Volume};
+
+use super::extent_map::{Extent, ExtentMap};
+
+/// Largest value the kernel accepts (`XATTR_SIZE_MAX`).
+pub const VALUE_MAX: u64 = 65536;
+
+/// Where an attribute is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XattrPlace {
+    /// In the inode's inline xattr area.
+    Inline,
+    /// In the (non-indexed) xattr block at this block number.
+    Block(u64),
+    /// In the bucket whose first block is this block number.
+    Bucket(u64),
+}
+
+/// One extended attribute, its value read out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Xattr {
+    /// Where it is stored.
+    pub place: XattrPlace,
+    /// `xe_name_hash`.
+    pub name_hash: u32,
+    /// The name index (see [`name_index`]).
+    pub index: u8,
+    /// The name as stored (without its prefix).
+    pub name: Vec<u8>,
+    /// `xe_value_size`.
+    pub value_size: u64,
+    /// Whether the value is stored right after the name.
+    pub local: bool,
+    /// For values stored outside: the value tree's leaf extents.
+    pub value_extents: Vec<Extent>,
+    /// `l_tree_depth`, `l_count`, `l_next_free_rec` of the value root (values
+    /// stored outside only).
+    pub value_list: Option<(u16, u16, u16)>,
+    /// The value.
+    pub value: Vec<u8>,
+}
+
+impl Xattr {
+    /// The full name with its prefix (`user.small`, `system.posix_acl_access`).
+    pub fn full_name(&self) -> Vec<u8> {
+        let mut n = name_index::prefix(self.index).unwrap_or("unknown.").as_bytes().to_vec();
+        n.extend_from_slice(&self.name);
+        n
+    }
+}
+
+/// One bucket of an indexed xattr block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketInfo {
+    /// First block of the bucket.
+    pub blkno: u64,
+    /// `xh_count`.
+    pub count: u16,
+    /// `xh_num_buckets` (meaningful in the first bucket of an extent).
+    pub num_buckets: u16,
+}
+
+/// All extended attributes of an inode, with how they are laid out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XattrSet {
+    /// The attributes, inline ones first, then the block's or the buckets'.
+    pub attrs: Vec<Xattr>,
+    /// Entries in the inline area (`None` without INLINE_XATTR).
+    pub inline_count: Option<u16>,
+    /// The xattr block (`i_xattr_loc`), if any.
+    pub block: Option<u64>,
+    /// Whether the block roots a bucket tree.
+    pub indexed: bool,
+    /// The bucket tree's leaf extents (indexed blocks only).
+    pub tree_extents: Vec<Extent>,
+    /// The buckets, in tree order (indexed blocks only).
+    pub buckets: Vec<BucketInfo>,
+}
+
+/// Reads every extended attribute of `inode` (empty without HAS_XATTR).
+pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
+    let h = inode.header();
+    let mut set = XattrSet::default();
+    if !h.has_dyn(dyn_features::HAS_XATTR) {
+        return Ok(set);
+    }
+    let blkno = inode.blkno();
+    if h.has_dyn(dyn_features::INLINE_XATTR) {
+        let block = inode.block();
+        let size = usize::from(h.i_xattr_inline_size.get());
+        if size < 16 || size > block.len() - 192 {
+            return Err(Error::corrupt(
+                blkno,
+                "ocfs2_dinode",
+                "i_xattr_inline_size",
+                format!("16..={}", block.len() - 192),
+                size,
+            ));
+        }
+        let region = &block[block.len() - size..];
+        let view = XattrHeaderView::parse(region, blkno, "ocfs2_dinode inline xattr header")?;
+        set.inline_count = Some(view.header.xh_count.get());
+        collect(vol, &view, XattrPlace::Inline, blkno, &mut set.attrs)?;
+    }
+    let loc = h.i_xattr_loc.get();
+    if loc != 0 {
+        let xb = vol.check_ref(blkno, "ocfs2_dinode", "i_xattr_loc", loc)?;
+        set.block = Some(xb);
+        let block = vol.read_meta(xb, MetaKind::XATTR_BLOCK)?;
+        match XattrBlockView::parse(&block, xb)?.body {
+            XattrBlockBody::Header(view) => collect(vol, &view, XattrPlace::Block(xb), xb, &mut set.attrs)?,
+            XattrBlockBody::Tree { list, .. } => {
+                set.indexed = true;
+                let map = ExtentMap::load_list(vol, list, xb, "ocfs2_xattr_block.xb_root.xt_list")?;
+                set.tree_extents = map.extents().to_vec();
+                for e in map.extents() {
+                    read_buckets(vol, e, &mut set)?;
+                }
+            }
+        }
+    }
+    Ok(set)
+}
+
+/// Reads the buckets of one extent of a bucket tree.
+fn read_buckets(vol: &Volume, e: &Extent, set: &mut XattrSet) -> Result<()> {
+    let geo = vol.geometry();
+    let bs = geo.block_size as usize;
+    let per_bucket = (BUCKET_SIZE / bs).max(1) as u64;
+    let per_cluster = (geo.cluster_size as usize / BUCKET_SIZE).max(1) as u64;
+    let mut n = u64::from(e.clusters) * per_cluster;
+    let mut i = 0;
+    while i < n {
+        let first = e.blkno + i * per_bucket;
+        let raw = vol.read_blocks(first, per_bucket)?;
+        let bucket = checked_bucket(vol, raw, first, bs)?;
+        let view = XattrHeaderView::parse(&bucket, first, "ocfs2_xattr_header (bucket)")?;
+        if i == 0 {
+            // The first bucket knows how many of the extent's buckets are used.
+            let used = u64::from(view.header.xh_num_buckets.get());
+            if used > n {
+                return Err(Error::corrupt(
+                    first,
+                    "ocfs2_xattr_header (bucket)",
+                    "xh_num_buckets",
+                    format!("<= {n}"),
+                    used,
+                ));
+            }
+            n = used;
+        }
+        set.buckets.push(BucketInfo {
+            blkno: first,
+            count: view.header.xh_count.get(),
+            num_buckets: view.header.xh_num_buckets.get(),
+        });
+        collect(vol, &view, XattrPlace::Bucket(first), first, &mut set.attrs)?;
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Verifies a bucket's chained check (META_ECC volumes), repairing one bit in
+/// memory if it can.
+fn checked_bucket<'a>(vol: &Volume, raw: Cow<'a, [u8]>, first: u64, bs: usize) -> Result<Cow<'a, [u8]>> {
+    if !vol.has_meta_ecc() {
+        return Ok(raw);
+    }
+    let mut owned = raw.into_owned();
+    let mut blocks: Vec<&mut [u8]> = owned.chunks_mut(bs).collect();
+    blockcheck::verify_multi(&mut blocks, 8).map_err(|f| {
+        Error::corrupt(
+            first,
+            "ocfs2_xattr_header (bucket)",
+            "xh_check",
+            format!("{:#010x} (computed over the bucket)", f.computed_crc),
+            format!("{:#010x}", f.stored.crc32e.get()),
+        )
+    })?;
+    Ok(Cow::Owned(owned))
+}
+
+/// Reads the entries of one header, with their values.
+fn collect(
+    vol: &Volume,
+    view: &XattrHeaderView<'_>,
+    place: XattrPlace,
+    blkno: u64,
+    out: &mut Vec<Xattr>,
+) -> Result<()> {
+    for i in 0..view.entries.len() {
+        let item = view.item(i)?;
+        let e = item.entry;
+        let size = e.xe_value_size.get();
+        if size > VALUE_MAX {
+            return Err(Error::corrupt(blkno, "ocfs2_xattr_entry", "xe_value_size", format!("<= {VALUE_MAX}"), size));
+        }
+        let (value, value_extents, value_list) = match item.value {
+            XattrValue::Local(v) => (v.to_vec(), Vec::new(), None),
+            XattrValue::Tree { list, .. } => {
+                let map = ExtentMap::load_list(vol, list, blkno, "ocfs2_xattr_value_root.xr_list")?;
+                let hdr = (list.depth(), list.list.l_count.get(), list.list.l_next_free_rec.get());
+                (read_value(vol, &map, size)?, map.extents().to_vec(), Some(hdr))
+            }
+        };
+        out.push(Xattr {
+            place,
+            name_hash: e.xe_name_hash.get(),
+            index: e.index(),
+            name: item.name.to_vec(),
+            value_size: size,
+            local: e.is_local(),
+            value_extents,
+            value_list,
+            value,
+        });
+    }
+    Ok(())
+}
+
+/// Reads `size` bytes of a value tree (holes read as zeros).
+fn read_value(vol: &Volume, map: &ExtentMap, size: u64) -> Result<Vec<u8>> {
+    let geo = vol.geometry();
+    let mut out = vec![0u8; size as usize];
+    for e in map.extents() {
+        let start = u64::from(e.cpos) << geo.cluster_bits;
+        if start >= size {
+            continue;
+        }
+        let len = (u64::from(e.clusters) << geo.cluster_bits).min(size - start);
+        let blocks = len.div_ceil(u64::from(geo.block_size));
+        let data = vol.read_blocks(e.blkno, blocks)?;
+        let (s, l) = (start as usize, len as usize);
+        out[s..s + l].copy_from_slice(&data[..l]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    //! On the kernel-written fixture A-default (`xattr/file`, `xattr/dir`).
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::fs::lookup;
+
+    fn vol() -> &'static Volume {
+        static VOL: OnceLock<Volume> = OnceLock::new();
+        VOL.get_or_init(|| {
+            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
+            Volume::open(&p).unwrap()
+        })
+    }
+
+    #[test]
+    fn inline_entries_with_value_trees() {
+        let v = vol();
+        let set = read_xattrs(v, &v.inode(lookup(v, "/xattr/file").unwrap()).unwrap()).unwrap();
+        assert_eq!(set.inline_count, Some(3));
+        assert_eq!(set.block, None);
+        let got: Vec<(Vec<u8>, Vec<u8>, bool)> =
+            set.attrs.iter().map(|a| (a.full_name(), a.value.clone(), a.local)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (b"user.small".to_vec(), b"v1".to_vec(), true),
+                (b"user.medium".to_vec(), vec![b'm'; 200], false),
+                (b"user.big".to_vec(), vec![b'B'; 5000], false),
+            ]
+        );
+        assert_eq!(set.attrs[2].value_extents.len(), 1);
+        assert_eq!(set.attrs[2].value_extents[0].clusters, 2);
+    }
+
+    #[test]
+    fn block_entries() {
+        let v = vol();
+        let set = read_xattrs(v, &v.inode(lookup(v, "/xattr/dir").unwrap()).unwrap()).unwrap();
+        assert_eq!(set.inline_count, None);
+        assert!(set.block.is_some() && !set.indexed);
+        assert_eq!(set.attrs.len(), 1);
+        assert_eq!(set.attrs[0].full_name(), b"user.dirattr");
+        assert_eq!(set.attrs[0].value, b"on-a-directory");
+        assert_eq!(set.attrs[0].place, XattrPlace::Block(set.block.unwrap()));
+    }
+
+    #[test]
+    fn no_xattrs() {
+        let v = vol();
+        let set = read_xattrs(v, &v.inode(lookup(v, "/small/hello.txt").unwrap()).unwrap()).unwrap();
+        assert_eq!(set, XattrSet::default());
+    }
+}

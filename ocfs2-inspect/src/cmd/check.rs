@@ -1,0 +1,179 @@
+//! `check`: the read-only consistency check. Exit codes are fsck.ocfs2's:
+//! 0 clean, 4 errors left uncorrected (this never corrects), 8 operational error.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ocfs2_format::check::{self, Pass, Progress, Report, Severity};
+use ocfs2_format::io::Access;
+use ocfs2_format::{OpenOptions, Volume};
+use serde::Serialize;
+
+use crate::render::{table, Out};
+
+/// fsck.ocfs2's exit code for "errors left uncorrected".
+const EXIT_ERRORS: u8 = 4;
+/// fsck.ocfs2's exit code for an operational error.
+const EXIT_OPERATIONAL: u8 = 8;
+
+#[derive(Debug, Serialize)]
+struct FindingOut {
+    code: Option<&'static str>,
+    severity: &'static str,
+    blkno: u64,
+    structure: &'static str,
+    field: &'static str,
+    expected: String,
+    found: String,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CodeCount {
+    code: Option<&'static str>,
+    count: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    clean: bool,
+    errors: u64,
+    infos: u64,
+    by_code: Vec<CodeCount>,
+    groups: u64,
+    inodes: u64,
+    extent_blocks: u64,
+    directories: u64,
+    entries: u64,
+    cluster_runs: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckOut {
+    image: String,
+    findings: Vec<FindingOut>,
+    summary: Summary,
+    exit_code: u8,
+}
+
+fn build(image: &Path, r: &Report) -> CheckOut {
+    let findings: Vec<FindingOut> = r
+        .findings
+        .iter()
+        .map(|f| FindingOut {
+            code: f.code,
+            severity: f.severity.name(),
+            blkno: f.at.blkno,
+            structure: f.at.structure,
+            field: f.at.field,
+            expected: f.at.expected.clone(),
+            found: f.at.actual.clone(),
+            message: f.message.clone(),
+        })
+        .collect();
+    let infos = r.findings.iter().filter(|f| f.severity == Severity::Info).count() as u64;
+    let c = r.counts;
+    CheckOut {
+        image: image.display().to_string(),
+        summary: Summary {
+            clean: r.is_clean(),
+            errors: r.errors(),
+            infos,
+            by_code: r.by_code.iter().map(|&(code, count)| CodeCount { code, count }).collect(),
+            groups: c.groups,
+            inodes: c.inodes,
+            extent_blocks: c.extent_blocks,
+            directories: c.directories,
+            entries: c.entries,
+            cluster_runs: c.cluster_runs,
+        },
+        findings,
+        exit_code: if r.is_clean() { 0 } else { EXIT_ERRORS },
+    }
+}
+
+fn render(c: &CheckOut) -> String {
+    let mut s = String::new();
+    if !c.findings.is_empty() {
+        let rows = c
+            .findings
+            .iter()
+            .map(|f| {
+                vec![
+                    f.severity.to_string(),
+                    f.code.unwrap_or("-").to_string(),
+                    f.blkno.to_string(),
+                    format!("{}.{}", f.structure, f.field),
+                    format!("{} (expected {}, found {})", f.message, f.expected, f.found),
+                ]
+            })
+            .collect();
+        s.push_str(&table(&["SEVERITY", "CODE", "BLOCK", "FIELD", "PROBLEM"], rows, &[2]));
+        s.push('\n');
+    }
+    let m = &c.summary;
+    s.push_str(&format!(
+        "{}: {} groups, {} inodes, {} extent blocks, {} directories ({} entries), {} cluster runs checked\n",
+        c.image, m.groups, m.inodes, m.extent_blocks, m.directories, m.entries, m.cluster_runs
+    ));
+    if m.clean {
+        s.push_str(&format!("clean ({} notes)\n", m.infos));
+    } else {
+        let codes: Vec<String> =
+            m.by_code.iter().map(|b| format!("{} {}", b.code.unwrap_or("(no code)"), b.count)).collect();
+        s.push_str(&format!("{} errors, {} notes: {}\n", m.errors, m.infos, codes.join(", ")));
+    }
+    s
+}
+
+/// Runs `check IMAGE`; returns the process exit code.
+pub fn main(image: &Path, out: &Out, access: Access, progress: bool) -> ExitCode {
+    let vol = match Volume::open_with(image, OpenOptions { backup: None, access }) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("ocfs2-inspect: {}: {e}", image.display());
+            return ExitCode::from(EXIT_OPERATIONAL);
+        }
+    };
+    let bar = (progress && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template("{prefix:>18} [{bar:40}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    let mut last: Option<Pass> = None;
+    let mut on_progress = |p: Progress| {
+        if let Some(b) = &bar {
+            if last != Some(p.pass) {
+                last = Some(p.pass);
+                b.set_prefix(p.pass.name());
+                b.set_position(0);
+            }
+            b.set_length(p.total);
+            b.set_position(p.done);
+        }
+    };
+    let result = check::check(&vol, &mut on_progress);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ocfs2-inspect: {}: {e}", image.display());
+            return ExitCode::from(EXIT_OPERATIONAL);
+        }
+    };
+    let c = build(image, &report);
+    let code = c.exit_code;
+    if let Err(e) = out.emit(&c, render) {
+        eprintln!("ocfs2-inspect: {e}");
+        return ExitCode::from(EXIT_OPERATIONAL);
+    }
+    ExitCode::from(code)
+}

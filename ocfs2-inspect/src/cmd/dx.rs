@@ -1,0 +1,378 @@
+//! Indexed directories: `dx_root <BLK>`, `dx_leaf <BLK>`, `dx_dump SPEC`,
+//! `dx_space SPEC`, and `dirblocks SPEC` (every block of a directory with its
+//! trailer and every record, empty ones included).
+
+use ocfs2_format::fs::{self, DxLeafInfo, DxRoot, ExtentMap};
+use ocfs2_format::layout::dir::{self as layout_dir, DirEntries, DirTrailer, TRAILER_SIZE};
+use ocfs2_format::layout::dx::DxRootBody;
+use ocfs2_format::{MetaKind, Volume};
+use serde::Serialize;
+
+use super::group::parse_blkno;
+use super::{resolve, CmdError};
+use crate::render::{fields, table, Out};
+
+#[derive(Debug, Serialize)]
+pub struct DxEntryReport {
+    pub index: usize,
+    pub major_hash: u32,
+    pub minor_hash: u32,
+    pub dirent_blk: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DxLeafReport {
+    pub blkno: u64,
+    pub fs_generation: u32,
+    pub crc32: u32,
+    pub ecc: u16,
+    pub count: u16,
+    pub num_used: u16,
+    pub entries: Vec<DxEntryReport>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DxExtentReport {
+    pub index: usize,
+    /// First major hash the record covers.
+    pub offset: u32,
+    pub clusters: u32,
+    pub blkno: u64,
+    pub flags: u8,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DxRootReport {
+    pub blkno: u64,
+    pub fs_generation: u32,
+    pub clusters: u32,
+    pub last_eb_blk: u64,
+    pub dir_inode: u64,
+    /// `None` when allocated from the global allocator (0xffff).
+    pub suballoc_slot: Option<u16>,
+    pub suballoc_bit: u16,
+    pub flags: u8,
+    pub inline: bool,
+    pub num_entries: u32,
+    pub free_blk: u64,
+    pub crc32: u32,
+    pub ecc: u16,
+    /// Tree roots: `l_tree_depth`, `l_count`, `l_next_free_rec` and the records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree: Option<(u16, u16, u16)>,
+    pub extents: Vec<DxExtentReport>,
+    /// Inline roots: the entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inline_entries: Option<DxLeafReport>,
+}
+
+fn leaf_report(l: &DxLeafInfo) -> DxLeafReport {
+    DxLeafReport {
+        blkno: l.blkno,
+        fs_generation: l.fs_generation,
+        crc32: l.check.0,
+        ecc: l.check.1,
+        count: l.count,
+        num_used: l.num_used,
+        entries: l
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(index, e)| DxEntryReport {
+                index,
+                major_hash: e.dx_major_hash.get(),
+                minor_hash: e.dx_minor_hash.get(),
+                dirent_blk: e.dx_dirent_blk.get(),
+            })
+            .collect(),
+    }
+}
+
+fn root_report(root: &DxRoot<'_>) -> DxRootReport {
+    let v = root.view();
+    let h = v.header;
+    let (tree, extents, inline_entries) = match v.body {
+        DxRootBody::Tree(l) => (
+            Some((l.depth(), l.list.l_count.get(), l.list.l_next_free_rec.get())),
+            l.recs
+                .iter()
+                .enumerate()
+                .map(|(index, r)| DxExtentReport {
+                    index,
+                    offset: r.e_cpos.get(),
+                    clusters: r.clusters(l.depth()),
+                    blkno: r.e_blkno.get(),
+                    flags: if l.depth() == 0 { r.e_flags } else { 0 },
+                })
+                .collect(),
+            None,
+        ),
+        DxRootBody::Inline(list) => {
+            let info = DxLeafInfo {
+                blkno: root.blkno(),
+                fs_generation: h.dr_fs_generation.get(),
+                check: (h.dr_check.crc32e.get(), h.dr_check.ecc.get()),
+                count: list.list.de_count.get(),
+                num_used: list.list.de_num_used.get(),
+                entries: list.entries.to_vec(),
+            };
+            (None, Vec::new(), Some(leaf_report(&info)))
+        }
+    };
+    DxRootReport {
+        blkno: root.blkno(),
+        fs_generation: h.dr_fs_generation.get(),
+        clusters: h.dr_clusters.get(),
+        last_eb_blk: h.dr_last_eb_blk.get(),
+        dir_inode: h.dr_dir_blkno.get(),
+        suballoc_slot: (h.dr_suballoc_slot.get() != 0xffff).then(|| h.dr_suballoc_slot.get()),
+        suballoc_bit: h.dr_suballoc_bit.get(),
+        flags: h.dr_flags,
+        inline: v.is_inline(),
+        num_entries: h.dr_num_entries.get(),
+        free_blk: h.dr_free_blk.get(),
+        crc32: h.dr_check.crc32e.get(),
+        ecc: h.dr_check.ecc.get(),
+        tree,
+        extents,
+        inline_entries,
+    }
+}
+
+fn render_root(r: &DxRootReport) -> String {
+    let mut s = fields(vec![
+        ("Dir Index Root", format!("{}   FS Generation: {} ({:#x})", r.blkno, r.fs_generation, r.fs_generation)),
+        ("Clusters", format!("{}   Last Extblk: {}   Dir Inode: {}", r.clusters, r.last_eb_blk, r.dir_inode)),
+        (
+            "Sub Alloc Slot",
+            format!(
+                "{}   Sub Alloc Bit: {}   Flags: ({:#x}) {}",
+                r.suballoc_slot.map_or("Global".to_string(), |s| s.to_string()),
+                r.suballoc_bit,
+                r.flags,
+                if r.inline { "Inline" } else { "" }
+            ),
+        ),
+        ("Total Entry Count", r.num_entries.to_string()),
+        ("Free Block", r.free_blk.to_string()),
+        ("CRC32", format!("{:08x}   ECC: {:04x}", r.crc32, r.ecc)),
+    ]);
+    if let Some((depth, count, next)) = r.tree {
+        s.push_str(&format!("Tree Depth: {depth}   Count: {count}   Next Free Rec: {next}\n"));
+        let rows = r
+            .extents
+            .iter()
+            .map(|e| {
+                vec![
+                    e.index.to_string(),
+                    e.offset.to_string(),
+                    e.clusters.to_string(),
+                    e.blkno.to_string(),
+                    format!("{:#x}", e.flags),
+                ]
+            })
+            .collect();
+        s.push_str(&table(&["##", "Offset", "Clusters", "Block#", "Flags"], rows, &[1, 2, 3]));
+    }
+    if let Some(l) = &r.inline_entries {
+        s.push_str(&render_entries(l));
+    }
+    s
+}
+
+fn render_entries(l: &DxLeafReport) -> String {
+    let mut s = format!("Count: {}  Num Used: {}\n", l.count, l.num_used);
+    let rows = l
+        .entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.index.to_string(),
+                format!("({:#010x} {:#010x})", e.major_hash, e.minor_hash),
+                e.dirent_blk.to_string(),
+            ]
+        })
+        .collect();
+    s.push_str(&table(&["##", "Hash (Major Minor)", "Dir Block#"], rows, &[0, 2]));
+    s
+}
+
+fn render_leaf(l: &DxLeafReport) -> String {
+    let mut s = fields(vec![
+        ("Dir Index Leaf", format!("{}   FS Generation: {} ({:#x})", l.blkno, l.fs_generation, l.fs_generation)),
+        ("CRC32", format!("{:08x}   ECC: {:04x}", l.crc32, l.ecc)),
+    ]);
+    s.push_str(&render_entries(l));
+    s
+}
+
+/// The dx root of the directory named by `spec`.
+fn root_of<'v>(vol: &'v Volume, spec: &str) -> Result<DxRoot<'v>, CmdError> {
+    let at = |e| CmdError::at(spec.to_string(), e);
+    let dir = vol.inode(resolve(vol, spec)?).map_err(at)?;
+    DxRoot::of_dir(vol, &dir).map_err(at)?.ok_or_else(|| CmdError::msg(format!("{spec}: not an indexed directory")))
+}
+
+/// `dx_root <BLK>`.
+pub fn run_root(vol: &Volume, out: &Out, arg: &str) -> Result<(), CmdError> {
+    let blkno = parse_blkno(vol, arg)?;
+    let root = DxRoot::read(vol, blkno).map_err(|e| CmdError::at(arg.to_string(), e))?;
+    out.emit(&root_report(&root), render_root)
+}
+
+/// `dx_leaf <BLK>`.
+pub fn run_leaf(vol: &Volume, out: &Out, arg: &str) -> Result<(), CmdError> {
+    let blkno = parse_blkno(vol, arg)?;
+    let leaf = fs::read_dx_leaf(vol, blkno).map_err(|e| CmdError::at(arg.to_string(), e))?;
+    out.emit(&leaf_report(&leaf), render_leaf)
+}
+
+#[derive(Debug, Serialize)]
+struct DxDump {
+    root: DxRootReport,
+    /// The leaves in index order (an inline root's entries are under `root`).
+    leaves: Vec<DxLeafReport>,
+}
+
+/// `dx_dump SPEC`: the root and every leaf.
+pub fn run_dump(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
+    let root = root_of(vol, spec)?;
+    let leaves = if root.view().is_inline() {
+        Vec::new()
+    } else {
+        fs::dx_entries(vol, &root).map_err(|e| CmdError::at(spec.to_string(), e))?.iter().map(leaf_report).collect()
+    };
+    let r = DxDump { root: root_report(&root), leaves };
+    out.emit(&r, |r| {
+        let mut s = render_root(&r.root);
+        for l in &r.leaves {
+            s.push('\n');
+            s.push_str(&render_leaf(l));
+        }
+        s
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrailerReport {
+    pub blkno: u64,
+    pub parent_inode: u64,
+    pub rec_len: u16,
+    pub largest_hole: u16,
+    pub next_free: u64,
+    pub crc32: u32,
+    pub ecc: u16,
+}
+
+fn trailer_report(t: &DirTrailer) -> TrailerReport {
+    TrailerReport {
+        blkno: t.db_blkno.get(),
+        parent_inode: t.db_parent_dinode.get(),
+        rec_len: t.db_compat_rec_len.get(),
+        largest_hole: t.db_free_rec_len.get(),
+        next_free: t.db_free_next.get(),
+        crc32: t.db_check.crc32e.get(),
+        ecc: t.db_check.ecc.get(),
+    }
+}
+
+fn render_trailer(t: &TrailerReport) -> String {
+    fields(vec![
+        ("Trailer Block", format!("{}   Inode: {}   Len: {}", t.blkno, t.parent_inode, t.rec_len)),
+        ("Largest Hole", format!("{}   Next Block: {}", t.largest_hole, t.next_free)),
+        ("CRC32", format!("{:08x}   ECC: {:04x}", t.crc32, t.ecc)),
+    ])
+}
+
+/// `dx_space SPEC`: the directory blocks on the free-space list.
+pub fn run_space(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
+    let root = root_of(vol, spec)?;
+    let free = fs::dx_free_list(vol, &root).map_err(|e| CmdError::at(spec.to_string(), e))?;
+    let r: Vec<TrailerReport> = free.iter().map(|f| trailer_report(&f.trailer)).collect();
+    out.emit(&r, |r| r.iter().map(render_trailer).collect::<Vec<_>>().join("\n"))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecordReport {
+    pub offset: usize,
+    pub inode: u64,
+    pub rec_len: u16,
+    pub name_len: usize,
+    pub file_type: u8,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DirBlockReport {
+    blkno: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trailer: Option<TrailerReport>,
+    /// Every record on the `rec_len` chain, empty ones (inode 0) included.
+    records: Vec<RecordReport>,
+}
+
+/// `dirblocks SPEC`: every block of a (non-inline) directory.
+pub fn run_dirblocks(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
+    let at = |e| CmdError::at(spec.to_string(), e);
+    let dir = vol.inode(resolve(vol, spec)?).map_err(at)?;
+    if !dir.header().is_dir() {
+        return Err(CmdError::msg(format!("{spec}: not a directory")));
+    }
+    let map = ExtentMap::load(vol, &dir).map_err(at)?;
+    if map.extents().is_empty() {
+        return Err(CmdError::msg(format!("{spec}: the directory has no blocks (its entries are inline)")));
+    }
+    let bpc = vol.geometry().blocks_per_cluster();
+    let mut blocks = Vec::new();
+    for e in map.extents() {
+        for b in 0..u64::from(e.clusters) * bpc {
+            let blkno = e.blkno + b;
+            let raw = vol.read_block(blkno).map_err(at)?;
+            // A block with a trailer is checked like any metadata block.
+            let block = if layout_dir::trailer(&raw).is_some() {
+                vol.read_meta(blkno, MetaKind::DIR_BLOCK).map_err(at)?
+            } else {
+                raw
+            };
+            let trailer = layout_dir::trailer(&block);
+            let end = if trailer.is_some() { block.len() - TRAILER_SIZE } else { block.len() };
+            let mut records = Vec::new();
+            for r in DirEntries::new(&block[..end], blkno) {
+                let Ok(r) = r else { break }; // as debugfs: stop at a corrupt record
+                records.push(RecordReport {
+                    offset: r.offset,
+                    inode: r.inode,
+                    rec_len: r.rec_len,
+                    name_len: r.name.len(),
+                    file_type: r.file_type,
+                    name: String::from_utf8_lossy(r.name).into_owned(),
+                });
+            }
+            blocks.push(DirBlockReport { blkno, trailer: trailer.map(trailer_report), records });
+        }
+    }
+    out.emit(&blocks, |blocks| {
+        let mut s = String::new();
+        for b in blocks {
+            s.push_str(&format!("Dirblock: {}\n", b.blkno));
+            if let Some(t) = &b.trailer {
+                s.push_str(&render_trailer(t));
+            }
+            let rows = b
+                .records
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.inode.to_string(),
+                        r.rec_len.to_string(),
+                        r.name_len.to_string(),
+                        r.file_type.to_string(),
+                        r.name.clone(),
+                    ]
+                })
+                .collect();
+            s.push_str(&table(&["Inode", "Rec Len", "Name Len", "Type", "Name"], rows, &[0, 1, 2, 3]));
+        }
+        s
+    })
+}

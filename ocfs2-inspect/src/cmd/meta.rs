@@ -1,0 +1,162 @@
+//! The commands over indexed directories, extended attributes, refcount trees,
+//! quotas and forensic listings, grouped so `main.rs` only flattens them in.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use ocfs2_format::layout::quota::QuotaType;
+use ocfs2_format::Volume;
+
+use super::CmdError;
+use crate::render::Out;
+
+#[derive(Debug, Subcommand)]
+pub enum MetaCommand {
+    /// Show an indexed directory's root block (debugfs `dx_root <BLK>`).
+    #[command(name = "dx_root", alias = "dx-root")]
+    DxRoot {
+        /// Image or device.
+        image: PathBuf,
+        /// Block number, bare or as `<blkno>`.
+        blkno: String,
+    },
+    /// Show a dx leaf block (debugfs `dx_leaf <BLK>`).
+    #[command(name = "dx_leaf", alias = "dx-leaf")]
+    DxLeaf {
+        /// Image or device.
+        image: PathBuf,
+        /// Block number, bare or as `<blkno>`.
+        blkno: String,
+    },
+    /// Show a directory's index: root and every leaf (debugfs `dx_dump`).
+    #[command(name = "dx_dump", alias = "dx-dump")]
+    DxDump {
+        /// Image or device.
+        image: PathBuf,
+        /// Directory: `/path`, `//system_dir_path` or `<blkno>`.
+        spec: String,
+    },
+    /// Show the directory blocks on an indexed directory's free-space list
+    /// (debugfs `dx_space`).
+    #[command(name = "dx_space", alias = "dx-space")]
+    DxSpace {
+        /// Image or device.
+        image: PathBuf,
+        /// Directory: `/path`, `//system_dir_path` or `<blkno>`.
+        spec: String,
+    },
+    /// Show every block of a directory with all its records (debugfs `dirblocks`).
+    Dirblocks {
+        /// Image or device.
+        image: PathBuf,
+        /// Directory: `/path`, `//system_dir_path` or `<blkno>`.
+        spec: String,
+    },
+    /// List extended attributes with names and values, POSIX ACLs decoded
+    /// (debugfs `xattr -v`, which shows only the layout).
+    Xattr {
+        /// Image or device.
+        image: PathBuf,
+        /// `/path`, `//system_file` or `<blkno>`.
+        spec: String,
+    },
+    /// Show a refcount tree and the sharing of a file's extents (debugfs `refcount`).
+    Refcount {
+        /// Image or device.
+        image: PathBuf,
+        /// A file (`/path`, `<blkno>`) or a refcount block (`<blkno>`).
+        spec: String,
+    },
+    /// The inode owning each block, and its offset there (debugfs `icheck`).
+    Icheck {
+        /// Image or device.
+        image: PathBuf,
+        /// Block numbers.
+        #[arg(required = true)]
+        blocks: Vec<String>,
+    },
+    /// Deleted inodes still readable, and orphans (like ext2's `lsdel`).
+    Lsdel {
+        /// Image or device.
+        image: PathBuf,
+    },
+    /// Quota usage, limits and grace per user or group id, from the global quota
+    /// files and the slots' local files (`quota [user|group] IMAGE`; both kinds
+    /// the volume keeps when no kind is given).
+    Quota {
+        /// `user` or `group` (optional), then the image or device.
+        #[arg(num_args = 1..=2, required = true, value_name = "[user|group] IMAGE")]
+        args: Vec<String>,
+        /// Also recount usage from the inodes (as fsck.ocfs2 does, plus dx-leaf
+        /// clusters, which the kernel charges) and flag the ids that differ.
+        #[arg(long)]
+        recount: bool,
+        /// The image, split off `args` after parsing.
+        #[arg(skip)]
+        image: PathBuf,
+    },
+    /// Extents per cluster of a file (debugfs `frag`).
+    Frag {
+        /// Image or device.
+        image: PathBuf,
+        /// `/path`, `//system_file` or `<blkno>`.
+        spec: String,
+    },
+}
+
+/// The quota kind named before the image, if any.
+fn quota_kind(args: &[String]) -> Result<Option<QuotaType>, CmdError> {
+    match args {
+        [_] => Ok(None),
+        [k, _] => match k.as_str() {
+            "user" | "usr" | "u" => Ok(Some(QuotaType::User)),
+            "group" | "grp" | "g" => Ok(Some(QuotaType::Group)),
+            other => Err(CmdError::msg(format!("quota: expected `user` or `group`, got {other:?}"))),
+        },
+        _ => Err(CmdError::msg("quota: expected [user|group] IMAGE".to_string())),
+    }
+}
+
+impl MetaCommand {
+    /// Completes what clap cannot express: `quota`'s image is its last argument.
+    pub fn finish(mut self) -> Self {
+        if let MetaCommand::Quota { args, image, .. } = &mut self {
+            *image = args.last().map(PathBuf::from).unwrap_or_default();
+        }
+        self
+    }
+
+    /// The image every one of these commands reads.
+    pub fn image(&self) -> &PathBuf {
+        match self {
+            MetaCommand::DxRoot { image, .. }
+            | MetaCommand::DxLeaf { image, .. }
+            | MetaCommand::DxDump { image, .. }
+            | MetaCommand::DxSpace { image, .. }
+            | MetaCommand::Dirblocks { image, .. }
+            | MetaCommand::Xattr { image, .. }
+            | MetaCommand::Refcount { image, .. }
+            | MetaCommand::Frag { image, .. }
+            | MetaCommand::Icheck { image, .. }
+            | MetaCommand::Quota { image, .. }
+            | MetaCommand::Lsdel { image } => image,
+        }
+    }
+}
+
+/// Runs one of these commands on an opened volume.
+pub fn run(cmd: MetaCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    match cmd {
+        MetaCommand::DxRoot { blkno, .. } => super::dx::run_root(vol, out, &blkno),
+        MetaCommand::DxLeaf { blkno, .. } => super::dx::run_leaf(vol, out, &blkno),
+        MetaCommand::DxDump { spec, .. } => super::dx::run_dump(vol, out, &spec),
+        MetaCommand::DxSpace { spec, .. } => super::dx::run_space(vol, out, &spec),
+        MetaCommand::Dirblocks { spec, .. } => super::dx::run_dirblocks(vol, out, &spec),
+        MetaCommand::Xattr { spec, .. } => super::xattr::run(vol, out, &spec),
+        MetaCommand::Refcount { spec, .. } => super::refcount::run(vol, out, &spec),
+        MetaCommand::Frag { spec, .. } => super::frag::run(vol, out, &spec),
+        MetaCommand::Icheck { blocks, .. } => super::icheck::run(vol, out, &blocks),
+        MetaCommand::Lsdel { .. } => super::lsdel::run(vol, out),
+        MetaCommand::Quota { args, recount, .. } => super::quota::run(vol, out, quota_kind(&args)?, recount),
+    }
+}

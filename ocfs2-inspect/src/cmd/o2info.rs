@@ -1,0 +1,370 @@
+//! Offline versions of o2info's reports: `volinfo`, `mkfs-cmd`, `freeinode`,
+//! `freefrag`, `space-usage`. o2info asks a mounted volume (or reads a block
+//! device); these read any image. The human output follows o2info's.
+
+use ocfs2_format::alloc::{self, MAX_HIST};
+use ocfs2_format::layout::superblock::{compat, feature_names, incompat, ro_compat};
+use ocfs2_format::Volume;
+use serde::Serialize;
+
+use super::{resolve, CmdError};
+use crate::render::Out;
+
+/// Feature names in o2info's (and debugfs's) order: compat, incompat, ro_compat.
+fn features(vol: &Volume) -> Vec<&'static str> {
+    let sb = vol.superblock();
+    let mut f = feature_names(sb.s_feature_compat.get(), compat::NAMES);
+    f.extend(feature_names(sb.s_feature_incompat.get(), incompat::NAMES));
+    f.extend(feature_names(sb.s_feature_ro_compat.get(), ro_compat::NAMES));
+    f
+}
+
+/// o2info's `o2info_print_line`: words after a qualifier, wrapped before 80 columns.
+fn wrap_words(qualifier: &str, words: &[&str]) -> String {
+    let mut s = String::from(qualifier);
+    let mut len = qualifier.len();
+    for w in words {
+        let piece = format!("{w} ");
+        len += piece.len();
+        if len > 80 {
+            s.push('\n');
+            s.push_str(qualifier);
+            len = qualifier.len() + piece.len();
+        }
+        s.push_str(&piece);
+    }
+    s.push('\n');
+    s
+}
+
+#[derive(Debug, Serialize)]
+struct VolInfo {
+    label: String,
+    uuid: String,
+    block_size: u32,
+    cluster_size: u32,
+    node_slots: u16,
+    features: Vec<&'static str>,
+    clusters: u32,
+    blocks: u64,
+}
+
+/// `volinfo`.
+pub fn run_volinfo(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    let sb = vol.superblock();
+    let geo = vol.geometry();
+    let r = VolInfo {
+        label: String::from_utf8_lossy(sb.label()).into_owned(),
+        uuid: sb.uuid_hex(),
+        block_size: geo.block_size,
+        cluster_size: geo.cluster_size,
+        node_slots: sb.s_max_slots.get(),
+        features: features(vol),
+        clusters: geo.clusters,
+        blocks: geo.blocks,
+    };
+    out.emit(&r, |r| {
+        let mut s = format!(
+            "       Label: {}\n        UUID: {}\n  Block Size: {}\nCluster Size: {}\n  Node Slots: {}\n",
+            r.label, r.uuid, r.block_size, r.cluster_size, r.node_slots
+        );
+        s.push_str(&wrap_words("    Features: ", &r.features));
+        s
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct MkfsCmd {
+    /// What `o2info --mkfs` prints.
+    o2info: String,
+    /// A full mkfs.ocfs2 command that recreates this geometry and these features
+    /// on `DEVICE` (the label too, not the UUID).
+    command: String,
+    journal_size: u64,
+}
+
+/// Quotes a shell word when it needs it.
+fn shell_word(w: &str) -> String {
+    if !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=.,:/+".contains(&b)) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', r"'\''"))
+    }
+}
+
+/// `mkfs-cmd`.
+pub fn run_mkfs_cmd(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    let sb = vol.superblock();
+    let geo = vol.geometry();
+    let journal = vol.inode(vol.system_file("journal:0000")?)?;
+    let journal_size = journal.header().i_size.get();
+    let feats = features(vol);
+    let label = String::from_utf8_lossy(sb.label()).into_owned();
+    // o2info's MKFS format: "-N %u -J size=%llu -b %u -C %u %s %s " (the last two
+    // may be empty, leaving their spaces).
+    // o2info joins the compat, incompat and ro_compat names with spaces, then
+    // turns every space into a comma: empty groups leave commas behind.
+    let groups = [
+        feature_names(sb.s_feature_compat.get(), compat::NAMES).join(" "),
+        feature_names(sb.s_feature_incompat.get(), incompat::NAMES).join(" "),
+        feature_names(sb.s_feature_ro_compat.get(), ro_compat::NAMES).join(" "),
+    ];
+    let feat_opt = format!("--fs-features {}", groups.join(" ").replace(' ', ","));
+    let label_opt = if label.is_empty() { String::new() } else { format!("-L {label}") };
+    let o2info = format!(
+        "-N {} -J size={} -b {} -C {} {feat_opt} {label_opt} ",
+        sb.s_max_slots.get(),
+        journal_size,
+        geo.block_size,
+        geo.cluster_size
+    );
+    let mut cmd = vec![
+        "mkfs.ocfs2".to_string(),
+        "-b".into(),
+        geo.block_size.to_string(),
+        "-C".into(),
+        geo.cluster_size.to_string(),
+        "-N".into(),
+        sb.s_max_slots.get().to_string(),
+        "-J".into(),
+        format!("size={}K", journal_size / 1024),
+    ];
+    if !label.is_empty() {
+        cmd.extend(["-L".into(), shell_word(&label)]);
+    }
+    // Start from no optional feature, then name every one the volume has (mkfs
+    // sets strict-journal-super itself and refuses the name; local, clusterinfo
+    // and userspace-stack come from -M and --cluster-stack).
+    let mut mkfs_feats: Vec<&str> = feats
+        .iter()
+        .copied()
+        .filter(|f| !matches!(*f, "local" | "clusterinfo" | "userspace-stack" | "strict-journal-super"))
+        .collect();
+    if sb.has_incompat(incompat::LOCAL_MOUNT) {
+        cmd.extend(["-M".into(), "local".into()]);
+    } else if let (Some(stack), Some(name)) = (sb.cluster_stack(), sb.cluster_name()) {
+        cmd.push(format!("--cluster-stack={}", shell_word(&String::from_utf8_lossy(stack))));
+        cmd.push(format!("--cluster-name={}", shell_word(&String::from_utf8_lossy(name))));
+        if sb.is_o2cb_stack() && sb.s_cluster_info.ci_stackflags & 1 != 0 {
+            cmd.push("--global-heartbeat".into());
+        }
+    }
+    mkfs_feats.retain(|f| *f != "unknown");
+    cmd.push("--fs-feature-level=max-compat".into());
+    if !mkfs_feats.is_empty() {
+        cmd.push(format!("--fs-features={}", mkfs_feats.join(",")));
+    }
+    cmd.push("DEVICE".into());
+    cmd.push(geo.blocks.to_string());
+    let r = MkfsCmd { o2info, command: cmd.join(" "), journal_size };
+    out.emit(&r, |r| format!("{}\n", r.command))
+}
+
+#[derive(Debug, Serialize)]
+struct SlotRow {
+    slot: u16,
+    space: u64,
+    free: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct FreeInodeReport {
+    slots: Vec<SlotRow>,
+    total: u64,
+    free: u64,
+    /// `global_inode_alloc` (system files, root): o2info leaves it out of the table.
+    global_space: u64,
+    global_free: u64,
+}
+
+/// `freeinode`.
+pub fn run_freeinode(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    let f = alloc::freeinode(vol)?;
+    let slots: Vec<SlotRow> =
+        f.slots.iter().map(|s| SlotRow { slot: s.slot.unwrap_or(0), space: s.total, free: s.free }).collect();
+    let r = FreeInodeReport {
+        total: slots.iter().map(|s| s.space).sum(),
+        free: slots.iter().map(|s| s.free).sum(),
+        slots,
+        global_space: f.global.total,
+        global_free: f.global.free,
+    };
+    out.emit(&r, |r| {
+        let mut s = "Slot\t\tSpace\t\tFree\n".to_string();
+        for row in &r.slots {
+            s.push_str(&format!("{:3}\t{:13}\t{:12}\n", row.slot, row.space, row.free));
+        }
+        s.push_str(&format!("Total\t{:13}\t{:12}\n", r.total, r.free));
+        s
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct Bucket {
+    /// Smallest extent of the class, in clusters.
+    min_clusters: u64,
+    /// First size past the class (`None` for the last, open-ended class).
+    end_clusters: Option<u64>,
+    free_extents: u64,
+    free_clusters: u64,
+    percent: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct FreeFragReport {
+    block_size: u32,
+    cluster_size: u32,
+    total_clusters: u64,
+    free_clusters: u64,
+    free_percent: f64,
+    min_free_extent_kb: u64,
+    max_free_extent_kb: u64,
+    avg_free_extent_kb: u64,
+    free_extents: u64,
+    chunk_size: u64,
+    clusters_per_chunk: u64,
+    total_chunks: u64,
+    free_chunks: u64,
+    free_chunks_percent: f64,
+    histogram: Vec<Bucket>,
+}
+
+fn pct(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 * 100.0 / b as f64
+    }
+}
+
+/// `freefrag [CHUNK_KB]`: the chunk size in KiB as o2info takes it (default:
+/// one cluster).
+pub fn run_freefrag(vol: &Volume, out: &Out, chunk_kb: Option<u64>) -> Result<(), CmdError> {
+    let geo = *vol.geometry();
+    let chunk = match chunk_kb {
+        None => u64::from(geo.cluster_size),
+        Some(kb) => {
+            let bytes = kb.checked_mul(1024).ok_or_else(|| CmdError::msg(format!("chunk {kb} KiB: too large")))?;
+            if !bytes.is_power_of_two() {
+                return Err(CmdError::msg(format!("chunk {kb} KiB: must be a power of two")));
+            }
+            if bytes < u64::from(geo.cluster_size) {
+                return Err(CmdError::msg(format!(
+                    "chunk {kb} KiB: must be at least the cluster size ({} KiB)",
+                    geo.cluster_size / 1024
+                )));
+            }
+            bytes
+        }
+    };
+    let f = alloc::freefrag(vol, chunk >> geo.cluster_bits)?;
+    let kb = |c: u64| c << (geo.cluster_bits - 10);
+    let histogram = (0..MAX_HIST)
+        .filter(|&i| f.histogram[i].extents != 0)
+        .map(|i| Bucket {
+            min_clusters: 1 << i,
+            end_clusters: (i + 1 < MAX_HIST).then(|| 1u64 << (i + 1)),
+            free_extents: f.histogram[i].extents,
+            free_clusters: f.histogram[i].clusters,
+            percent: pct(f.histogram[i].clusters, f.free_clusters),
+        })
+        .collect();
+    let r = FreeFragReport {
+        block_size: geo.block_size,
+        cluster_size: geo.cluster_size,
+        total_clusters: f.clusters,
+        free_clusters: f.free_clusters,
+        free_percent: pct(f.free_clusters, f.clusters),
+        min_free_extent_kb: kb(f.min),
+        max_free_extent_kb: kb(f.max),
+        avg_free_extent_kb: f.sum.checked_div(f.free_extents).map_or(0, kb),
+        free_extents: f.free_extents,
+        chunk_size: chunk,
+        clusters_per_chunk: f.clusters_per_chunk,
+        total_chunks: f.total_chunks,
+        free_chunks: f.free_chunks,
+        free_chunks_percent: pct(f.free_chunks, f.total_chunks),
+        histogram,
+    };
+    out.emit(&r, |r| render_freefrag(r, geo.cluster_bits))
+}
+
+/// Sizes as o2info prints them: `256K`, `2M`, `1G`.
+fn size_label(bytes: u64) -> (u64, char) {
+    let units = ['K', 'M', 'G', 'T', 'P', 'E'];
+    let mut v = bytes >> 10;
+    let mut u = 0;
+    while v >= 1024 && u + 1 < units.len() {
+        v >>= 10;
+        u += 1;
+    }
+    (v, units[u])
+}
+
+fn render_freefrag(r: &FreeFragReport, cluster_bits: u32) -> String {
+    let mut s = format!(
+        "Blocksize: {} bytes\nClustersize: {} bytes\nTotal clusters: {}\nFree clusters: {} ({:.1}%)\n",
+        r.block_size, r.cluster_size, r.total_clusters, r.free_clusters, r.free_percent
+    );
+    s.push_str(&format!(
+        "\nMin. free extent: {} KB \nMax. free extent: {} KB\nAvg. free extent: {} KB\n",
+        r.min_free_extent_kb, r.max_free_extent_kb, r.avg_free_extent_kb
+    ));
+    s.push_str(&format!(
+        "\nChunksize: {} bytes ({} clusters)\nTotal chunks: {}\nFree chunks: {} ({:.1}%)\n",
+        r.chunk_size, r.clusters_per_chunk, r.total_chunks, r.free_chunks, r.free_chunks_percent
+    ));
+    s.push_str("\nHISTOGRAM OF FREE EXTENT SIZES:\n");
+    s.push_str(&format!(
+        "{} :  {:>12}  {:>12}  {:>7}\n",
+        "Extent Size Range", "Free extents", "Free Clusters", "Percent"
+    ));
+    for b in &r.histogram {
+        let (sv, su) = size_label(b.min_clusters << cluster_bits);
+        // o2info prints the end in the start's unit (`512K... 1024K-`).
+        let end = match b.end_clusters {
+            Some(_) => format!("{:5}{su}-", sv * 2),
+            None => "max ".to_string(),
+        };
+        s.push_str(&format!(
+            "{sv:5}{su}...{end:>7}  :  {:12}  {:12}  {:6.2}%\n",
+            b.free_extents, b.free_clusters, b.percent
+        ));
+    }
+    s
+}
+
+#[derive(Debug, Serialize)]
+struct SpaceUsageReport {
+    inode: u64,
+    /// 512-byte sectors (`st_blocks`).
+    blocks: u64,
+    clusters: u64,
+    shared: u64,
+    unwritten: u64,
+    holes: u64,
+    extents: u64,
+}
+
+/// `space-usage SPEC`.
+pub fn run_space_usage(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
+    let blkno = resolve(vol, spec)?;
+    let at = |e| CmdError::at(spec.to_string(), e);
+    let inode = vol.inode(blkno).map_err(at)?;
+    let u = alloc::space_usage(vol, &inode).map_err(at)?;
+    let r = SpaceUsageReport {
+        inode: blkno,
+        blocks: u.sectors,
+        clusters: u.clusters,
+        shared: u.shared,
+        unwritten: u.unwritten,
+        holes: u.holes,
+        extents: u.extents,
+    };
+    out.emit(&r, |r| {
+        format!(
+            "Blocks: {:<10} Shared: {:<10}\tUnwritten: {:<7} Holes: {:<6}\n",
+            r.blocks, r.shared, r.unwritten, r.holes
+        )
+    })
+}

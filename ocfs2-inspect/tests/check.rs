@@ -1,0 +1,293 @@
+//! `check`: clean on an mkfs.ocfs2 matrix and on every kernel fixture; on copies
+//! damaged one field at a time, both `check` and `fsck.ocfs2 -fn` report a
+//! problem, and `check` names the block and the field.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{decompress_fixture, fixture, have_tools, inspect, mkfs};
+use ocfs2_format::layout::dinode::Id2;
+use ocfs2_format::{fs, Volume};
+use serde_json::Value;
+
+const MIB: u64 = 1 << 20;
+
+/// Runs `check --json` and returns (exit code, report).
+fn check(image: &Path) -> (i32, Value) {
+    let out = inspect(&["--json", "check", "--no-progress", image.to_str().unwrap()]);
+    let code = out.status.code().unwrap_or(-1);
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("check {}: bad JSON ({e}): {}", image.display(), String::from_utf8_lossy(&out.stderr))
+    });
+    (code, v)
+}
+
+/// Runs `fsck.ocfs2 -fn` and returns (exit code, stdout + stderr).
+fn fsck(image: &Path) -> (i32, String) {
+    let out = Command::new("fsck.ocfs2").arg("-fn").arg(image).output().expect("run fsck.ocfs2");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn errors(v: &Value) -> Vec<&Value> {
+    v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "error").collect()
+}
+
+fn assert_clean(image: &Path, what: &str) {
+    let (code, v) = check(image);
+    assert_eq!(code, 0, "{what}: check found problems: {:#?}", errors(&v));
+    assert_eq!(v["summary"]["clean"], true, "{what}");
+    assert!(v["summary"]["inodes"].as_u64().unwrap() > 0, "{what}: no inode checked");
+}
+
+#[test]
+fn kernel_fixtures_are_clean() {
+    for name in ["A-default", "B", "C1"] {
+        assert_clean(&fixture(name), name);
+    }
+    // B has a dirty journal and an orphan: notes, not errors.
+    let (_, v) = check(&fixture("B"));
+    let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "info").collect();
+    assert!(notes.iter().any(|f| f["code"] == "INODE_ORPHANED" && f["blkno"] == 15804), "{notes:#?}");
+    assert!(notes.iter().any(|f| f["field"] == "ij_flags"), "{notes:#?}");
+}
+
+/// Small images of varied geometry and features, as mkfs.ocfs2 makes them.
+const MATRIX: &[(&str, u64, &[&str])] = &[
+    (
+        "b512_max_compat",
+        64 * MIB,
+        &["-b", "512", "-C", "4K", "-N", "4", "-J", "size=4M", "--fs-feature-level=max-compat"],
+    ),
+    ("b512_max_features", 64 * MIB, &["-b", "512", "-N", "2", "-J", "size=4M", "--fs-feature-level=max-features"]),
+    ("b1k_c8k", 128 * MIB, &["-b", "1K", "-C", "8K", "-N", "2", "-J", "size=4M"]),
+    ("b2k_c64k_n4", 256 * MIB, &["-b", "2K", "-C", "64K", "-N", "4", "-J", "size=4M"]),
+    ("b4k_c1m", 256 * MIB, &["-b", "4K", "-C", "1M", "-N", "2", "-J", "size=9M"]),
+    ("local", 64 * MIB, &["-M", "local"]),
+    (
+        "feature_mix",
+        256 * MIB,
+        &[
+            "--fs-features=noinline-data,noxattr,noindexed-dirs,nodiscontig-bg,metaecc,usrquota",
+            "-N",
+            "4",
+            "-J",
+            "size=4M",
+        ],
+    ),
+    (
+        "b4k_n3_max_features_1100m",
+        1100 * MIB,
+        &["-b", "4K", "-C", "4K", "-N", "3", "-J", "size=4M", "--fs-feature-level=max-features"],
+    ),
+];
+
+#[test]
+fn mkfs_matrix_is_clean() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, size, opts) in MATRIX {
+        let path = tmp.path().join(format!("{name}.img"));
+        mkfs(&path, *size, opts);
+        assert_clean(&path, name);
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
+/// A private copy of a kernel fixture.
+fn fixture_copy(dir: &Path, name: &str) -> PathBuf {
+    let p = dir.join(format!("{name}.img"));
+    decompress_fixture(name, &p);
+    p
+}
+
+fn write_at(path: &Path, off: u64, bytes: &[u8]) {
+    let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.write_all_at(bytes, off).unwrap();
+}
+
+fn read_at(path: &Path, off: u64, len: usize) -> Vec<u8> {
+    let f = std::fs::File::open(path).unwrap();
+    let mut b = vec![0u8; len];
+    f.read_exact_at(&mut b, off).unwrap();
+    b
+}
+
+fn le16(b: &[u8]) -> u16 {
+    u16::from_le_bytes(b[..2].try_into().unwrap())
+}
+
+/// Damages `image` with `damage`, then asserts both checkers see it and ours
+/// names `(blkno, field)` with `code`.
+fn expect_problem(image: &Path, blkno: u64, field: &str, code: &str) {
+    let (ours, v) = check(image);
+    assert_eq!(ours, 4, "check exit code: {v:#}");
+    let errs = errors(&v);
+    assert!(
+        errs.iter().any(|f| f["blkno"] == blkno && f["field"] == field && f["code"] == code),
+        "no {code} at block {blkno} field {field}: {errs:#?}"
+    );
+    let (theirs, text) = fsck(image);
+    assert!(theirs != 0 || text.contains('['), "fsck.ocfs2 -fn saw nothing (exit {theirs}):\n{text}");
+}
+
+/// A mkfs image with 4K blocks and clusters (no metaecc unless asked).
+fn mkfs_image(dir: &Path, ecc: bool) -> (PathBuf, Volume) {
+    let path = dir.join(if ecc { "ecc.img" } else { "plain.img" });
+    let level = if ecc { "--fs-feature-level=max-features" } else { "--fs-feature-level=default" };
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", level]);
+    let vol = Volume::open(&path).unwrap();
+    (path, vol)
+}
+
+/// The global bitmap's inode and its first group.
+fn global_bitmap(vol: &Volume) -> (u64, u64) {
+    let gb = vol.inode(vol.system_file("global_bitmap").unwrap()).unwrap();
+    let Id2::Chain(cl) = gb.dinode().id2().unwrap() else { panic!("not a chain allocator") };
+    (gb.blkno(), cl.recs[0].c_blkno.get())
+}
+
+#[test]
+fn group_free_count() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, vol) = mkfs_image(tmp.path(), false);
+    let (_, group) = global_bitmap(&vol);
+    let off = group * 4096 + 12; // bg_free_bits_count
+    let free = le16(&read_at(&path, off, 2));
+    write_at(&path, off, &(free - 1).to_le_bytes());
+    expect_problem(&path, group, "bg_free_bits_count", "GROUP_FREE_BITS");
+}
+
+#[test]
+fn chain_total() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, vol) = mkfs_image(tmp.path(), false);
+    let (gb, _) = global_bitmap(&vol);
+    let off = gb * 4096 + 192 + 16 + 4; // cl_recs[0].c_total
+    let b = read_at(&path, off, 4);
+    let total = u32::from_le_bytes(b[..4].try_into().unwrap());
+    write_at(&path, off, &(total + 8).to_le_bytes());
+    expect_problem(&path, gb, "c_total", "CHAIN_BITS");
+}
+
+#[test]
+fn bitmap_bit() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, vol) = mkfs_image(tmp.path(), false);
+    let (_, group) = global_bitmap(&vol);
+    // The last bitmap byte of the first group covers free clusters: set one.
+    let bits = le16(&read_at(&path, group * 4096 + 10, 2)) as u64;
+    let byte = group * 4096 + 64 + (bits - 1) / 8;
+    let b = read_at(&path, byte, 1)[0];
+    assert_eq!(b, 0, "the group's last clusters are free");
+    write_at(&path, byte, &[0x01]);
+    expect_problem(&path, group, "bitmap", "CLUSTER_ALLOC_BIT");
+}
+
+/// Where entry `name` of inline directory `dir` sits (byte offset of the entry).
+fn inline_entry(path: &Path, dir: u64, name: &[u8]) -> u64 {
+    let block = read_at(path, dir * 4096, 4096);
+    let at = block.windows(name.len()).position(|w| w == name).expect("entry in the inline directory");
+    dir * 4096 + at as u64 - 12
+}
+
+#[test]
+fn dangling_dir_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    if !have_tools() {
+        return;
+    }
+    let path = fixture_copy(tmp.path(), "A-default");
+    let vol = Volume::open(&path).unwrap();
+    let small = fs::lookup(&vol, "/small").unwrap();
+    let target = fs::lookup(&vol, "/data/pat20m").unwrap();
+    let map = fs::ExtentMap::load(&vol, &vol.inode(target).unwrap()).unwrap();
+    let data_block = map.extents()[0].blkno; // a data block, not an inode
+    let entry = inline_entry(&path, small, b"hello.txt");
+    write_at(&path, entry, &data_block.to_le_bytes());
+    expect_problem(&path, small, "inode", "DIRENT_INODE_FREE");
+}
+
+#[test]
+fn link_count() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let vol = Volume::open(&path).unwrap();
+    let ino = fs::lookup(&vol, "/small/hello.txt").unwrap();
+    write_at(&path, ino * 4096 + 42, &2u16.to_le_bytes()); // i_links_count 1 -> 2
+    expect_problem(&path, ino, "i_links_count", "INODE_COUNT");
+}
+
+#[test]
+fn overlapping_extent() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let vol = Volume::open(&path).unwrap();
+    let ino = fs::lookup(&vol, "/sparse/holey").unwrap();
+    // Two leaf records in the inode (cpos 0 and 2048): move the second onto the first.
+    let rec1 = ino * 4096 + 192 + 16 + 16;
+    assert_eq!(read_at(&path, rec1, 4), 2048u32.to_le_bytes());
+    write_at(&path, rec1, &0u32.to_le_bytes());
+    expect_problem(&path, ino, "e_cpos", "EXTENT_OVERLAP");
+}
+
+#[test]
+fn bad_ecc() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, vol) = mkfs_image(tmp.path(), true);
+    assert!(vol.has_meta_ecc());
+    let root = vol.root_blkno();
+    // Two flipped bits in i_atime: beyond what the ECC can correct.
+    let off = root * 4096 + 48;
+    let b = read_at(&path, off, 2);
+    write_at(&path, off, &[b[0] ^ 0x01, b[1] ^ 0x01]);
+    expect_problem(&path, root, "bc_crc32e", "BAD_CRC32");
+}
+
+#[test]
+fn exit_code_8_when_not_ocfs2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("zero.img");
+    std::fs::write(&path, vec![0u8; 1 << 16]).unwrap();
+    let out = inspect(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(8));
+}
+
+#[test]
+fn library_reports_progress() {
+    let vol = Volume::open(&common::fixture_zst("C1")).unwrap();
+    let mut passes = Vec::new();
+    let report = ocfs2_format::check::check(&vol, &mut |p| {
+        if passes.last() != Some(&p.pass) {
+            passes.push(p.pass);
+        }
+    })
+    .unwrap();
+    assert!(report.is_clean(), "{:#?}", report.findings);
+    assert!(passes.len() >= 4, "{passes:?}");
+}

@@ -1,0 +1,110 @@
+//! `icheck` and `frag` against debugfs.ocfs2, and the listings beyond debugfs:
+//! `ls -d` shows the MANIFEST's deleted file `data/deleted`, `lsdel` shows B's
+//! orphan and freed inodes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{debugfs, fixture, have_tools, inspect, inspect_json};
+
+#[test]
+fn icheck_matches_debugfs_for_every_block() {
+    if !have_tools() {
+        return;
+    }
+    for fx in ["A-default", "X-max"] {
+        let img = fixture(fx);
+        let p = img.to_str().unwrap();
+        // Superblock zone, allocators, inodes, dx, xattr, refcount blocks, file
+        // data (shared and private), the second global-bitmap group, free space.
+        let mut blocks: Vec<u64> = (0..48).collect();
+        blocks.extend((8700..8760).step_by(3));
+        blocks.extend((10760..10800).step_by(2));
+        blocks.extend([32256, 32257, 32273, 32400, 32529, 32600, 32785, 37000, 37650, 37651, 37653, 37669, 37693]);
+        blocks.extend((38700..39200).step_by(25));
+        blocks.extend([50000, 60000, 65535]);
+        for chunk in blocks.chunks(50) {
+            let args: Vec<String> = chunk.iter().map(|b| b.to_string()).collect();
+            let mut a = vec!["icheck", p];
+            a.extend(args.iter().map(String::as_str));
+            let ours = inspect_json(&a);
+            let theirs = debugfs(&img, &format!("icheck {}", args.join(" ")));
+            let rows: Vec<Vec<&str>> = theirs.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
+            assert_eq!(rows.len(), chunk.len());
+            for (row, o) in rows.iter().zip(ours.as_array().unwrap()) {
+                let blk = row[0];
+                assert_eq!(o["blkno"].as_u64().unwrap().to_string(), blk);
+                let known: Vec<&serde_json::Value> =
+                    o["owners"].as_array().unwrap().iter().filter(|x| x["known_to_debugfs"] == true).collect();
+                match row[1] {
+                    "Unused" => assert_eq!(o["status"], "unused", "{fx} block {blk}: {o}"),
+                    "Unknown" => assert!(known.is_empty(), "{fx} block {blk}: debugfs knows no owner, we say {o}"),
+                    ino => {
+                        let first =
+                            known.first().unwrap_or_else(|| panic!("{fx} block {blk}: no owner, debugfs {ino}"));
+                        assert_eq!(first["inode"].as_u64().unwrap().to_string(), ino, "{fx} block {blk}: {o}");
+                        let off = row.get(2).copied();
+                        assert_eq!(first["offset"].as_u64().map(|x| x.to_string()).as_deref(), off, "{fx} block {blk}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn frag_matches_debugfs() {
+    if !have_tools() {
+        return;
+    }
+    let img = fixture("A-default");
+    let p = img.to_str().unwrap();
+    for spec in
+        ["/data/pat20m.reflink", "/data/pat1m", "/sparse/holey", "/bigdir", "/small/hello.txt", "/data/prealloc", "/"]
+    {
+        let ours = inspect(&["frag", p, spec]);
+        assert!(ours.status.success());
+        assert_eq!(String::from_utf8_lossy(&ours.stdout), debugfs(&img, &format!("frag {spec}")), "{spec}");
+    }
+}
+
+#[test]
+fn ls_d_shows_the_deleted_file() {
+    let a = common::fixture_zst("A-default");
+    let v = inspect_json(&["ls", "-d", a.to_str().unwrap(), "/data"]);
+    let gone: Vec<&serde_json::Value> = v.as_array().unwrap().iter().filter(|e| e.get("deleted").is_some()).collect();
+    assert_eq!(gone.len(), 1, "{v}");
+    assert_eq!(gone[0]["name"], "deleted");
+    assert_eq!(gone[0]["file_type"], 1);
+    // The kernel zeroes the inode number of a deleted entry.
+    assert_eq!(gone[0]["inode"], 0);
+    // Without -d only live entries.
+    let v = inspect_json(&["ls", a.to_str().unwrap(), "/data"]);
+    assert!(v.as_array().unwrap().iter().all(|e| e.get("deleted").is_none() && e["name"] != "deleted"));
+
+    // In a block directory: the 10 names removed from extra/deldir of X-max.
+    let x = common::fixture_zst("X-max");
+    let v = inspect_json(&["ls", "-d", x.to_str().unwrap(), "/extra/deldir"]);
+    let mut gone: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e.get("deleted").is_some())
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    gone.sort();
+    assert_eq!(gone, (10..20).map(|i| format!("file-{i:03}")).collect::<Vec<_>>());
+}
+
+#[test]
+fn lsdel_lists_orphans_and_freed_inodes() {
+    let b = common::fixture_zst("B");
+    let v = inspect_json(&["lsdel", b.to_str().unwrap()]);
+    let orphan = v.as_array().unwrap().iter().find(|d| d["inode"] == 15804).expect("B's orphan (fixtures/README.md)");
+    assert_eq!(orphan["state"], "orphan");
+    assert_eq!(orphan["size"], 65536);
+    let a = common::fixture_zst("A-default");
+    let v = inspect_json(&["lsdel", a.to_str().unwrap()]);
+    assert!(v.as_array().unwrap().iter().any(|d| d["state"] == "deleted" && d["allocated"] == false), "{v}");
+}
