@@ -37,5 +37,8 @@ pub mod layout;
 pub mod mkfs;
 pub mod volume;
 
+#[cfg(test)]
+mod test_util;
+
 pub use error::{Corruption, Error, Result};
 pub use volume::{Geometry, Inode, MetaKind, OpenOptions, Volume};

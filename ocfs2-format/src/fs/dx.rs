@@ -234,17 +234,12 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use std::collections::{HashMap, HashSet};
-    use std::sync::OnceLock;
 
     use super::*;
     use crate::fs::{lookup, read_dir};
 
     fn vol() -> &'static Volume {
-        static VOL: OnceLock<Volume> = OnceLock::new();
-        VOL.get_or_init(|| {
-            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
-            Volume::open(&p).unwrap()
-        })
+        crate::test_util::fixture("A-default")
     }
 
     /// Our TEA hash reproduces every (major, minor) the kernel stored: each name

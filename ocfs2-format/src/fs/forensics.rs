@@ -429,30 +429,27 @@ mod tests {
     use super::*;
     use crate::fs::lookup;
 
-    fn open(name: &str) -> Volume {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../fixtures/{name}.img.zst"));
-        Volume::open(&p).unwrap()
-    }
+    use crate::test_util::fixture as open;
 
     #[test]
     fn the_deleted_file_is_still_listed() {
         let v = open("A-default");
-        let dir = v.inode(lookup(&v, "/data").unwrap()).unwrap();
-        let gone = deleted_entries(&v, &dir).unwrap();
+        let dir = v.inode(lookup(v, "/data").unwrap()).unwrap();
+        let gone = deleted_entries(v, &dir).unwrap();
         let d = gone.iter().find(|e| e.name == b"deleted").expect("data/deleted in the slack");
         // The kernel cleared the inode number when it deleted the entry.
         assert_eq!((d.inode, d.file_type), (0, crate::layout::dir::file_type::REG));
         assert_eq!(gone.len(), 1, "{gone:?}");
         // Its inode is among the freed ones the allocator scan finds.
-        let dead = deleted_inodes(&v).unwrap();
+        let dead = deleted_inodes(v).unwrap();
         assert!(dead.iter().any(|i| !i.allocated && i.dtime != 0), "{dead:?}");
-        assert!(dead.iter().all(|i| !inode_in_use(&v, i.blkno)));
+        assert!(dead.iter().all(|i| !inode_in_use(v, i.blkno)));
     }
 
     #[test]
     fn orphans_are_found() {
         let v = open("B");
-        let dead = deleted_inodes(&v).unwrap();
+        let dead = deleted_inodes(v).unwrap();
         let o = dead.iter().find(|i| i.blkno == 15804).expect("B's orphan");
         assert!(o.allocated && o.flags & flags::ORPHANED != 0);
     }

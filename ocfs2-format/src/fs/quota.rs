@@ -587,15 +587,12 @@ mod tests {
 
     use super::*;
 
-    fn fixture(name: &str) -> Volume {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../fixtures/{name}.img.zst"));
-        Volume::open(&p).unwrap()
-    }
+    use crate::test_util::fixture;
 
     #[test]
     fn global_tree_of_the_kernel_fixture() {
         let v = fixture("X-max");
-        let g = read_global_quota(&v, QuotaType::User).unwrap();
+        let g = read_global_quota(v, QuotaType::User).unwrap();
         assert_eq!(g.depth, 4);
         // Root, then one index block per level down to the leaf level.
         assert_eq!(g.tree_blocks, [1, 2, 3, 4]);
@@ -607,7 +604,7 @@ mod tests {
         assert_eq!(g.get(1002).unwrap().space(), 8192);
         assert_eq!(g.info.dqi_bgrace.get(), 7 * 86400);
         assert!(g.ecc_corrections.is_empty());
-        let grp = read_global_quota(&v, QuotaType::Group).unwrap();
+        let grp = read_global_quota(v, QuotaType::Group).unwrap();
         let ids: Vec<u32> = grp.dquots.iter().map(|d| d.id).collect();
         assert_eq!(ids, [0, 100, 101]);
         assert_eq!(grp.get(100).unwrap().space(), 131072);
@@ -618,8 +615,8 @@ mod tests {
     fn global_usage_matches_a_recount_of_the_inodes() {
         let v = fixture("X-max");
         for t in QuotaType::ALL {
-            let set = read_quotas(&v, t).unwrap();
-            let recount = recount_usage(&v, t).unwrap();
+            let set = read_quotas(v, t).unwrap();
+            let recount = recount_usage(v, t).unwrap();
             let mut usage: BTreeMap<u32, (u64, u64)> =
                 set.usage().iter().map(|u| (u.id, (u.space() as u64, u.inodes() as u64))).collect();
             // mkfs.ocfs2 computes the initial usage before it creates lost+found,
@@ -636,7 +633,7 @@ mod tests {
         let v = fixture("X-max");
         for t in QuotaType::ALL {
             for slot in 0..2 {
-                let l = read_local_quota(&v, t, slot).unwrap();
+                let l = read_local_quota(v, t, slot).unwrap();
                 assert!(l.is_clean(), "{t:?} slot {slot}");
                 assert_eq!(l.info.dqi_chunks.get(), 1);
                 assert!(l.entries.is_empty());
@@ -648,7 +645,7 @@ mod tests {
     #[test]
     fn no_feature_is_a_typed_error() {
         let v = fixture("A-default");
-        assert!(!quota_enabled(&v, QuotaType::User));
-        assert!(matches!(read_global_quota(&v, QuotaType::User), Err(Error::Invalid(_))));
+        assert!(!quota_enabled(v, QuotaType::User));
+        assert!(matches!(read_global_quota(v, QuotaType::User), Err(Error::Invalid(_))));
     }
 }

@@ -148,24 +148,23 @@ mod tests {
 
     #[test]
     fn reflinked_extents_are_counted() {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
-        let v = Volume::open(&p).unwrap();
-        let clone = v.inode(lookup(&v, "/data/pat1m.clone").unwrap()).unwrap();
-        let tree = refcount_tree_of(&v, &clone).unwrap().unwrap();
-        let map = ExtentMap::load(&v, &clone).unwrap();
+        let v = crate::test_util::fixture("A-default");
+        let clone = v.inode(lookup(v, "/data/pat1m.clone").unwrap()).unwrap();
+        let tree = refcount_tree_of(v, &clone).unwrap().unwrap();
+        let map = ExtentMap::load(v, &clone).unwrap();
         let e = map.extents()[0];
         assert!(e.flags & flags::REFCOUNTED != 0);
         let c = v.geometry().block_to_cluster(e.blkno);
         assert_eq!(tree.counts(c, u64::from(e.clusters)), vec![(c, 256, 2)]);
         // pat20m.reflink: the copied-on-write head is private, the rest shared.
-        let r = v.inode(lookup(&v, "/data/pat20m.reflink").unwrap()).unwrap();
-        let tree = refcount_tree_of(&v, &r).unwrap().unwrap();
-        let map = ExtentMap::load(&v, &r).unwrap();
+        let r = v.inode(lookup(v, "/data/pat20m.reflink").unwrap()).unwrap();
+        let tree = refcount_tree_of(v, &r).unwrap().unwrap();
+        let map = ExtentMap::load(v, &r).unwrap();
         let shared: Vec<_> = map.extents().iter().filter(|e| e.flags & flags::REFCOUNTED != 0).collect();
         assert_eq!(shared.len(), 1);
         let c = v.geometry().block_to_cluster(shared[0].blkno);
         assert_eq!(tree.counts(c, u64::from(shared[0].clusters)), vec![(c, 4864, 2)]);
-        let plain = v.inode(lookup(&v, "/small/hello.txt").unwrap()).unwrap();
-        assert!(refcount_tree_of(&v, &plain).unwrap().is_none());
+        let plain = v.inode(lookup(v, "/small/hello.txt").unwrap()).unwrap();
+        assert!(refcount_tree_of(v, &plain).unwrap().is_none());
     }
 }

@@ -251,17 +251,11 @@ mod tests {
     //! On the kernel-written fixture A-default (`xattr/file`, `xattr/dir`).
     #![allow(clippy::unwrap_used)]
 
-    use std::sync::OnceLock;
-
     use super::*;
     use crate::fs::lookup;
 
     fn vol() -> &'static Volume {
-        static VOL: OnceLock<Volume> = OnceLock::new();
-        VOL.get_or_init(|| {
-            let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
-            Volume::open(&p).unwrap()
-        })
+        crate::test_util::fixture("A-default")
     }
 
     #[test]

@@ -1,0 +1,22 @@
+//! Helpers shared by the unit tests.
+#![allow(clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use crate::Volume;
+
+/// The bundled kernel-written fixture `fixtures/NAME.img.zst`, decompressed and
+/// opened once per test process and shared by every test that reads it.
+pub(crate) fn fixture(name: &str) -> &'static Volume {
+    static CACHE: OnceLock<Mutex<HashMap<String, &'static Volume>>> = OnceLock::new();
+    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = cache.get(name) {
+        return v;
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../fixtures/{name}.img.zst"));
+    let vol: &'static Volume = Box::leak(Box::new(Volume::open(&path).expect("bundled fixture")));
+    cache.insert(name.to_string(), vol);
+    vol
+}
