@@ -12,19 +12,18 @@
 #              debugfs.ocfs2's rdump (diff -r, lost+found aside)
 #
 # Usage: ocfs2-mkfs/kernel-check.sh [RUN...]          (from anywhere; about 40-60 s per run under TCG)
-#   RUN: A-4k A-1k Amax-4k Amax-1k B-4k B-1k C1-4k C1-1k C2-4k Amaxq-4k, "default" (= A-4k A-1k Amax-4k Amax-1k
-#        B-4k C1-4k) or "all" (every run but Amaxq-4k). Default: default.
-#        Amaxq-4k is the true --fs-feature-level=max-features (with quotas): it fails at mkfs until ocfs2-mkfs
-#        writes quota files.
+#   RUN: A-4k A-1k Amax-4k Amax-1k Amaxd-4k Amaxd-1k B-4k B-1k C1-4k C1-1k C2-4k, "default" (= A-4k A-1k
+#        Amax-4k Amax-1k B-4k C1-4k) or "all" (every run). Default: default. Amaxq-4k is kept as another name
+#        for Amax-4k.
 # Env:  KLAB_SRC   the lab to copy (default: <workspace>/../shared/kernel-lab; it is never written to)
 #       KCHECK_DIR scratch directory (default: a new /tmp/ocfs2-kcheck.XXXXXX); everything goes there
 #       SKIP_BUILD=1  use the existing target/release binaries      ACCEL=tcg|kvm (passed to kfix.sh)
 #       SIZE=256M  image size (passed to kfix.sh)
 # Installs nothing. Exit status: 0 when every run passed, 1 otherwise, 2 for missing prerequisites.
 #
-# "Amax" is --fs-feature-level=max-features WITHOUT usrquota/grpquota: ocfs2-mkfs does not write quota files
-# yet and refuses those two features, so the wrapper appends --fs-features=nousrquota,nogrpquota. True
-# max-features (with quotas) is still to be checked once quota support lands.
+# "Amax" is the true --fs-feature-level=max-features (metaecc, usrquota, grpquota, inline-data, indexed dirs).
+# "Amaxd" is the same with --fs-features=noinline-data: root, lost+found and the orphan directories are then
+# block directories with dx roots.
 set -uo pipefail
 { # the whole script is one brace group: bash parses it before running, so editing this file mid-run is safe
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -61,17 +60,17 @@ fi
 # ---- runs ---------------------------------------------------------------------------------------------
 # name  kfix-scenario  block-size  extra ocfs2-mkfs options (appended by the wrapper)
 declare -A SCEN=([A-4k]=A-default [A-1k]=A-default [Amax-4k]=A-max [Amax-1k]=A-max [B-4k]=B [B-1k]=B
-                 [C1-4k]=C1 [C1-1k]=C1 [C2-4k]=C2 [Amaxq-4k]=A-max)
+                 [C1-4k]=C1 [C1-1k]=C1 [C2-4k]=C2 [Amaxq-4k]=A-max [Amaxd-4k]=A-max [Amaxd-1k]=A-max)
 declare -A BSZ=([A-4k]=4096 [A-1k]=1024 [Amax-4k]=4096 [Amax-1k]=1024 [B-4k]=4096 [B-1k]=1024
-                [C1-4k]=4096 [C1-1k]=1024 [C2-4k]=4096 [Amaxq-4k]=4096)
-NOQUOTA=--fs-features=nousrquota,nogrpquota
-declare -A EXTRA=([Amax-4k]=$NOQUOTA [Amax-1k]=$NOQUOTA)
+                [C1-4k]=4096 [C1-1k]=1024 [C2-4k]=4096 [Amaxq-4k]=4096 [Amaxd-4k]=4096 [Amaxd-1k]=1024)
+NOINLINE=--fs-features=noinline-data
+declare -A EXTRA=([Amaxd-4k]=$NOINLINE [Amaxd-1k]=$NOINLINE)
 DEFAULT_RUNS="A-4k A-1k Amax-4k Amax-1k B-4k C1-4k"
-ALL_RUNS="A-4k A-1k Amax-4k Amax-1k B-4k B-1k C1-4k C1-1k C2-4k"
+ALL_RUNS="A-4k A-1k Amax-4k Amax-1k Amaxd-4k Amaxd-1k B-4k B-1k C1-4k C1-1k C2-4k"
 runs=()
 for a in "${@:-default}"; do
   case $a in default) runs+=($DEFAULT_RUNS);; all) runs+=($ALL_RUNS);;
-    *) [ -n "${SCEN[$a]:-}" ] || { echo "unknown run '$a' (known: $ALL_RUNS Amaxq-4k, default, all)"; exit 2; }; runs+=("$a");; esac
+    *) [ -n "${SCEN[$a]:-}" ] || { echo "unknown run '$a' (known: $ALL_RUNS, default, all)"; exit 2; }; runs+=("$a");; esac
 done
 
 # ---- build --------------------------------------------------------------------------------------------

@@ -335,17 +335,21 @@ fn run(a: &Args) -> Res<()> {
         return Err(format!("{} is smaller than the planned volume", a.device.display()));
     }
     say("Writing volume: ");
+    // A percentage on stderr, only on a terminal, without -q, and only once the
+    // write has taken more than a moment (small volumes finish without one).
     let bar = !a.quiet && std::io::stderr().is_terminal();
-    let mut last = 0u64;
+    let started = std::time::Instant::now();
+    let (mut last, mut shown) = (0u64, false);
     let mut progress = |done: u64, total: u64| {
         let pct = (done * 100).checked_div(total).unwrap_or(100);
-        if bar && pct != last {
+        if bar && pct != last && (shown || started.elapsed() >= std::time::Duration::from_millis(500)) {
             last = pct;
+            shown = true;
             eprint!("\r{pct:3}%");
         }
     };
     mkfs::write(&lay, &rnd, &mut sink, &mut progress).map_err(|e| e.to_string())?;
-    if bar {
+    if shown {
         eprint!("\r    \r");
     }
     say("done\n");

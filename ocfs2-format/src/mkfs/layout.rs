@@ -13,6 +13,7 @@ use super::plan::Plan;
 use crate::error::{Error, Result};
 use crate::layout::dinode::{flags, mode, SUBALLOC_GLOBAL};
 use crate::layout::dir::{file_type, rec_len, TRAILER_SIZE};
+use crate::layout::quota::{tree_depth, QuotaType};
 use crate::layout::superblock::{incompat, ro_compat, SUPERBLOCK_BLKNO};
 
 /// Length of the longest system file name mkfs reserves directory room for.
@@ -232,6 +233,51 @@ pub struct InodeRec {
     pub dir_blocks: Vec<u8>,
     /// Whether this block directory carries trailers.
     pub trailers: bool,
+    /// What a quota file holds (its blocks are written from this).
+    pub quota: Option<QuotaFile>,
+    /// The directory index of an indexed block directory.
+    pub dx: Option<DxDir>,
+}
+
+/// An indexed directory's root block, with its entries inline, as libocfs2's
+/// `ocfs2_dx_dir_build` and `ocfs2_link` leave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DxDir {
+    /// The dx root block (from slot 0's extent allocator).
+    pub blkno: u64,
+    /// Its bit in that allocator's group.
+    pub suballoc_bit: u16,
+    /// That group's descriptor block.
+    pub suballoc_loc: u64,
+    /// The names indexed, in insertion order, with the directory block each is in.
+    pub entries: Vec<(String, u64)>,
+    /// `dr_free_blk`: the directory block with free room (0: none).
+    pub free_blk: u64,
+    /// `db_free_rec_len` of the directory block's trailer: its largest hole
+    /// when it was indexed.
+    pub free_rec_len: u16,
+}
+
+/// The contents mkfs.ocfs2 gives a quota system file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaFile {
+    /// A global file (`aquota.user`, `aquota.group`): header and info, then a
+    /// quota tree holding one entry, id 0, with the usage mkfs.ocfs2 counted.
+    Global {
+        /// User or group.
+        ty: QuotaType,
+        /// Blocks in the file (`dqi_blocks`).
+        blocks: u32,
+        /// Inodes id 0 owns (mkfs.ocfs2 counts before it makes lost+found).
+        inodes: u64,
+        /// Bytes id 0 owns.
+        space: u64,
+    },
+    /// A per-slot local file: header and info, then an empty first chunk.
+    Local {
+        /// User or group.
+        ty: QuotaType,
+    },
 }
 
 /// The global bitmap: clusters in groups of `cpg`, group `g`'s descriptor in the
@@ -623,15 +669,7 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
     let trailers_ok = features.has_incompat(incompat::META_ECC) || features.has_incompat(incompat::INDEXED_DIRS);
     let meta_ecc = features.has_incompat(incompat::META_ECC);
     let discontig = features.has_incompat(incompat::DISCONTIG_BG);
-    if features.ro_compat & (ro_compat::USRQUOTA | ro_compat::GRPQUOTA) != 0 {
-        return Err(Error::Unsupported { what: "mkfs: quota files (usrquota/grpquota) are not written yet", bit: 0 });
-    }
-    if features.has_incompat(incompat::INDEXED_DIRS) && !inline && !plan.heartbeat_device {
-        return Err(Error::Unsupported {
-            what: "mkfs: indexed directories without inline-data are not written yet",
-            bit: u64::from(incompat::INDEXED_DIRS),
-        });
-    }
+    let dx_dirs = features.has_incompat(incompat::INDEXED_DIRS) && !inline && !plan.heartbeat_device;
     let recs = chain_recs_per_inode(bs);
     let clusters_for = |bytes: u64| bytes.div_ceil(u64::from(plan.cluster_size)) as u32;
     let cluster_block = |c: u32| plan.cluster_to_block(u64::from(c));
@@ -672,6 +710,8 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
         body: Body::Extents(Vec::new()),
         dir_blocks: Vec::new(),
         trailers: false,
+        quota: None,
+        dx: None,
     };
     let dir_mode = mode::S_IFDIR | 0o755;
     let file_mode = mode::S_IFREG | 0o644;
@@ -815,6 +855,23 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
         if let Some(i) = find(&inodes, SysKind::SlotMap, 0) {
             extend(&mut lay.bitmap, &mut inodes[i], 1, plan)?;
         }
+        quota_files(&mut lay.bitmap, &mut inodes, &root, plan)?;
+        // mkfs.ocfs2 then indexes the root directory and the orphan directories.
+        let ea = find(&inodes, SysKind::ExtentAlloc, 0);
+        let dx_alloc = |lay: &mut Layout, inodes: &mut [InodeRec]| -> Result<(u64, u16, u64)> {
+            let ea = ea.ok_or_else(|| Error::Invalid("no extent_alloc:0000".into()))?;
+            meta_block(&mut lay.bitmap, &mut lay.groups, &mut inodes[ea], cpg, sub_size, plan)
+        };
+        if dx_dirs {
+            let at = dx_alloc(&mut lay, &mut inodes)?;
+            index_dir(at, &mut root, bs as usize)?;
+            for slot in 0..plan.slots {
+                if let Some(o) = find(&inodes, SysKind::OrphanDir, slot) {
+                    let at = dx_alloc(&mut lay, &mut inodes)?;
+                    index_dir(at, &mut inodes[o], bs as usize)?;
+                }
+            }
+        }
         // lost+found: an inode from slot 0's inode allocator, which gets its first group.
         let ia = find(&inodes, SysKind::InodeAlloc, 0).ok_or_else(|| Error::Invalid("no inode_alloc:0000".into()))?;
         add_group(&mut lay.bitmap, &mut lay.groups, &mut inodes[ia], cpg, sub_size, plan)?;
@@ -837,6 +894,8 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
             body: Body::Extents(Vec::new()),
             dir_blocks: Vec::new(),
             trailers: false,
+            quota: None,
+            dx: None,
         };
         if inline {
             let mut area = vec![0u8; max_inline];
@@ -852,6 +911,10 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
             lf.trailers = trailers_ok;
             // libocfs2 leaves i_size at the entry area, not the block (verified).
             lf.size = area as u64;
+            if dx_dirs {
+                let at = dx_alloc(&mut lay, &mut inodes)?;
+                index_dir(at, &mut lf, bs as usize)?;
+            }
         }
         root.links += 1;
         let ok = match &mut root.body {
@@ -864,6 +927,10 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
         if !ok {
             return Err(Error::Invalid("no room for lost+found in the root directory".into()));
         }
+        let blk = root.body_first_block();
+        if let Some(dx) = &mut root.dx {
+            dx.entries.push(("lost+found".into(), blk));
+        }
         lay.inodes.push(root);
         lay.inodes.push(sysd);
         lay.inodes.extend(inodes);
@@ -874,6 +941,131 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
         lay.inodes.extend(inodes);
     }
     Ok(lay)
+}
+
+/// libocfs2's quota formatting as mkfs.ocfs2 drives it: for users, then groups,
+/// the global file gets two blocks and each slot's local file two blocks; then
+/// (usage counted over the inodes that exist so far: only the root directory)
+/// each global file grows one block per tree level and one data block, a
+/// cluster at a time when full.
+fn quota_files(bm: &mut ClusterBitmap, inodes: &mut [InodeRec], root: &InodeRec, plan: &Plan) -> Result<()> {
+    let bbits = plan.block_bits;
+    let bpc = plan.blocks_per_cluster();
+    let init_clusters = (2u64 << bbits).div_ceil(u64::from(plan.cluster_size)) as u32;
+    let kinds = |ty: QuotaType| match ty {
+        QuotaType::User => (SysKind::UserQuota, SysKind::LocalUserQuota),
+        QuotaType::Group => (SysKind::GroupQuota, SysKind::LocalGroupQuota),
+    };
+    let types: Vec<QuotaType> =
+        QuotaType::ALL.into_iter().filter(|t| plan.features.ro_compat & t.feature() != 0).collect();
+    let pos = |inodes: &[InodeRec], kind: SysKind, slot: u16| {
+        let name = sys_name(kind, slot);
+        inodes
+            .iter()
+            .position(|i| i.kind == Some(kind) && i.name == name)
+            .ok_or_else(|| Error::Invalid(format!("no {name}")))
+    };
+    for &ty in &types {
+        let (global, local) = kinds(ty);
+        let g = pos(inodes, global, 0)?;
+        extend(bm, &mut inodes[g], init_clusters, plan)?;
+        inodes[g].size = 2 << bbits;
+        for slot in 0..plan.slots {
+            let l = pos(inodes, local, slot)?;
+            extend(bm, &mut inodes[l], init_clusters, plan)?;
+            inodes[l].size = 2 << bbits;
+            inodes[l].quota = Some(QuotaFile::Local { ty });
+        }
+    }
+    let space = u64::from(root.clusters) << plan.cluster_bits;
+    for &ty in &types {
+        let g = pos(inodes, kinds(ty).0, 0)?;
+        let mut blocks = 2u32;
+        for _ in 0..tree_depth(plan.block_size as usize) {
+            if blocks == inodes[g].clusters * bpc {
+                extend(bm, &mut inodes[g], 1, plan)?;
+            }
+            blocks += 1;
+        }
+        inodes[g].size = u64::from(blocks) << bbits;
+        inodes[g].quota = Some(QuotaFile::Global { ty, blocks, inodes: 1, space });
+    }
+    Ok(())
+}
+
+/// A metadata block from slot 0's extent allocator, as libocfs2 takes one: the
+/// first free bit in chain order, after growing the allocator by a group when
+/// it has none free (small volumes start with no extent groups). Returns the
+/// block, its bit and its group's descriptor block.
+fn meta_block(
+    bm: &mut ClusterBitmap,
+    groups: &mut Vec<SubGroup>,
+    ea: &mut InodeRec,
+    cpg: u32,
+    size: u16,
+    plan: &Plan,
+) -> Result<(u64, u16, u64)> {
+    for attempt in 0..2 {
+        let Body::Chain { chains, .. } = &ea.body else {
+            return Err(Error::Invalid("extent_alloc:0000 is not a chain allocator".into()));
+        };
+        for &gi in chains.iter().flatten() {
+            if let Some(bit) = groups[gi].alloc() {
+                return Ok((groups[gi].blkno + u64::from(bit), bit as u16, groups[gi].blkno));
+            }
+        }
+        if attempt == 0 {
+            add_group(bm, groups, ea, cpg, size, plan)?;
+        }
+    }
+    Err(Error::Invalid("extent_alloc:0000 is full".into()))
+}
+
+/// libocfs2's `ocfs2_dx_dir_build` of a one-block directory: a dx root at
+/// `(block, bit, group)` from [`meta_block`], every entry indexed inline, and the
+/// block's trailer recording its largest hole.
+fn index_dir((blkno, bit, loc): (u64, u16, u64), dir: &mut InodeRec, bs: usize) -> Result<()> {
+    if dir.dir_blocks.len() != bs || !dir.trailers {
+        return Err(Error::Invalid("indexing a directory that is not one block with a trailer".into()));
+    }
+    let block = dir.body_first_block();
+    let area = bs - TRAILER_SIZE;
+    let (mut entries, mut hole, mut at) = (Vec::new(), 0usize, 0usize);
+    let b = &dir.dir_blocks;
+    while at + 12 <= area {
+        let ino = u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default());
+        let rl = usize::from(u16::from_le_bytes([b[at + 8], b[at + 9]]));
+        let nl = usize::from(b[at + 10]);
+        if rl < 12 {
+            break;
+        }
+        if ino != 0 {
+            entries.push((String::from_utf8_lossy(&b[at + 12..at + 12 + nl]).into_owned(), block));
+            hole = hole.max(rl - rec_len(nl));
+        } else {
+            hole = hole.max(rl);
+        }
+        at += rl;
+    }
+    let free = if hole >= rec_len(1) { hole } else { 0 };
+    dir.dx = Some(DxDir {
+        blkno,
+        suballoc_bit: bit,
+        suballoc_loc: loc,
+        entries,
+        free_blk: if free > 0 { block } else { 0 },
+        free_rec_len: free as u16,
+    });
+    Ok(())
+}
+
+impl InodeRec {
+    fn body_first_block(&self) -> u64 {
+        match &self.body {
+            Body::Extents(l) => l.first().map_or(0, |e| e.blkno),
+            _ => 0,
+        }
+    }
 }
 
 /// Finishes a directory mkfs.ocfs2 built: inline data when `ext` is `None`,

@@ -25,7 +25,9 @@ mod plan;
 mod write;
 
 pub use features::{FeatureLevel, FeatureRequest, Features};
-pub use layout::{chain_recs_per_inode, layout, Body, ClusterBitmap, Extent, InodeRec, Layout, SubGroup, SysKind};
+pub use layout::{
+    chain_recs_per_inode, layout, Body, ClusterBitmap, DxDir, Extent, InodeRec, Layout, QuotaFile, SubGroup, SysKind,
+};
 pub use plan::{
     parse_c_uint, parse_size, plan, suballoc_cpg, valid_size, ClusterStack, FsType, MkfsOptions, Plan, Target,
     BLOCK_SIZES, CLUSTER_SIZES, MAX_CLUSTERS, MAX_CLUSTER_NAME_LEN, MAX_LABEL_LEN, MIN_JOURNAL_SIZE,

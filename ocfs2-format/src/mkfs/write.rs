@@ -10,18 +10,26 @@
 
 use zerocopy::{FromZeros, IntoBytes};
 
-use super::layout::{Body, InodeRec, Layout, SubGroup, SysKind};
+use super::layout::{Body, DxDir, Extent, InodeRec, Layout, QuotaFile, SubGroup, SysKind};
 use crate::error::Result;
 use crate::io::BlockSink;
 use crate::layout::blockcheck;
 use crate::layout::chain::{ChainList, ChainRec};
 use crate::layout::dinode::{DinodeHeader, ID2_OFFSET, INODE_SIGNATURE, SUBALLOC_GLOBAL};
 use crate::layout::dir::{DirTrailer, TRAILER_SIGNATURE, TRAILER_SIZE};
+use crate::layout::dx::{
+    dx_hash, inline_capacity, DxEntry, DxEntryList, DxRootBlock, HashChar, DX_FLAG_INLINE, DX_ROOT_SIGNATURE,
+    DX_ROOT_UNION_OFFSET,
+};
 use crate::layout::extent::{ExtentList, ExtentRec};
 use crate::layout::group::{GroupDesc, GROUP_SIGNATURE};
 use crate::layout::inline_data::InlineData;
 use crate::layout::jbd2;
 use crate::layout::local_alloc::LocalAlloc;
+use crate::layout::quota::{
+    global_entry_offset, trailer_offset, tree_depth, DiskDqHeader, GlobalDiskDqBlk, GlobalDiskDqInfo, LocalDiskDqInfo,
+    QtDiskDqdbHeader, INFO_OFFSET, LOCAL_FLAG_CLEAN, QUOTA_VERSION, TREE_ROOT_BLOCK,
+};
 use crate::layout::superblock::{
     compat, incompat, SuperBlock, CLUSTER_O2CB_GLOBAL_HEARTBEAT, SUPERBLOCK_BLKNO, SUPERBLOCK_SIGNATURE,
 };
@@ -63,6 +71,11 @@ impl Randomness {
 pub fn uuid_hash(uuid: &[u8; 16]) -> u32 {
     uuid.iter().fold(0u32, |h, &b| (h << 5) ^ (h >> 27) ^ u32::from(b))
 }
+
+/// Default block and inode grace of a new quota file, in seconds (a week).
+const DEFAULT_GRACE: u32 = 7 * 24 * 3600;
+/// Default interval of the kernel's quota syncs, in milliseconds.
+const DEFAULT_SYNC_MS: u32 = 10_000;
 
 /// Progress of a long write, for a progress bar: (work done, work in all).
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
@@ -219,6 +232,10 @@ impl Writer<'_> {
         h.i_ctime.set(t);
         h.i_mtime.set(t);
         h.i_clusters.set(rec.clusters);
+        if let Some(dx) = &rec.dx {
+            h.i_dyn_features.set(crate::layout::dinode::dyn_features::INDEXED_DIR);
+            h.i_dx_root.set(dx.blkno);
+        }
         let mut block = vec![0u8; bs];
         let id2 = &mut block[ID2_OFFSET..];
         match &rec.body {
@@ -305,6 +322,9 @@ impl Writer<'_> {
     /// The data blocks mkfs.ocfs2 writes for a file: directory blocks, zeroed
     /// heartbeat and journal bodies, the journal superblock, the slot map.
     fn file_data(&mut self, rec: &InodeRec) -> Result<()> {
+        if let Some(dx) = &rec.dx {
+            self.dx_root(rec, dx)?;
+        }
         let Body::Extents(list) = &rec.body else { return Ok(()) };
         let cs = self.cluster_bytes();
         let made_by_mkfs = rec.suballoc_slot == SUBALLOC_GLOBAL;
@@ -313,7 +333,12 @@ impl Writer<'_> {
             for (n, chunk) in rec.dir_blocks.chunks(self.bs).enumerate() {
                 let mut block = chunk.to_vec();
                 let blkno = first + n as u64;
-                let check = if rec.trailers { Some(self.trailer(&mut block, blkno, rec.blkno)) } else { None };
+                let check = if rec.trailers {
+                    let free = rec.dx.as_ref().map_or(0, |d| d.free_rec_len);
+                    Some(self.trailer(&mut block, blkno, rec.blkno, free))
+                } else {
+                    None
+                };
                 self.put(blkno, &mut block, check)?;
             }
             if made_by_mkfs {
@@ -322,6 +347,9 @@ impl Writer<'_> {
                 self.sink.zero_range(self.at(first) + written, all - written)?;
             }
             return Ok(());
+        }
+        if let Some(q) = rec.quota {
+            return self.quota_file(list, q);
         }
         match rec.kind {
             Some(SysKind::Heartbeat | SysKind::Journal | SysKind::SlotMap) => {
@@ -348,11 +376,114 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// The root block of an indexed directory, its entries inline.
+    fn dx_root(&mut self, rec: &InodeRec, dx: &DxDir) -> Result<()> {
+        let seed = [self.r.dx_seed[0], self.r.dx_seed[1], self.r.dx_seed[2], uuid_hash(&self.r.uuid)];
+        let mut d = DxRootBlock::new_zeroed();
+        d.dr_signature = *DX_ROOT_SIGNATURE;
+        d.dr_suballoc_slot.set(0);
+        d.dr_suballoc_bit.set(dx.suballoc_bit);
+        d.dr_fs_generation.set(self.r.generation);
+        d.dr_blkno.set(dx.blkno);
+        d.dr_flags = DX_FLAG_INLINE;
+        d.dr_dir_blkno.set(rec.blkno);
+        d.dr_num_entries.set(dx.entries.len() as u32);
+        d.dr_free_blk.set(dx.free_blk);
+        d.dr_suballoc_loc.set(dx.suballoc_loc);
+        let mut block = vec![0u8; self.bs];
+        block[..DX_ROOT_UNION_OFFSET].copy_from_slice(d.as_bytes());
+        let mut l = DxEntryList::new_zeroed();
+        l.de_count.set(inline_capacity(self.bs) as u16);
+        l.de_num_used.set(dx.entries.len() as u16);
+        let at = DX_ROOT_UNION_OFFSET;
+        block[at..at + 8].copy_from_slice(l.as_bytes());
+        for (n, (name, blk)) in dx.entries.iter().enumerate() {
+            let h = dx_hash(name.as_bytes(), &seed, HashChar::Signed);
+            let mut e = DxEntry::new_zeroed();
+            e.dx_major_hash.set(h.major);
+            e.dx_minor_hash.set(h.minor);
+            e.dx_dirent_blk.set(*blk);
+            let o = at + 8 + 16 * n;
+            block[o..o + 16].copy_from_slice(e.as_bytes());
+        }
+        self.put(dx.blkno, &mut block, Some(8))
+    }
+
+    /// The blocks libocfs2 writes into a quota file (each with its trailer's
+    /// check); the rest of its clusters stay as they were.
+    fn quota_file(&mut self, list: &[Extent], q: QuotaFile) -> Result<()> {
+        let bs = self.bs;
+        let mut blocks: Vec<Vec<u8>> = Vec::new();
+        let header = |magic: u32| {
+            let mut h = DiskDqHeader::new_zeroed();
+            h.dqh_magic.set(magic);
+            h.dqh_version.set(QUOTA_VERSION);
+            let mut b = vec![0u8; bs];
+            b[..INFO_OFFSET].copy_from_slice(h.as_bytes());
+            b
+        };
+        match q {
+            QuotaFile::Local { ty } => {
+                let mut b = header(ty.local_magic());
+                let mut info = LocalDiskDqInfo::new_zeroed();
+                info.dqi_flags.set(LOCAL_FLAG_CLEAN);
+                info.dqi_chunks.set(1);
+                info.dqi_blocks.set(2);
+                b[INFO_OFFSET..INFO_OFFSET + 12].copy_from_slice(info.as_bytes());
+                blocks.push(b);
+                blocks.push(vec![0u8; bs]);
+            }
+            QuotaFile::Global { ty, blocks: n, inodes, space } => {
+                let depth = tree_depth(bs);
+                let data_blk = TREE_ROOT_BLOCK + depth;
+                let mut b = header(ty.global_magic());
+                let mut info = GlobalDiskDqInfo::new_zeroed();
+                info.dqi_bgrace.set(DEFAULT_GRACE);
+                info.dqi_igrace.set(DEFAULT_GRACE);
+                info.dqi_syncms.set(DEFAULT_SYNC_MS);
+                info.dqi_blocks.set(n);
+                info.dqi_free_entry.set(data_blk);
+                b[INFO_OFFSET..INFO_OFFSET + 24].copy_from_slice(info.as_bytes());
+                blocks.push(b);
+                // Id 0 takes reference 0 at every level: block k points at k + 1.
+                for k in TREE_ROOT_BLOCK..data_blk {
+                    let mut t = vec![0u8; bs];
+                    t[..4].copy_from_slice(&(k + 1).to_le_bytes());
+                    blocks.push(t);
+                }
+                let mut d = vec![0u8; bs];
+                let mut dh = QtDiskDqdbHeader::new_zeroed();
+                dh.dqdh_entries.set(1);
+                d[..16].copy_from_slice(dh.as_bytes());
+                let mut e = GlobalDiskDqBlk::unused();
+                e.dqb_curinodes.set(inodes);
+                e.dqb_curspace.set(space);
+                let at = global_entry_offset(0);
+                d[at..at + 88].copy_from_slice(e.as_bytes());
+                blocks.push(d);
+            }
+        }
+        let bpc = u64::from(self.lay.plan.blocks_per_cluster());
+        let phys = |n: u64| {
+            list.iter().find_map(|e: &Extent| {
+                let start = u64::from(e.cpos) * bpc;
+                (n >= start && n < start + u64::from(e.clusters) * bpc).then(|| e.blkno + n - start)
+            })
+        };
+        for (n, mut b) in blocks.into_iter().enumerate() {
+            let blkno = phys(n as u64)
+                .ok_or_else(|| crate::error::Error::Invalid(format!("quota file block {n} is not allocated")))?;
+            self.put(blkno, &mut b, Some(trailer_offset(bs)))?;
+        }
+        Ok(())
+    }
+
     /// Fills in the directory trailer of `block`; returns where its check goes.
-    fn trailer(&self, block: &mut [u8], blkno: u64, dir: u64) -> usize {
+    fn trailer(&self, block: &mut [u8], blkno: u64, dir: u64, free_rec_len: u16) -> usize {
         let at = self.bs - TRAILER_SIZE;
         let mut t = DirTrailer::new_zeroed();
         t.db_compat_rec_len.set(TRAILER_SIZE as u16);
+        t.db_free_rec_len.set(free_rec_len);
         t.db_signature = *TRAILER_SIGNATURE;
         t.db_blkno.set(blkno);
         t.db_parent_dinode.set(dir);
