@@ -1,0 +1,95 @@
+//! The body of the `volume` fuzz target, shared with the test that replays
+//! `fuzz/regressions/volume/` (ocfs2-format/tests/fuzz_regressions.rs).
+
+use ocfs2_format::io::{BlockSource, MemSource};
+use ocfs2_format::layout::{dinode::Id2, quota::QuotaType};
+use ocfs2_format::{alloc, check, fs, heartbeat, journal, OpenOptions, Volume};
+
+/// Upper bounds on the walk, so one input stays fast.
+const MAX_INODES: usize = 2000;
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Input: repeated (block u16 LE, offset u16 LE, len u8, bytes). Blocks are taken
+/// modulo the first 2048 blocks, where C1 keeps its metadata.
+fn patched(base: &MemSource, data: &[u8]) -> MemSource {
+    let mut src = base.clone();
+    let mut d = data;
+    while d.len() >= 5 {
+        let blk = u64::from(u16::from_le_bytes([d[0], d[1]])) % 2048;
+        let off = u64::from(u16::from_le_bytes([d[2], d[3]])) % 4096;
+        let len = usize::from(d[4]).min(d.len() - 5);
+        let _ = src.write_at(blk * 4096 + off, &d[5..5 + len]);
+        d = &d[5 + len..];
+    }
+    src
+}
+
+fn walk(vol: &Volume) {
+    let mut stack = vec![vol.root_blkno(), vol.system_dir_blkno()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(ino) = stack.pop() {
+        if seen.len() >= MAX_INODES || !seen.insert(ino) {
+            continue;
+        }
+        let Ok(inode) = vol.inode(ino) else { continue };
+        let h = *inode.header();
+        let _ = fs::read_xattrs(vol, &inode);
+        let _ = fs::refcount_tree_of(vol, &inode);
+        if h.is_dir() {
+            if let Ok(entries) = fs::read_dir(vol, &inode) {
+                stack.extend(entries.iter().map(|e| e.inode));
+                if let Some(e) = entries.first() {
+                    let _ = fs::dx_lookup(vol, &inode, &e.name);
+                }
+            }
+            if let Ok(Some(root)) = fs::DxRoot::of_dir(vol, &inode) {
+                let _ = fs::dx_entries(vol, &root);
+                let _ = fs::dx_free_list(vol, &root);
+            }
+            continue;
+        }
+        if let Ok(Id2::Chain(cl)) = inode.dinode().id2() {
+            for i in 0..cl.recs.len() {
+                let _ = alloc::chain_groups(vol, &inode, i);
+            }
+            continue;
+        }
+        if h.is_symlink() {
+            let _ = fs::read_symlink(vol, &inode);
+            continue;
+        }
+        if let Ok(r) = fs::FileReader::new(vol, &inode) {
+            let mut buf = vec![0u8; 64 << 10];
+            let mut off = 0;
+            while off < r.size().min(MAX_FILE_BYTES) {
+                match r.read_at(off, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => off += n as u64,
+                }
+            }
+        }
+    }
+    for slot in 0..vol.superblock().s_max_slots.get() {
+        if let Ok(j) = journal::Journal::open(vol, slot) {
+            let _ = j.replay();
+            let _ = j.scan();
+        }
+    }
+    if let Ok(region) = heartbeat::Region::locate(vol, 512) {
+        let _ = region.read_volume(vol);
+    }
+    let _ = fs::find_paths(vol, 17);
+    for q in [QuotaType::User, QuotaType::Group] {
+        let _ = fs::read_quotas(vol, q);
+    }
+    let _ = check::check(vol, &mut |_| {});
+}
+
+/// Runs one input against `base` (the decompressed fixture C1).
+pub fn run(base: &MemSource, data: &[u8]) {
+    let src = patched(base, data);
+    debug_assert!(src.size() > 0);
+    if let Ok(vol) = Volume::from_source(Box::new(src), OpenOptions::default()) {
+        walk(&vol);
+    }
+}
