@@ -140,18 +140,27 @@ pub fn read_dx_leaf(vol: &Volume, blkno: u64) -> Result<DxLeafInfo> {
 /// Every index entry of an indexed directory, grouped by leaf (one group with
 /// `blkno` = the root for an inline root), in index order.
 pub fn dx_entries(vol: &Volume, root: &DxRoot<'_>) -> Result<Vec<DxLeafInfo>> {
-    if let DxRootBody::Inline(list) = root.view().body {
+    if let Some(inline) = DxLeafInfo::inline_of(root) {
+        return Ok(vec![inline]);
+    }
+    root.leaf_blocks(vol)?.into_iter().map(|b| read_dx_leaf(vol, b)).collect()
+}
+
+impl DxLeafInfo {
+    /// The entries an inline dx root holds, as one leaf whose `blkno` is the
+    /// root's; `None` when the root has an extent tree of leaves instead.
+    pub fn inline_of(root: &DxRoot<'_>) -> Option<DxLeafInfo> {
+        let DxRootBody::Inline(list) = root.view().body else { return None };
         let h = root.view().header;
-        return Ok(vec![DxLeafInfo {
+        Some(DxLeafInfo {
             blkno: root.blkno(),
             fs_generation: h.dr_fs_generation.get(),
             check: (h.dr_check.crc32e.get(), h.dr_check.ecc.get()),
             count: list.list.de_count.get(),
             num_used: list.list.de_num_used.get(),
             entries: list.entries.to_vec(),
-        }]);
+        })
     }
-    root.leaf_blocks(vol)?.into_iter().map(|b| read_dx_leaf(vol, b)).collect()
 }
 
 /// Looks `name` up in indexed directory `dir` through its index: hash the name,

@@ -107,17 +107,7 @@ fn root_report(root: &DxRoot<'_>) -> DxRootReport {
                 .collect(),
             None,
         ),
-        DxRootBody::Inline(list) => {
-            let info = DxLeafInfo {
-                blkno: root.blkno(),
-                fs_generation: h.dr_fs_generation.get(),
-                check: (h.dr_check.crc32e.get(), h.dr_check.ecc.get()),
-                count: list.list.de_count.get(),
-                num_used: list.list.de_num_used.get(),
-                entries: list.entries.to_vec(),
-            };
-            (None, Vec::new(), Some(leaf_report(&info)))
-        }
+        DxRootBody::Inline(_) => (None, Vec::new(), DxLeafInfo::inline_of(root).as_ref().map(leaf_report)),
     };
     DxRootReport {
         blkno: root.blkno(),
