@@ -6,7 +6,7 @@ use crate::fs::ExtentMap;
 use crate::layout::extent::flags as extent_flags;
 use crate::volume::{slot_file_name, Inode, Volume};
 
-use super::{chain_list, for_each_free_run, walk_chain};
+use super::{chain_list, for_each_free_run, prefetch_groups, walk_chain};
 
 /// Inodes of one slot's (or the global) inode allocator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +113,7 @@ pub fn freefrag(vol: &Volume, chunk_clusters: u64) -> Result<FreeFrag> {
         sum: 0,
         histogram: [HistBucket::default(); MAX_HIST],
     };
+    prefetch_groups(vol, &gb);
     for chain in 0..cl.recs.len() {
         walk_chain(vol, &gb, chain, |_, g| {
             if g.desc.bg_free_bits_count.get() == 0 {

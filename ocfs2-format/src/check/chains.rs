@@ -6,7 +6,7 @@
 //! claimed for the cluster pass.
 
 use super::{Claim, Ctx, Owner, Pass, SubGroup};
-use crate::alloc::{self, bitmap_group_first_cluster, group_block_runs, walk_chain, Allocator, AllocatorKind};
+use crate::alloc::{self, bitmap_group_first_cluster, group_block_runs, Allocator, AllocatorKind};
 use crate::error::Result;
 use crate::layout::dinode::SUBALLOC_GLOBAL;
 
@@ -51,32 +51,32 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         );
     }
     let first_group = vol.superblock().s_first_cluster_group.get();
+    // Read and summarise the groups on all cores; judging them needs `cx`.
+    let walks = alloc::walk_chains(vol, &inode, |blkno, g| {
+        let d = g.desc;
+        let runs = match a.kind {
+            AllocatorKind::Blocks => Some(group_block_runs(&geo, blkno, g)),
+            AllocatorKind::Clusters => None,
+        };
+        Ok(GroupFacts {
+            blkno,
+            bits: d.bg_bits.get().into(),
+            free: d.bg_free_bits_count.get().into(),
+            used: g.used_bits(),
+            runs,
+        })
+    });
+    let walks = match walks {
+        Ok(w) => w,
+        Err(e) => return cx.report(e, a.inode, &a.name),
+    };
     let (mut all_total, mut all_free, mut all_clusters) = (0u64, 0u64, 0u64);
     let mut complete = true;
-    for (chain, rec) in cl.recs.iter().enumerate() {
-        let (mut total, mut free) = (0u64, 0u64);
-        let mut pending: Vec<GroupFacts> = Vec::new();
-        let walked = walk_chain(vol, &inode, chain, |blkno, g| {
-            let d = g.desc;
-            let bits = u64::from(d.bg_bits.get());
-            total += bits;
-            free += u64::from(d.bg_free_bits_count.get());
-            // Everything else needs `cx`: note the facts now, judge them below.
-            let runs = match a.kind {
-                AllocatorKind::Blocks => Some(group_block_runs(&geo, blkno, g)),
-                AllocatorKind::Clusters => None,
-            };
-            pending.push(GroupFacts {
-                blkno,
-                bits,
-                free: d.bg_free_bits_count.get().into(),
-                used: g.used_bits(),
-                runs,
-            });
-            Ok(())
-        });
-        cx.counts.groups += pending.len() as u64;
-        for f in pending.drain(..) {
+    for (chain, (rec, (facts, walked))) in cl.recs.iter().zip(walks).enumerate() {
+        let total: u64 = facts.iter().map(|f| f.bits).sum();
+        let free: u64 = facts.iter().map(|f| f.free).sum();
+        cx.counts.groups += facts.len() as u64;
+        for f in facts {
             group(cx, a, f, cpg, first_group, &mut all_clusters)?;
         }
         match walked {

@@ -64,6 +64,10 @@ fn group(cx: &mut Ctx<'_, '_>, g: &SubGroup) -> Result<()> {
         Ok(r) => r,
         Err(e) => return cx.report(e, g.blkno, "group descriptor"),
     };
+    // Every block of the group is read below, used or free.
+    for &(first, count) in &runs {
+        vol.prefetch_range(first, count);
+    }
     for bit in 0..u64::from(view.desc.bg_bits.get()) {
         let Some(blkno) = bit_to_block(&runs, bit) else { break };
         if blkno == g.blkno {

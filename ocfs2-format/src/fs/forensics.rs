@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::alloc::{bit_to_block, bitmap_group_first_cluster, group_block_runs, walk_chain};
+use crate::alloc::{bit_to_block, bitmap_group_first_cluster, group_block_runs, prefetch_groups, walk_chain};
 use crate::error::{Error, Result};
 use crate::layout::dinode::{flags, Dinode, Id2, INODE_SIGNATURE};
 use crate::layout::dir::{rec_len, DirEntries, DirEntryHeader, ENTRY_HEADER_SIZE, TRAILER_SIZE};
@@ -163,6 +163,7 @@ pub fn block_owners(vol: &Volume, blocks: &[u64]) -> Result<Vec<BlockUse>> {
         Id2::Chain(cl) => cl.recs.len(),
         _ => 0,
     };
+    prefetch_groups(vol, &gb);
     for chain in 0..chains {
         walk_chain(vol, &gb, chain, |gblk, g| {
             let first = bitmap_group_first_cluster(vol, gblk);

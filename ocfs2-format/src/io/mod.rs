@@ -38,6 +38,16 @@ pub trait BlockSource: Send + Sync + std::fmt::Debug {
         self.read_at(offset, &mut buf)?;
         Ok(Cow::Owned(buf))
     }
+
+    /// A hint that `len` bytes at `offset` will be read soon, so a source that can
+    /// start fetching them in the background (and in parallel with other hinted
+    /// ranges) does. Scattered metadata walks hint every block they can predict
+    /// before reading any: on a cold cache the reads then overlap instead of
+    /// waiting one by one. The default does nothing; ranges past the end are
+    /// ignored.
+    fn prefetch(&self, offset: u64, len: u64) {
+        let _ = (offset, len);
+    }
 }
 
 /// How [`open_with`] reaches the medium.

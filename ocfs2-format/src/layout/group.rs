@@ -87,7 +87,10 @@ impl<'a> GroupView<'a> {
     pub fn used_bits(&self) -> u32 {
         let bits = usize::from(self.desc.bg_bits.get());
         let full = bits / 8;
-        let mut n: u32 = self.bitmap[..full].iter().map(|b| b.count_ones()).sum();
+        // Eight bytes at a time: one popcnt per word instead of per byte.
+        let words = self.bitmap[..full].chunks_exact(8);
+        let rest: u32 = words.remainder().iter().map(|b| b.count_ones()).sum();
+        let mut n = rest + words.map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])).count_ones()).sum::<u32>();
         if bits % 8 != 0 {
             n += (self.bitmap[full] & ((1u8 << (bits % 8)) - 1)).count_ones();
         }
@@ -96,16 +99,32 @@ impl<'a> GroupView<'a> {
 
     /// The longest run of clear bits among the first `bg_bits`.
     pub fn longest_free_run(&self) -> u32 {
+        // A word at a time: `stat -t` and the free-space reports do this for every
+        // group of a volume (8,322 groups of 32,256 bits at 1 TiB).
+        let bits = usize::from(self.desc.bg_bits.get());
         let (mut best, mut run) = (0u32, 0u32);
-        for i in 0..usize::from(self.desc.bg_bits.get()) {
-            if self.bit(i) {
-                run = 0;
-            } else {
-                run += 1;
-                best = best.max(run);
+        for (w, chunk) in self.bitmap.chunks(8).enumerate() {
+            let first = w * 64;
+            if first >= bits {
+                break;
             }
+            let mut bytes = [0xffu8; 8];
+            bytes[..chunk.len()].copy_from_slice(chunk);
+            let mut word = u64::from_le_bytes(bytes);
+            if bits - first < 64 {
+                word |= u64::MAX << (bits - first); // bits past bg_bits end a run
+            }
+            if word == 0 {
+                run += 64;
+                continue;
+            }
+            // Bit i of the word is bit first+i of the map: trailing zeros extend
+            // the current run, leading zeros start the next one.
+            best = best.max(run + word.trailing_zeros());
+            best = best.max(longest_zero_run(word));
+            run = word.leading_zeros();
         }
-        best
+        best.max(run)
     }
 
     /// The extent list of a discontiguous group (`bg_list`). As in the kernel's and
@@ -120,6 +139,17 @@ impl<'a> GroupView<'a> {
         let v = ExtentListView::parse(self.block, DISCONTIG_LIST_OFFSET, self.blkno, "ocfs2_group_desc.bg_list")?;
         Ok((v.list.l_next_free_rec.get() != 0).then_some(v))
     }
+}
+
+/// The longest run of clear bits inside one word.
+fn longest_zero_run(word: u64) -> u32 {
+    // Each step shortens every run of ones of `!word` by one.
+    let (mut ones, mut n) = (!word, 0);
+    while ones != 0 {
+        ones &= ones >> 1;
+        n += 1;
+    }
+    n
 }
 
 #[cfg(test)]
@@ -146,6 +176,41 @@ mod tests {
     fn capacities_match_reference_table() {
         for (bs, cap) in [(512, 448), (1024, 960), (2048, 1984), (4096, 4032)] {
             assert_eq!(bitmap_capacity(bs), cap);
+        }
+    }
+
+    #[test]
+    fn longest_free_run_matches_a_bit_by_bit_count() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for case in 0..2000 {
+            let size = 1 + (next() % 40) as usize;
+            let bits = (next() as usize) % (size * 8 + 1);
+            let mut block = vec![0u8; BITMAP_OFFSET + size];
+            block[8..10].copy_from_slice(&(size as u16).to_le_bytes());
+            block[10..12].copy_from_slice(&(bits as u16).to_le_bytes());
+            // Sparse, dense and mixed maps, so long runs cross word boundaries.
+            let density = case % 4;
+            for b in &mut block[BITMAP_OFFSET..] {
+                *b = match density {
+                    0 => 0,
+                    1 => 0xff,
+                    2 => (next() & next() & next()) as u8,
+                    _ => next() as u8,
+                };
+            }
+            let g = GroupView::parse(&block, 0).unwrap();
+            let (mut want, mut run) = (0u32, 0u32);
+            for i in 0..bits {
+                run = if g.bit(i) { 0 } else { run + 1 };
+                want = want.max(run);
+            }
+            assert_eq!(g.longest_free_run(), want, "size {size} bits {bits} map {:02x?}", g.bitmap);
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use ocfs2_format::alloc::{chain_groups, GroupInfo};
+use ocfs2_format::alloc::{allocator_groups, GroupInfo};
 use ocfs2_format::fs::FileReader;
 use ocfs2_format::layout::dinode::{dyn_features, flags, mode, Id2, JOURNAL_DIRTY, SUBALLOC_GLOBAL};
 use ocfs2_format::layout::extent::{self, ExtentBlockView, ExtentListView};
@@ -283,8 +283,8 @@ pub fn inode_report(vol: &Volume, inode: &Inode<'_>, traverse: bool) -> Result<I
         Id2::Chain(cl) => {
             let mut chains = Vec::new();
             if traverse {
-                for i in 0..cl.recs.len() {
-                    chains.push(chain_groups(vol, inode, i)?.iter().map(group_report).collect());
+                for groups in allocator_groups(vol, inode)? {
+                    chains.push(groups.iter().map(group_report).collect());
                 }
             }
             Body::Chain {
