@@ -273,25 +273,31 @@ fn mounted_matches_mounted_ocfs2() {
 
 // ---- simulated nodes -------------------------------------------------------
 
-/// The simulator binary, built on demand next to the inspector (a workspace
-/// member has no `CARGO_BIN_EXE_` for another package).
-fn hbsim() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
+/// A binary of another workspace package, built on demand next to the inspector
+/// (a package's tests get no `CARGO_BIN_EXE_` for another package's binaries).
+fn workspace_bin(package: &'static str) -> PathBuf {
+    static BUILT: std::sync::Mutex<BTreeMap<&str, PathBuf>> = std::sync::Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    built
+        .entry(package)
+        .or_insert_with(|| {
             let dir = Path::new(common::bin()).parent().unwrap().to_path_buf();
             let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "-q", "-p", "ocfs2-hbsim"]);
+            cmd.args(["build", "-q", "-p", package]);
             if dir.ends_with("release") {
                 cmd.arg("--release");
             }
-            let out = cmd.output().expect("run cargo build -p ocfs2-hbsim");
-            assert!(out.status.success(), "build ocfs2-hbsim: {}", String::from_utf8_lossy(&out.stderr));
-            let exe = dir.join("ocfs2-hbsim");
+            let out = cmd.output().expect("run cargo build");
+            assert!(out.status.success(), "build {package}: {}", String::from_utf8_lossy(&out.stderr));
+            let exe = dir.join(package);
             assert!(exe.exists(), "{} not built", exe.display());
             exe
         })
         .clone()
+}
+
+fn hbsim() -> PathBuf {
+    workspace_bin("ocfs2-hbsim")
 }
 
 /// A simulated node process and the generation it announced.
@@ -483,4 +489,57 @@ fn garbage_in_the_region_is_reported_not_fatal() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success() && err.contains(what) && !err.contains("panicked"), "{ss}: {err}");
     }
+}
+
+// ---- mkfs and live nodes -----------------------------------------------------
+
+/// The volume's UUID, as the inspector reads it.
+fn uuid_of(img: &Path) -> Value {
+    inspect_json(&["stats", img.to_str().unwrap()])["uuid"].clone()
+}
+
+/// `ocfs2-mkfs -F` on a volume whose heartbeat shows a live node must refuse
+/// (two O_DIRECT samples two seconds apart) and leave the volume alone, unless
+/// `--ignore-live-heartbeat`; a node that died (its slot written but no longer
+/// moving) does not block it.
+#[test]
+fn mkfs_refuses_a_volume_with_live_nodes() {
+    if !have_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("live.img");
+    mkfs(&img, 64 << 20, &["-N", "4", "-J", "size=4M", "-b", "4096"]);
+    let ours = workspace_bin("ocfs2-mkfs");
+    let our_mkfs = |extra: &[&str]| {
+        Command::new(&ours).args(["-q", "-F", "-N", "4", "-J", "size=4M"]).args(extra).arg(&img).output().unwrap()
+    };
+    let before = uuid_of(&img);
+    assert!(before.is_string(), "no uuid in stats: {before}");
+
+    let mut node = start_node(&img, 3, 512);
+    let out = our_mkfs(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "mkfs overwrote a volume with a live node");
+    assert!(err.contains("live nodes [3]") && err.contains("--ignore-live-heartbeat"), "{err}");
+    assert_eq!(uuid_of(&img), before, "the refused volume changed");
+
+    let out = our_mkfs(&["--ignore-live-heartbeat"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(uuid_of(&img), before, "the override did not make a new volume");
+    signal(&node.child, 9);
+    node.child.wait().unwrap();
+
+    // A node that crashed: written, valid, but still.
+    let mut dead = Command::new(hbsim())
+        .arg(&img)
+        .args(["--node", "6", "--interval", "100ms", "--count", "3", "--crash", "--sector-size", "512"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(dead.wait().unwrap().success());
+    let slot = inspect_json(&["hb", img.to_str().unwrap()]);
+    assert!(slot.to_string().contains("\"node\":6"), "the crashed node left no slot: {slot}");
+    let out = our_mkfs(&[]);
+    assert!(out.status.success(), "a dead node blocked mkfs: {}", String::from_utf8_lossy(&out.stderr));
 }

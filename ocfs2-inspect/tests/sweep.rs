@@ -29,6 +29,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code
 
 mod common;
+// The walk the volume fuzzer does, so the sweep and the fuzzer call the same code.
+#[allow(dead_code)]
+#[path = "../../fuzz/fuzz_targets/shared/volume.rs"]
+mod fuzz_volume;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::borrow::Cow;
@@ -40,17 +44,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ocfs2_format::io::{open_zst, BlockSource, MemSource};
-use ocfs2_format::layout::dinode::{DinodeHeader, Id2};
+use ocfs2_format::layout::dinode::DinodeHeader;
 use ocfs2_format::layout::dir::DirTrailer;
 use ocfs2_format::layout::dx::{DxLeaf, DxRootBlock};
 use ocfs2_format::layout::extent::{ExtentBlock, ExtentList, ExtentRec};
 use ocfs2_format::layout::group::GroupDesc;
 use ocfs2_format::layout::jbd2;
-use ocfs2_format::layout::quota::QuotaType;
 use ocfs2_format::layout::refcount::RefcountBlock;
 use ocfs2_format::layout::superblock::SuperBlock;
 use ocfs2_format::layout::xattr::{XattrBlock, XattrHeader};
-use ocfs2_format::{alloc, check, fs, heartbeat, journal, OpenOptions, Volume};
+use ocfs2_format::{OpenOptions, Volume};
 
 // ---------------------------------------------------------------------------
 // Memory bound for the library tier.
@@ -356,75 +359,9 @@ fn mutate(block: &mut [u8], off: usize, variant: usize) {
 // ---------------------------------------------------------------------------
 // Library tier.
 
-const MAX_INODES: usize = 3000;
-const MAX_FILE_BYTES: u64 = 4 << 20;
+/// Wider than the fuzzer's: each damaged copy runs once, not thousands of times.
+const LIMITS: fuzz_volume::Limits = fuzz_volume::Limits { inodes: 3000, file_bytes: 4 << 20 };
 const WATCHDOG: Duration = Duration::from_secs(20);
-
-/// What the inspector reads, through the library; every error is fine.
-fn walk(vol: &Volume) {
-    let mut stack = vec![vol.root_blkno(), vol.system_dir_blkno()];
-    let mut seen = std::collections::HashSet::new();
-    let mut buf = vec![0u8; 64 << 10];
-    while let Some(ino) = stack.pop() {
-        if seen.len() >= MAX_INODES || !seen.insert(ino) {
-            continue;
-        }
-        let Ok(inode) = vol.inode(ino) else { continue };
-        let h = *inode.header();
-        let _ = fs::read_xattrs(vol, &inode);
-        let _ = fs::refcount_tree_of(vol, &inode);
-        if h.is_dir() {
-            if let Ok(entries) = fs::read_dir(vol, &inode) {
-                stack.extend(entries.iter().map(|e| e.inode));
-                for e in entries.iter().take(4) {
-                    let _ = fs::dx_lookup(vol, &inode, &e.name);
-                }
-            }
-            if let Ok(Some(root)) = fs::DxRoot::of_dir(vol, &inode) {
-                let _ = fs::dx_entries(vol, &root);
-                let _ = fs::dx_free_list(vol, &root);
-            }
-            let _ = fs::deleted_entries(vol, &inode);
-            continue;
-        }
-        if let Ok(Id2::Chain(cl)) = inode.dinode().id2() {
-            for i in 0..cl.recs.len() {
-                let _ = alloc::chain_groups(vol, &inode, i);
-            }
-            continue;
-        }
-        if h.is_symlink() {
-            let _ = fs::read_symlink(vol, &inode);
-            continue;
-        }
-        if let Ok(r) = fs::FileReader::new(vol, &inode) {
-            let mut off = 0;
-            while off < r.size().min(MAX_FILE_BYTES) {
-                match r.read_at(off, &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => off += n as u64,
-                }
-            }
-        }
-    }
-    let _ = alloc::allocators(vol);
-    for slot in 0..vol.superblock().s_max_slots.get() {
-        if let Ok(j) = journal::Journal::open(vol, slot) {
-            let _ = j.replay();
-            let _ = j.scan();
-        }
-    }
-    if let Ok(region) = heartbeat::Region::locate(vol, 512) {
-        let _ = region.read_volume(vol);
-    }
-    for q in [QuotaType::User, QuotaType::Group] {
-        let _ = fs::read_quotas(vol, q);
-    }
-    let _ = fs::find_paths(vol, vol.root_blkno() + 1);
-    let _ = fs::lookup(vol, "/d1/d2/d3/deep.txt");
-    let _ = fs::lookup(vol, "/bigdir/e04321");
-    let _ = check::check(vol, &mut |_| {});
-}
 
 /// One damaged copy through the library; `Err` describes a panic.
 fn library_flip(base: &Arc<MemSource>, bs: usize, blkno: u64, off: usize, variant: usize) -> Result<(), String> {
@@ -434,7 +371,7 @@ fn library_flip(base: &Arc<MemSource>, bs: usize, blkno: u64, off: usize, varian
     let src = Overlay { base: Arc::clone(base), at: blkno * bs as u64, patch: block };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         if let Ok(vol) = Volume::from_source(Box::new(src), OpenOptions::default()) {
-            walk(&vol);
+            fuzz_volume::walk(&vol, LIMITS);
         }
     }))
     .map_err(|p| {

@@ -5,9 +5,17 @@ use ocfs2_format::io::{BlockSource, MemSource};
 use ocfs2_format::layout::{dinode::Id2, quota::QuotaType};
 use ocfs2_format::{alloc, check, fs, heartbeat, journal, OpenOptions, Volume};
 
-/// Upper bounds on the walk, so one input stays fast.
-const MAX_INODES: usize = 2000;
-const MAX_FILE_BYTES: u64 = 1 << 20;
+/// Upper bounds on one walk, so one input stays fast.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Inodes visited.
+    pub inodes: usize,
+    /// Bytes read of each file.
+    pub file_bytes: u64,
+}
+
+/// The fuzzer's bounds: many inputs a second matter more than reading far.
+pub const FUZZ_LIMITS: Limits = Limits { inodes: 2000, file_bytes: 1 << 20 };
 
 /// Input: repeated (block u16 LE, offset u16 LE, len u8, bytes). Blocks are taken
 /// modulo the first 2048 blocks, where C1 keeps its metadata.
@@ -24,11 +32,15 @@ fn patched(base: &MemSource, data: &[u8]) -> MemSource {
     src
 }
 
-fn walk(vol: &Volume) {
+/// What the inspector reads, through the library; every error is fine, a
+/// panic or a hang is not. Also the body of the corruption sweep
+/// (ocfs2-inspect/tests/sweep.rs), so both exercise the same calls.
+pub fn walk(vol: &Volume, limits: Limits) {
     let mut stack = vec![vol.root_blkno(), vol.system_dir_blkno()];
     let mut seen = std::collections::HashSet::new();
+    let mut buf = vec![0u8; 64 << 10];
     while let Some(ino) = stack.pop() {
-        if seen.len() >= MAX_INODES || !seen.insert(ino) {
+        if seen.len() >= limits.inodes || !seen.insert(ino) {
             continue;
         }
         let Ok(inode) = vol.inode(ino) else { continue };
@@ -38,7 +50,7 @@ fn walk(vol: &Volume) {
         if h.is_dir() {
             if let Ok(entries) = fs::read_dir(vol, &inode) {
                 stack.extend(entries.iter().map(|e| e.inode));
-                if let Some(e) = entries.first() {
+                for e in entries.iter().take(4) {
                     let _ = fs::dx_lookup(vol, &inode, &e.name);
                 }
             }
@@ -46,12 +58,14 @@ fn walk(vol: &Volume) {
                 let _ = fs::dx_entries(vol, &root);
                 let _ = fs::dx_free_list(vol, &root);
             }
+            let _ = fs::deleted_entries(vol, &inode);
             continue;
         }
         if let Ok(Id2::Chain(cl)) = inode.dinode().id2() {
             for i in 0..cl.recs.len() {
                 let _ = alloc::chain_groups(vol, &inode, i);
             }
+            let _ = alloc::allocator_groups(vol, &inode);
             continue;
         }
         if h.is_symlink() {
@@ -59,9 +73,8 @@ fn walk(vol: &Volume) {
             continue;
         }
         if let Ok(r) = fs::FileReader::new(vol, &inode) {
-            let mut buf = vec![0u8; 64 << 10];
             let mut off = 0;
-            while off < r.size().min(MAX_FILE_BYTES) {
+            while off < r.size().min(limits.file_bytes) {
                 match r.read_at(off, &mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => off += n as u64,
@@ -69,6 +82,7 @@ fn walk(vol: &Volume) {
             }
         }
     }
+    let _ = alloc::allocators(vol);
     for slot in 0..vol.superblock().s_max_slots.get() {
         if let Ok(j) = journal::Journal::open(vol, slot) {
             let _ = j.replay();
@@ -78,10 +92,12 @@ fn walk(vol: &Volume) {
     if let Ok(region) = heartbeat::Region::locate(vol, 512) {
         let _ = region.read_volume(vol);
     }
-    let _ = fs::find_paths(vol, 17);
     for q in [QuotaType::User, QuotaType::Group] {
         let _ = fs::read_quotas(vol, q);
     }
+    let _ = fs::find_paths(vol, vol.root_blkno() + 1);
+    let _ = fs::lookup(vol, "/d1/d2/d3/deep.txt");
+    let _ = fs::lookup(vol, "/bigdir/e04321");
     let _ = check::check(vol, &mut |_| {});
 }
 
@@ -90,6 +106,6 @@ pub fn run(base: &MemSource, data: &[u8]) {
     let src = patched(base, data);
     debug_assert!(src.size() > 0);
     if let Ok(vol) = Volume::from_source(Box::new(src), OpenOptions::default()) {
-        walk(&vol);
+        walk(&vol, FUZZ_LIMITS);
     }
 }

@@ -9,7 +9,7 @@ use crate::layout::extent::flags as extent_flags;
 use crate::layout::superblock::incompat;
 use crate::volume::{Inode, MetaKind, Volume};
 
-use super::extent_map::{ExtentMap, Mapping};
+use super::extent_map::ExtentMap;
 
 /// One live directory entry, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +65,8 @@ pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
     // (libocfs2 assumes trailers there): accept both shapes, by the signature.
     let required = vol.has_meta_ecc() || h.has_dyn(dyn_features::INDEXED_DIR);
     let optional = !required && vol.superblock().s_feature_incompat.get() & incompat::INDEXED_DIRS != 0;
-    for lblk in 0..blocks {
-        let Mapping::Block { blkno, flags } = map.map(vol, lblk) else {
-            continue; // a hole in a directory holds no entries
-        };
+    // Holes are skipped: a hole in a directory holds no entries.
+    for (_, blkno, flags) in map.blocks(vol, blocks) {
         if flags & extent_flags::UNWRITTEN != 0 {
             continue;
         }

@@ -130,6 +130,25 @@ impl ExtentMap {
         &self.extents
     }
 
+    /// The mapped blocks among logical blocks `0..limit`, in logical order, as
+    /// `(logical block, physical block, extent flags)`. Holes are skipped, so the
+    /// work follows what the tree maps, not a size read from disk: a directory
+    /// whose `i_size` claims petabytes costs only its real blocks.
+    pub fn blocks(&self, vol: &Volume, limit: u64) -> impl Iterator<Item = (u64, u64, u8)> + '_ {
+        let geo = vol.geometry();
+        let shift = geo.cluster_bits - geo.block_bits;
+        self.extents.iter().flat_map(move |e| {
+            let start = u64::from(e.cpos) << shift;
+            let end = (start + (u64::from(e.clusters) << shift)).min(limit);
+            (start..end).map(move |lblk| (lblk, e.blkno + (lblk - start), e.flags))
+        })
+    }
+
+    /// Clusters mapped by all extents together.
+    pub fn mapped_clusters(&self) -> u64 {
+        self.extents.iter().map(|e| u64::from(e.clusters)).sum()
+    }
+
     /// The extent blocks of the tree, in walk order.
     pub fn extent_blocks(&self) -> &[u64] {
         &self.extent_blocks

@@ -13,7 +13,7 @@ use crate::layout::{dir as layout_dir, view_at};
 use crate::volume::{slot_file_name, Inode, Volume};
 
 use super::dx::DxRoot;
-use super::extent_map::{ExtentMap, Mapping};
+use super::extent_map::ExtentMap;
 use super::refcount::refcount_tree_of;
 use super::xattr::read_xattrs;
 
@@ -298,8 +298,7 @@ pub fn deleted_entries(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DeletedEntry
     }
     let map = ExtentMap::load(vol, dir)?;
     let bs = vol.block_size() as u64;
-    for lblk in 0..h.i_size.get() / bs {
-        let Mapping::Block { blkno, .. } = map.map(vol, lblk) else { continue };
+    for (_, blkno, _) in map.blocks(vol, h.i_size.get() / bs) {
         let block = vol.read_block(blkno)?;
         let end = if layout_dir::trailer(&block).is_some() { block.len() - TRAILER_SIZE } else { block.len() };
         scan_area(&block[..end], blkno, &mut out)?;

@@ -157,7 +157,10 @@ impl<'v> Journal<'v> {
         if unsupported != 0 {
             return Err(Error::Unsupported { what: "JBD2 incompat feature", bit: u64::from(unsupported) });
         }
-        let file_blocks = h.i_size.get() / bs as u64;
+        // Only blocks the extent tree maps count: a huge i_size over holes must
+        // not make a scan classify terabytes of zeros.
+        let mapped = vol.geometry().cluster_to_block(reader.extent_map().mapped_clusters());
+        let file_blocks = (h.i_size.get() / bs as u64).min(mapped);
         if u64::from(sb.s_maxlen.get()) > file_blocks {
             return Err(Error::corrupt(
                 jblk,
@@ -254,7 +257,17 @@ impl<'v> Journal<'v> {
         while n < self.blocks {
             let count = per_chunk.min(self.blocks - n);
             let bytes = &mut buf[..count as usize * bs];
-            self.reader.read_at(u64::from(n) * bs as u64, bytes)?;
+            // One call may stop at an extent's end: fill the whole chunk.
+            let got = self.reader.read_full_at(u64::from(n) * bs as u64, bytes)?;
+            if got < bytes.len() {
+                return Err(Error::corrupt(
+                    self.inode,
+                    "ocfs2_dinode",
+                    "i_size",
+                    format!("the journal's {} blocks", self.blocks),
+                    format!("{} blocks", u64::from(n) + (got / bs) as u64),
+                ));
+            }
             for (i, block) in bytes.chunks_exact(bs).enumerate() {
                 let blk = n + i as u32;
                 let kind = self.classify(blk, block)?;

@@ -103,13 +103,16 @@ impl<'a> GroupView<'a> {
         // group of a volume (8,322 groups of 32,256 bits at 1 TiB).
         let bits = usize::from(self.desc.bg_bits.get());
         let (mut best, mut run) = (0u32, 0u32);
-        for (w, chunk) in self.bitmap.chunks(8).enumerate() {
+        let words = self.bitmap.chunks_exact(8);
+        let mut last = [0xffu8; 8]; // a short tail, padded with "in use"
+        last[..words.remainder().len()].copy_from_slice(words.remainder());
+        let tail = (!words.remainder().is_empty()).then_some(last);
+        let all = words.map(|w| w.try_into().unwrap_or([0xff; 8])).chain(tail);
+        for (w, bytes) in all.enumerate() {
             let first = w * 64;
             if first >= bits {
                 break;
             }
-            let mut bytes = [0xffu8; 8];
-            bytes[..chunk.len()].copy_from_slice(chunk);
             let mut word = u64::from_le_bytes(bytes);
             if bits - first < 64 {
                 word |= u64::MAX << (bits - first); // bits past bg_bits end a run
