@@ -91,6 +91,25 @@ impl MemSource {
         Ok(())
     }
 
+    /// Makes `len` bytes at `offset` read as zeros. Only stored chunks are
+    /// touched, so zeroing a range that holds nothing costs one lookup per chunk
+    /// (mkfs clears a whole cluster after every group descriptor).
+    pub fn zero_range(&mut self, offset: u64, len: u64) -> Result<()> {
+        let end = offset.checked_add(len).filter(|&end| end <= self.size).ok_or_else(|| {
+            Error::Invalid(format!("zeroing {len} bytes at {offset} runs past the end of a {}-byte source", self.size))
+        })?;
+        let c = CHUNK as u64;
+        for index in offset / c..end.div_ceil(c) {
+            let Some(chunk) = self.chunks.get_mut(&index) else { continue };
+            let (from, to) = (offset.max(index * c) - index * c, end.min((index + 1) * c) - index * c);
+            chunk[from as usize..to as usize].fill(0);
+            if is_zero(&chunk[..]) {
+                self.chunks.remove(&index);
+            }
+        }
+        Ok(())
+    }
+
     /// Memory held by stored chunks, in bytes (bookkeeping overhead excluded).
     pub fn resident_bytes(&self) -> u64 {
         self.chunks.len() as u64 * CHUNK as u64
@@ -197,6 +216,22 @@ mod tests {
         assert_eq!(src.resident_bytes(), 4096);
         src.write_at(8192 + 10, &[0, 0, 0]).unwrap();
         assert_eq!(src.resident_bytes(), 0);
+    }
+
+    #[test]
+    fn zero_range_clears_only_the_range() {
+        let mut src = MemSource::new(1 << 20);
+        src.write_at(0, &vec![0xaa; 3 * CHUNK]).unwrap();
+        src.zero_range(100, CHUNK as u64 + 50).unwrap();
+        let mut buf = vec![0u8; 3 * CHUNK];
+        src.read_at(0, &mut buf).unwrap();
+        for (i, &b) in buf.iter().enumerate() {
+            let cleared = (100..100 + CHUNK + 50).contains(&i);
+            assert_eq!(b, if cleared { 0 } else { 0xaa }, "byte {i}");
+        }
+        src.zero_range(0, 3 * CHUNK as u64).unwrap();
+        assert_eq!(src.resident_bytes(), 0, "whole zero chunks are released");
+        assert!(src.zero_range(1 << 20, 1).is_err());
     }
 
     #[test]

@@ -135,15 +135,8 @@ impl BlockSink for MemSource {
         MemSource::write_at(self, offset, data)
     }
 
-    fn zero_range(&mut self, mut offset: u64, mut len: u64) -> Result<()> {
-        let zeros = vec![0u8; ZERO_CHUNK.min(len as usize)];
-        while len > 0 {
-            let n = (zeros.len() as u64).min(len) as usize;
-            MemSource::write_at(self, offset, &zeros[..n])?;
-            offset += n as u64;
-            len -= n as u64;
-        }
-        Ok(())
+    fn zero_range(&mut self, offset: u64, len: u64) -> Result<()> {
+        MemSource::zero_range(self, offset, len)
     }
 
     fn flush(&mut self) -> Result<()> {

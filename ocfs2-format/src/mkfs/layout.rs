@@ -289,12 +289,29 @@ pub struct ClusterBitmap {
     /// Total clusters.
     pub clusters: u32,
     /// Groups that hold more than their descriptor bit, by index.
-    touched: BTreeMap<u32, Vec<u8>>,
+    touched: BTreeMap<u32, Touched>,
+    /// For a request of at least `min` bits, the first group that may still
+    /// have that many free: free counts only fall while mkfs lays out, so a
+    /// group once too full stays too full, and a 4 PiB volume's million
+    /// suballocator groups do not each rescan the filled groups before them.
+    cursor: BTreeMap<u32, u32>,
+}
+
+/// A group's bitmap once something beyond its descriptor is allocated, with its
+/// count of set bits kept current: the allocators ask every group they pass
+/// how full it is, and at 15 TiB there are 125,000 groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Touched {
+    map: Vec<u8>,
+    used: u32,
+    /// Every bit below this is set: groups fill from the front, so searches
+    /// start here instead of rescanning the full part on every allocation.
+    low: u32,
 }
 
 impl ClusterBitmap {
     fn new(cpg: u32, clusters: u32) -> Self {
-        ClusterBitmap { cpg, clusters, touched: BTreeMap::new() }
+        ClusterBitmap { cpg, clusters, touched: BTreeMap::new(), cursor: BTreeMap::new() }
     }
 
     /// Number of groups.
@@ -311,7 +328,7 @@ impl ClusterBitmap {
     pub fn group_bitmap(&self, g: u32, bytes: usize) -> Vec<u8> {
         let mut v = vec![0u8; bytes];
         match self.touched.get(&g) {
-            Some(t) => v[..t.len()].copy_from_slice(t),
+            Some(t) => v[..t.map.len()].copy_from_slice(&t.map),
             None => v[0] = 1,
         }
         v
@@ -319,38 +336,74 @@ impl ClusterBitmap {
 
     /// Bits in use in group `g`.
     pub fn group_used(&self, g: u32) -> u32 {
-        self.touched.get(&g).map_or(1, |t| count_ones(t, self.group_bits(g)))
+        self.touched.get(&g).map_or(1, |t| t.used)
     }
 
     /// Bits in use in the whole bitmap.
     pub fn used(&self) -> u64 {
-        u64::from(self.groups())
-            + self.touched.iter().map(|(&g, t)| u64::from(count_ones(t, self.group_bits(g))) - 1).sum::<u64>()
+        u64::from(self.groups()) + self.touched.values().map(|t| u64::from(t.used) - 1).sum::<u64>()
     }
 
-    fn touch(&mut self, g: u32) -> &mut Vec<u8> {
+    fn touch(&mut self, g: u32) -> &mut Touched {
         let bits = self.group_bits(g);
         self.touched.entry(g).or_insert_with(|| {
-            let mut v = vec![0u8; bits.div_ceil(8) as usize];
-            v[0] = 1;
-            v
+            let mut map = vec![0u8; bits.div_ceil(8) as usize];
+            map[0] = 1;
+            Touched { map, used: 1, low: 1 }
         })
     }
 
     fn is_set(&self, cluster: u32) -> bool {
-        let g = cluster / self.cpg;
-        let bit = cluster % self.cpg;
-        match self.touched.get(&g) {
-            Some(t) => get_bit(t, bit),
-            None => bit == 0,
+        let (g, bit) = (cluster / self.cpg, cluster % self.cpg);
+        self.touched.get(&g).map_or(bit == 0, |t| get_bit(&t.map, bit))
+    }
+
+    /// Marks `n` clusters from `cluster` in use (they are all clear).
+    fn set(&mut self, cluster: u32, n: u32) {
+        let mut c = cluster;
+        while c < cluster + n {
+            let (g, bit) = (c / self.cpg, c % self.cpg);
+            let take = (self.cpg - bit).min(cluster + n - c);
+            let bits = self.group_bits(g);
+            let t = self.touch(g);
+            for b in bit..bit + take {
+                set_bit(&mut t.map, b);
+            }
+            t.used += take;
+            while t.low < bits && get_bit(&t.map, t.low) {
+                t.low += 1;
+            }
+            c += take;
         }
     }
 
-    fn set(&mut self, cluster: u32, n: u32) {
-        for c in cluster..cluster + n {
-            let (g, bit) = (c / self.cpg, c % self.cpg);
-            set_bit(self.touch(g), bit);
+    /// The clear runs of group `g` in bit order, as `(start, len)`.
+    fn free_runs(&self, g: u32) -> Vec<(u32, u32)> {
+        let bits = self.group_bits(g);
+        let Some(t) = self.touched.get(&g) else { return vec![(1, bits - 1)] };
+        let mut runs = Vec::new();
+        let mut b = t.low;
+        while b < bits {
+            // Whole bytes in use are skipped at once.
+            if b % 8 == 0 && t.map[(b / 8) as usize] == 0xff {
+                b += 8;
+                continue;
+            }
+            if get_bit(&t.map, b) {
+                b += 1;
+                continue;
+            }
+            let s = b;
+            while b < bits && !get_bit(&t.map, b) {
+                b += 1;
+                // Whole clear bytes at once: the rest of a filling group is clear.
+                while b % 8 == 0 && b + 8 <= bits && t.map[(b / 8) as usize] == 0 {
+                    b += 8;
+                }
+            }
+            runs.push((s, b - s));
         }
+        runs
     }
 
     /// mkfs.ocfs2's own allocator: the first group (in chain order) with enough
@@ -362,7 +415,8 @@ impl ClusterBitmap {
             while g < groups {
                 let bits = self.group_bits(g);
                 if bits - self.group_used(g) >= n {
-                    let start = self.first_fit(g, n).ok_or_else(|| no_space(n))?;
+                    let (start, _) =
+                        self.free_runs(g).into_iter().find(|&(_, len)| len >= n).ok_or_else(|| no_space(n))?;
                     let c = g * self.cpg + start;
                     self.set(c, n);
                     return Ok(c);
@@ -373,61 +427,30 @@ impl ClusterBitmap {
         Err(no_space(n))
     }
 
-    fn first_fit(&self, g: u32, n: u32) -> Option<u32> {
-        let bits = self.group_bits(g);
-        let mut run = 0;
-        for b in 0..bits {
-            if self.is_set(g * self.cpg + b) {
-                run = 0;
-            } else {
-                run += 1;
-                if run == n {
-                    return Some(b + 1 - n);
-                }
-            }
-        }
-        None
-    }
-
     /// libocfs2's range allocator: groups in order; in the first group with at
     /// least `min` free bits, the first run of `len` clear bits, else the first
     /// longest run if it has at least `min`. Returns (first cluster, count).
     fn alloc_range(&mut self, min: u32, len: u32) -> Result<(u32, u32)> {
-        for g in 0..self.groups() {
-            let bits = self.group_bits(g);
-            if bits - self.group_used(g) < min {
+        let first = self.cursor.get(&min).copied().unwrap_or(0);
+        for g in first..self.groups() {
+            if self.group_bits(g) - self.group_used(g) < min {
+                self.cursor.insert(min, g + 1);
                 continue;
             }
-            if !self.touched.contains_key(&g) {
-                // Untouched: one run from bit 1 to the end.
-                let run = bits - 1;
-                if run < min {
-                    continue;
-                }
-                let take = run.min(len);
-                let c = g * self.cpg + 1;
-                self.set(c, take);
-                return Ok((c, take));
-            }
+            let runs = self.free_runs(g);
             let base = g * self.cpg;
-            let (mut best_start, mut best_len) = (None, 0);
-            let mut start = 0;
-            while start + min <= bits {
-                let Some(s) = (start..bits).find(|&b| !self.is_set(base + b)) else { break };
-                let e = (s..bits).find(|&b| self.is_set(base + b)).unwrap_or(bits);
-                if e - s >= len {
-                    self.set(base + s, len);
-                    return Ok((base + s, len));
-                }
-                if e - s > best_len {
-                    best_len = e - s;
-                    best_start = Some(s);
-                }
-                start = e + 1;
+            if let Some(&(s, _)) = runs.iter().find(|&&(_, l)| l >= len) {
+                self.set(base + s, len);
+                return Ok((base + s, len));
             }
-            if let Some(s) = best_start.filter(|_| best_len >= min) {
-                self.set(base + s, best_len);
-                return Ok((base + s, best_len));
+            // The first of the longest runs.
+            let best = runs.iter().fold(None::<(u32, u32)>, |b, &r| match b {
+                Some(b) if b.1 >= r.1 => Some(b),
+                _ => Some(r),
+            });
+            if let Some((s, l)) = best.filter(|&(_, l)| l >= min) {
+                self.set(base + s, l);
+                return Ok((base + s, l));
             }
         }
         Err(no_space(min))
@@ -447,7 +470,9 @@ fn set_bit(map: &mut [u8], bit: u32) {
 }
 
 fn count_ones(map: &[u8], bits: u32) -> u32 {
-    (0..bits).filter(|&b| get_bit(map, b)).count() as u32
+    let full = (bits / 8) as usize;
+    let tail = if bits % 8 == 0 { 0 } else { (map[full] & ((1u8 << (bits % 8)) - 1)).count_ones() };
+    map[..full].iter().map(|b| b.count_ones()).sum::<u32>() + tail
 }
 
 /// The whole volume's structure.
