@@ -64,9 +64,13 @@ fn group(cx: &mut Ctx<'_, '_>, g: &SubGroup) -> Result<()> {
         Ok(r) => r,
         Err(e) => return cx.report(e, g.blkno, "group descriptor"),
     };
-    // Every block of the group is read below, used or free.
-    for &(first, count) in &runs {
-        vol.prefetch_range(first, count);
+    // Every block of an inode group is read below, used or free; of an extent
+    // group only the used ones (a 15 TiB volume's extent allocators span 4 GiB,
+    // nearly all free: hinting them would read gigabytes of holes).
+    if g.inodes {
+        for &(first, count) in &runs {
+            vol.prefetch_range(first, count);
+        }
     }
     for bit in 0..u64::from(view.desc.bg_bits.get()) {
         let Some(blkno) = bit_to_block(&runs, bit) else { break };

@@ -48,6 +48,15 @@ pub trait BlockSource: Send + Sync + std::fmt::Debug {
     fn prefetch(&self, offset: u64, len: u64) {
         let _ = (offset, len);
     }
+
+    /// Whether the byte at `offset` can be read without waiting for the medium
+    /// (it is in memory or the page cache). Lets a walk skip its prefetch hints
+    /// when the cache is warm: at 15 TiB, 125,000 needless hints cost seconds.
+    /// The default, for sources that do not prefetch, is `true`.
+    fn is_cached(&self, offset: u64) -> bool {
+        let _ = offset;
+        true
+    }
 }
 
 /// How [`open_with`] reaches the medium.
