@@ -95,7 +95,7 @@ pub fn walk(vol: &Volume, limits: Limits) {
     for q in [QuotaType::User, QuotaType::Group] {
         let _ = fs::read_quotas(vol, q);
     }
-    let _ = fs::find_paths(vol, vol.root_blkno() + 1);
+    let _ = fs::find_paths(vol, vol.root_blkno().wrapping_add(1));
     let _ = fs::lookup(vol, "/d1/d2/d3/deep.txt");
     let _ = fs::lookup(vol, "/bigdir/e04321");
     let _ = check::check(vol, &mut |_| {});
