@@ -86,6 +86,16 @@ pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
     Ok(out)
 }
 
+/// Hints the inodes that `entries` name (see [`Volume::prefetch_blocks`]), for
+/// a caller about to read them all (`ls -l`, `rdump`): on a cold cache the
+/// reads of a directory's inodes then overlap instead of waiting one by one.
+pub fn prefetch_entry_inodes(vol: &Volume, entries: &[DirEntryInfo]) {
+    let mut blocks: Vec<u64> = entries.iter().map(|e| e.inode).collect();
+    blocks.sort_unstable();
+    blocks.dedup();
+    vol.prefetch_blocks(blocks);
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

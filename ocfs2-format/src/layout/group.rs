@@ -103,29 +103,26 @@ impl<'a> GroupView<'a> {
         // group of a volume (8,322 groups of 32,256 bits at 1 TiB).
         let bits = usize::from(self.desc.bg_bits.get());
         let (mut best, mut run) = (0u32, 0u32);
-        let words = self.bitmap.chunks_exact(8);
-        let mut last = [0xffu8; 8]; // a short tail, padded with "in use"
-        last[..words.remainder().len()].copy_from_slice(words.remainder());
-        let tail = (!words.remainder().is_empty()).then_some(last);
-        let all = words.map(|w| w.try_into().unwrap_or([0xff; 8])).chain(tail);
-        for (w, bytes) in all.enumerate() {
-            let first = w * 64;
-            if first >= bits {
-                break;
-            }
-            let mut word = u64::from_le_bytes(bytes);
-            if bits - first < 64 {
-                word |= u64::MAX << (bits - first); // bits past bg_bits end a run
-            }
+        // Bit i of a little-endian word is bit first+i of the map: trailing zeros
+        // extend the current run, leading zeros start the next one.
+        let mut step = |word: u64| {
             if word == 0 {
                 run += 64;
-                continue;
+            } else {
+                best = best.max(run + word.trailing_zeros()).max(longest_zero_run(word));
+                run = word.leading_zeros();
             }
-            // Bit i of the word is bit first+i of the map: trailing zeros extend
-            // the current run, leading zeros start the next one.
-            best = best.max(run + word.trailing_zeros());
-            best = best.max(longest_zero_run(word));
-            run = word.leading_zeros();
+        };
+        let full = bits / 64 * 8; // bytes of whole words
+        for w in self.bitmap[..full].chunks_exact(8) {
+            step(u64::from_le_bytes(w.try_into().unwrap_or([0xff; 8])));
+        }
+        if bits % 64 != 0 {
+            // The last, partial word: bits past bg_bits end a run.
+            let tail = &self.bitmap[full..bits.div_ceil(8)];
+            let mut last = [0u8; 8];
+            last[..tail.len()].copy_from_slice(tail);
+            step(u64::from_le_bytes(last) | (u64::MAX << (bits % 64)));
         }
         best.max(run)
     }

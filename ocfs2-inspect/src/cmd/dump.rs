@@ -14,7 +14,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use ocfs2_format::fs::{read_dir, read_symlink, read_xattrs, FileReader, Span, MAX_READ};
+use ocfs2_format::fs::{prefetch_entry_inodes, read_dir, read_symlink, read_xattrs, FileReader, Span, MAX_READ};
 use ocfs2_format::layout::dinode::{mode, DinodeHeader};
 use ocfs2_format::layout::xattr::name_index;
 use ocfs2_format::{Inode, Volume};
@@ -357,7 +357,9 @@ impl Rdump<'_> {
             )));
         }
         self.sum.directories += 1;
-        for e in read_dir(self.vol, inode).map_err(|e| CmdError::at(target.display().to_string(), e))? {
+        let list = read_dir(self.vol, inode).map_err(|e| CmdError::at(target.display().to_string(), e))?;
+        prefetch_entry_inodes(self.vol, &list);
+        for e in list {
             if e.name == b"." || e.name == b".." {
                 continue;
             }

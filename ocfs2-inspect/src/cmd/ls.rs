@@ -1,6 +1,6 @@
 //! `ls [-l]`: a directory's live entries.
 
-use ocfs2_format::fs::read_dir;
+use ocfs2_format::fs::{prefetch_entry_inodes, read_dir};
 use ocfs2_format::{Inode, Volume};
 use serde::Serialize;
 
@@ -49,7 +49,11 @@ pub struct Long {
 /// entry's inode. `what` names the directory in errors.
 pub fn entries(vol: &Volume, dir: &Inode<'_>, long: bool, what: &str) -> Result<Vec<Entry>, CmdError> {
     let mut out = Vec::new();
-    for e in read_dir(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))? {
+    let list = read_dir(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
+    if long {
+        prefetch_entry_inodes(vol, &list);
+    }
+    for e in list {
         let name = String::from_utf8_lossy(&e.name).into_owned();
         let long = if long {
             let i = vol.inode(e.inode).map_err(|err| CmdError::at(format!("{what}: entry {name}"), err))?;
