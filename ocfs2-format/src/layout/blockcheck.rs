@@ -146,21 +146,61 @@ pub fn hamming(data: &[u8]) -> u16 {
 /// which is how multi-block buckets are covered.
 pub fn hamming_from(data: &[u8], bit_offset: u64) -> u32 {
     let mut parity = 0u64;
-    // Metadata blocks are mostly zero: skip zero words, then visit set bits only.
-    for (w, word) in data.chunks(8).enumerate() {
-        if word.iter().all(|&b| b == 0) {
-            continue;
-        }
-        for (k, &byte) in word.iter().enumerate() {
-            let base = bit_offset.wrapping_add(((w * 8 + k) as u64) * 8);
-            let mut v = byte;
-            while v != 0 {
-                parity ^= code_bit(base.wrapping_add(u64::from(v.trailing_zeros())));
-                v &= v - 1;
-            }
+    let words = data.chunks_exact(8);
+    let tail = words.remainder();
+    for (w, word) in words.enumerate() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        if word != 0 {
+            parity ^= word_code(word, bit_offset.wrapping_add(w as u64 * 64));
         }
     }
+    let base = bit_offset.wrapping_add((data.len() - tail.len()) as u64 * 8);
+    for (k, &byte) in tail.iter().enumerate() {
+        parity ^= bits_code(u64::from(byte), base.wrapping_add(k as u64 * 8));
+    }
     parity as u32
+}
+
+/// XOR of the code positions of the set bits of `word`, whose bit 0 is data bit
+/// `first`, one set bit at a time.
+fn bits_code(mut word: u64, first: u64) -> u64 {
+    let mut parity = 0;
+    while word != 0 {
+        parity ^= code_bit(first.wrapping_add(u64::from(word.trailing_zeros())));
+        word &= word - 1;
+    }
+    parity
+}
+
+/// [`bits_code`] for a whole 64-bit word, in a dozen operations whatever its
+/// bits. Unless a check-bit position (a power of two) falls among them, the
+/// word's 64 code positions are consecutive, `c0 + j`: with `c0 = 64q + r`,
+/// bit `j` sits at `64q + (r + j)` below the wrap and `64(q + 1) + (r + j - 64)`
+/// from it on, so the XOR is the high parts by the parity of each side's count,
+/// and the low six bits one by one: bit `b` of the low parts is the parity of
+/// the set bits whose `(r + j) mod 64` has bit `b`, a rotated constant mask.
+fn word_code(word: u64, first: u64) -> u64 {
+    /// Bit `k` set in `LOW_BIT[b]` iff bit `b` of `k` is set.
+    const LOW_BIT: [u64; 6] = [
+        0xAAAA_AAAA_AAAA_AAAA,
+        0xCCCC_CCCC_CCCC_CCCC,
+        0xF0F0_F0F0_F0F0_F0F0,
+        0xFF00_FF00_FF00_FF00,
+        0xFFFF_0000_FFFF_0000,
+        0xFFFF_FFFF_0000_0000,
+    ];
+    let c0 = code_bit(first);
+    if code_bit(first.wrapping_add(63)).wrapping_sub(c0) != 63 {
+        return bits_code(word, first); // a check bit falls inside: rare
+    }
+    let (q, r) = (c0 >> 6, (c0 & 63) as u32);
+    let below_wrap = if r == 0 { u64::MAX } else { (1u64 << (64 - r)) - 1 };
+    let odd = |m: u64| u64::from((word & m).count_ones() & 1);
+    let mut x = (odd(below_wrap) * (q << 6)) ^ (odd(!below_wrap) * ((q + 1) << 6));
+    for (b, &m) in LOW_BIT.iter().enumerate() {
+        x ^= odd(m.rotate_right(r)) << b;
+    }
+    x
 }
 
 /// Range of the check field in the first block, if it fits.
@@ -366,6 +406,29 @@ mod tests {
         assert_eq!(hamming_from(a, 0) ^ hamming_from(b, 8000), hamming_from(&data, 0));
         assert_eq!(hamming(&[0b0000_0001]), 3);
         assert_eq!(hamming(&[0b0000_0011]), 3 ^ 5);
+    }
+
+    #[test]
+    fn word_code_matches_bit_by_bit() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // Every alignment, and offsets around powers of two where the fast path
+        // must step aside.
+        let mut firsts: Vec<u64> = (0..200).collect();
+        for k in 1..20 {
+            firsts.extend((1u64 << k).saturating_sub(70)..(1u64 << k) + 3);
+        }
+        for first in firsts {
+            for _ in 0..8 {
+                let word = next() & next();
+                assert_eq!(word_code(word, first), bits_code(word, first), "word {word:#x} at {first}");
+            }
+        }
     }
 
     #[test]
