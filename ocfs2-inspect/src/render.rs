@@ -61,14 +61,14 @@ fn columns(header: Option<&[String]>, rows: &[Vec<String>], right: &[usize]) -> 
     let mut width = vec![0usize; ncols];
     for row in header.into_iter().chain(rows.iter().map(Vec::as_slice)) {
         for (w, cell) in width.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(width_of(cell));
         }
     }
     let mut out = String::new();
     for row in header.into_iter().chain(rows.iter().map(Vec::as_slice)) {
         for (c, &w) in width.iter().enumerate() {
             let cell = row.get(c).map_or("", String::as_str);
-            let pad = w - cell.chars().count();
+            let pad = w - width_of(cell);
             out.push(' ');
             if right.contains(&c) {
                 out.extend(std::iter::repeat_n(' ', pad));
@@ -85,6 +85,15 @@ fn columns(header: Option<&[String]>, rows: &[Vec<String>], right: &[usize]) -> 
         out.push('\n');
     }
     out
+}
+
+/// Characters in a cell (a byte count for the usual ASCII, which is faster).
+fn width_of(cell: &str) -> usize {
+    if cell.is_ascii() {
+        cell.len()
+    } else {
+        cell.chars().count()
+    }
 }
 
 /// Formats seconds since the epoch (and nanoseconds) as UTC.
