@@ -85,16 +85,7 @@ impl<'a> GroupView<'a> {
 
     /// Set bits among the first `bg_bits`.
     pub fn used_bits(&self) -> u32 {
-        let bits = usize::from(self.desc.bg_bits.get());
-        let full = bits / 8;
-        // Eight bytes at a time: one popcnt per word instead of per byte.
-        let words = self.bitmap[..full].chunks_exact(8);
-        let rest: u32 = words.remainder().iter().map(|b| b.count_ones()).sum();
-        let mut n = rest + words.map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])).count_ones()).sum::<u32>();
-        if bits % 8 != 0 {
-            n += (self.bitmap[full] & ((1u8 << (bits % 8)) - 1)).count_ones();
-        }
-        n
+        count_set(self.bitmap, usize::from(self.desc.bg_bits.get()))
     }
 
     /// The longest run of clear bits among the first `bg_bits`.
@@ -138,6 +129,37 @@ impl<'a> GroupView<'a> {
         }
         let v = ExtentListView::parse(self.block, DISCONTIG_LIST_OFFSET, self.blkno, "ocfs2_group_desc.bg_list")?;
         Ok((v.list.l_next_free_rec.get() != 0).then_some(v))
+    }
+}
+
+/// Set bits among the first `bits` of an LSB-first bitmap (`bits` at most
+/// `map.len() * 8`). Shared by the readers of group descriptors and by mkfs,
+/// which builds them.
+pub fn count_set(map: &[u8], bits: usize) -> u32 {
+    let full = bits / 8;
+    // Eight bytes at a time: one popcnt per word instead of per byte.
+    let words = map[..full].chunks_exact(8);
+    let rest: u32 = words.remainder().iter().map(|b| b.count_ones()).sum();
+    let mut n = rest + words.map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])).count_ones()).sum::<u32>();
+    if bits % 8 != 0 {
+        n += (map[full] & ((1u8 << (bits % 8)) - 1)).count_ones();
+    }
+    n
+}
+
+/// Sets bits `a..b` of an LSB-first bitmap, whole bytes at a time where it can.
+pub fn set_range(map: &mut [u8], a: usize, b: usize) {
+    let mut i = a;
+    while i < b && i % 8 != 0 {
+        map[i / 8] |= 1 << (i % 8);
+        i += 1;
+    }
+    let whole = (b.saturating_sub(i)) / 8;
+    map[i / 8..i / 8 + whole].fill(0xff);
+    i += whole * 8;
+    while i < b {
+        map[i / 8] |= 1 << (i % 8);
+        i += 1;
     }
 }
 
@@ -211,6 +233,21 @@ mod tests {
                 want = want.max(run);
             }
             assert_eq!(g.longest_free_run(), want, "size {size} bits {bits} map {:02x?}", g.bitmap);
+        }
+    }
+
+    #[test]
+    fn set_range_sets_exactly_the_range() {
+        for a in 0..40usize {
+            for b in a..48usize {
+                let mut map = [0u8; 6];
+                set_range(&mut map, a, b);
+                for i in 0..48usize {
+                    let set = map[i / 8] & (1 << (i % 8)) != 0;
+                    assert_eq!(set, (a..b).contains(&i), "range {a}..{b}, bit {i}");
+                }
+                assert_eq!(count_set(&map, 48), (b - a) as u32);
+            }
         }
     }
 }

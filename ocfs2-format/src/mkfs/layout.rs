@@ -13,6 +13,7 @@ use super::plan::Plan;
 use crate::error::{Error, Result};
 use crate::layout::dinode::{flags, mode, SUBALLOC_GLOBAL};
 use crate::layout::dir::{file_type, rec_len, TRAILER_SIZE};
+use crate::layout::group::{count_set, set_range};
 use crate::layout::quota::{tree_depth, QuotaType};
 use crate::layout::superblock::{incompat, ro_compat, SUPERBLOCK_BLKNO};
 
@@ -166,7 +167,7 @@ impl SubGroup {
 
     /// Bits in use.
     pub fn used(&self) -> u32 {
-        count_ones(&self.bitmap, u32::from(self.bits))
+        count_set(&self.bitmap, usize::from(self.bits))
     }
 
     /// Allocates the lowest clear bit; returns it.
@@ -366,9 +367,7 @@ impl ClusterBitmap {
             let take = (self.cpg - bit).min(cluster + n - c);
             let bits = self.group_bits(g);
             let t = self.touch(g);
-            for b in bit..bit + take {
-                set_bit(&mut t.map, b);
-            }
+            set_range(&mut t.map, bit as usize, (bit + take) as usize);
             t.used += take;
             while t.low < bits && get_bit(&t.map, t.low) {
                 t.low += 1;
@@ -467,12 +466,6 @@ fn get_bit(map: &[u8], bit: u32) -> bool {
 
 fn set_bit(map: &mut [u8], bit: u32) {
     map[(bit / 8) as usize] |= 1 << (bit % 8);
-}
-
-fn count_ones(map: &[u8], bits: u32) -> u32 {
-    let full = (bits / 8) as usize;
-    let tail = if bits % 8 == 0 { 0 } else { (map[full] & ((1u8 << (bits % 8)) - 1)).count_ones() };
-    map[..full].iter().map(|b| b.count_ones()).sum::<u32>() + tail
 }
 
 /// The whole volume's structure.
