@@ -200,6 +200,26 @@ fn bitmap_bit() {
     expect_problem(&path, group, "bitmap", "CLUSTER_ALLOC_BIT");
 }
 
+#[test]
+fn scattered_bitmap_bits() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, vol) = mkfs_image(tmp.path(), false);
+    let (_, group) = global_bitmap(&vol);
+    // 160 lone set bits among free clusters: more runs than the chain walk keeps
+    // per group, so the cluster pass reads this group again and must name each.
+    let bits = le16(&read_at(&path, group * 4096 + 10, 2)) as u64;
+    let byte = group * 4096 + 64 + bits / 8 - 40;
+    assert_eq!(read_at(&path, byte, 40), vec![0; 40], "the group's last clusters are free");
+    write_at(&path, byte, &[0x55; 40]);
+    expect_problem(&path, group, "bitmap", "CLUSTER_ALLOC_BIT");
+    let (_, v) = check(&path);
+    let lone = errors(&v).iter().filter(|f| f["code"] == "CLUSTER_ALLOC_BIT" && f["blkno"] == group).count();
+    assert_eq!(lone, 160, "{v:#}");
+}
+
 /// Where entry `name` of inline directory `dir` sits (byte offset of the entry).
 fn inline_entry(path: &Path, dir: u64, name: &[u8]) -> u64 {
     let block = read_at(path, dir * 4096, 4096);

@@ -88,47 +88,61 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     }
     drop(claims);
 
-    // Stream the bitmap groups in cluster order against the merged runs.
+    // Stream the bitmap groups in cluster order against the merged runs. The
+    // chain walk summarised most groups' set bits; only the rest are read again.
     let mut groups = std::mem::take(&mut cx.bitmap_groups);
-    groups.sort_unstable();
-    vol.prefetch_blocks(groups.iter().map(|g| g.1));
+    groups.sort_unstable_by_key(|g| g.first);
+    vol.prefetch_blocks(groups.iter().filter(|g| g.set.is_none()).map(|g| g.blkno));
     let total = groups.len() as u64;
     let mut run_idx = 0usize;
-    let mut expected: Vec<u8> = Vec::new();
-    let mut excused: Vec<u8> = Vec::new();
-    for (n, &(first, blkno)) in groups.iter().enumerate() {
+    let (mut disk, mut expected, mut excused) = (Vec::new(), Vec::new(), Vec::new());
+    for (n, g) in groups.iter().enumerate() {
         if n % 256 == 0 {
             cx.progress(Pass::Clusters, n as u64, total);
         }
-        let block = match vol.read_meta(blkno, MetaKind::GROUP) {
-            Ok(b) => b,
-            Err(e) => {
-                cx.report(e, blkno, "global bitmap group")?;
-                continue;
-            }
-        };
-        let g = match GroupView::parse(&block, blkno) {
-            Ok(g) => g,
-            Err(e) => {
-                cx.report(e, blkno, "global bitmap group")?;
-                continue;
-            }
-        };
-        let bits = u64::from(g.desc.bg_bits.get());
-        let end = first + bits;
-        expected.clear();
-        expected.resize(g.bitmap.len(), 0);
-        while run_idx < merged.len() && merged[run_idx].1 <= first {
+        while run_idx < merged.len() && merged[run_idx].1 <= g.first {
             run_idx += 1;
         }
-        let mut i = run_idx;
-        while i < merged.len() && merged[i].0 < end {
-            let (a, b) = (merged[i].0.max(first) - first, merged[i].1.min(end) - first);
+        let merged = &merged[run_idx..];
+        // Both sides are maximal runs, so equal lists mean equal bitmaps.
+        if g.set.as_deref().is_some_and(|set| set.iter().copied().eq(owned_bits(merged, g.first, g.bits))) {
+            continue;
+        }
+        let block;
+        let (bits, on_disk): (u64, &[u8]) = match &g.set {
+            Some(set) => {
+                disk.clear();
+                disk.resize(g.bits.div_ceil(8) as usize, 0);
+                for &(a, b) in set.iter() {
+                    set_range(&mut disk, a as usize, b as usize);
+                }
+                (g.bits, &disk)
+            }
+            None => {
+                block = match vol.read_meta(g.blkno, MetaKind::GROUP) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        cx.report(e, g.blkno, "global bitmap group")?;
+                        continue;
+                    }
+                };
+                match GroupView::parse(&block, g.blkno) {
+                    Ok(v) => (u64::from(v.desc.bg_bits.get()), v.bitmap),
+                    Err(e) => {
+                        cx.report(e, g.blkno, "global bitmap group")?;
+                        continue;
+                    }
+                }
+            }
+        };
+        let (first, end) = (g.first, g.first + bits);
+        expected.clear();
+        expected.resize(bits.div_ceil(8) as usize, 0);
+        for (a, b) in owned_bits(merged, first, bits) {
             set_range(&mut expected, a as usize, b as usize);
-            i += 1;
         }
         excused.clear();
-        excused.resize(g.bitmap.len(), 0);
+        excused.resize(expected.len(), 0);
         for w in windows.iter().filter(|w| w.start < end && w.start + w.len > first) {
             set_range(
                 &mut excused,
@@ -136,11 +150,22 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 ((w.start + w.len).min(end) - first) as usize,
             );
         }
-        compare(cx, blkno, first, bits, g.bitmap, &expected, &excused);
+        compare(cx, g.blkno, first, bits, on_disk, &expected, &excused);
     }
     cx.progress(Pass::Clusters, total, total);
     cx.bitmap_groups = groups;
     Ok(())
+}
+
+/// The bits of the group of `bits` clusters from `first` that `merged` (sorted,
+/// disjoint, non-touching cluster runs, none ending at or before `first`) marks
+/// in use, as bit ranges.
+fn owned_bits(merged: &[(u64, u64)], first: u64, bits: u64) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let end = first + bits;
+    merged
+        .iter()
+        .take_while(move |r| r.0 < end)
+        .map(move |r| ((r.0.max(first) - first) as u32, (r.1.min(end) - first) as u32))
 }
 
 fn owner_block(o: Owner) -> u64 {

@@ -252,6 +252,20 @@ pub(crate) struct SubGroup {
     pub alloc: u64,
 }
 
+/// A global-bitmap group found in pass 0, for the cluster pass.
+#[derive(Debug, Clone)]
+pub(crate) struct BitmapGroup {
+    /// Its first cluster.
+    pub first: u64,
+    /// The descriptor block.
+    pub blkno: u64,
+    /// `bg_bits`.
+    pub bits: u64,
+    /// Its bitmap's runs of set bits (`layout::group::set_runs`), or `None` when
+    /// it has too many to keep and the cluster pass reads it again.
+    pub set: Option<Box<[(u32, u32)]>>,
+}
+
 /// Facts about one valid inode kept for the directory passes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InodeFacts {
@@ -274,8 +288,8 @@ pub(crate) struct Ctx<'v, 'p> {
     pub counts: Counts,
     /// Cluster runs and their owners.
     pub claims: Vec<Claim>,
-    /// Global-bitmap groups: (first cluster, descriptor block).
-    pub bitmap_groups: Vec<(u64, u64)>,
+    /// Global-bitmap groups met on the chain walk.
+    pub bitmap_groups: Vec<BitmapGroup>,
     /// Suballocator groups.
     pub sub_groups: Vec<SubGroup>,
     /// Group descriptors seen on any chain.

@@ -163,6 +163,56 @@ pub fn set_range(map: &mut [u8], a: usize, b: usize) {
     }
 }
 
+/// The runs of set bits among the first `bits` of an LSB-first bitmap (`bits`
+/// at most `map.len() * 8`), as `start..end` bit ranges in order, or `None` when
+/// there are more than `max_runs`. Runs are maximal: two never touch. `check`
+/// keeps this summary of each global-bitmap group from its chain walk, so that
+/// comparing the bitmap with the clusters' owners needs no second read.
+pub fn set_runs(map: &[u8], bits: usize, max_runs: usize) -> Option<Vec<(u32, u32)>> {
+    let mut runs = Vec::new();
+    let mut i = next_bit(map, bits, 0, true);
+    while i < bits {
+        if runs.len() == max_runs {
+            return None;
+        }
+        let end = next_bit(map, bits, i, false);
+        runs.push((i as u32, end as u32));
+        i = next_bit(map, bits, end, true);
+    }
+    Some(runs)
+}
+
+/// The first bit at or after `from` that is set (or clear, for `set` false),
+/// or `bits` when there is none; a word at a time.
+fn next_bit(map: &[u8], bits: usize, from: usize, set: bool) -> usize {
+    if from >= bits {
+        return bits;
+    }
+    let flip = if set { 0 } else { u64::MAX };
+    let mut w = from / 64;
+    let mut word = (word_at(map, w) ^ flip) & (u64::MAX << (from % 64));
+    while word == 0 {
+        w += 1;
+        if w * 64 >= bits {
+            return bits;
+        }
+        word = word_at(map, w) ^ flip;
+    }
+    (w * 64 + word.trailing_zeros() as usize).min(bits)
+}
+
+/// Word `w` of a bitmap, little-endian, zero past its end.
+fn word_at(map: &[u8], w: usize) -> u64 {
+    let s = w * 8;
+    if let Some(b) = map.get(s..s + 8) {
+        return u64::from_le_bytes(b.try_into().unwrap_or([0; 8]));
+    }
+    let mut b = [0u8; 8];
+    let tail = map.get(s..).unwrap_or(&[]);
+    b[..tail.len()].copy_from_slice(tail);
+    u64::from_le_bytes(b)
+}
+
 /// The longest run of clear bits inside one word.
 fn longest_zero_run(word: u64) -> u32 {
     // Each step shortens every run of ones of `!word` by one.
@@ -202,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn longest_free_run_matches_a_bit_by_bit_count() {
+    fn bitmap_scans_match_a_bit_by_bit_count() {
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             seed ^= seed << 13;
@@ -233,6 +283,18 @@ mod tests {
                 want = want.max(run);
             }
             assert_eq!(g.longest_free_run(), want, "size {size} bits {bits} map {:02x?}", g.bitmap);
+            let mut runs: Vec<(u32, u32)> = Vec::new();
+            for i in (0..bits).filter(|&i| g.bit(i)) {
+                match runs.last_mut() {
+                    Some(r) if r.1 == i as u32 => r.1 += 1,
+                    _ => runs.push((i as u32, i as u32 + 1)),
+                }
+            }
+            assert_eq!(set_runs(g.bitmap, bits, usize::MAX).as_ref(), Some(&runs), "bits {bits} map {:02x?}", g.bitmap);
+            if let Some(cap) = runs.len().checked_sub(1) {
+                assert_eq!(set_runs(g.bitmap, bits, cap), None);
+            }
+            assert_eq!(set_runs(g.bitmap, bits, runs.len()), Some(runs));
         }
     }
 
