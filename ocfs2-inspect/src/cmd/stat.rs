@@ -13,7 +13,7 @@ use ocfs2_format::{Inode, MetaKind, Volume};
 use serde::Serialize;
 
 use super::{bit_names, ls, resolve, stats, CmdError};
-use crate::render::{fields, table, time, Out};
+use crate::render::{fields, table, time, Out, Table};
 
 #[derive(Debug, Serialize)]
 pub struct Bits {
@@ -393,24 +393,13 @@ fn extent_table(l: &ExtentListReport) -> String {
 
 /// The table of a chain's groups, then the extents of its discontiguous ones.
 pub fn render_groups(groups: &[GroupReport]) -> String {
-    let rows = groups
-        .iter()
-        .enumerate()
-        .map(|(n, g)| {
-            vec![
-                n.to_string(),
-                g.blkno.to_string(),
-                g.total.to_string(),
-                g.used.to_string(),
-                g.free.to_string(),
-                g.contig.to_string(),
-                g.size.to_string(),
-                format!("{:08x}/{:04x}", g.crc32, g.ecc),
-            ]
-        })
-        .collect();
-    let mut s =
-        table(&["##", "Block#", "Total", "Used", "Free", "Contig", "Size", "CRC32/ECC"], rows, &[1, 2, 3, 4, 5, 6]);
+    let mut t =
+        Table::new(&["##", "Block#", "Total", "Used", "Free", "Contig", "Size", "CRC32/ECC"], &[1, 2, 3, 4, 5, 6]);
+    for (n, g) in groups.iter().enumerate() {
+        t.cell(n).cell(g.blkno).cell(g.total).cell(g.used).cell(g.free).cell(g.contig).cell(g.size);
+        t.cell(format_args!("{:08x}/{:04x}", g.crc32, g.ecc));
+    }
+    let mut s = t.render();
     for (n, g) in groups.iter().enumerate() {
         if let Some(l) = &g.extents {
             s.push_str(&format!("Group {n} ({}) extents:\n", g.blkno));
