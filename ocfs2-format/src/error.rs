@@ -2,7 +2,8 @@
 //!
 //! Errors separate three causes a caller treats differently: the data on disk is
 //! wrong ([`Error::Corrupt`]), the data is valid but uses something this crate does
-//! not understand ([`Error::Unsupported`]), or the medium failed ([`Error::Io`]).
+//! not understand ([`Error::Unsupported`]), or the medium failed or could not be
+//! opened ([`Error::Io`], [`Error::Open`]).
 
 use std::fmt;
 
@@ -69,6 +70,18 @@ pub enum Error {
         /// Size of the source in bytes.
         size: u64,
     },
+    /// The image or device could not be opened or examined (it does not exist,
+    /// access is denied, it is not a file or device...), before any of its bytes
+    /// were read. The message leaves the path to the caller, which knows it (and
+    /// usually prefixes it).
+    #[error("cannot open: {source}")]
+    Open {
+        /// The path that was opened.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Reading or writing the medium failed.
     #[error("I/O error at byte offset {offset}: {source}")]
     Io {
@@ -81,6 +94,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// Maps the failure to open or examine `path` to an [`Error::Open`].
+    pub fn open(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| Error::Open { path: path.to_path_buf(), source }
+    }
+
     /// Builds an [`Error::Corrupt`].
     pub fn corrupt(
         blkno: u64,

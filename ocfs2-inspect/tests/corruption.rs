@@ -163,6 +163,21 @@ fn cli_reports_corruption_on_stderr() {
     assert!(std::fs::read(&path).unwrap() == before, "the image was modified");
 }
 
+#[test]
+fn missing_image_is_an_open_error_naming_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("no-such.img");
+    let e = Volume::open(&path).unwrap_err();
+    assert!(matches!(&e, Error::Open { path: p, .. } if *p == path), "{e:?}");
+    for args in [vec!["stats", path.to_str().unwrap()], vec!["check", path.to_str().unwrap()]] {
+        let out = inspect(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{}: cannot open: ", path.display())), "{args:?}: {err}");
+        let code = if args[0] == "check" { 8 } else { 1 };
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    }
+}
+
 /// A META_ECC volume made by the real mkfs.ocfs2, read into memory.
 fn ecc_image(bs: u32) -> Option<MemSource> {
     if !have_tools() {

@@ -42,7 +42,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 }
             }
             Err(e) => {
-                if let crate::Error::Io { .. } = e {
+                if let crate::Error::Io { .. } | crate::Error::Open { .. } = e {
                     return Err(e);
                 }
                 let at = Corruption {

@@ -202,7 +202,7 @@ impl Sampler {
 /// block device, [`DEFAULT_SECTOR_SIZE`] for image files.
 pub fn medium_sector_size(path: &Path) -> Result<u32> {
     use std::os::unix::fs::FileTypeExt;
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io { offset: 0, source })?;
+    let meta = std::fs::metadata(path).map_err(Error::open(path))?;
     if meta.file_type().is_block_device() {
         Ok(crate::io::DirectSource::open(path)?.logical_sector_size())
     } else {

@@ -48,7 +48,7 @@ impl DirectSource {
     /// Opens `path` read-only with `O_DIRECT` (falling back to a cached open where
     /// the filesystem does not support it) and determines its size.
     pub fn open(path: &Path) -> Result<Self> {
-        let io = |source| Error::Io { offset: 0, source };
+        let io = |source| Error::Open { path: path.to_path_buf(), source };
         let (file, direct) = match OpenOptions::new().read(true).custom_flags(libc::O_DIRECT).open(path) {
             Ok(f) => (f, true),
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => (File::open(path).map_err(io)?, false),

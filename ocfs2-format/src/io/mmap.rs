@@ -33,7 +33,7 @@ pub struct MmapSource {
 impl MmapSource {
     /// Opens `path` read-only and maps it.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|source| Error::Io { offset: 0, source })?;
+        let file = File::open(path).map_err(Error::open(path))?;
         Self::from_file(file)
     }
 

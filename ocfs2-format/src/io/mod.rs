@@ -79,7 +79,7 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 /// Opens `path` read-only with the chosen access method.
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io { offset: 0, source })?;
+    let meta = std::fs::metadata(path).map_err(Error::open(path))?;
     if meta.file_type().is_block_device() || access == Access::Direct {
         return Ok(Box::new(DirectSource::open(path)?));
     }

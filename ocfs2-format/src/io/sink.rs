@@ -50,9 +50,8 @@ impl FileSink {
     /// Opens `path` for writing (it must exist) and finds out whether it already
     /// reads as all zeros.
     pub fn open(path: &Path) -> Result<Self> {
-        let io = |source| Error::Io { offset: 0, source };
-        let file = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
-        let meta = file.metadata().map_err(io)?;
+        let file = OpenOptions::new().read(true).write(true).open(path).map_err(Error::open(path))?;
+        let meta = file.metadata().map_err(Error::open(path))?;
         let block_device = meta.file_type().is_block_device();
         let size = if block_device { super::DirectSource::open(path)?.size() } else { meta.len() };
         let all_zero = !block_device && !has_data(&file);

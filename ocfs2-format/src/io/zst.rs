@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 
 /// Opens and decompresses the `.zst` image at `path`.
 pub fn open_zst(path: &Path) -> Result<MemSource> {
-    let file = File::open(path).map_err(|source| Error::Io { offset: 0, source })?;
+    let file = File::open(path).map_err(Error::open(path))?;
     decompress_zst(file)
 }
 
