@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{decompress_fixture, fixture, have_tools, inspect, mkfs};
-use ocfs2_format::layout::dinode::Id2;
+use std::mem::offset_of;
+
+use ocfs2_format::layout::dinode::{dyn_features, DinodeHeader, Id2};
 use ocfs2_format::{fs, Volume};
 use serde_json::Value;
 
@@ -47,7 +49,7 @@ fn assert_clean(image: &Path, what: &str) {
 
 #[test]
 fn kernel_fixtures_are_clean() {
-    for name in ["A-default", "B", "C1"] {
+    for name in ["A-default", "B", "C1", "X-max", "M-max-1k"] {
         assert_clean(&fixture(name), name);
     }
     // B has a dirty journal and an orphan: notes, not errors.
@@ -55,6 +57,12 @@ fn kernel_fixtures_are_clean() {
     let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "info").collect();
     assert!(notes.iter().any(|f| f["code"] == "INODE_ORPHANED" && f["blkno"] == 15804), "{notes:#?}");
     assert!(notes.iter().any(|f| f["field"] == "ij_flags"), "{notes:#?}");
+    // Every allocated metadata block of the kernel's images is referenced.
+    for name in ["A-default", "B", "C1", "X-max", "M-max-1k"] {
+        let (_, v) = check(&fixture(name));
+        let leaks: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["field"] == "bitmap").collect();
+        assert!(leaks.is_empty(), "{name}: {leaks:#?}");
+    }
 }
 
 /// Small images of varied geometry and features, as mkfs.ocfs2 makes them.
@@ -242,6 +250,30 @@ fn dangling_dir_entry() {
     let entry = inline_entry(&path, small, b"hello.txt");
     write_at(&path, entry, &data_block.to_le_bytes());
     expect_problem(&path, small, "inode", "DIRENT_INODE_FREE");
+}
+
+#[test]
+fn leaked_xattr_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let vol = Volume::open(&path).unwrap();
+    let dir = fs::lookup(&vol, "/xattr/dir").unwrap();
+    let ino = vol.inode(dir).unwrap();
+    let block = ino.header().i_xattr_loc.get();
+    assert_ne!(block, 0, "/xattr/dir keeps its xattr in a block");
+    // The directory forgets its xattr block: HAS_XATTR off, i_xattr_loc 0.
+    let dyn_off = dir * 4096 + offset_of!(DinodeHeader, i_dyn_features) as u64;
+    let features = u16::from_le_bytes(read_at(&path, dyn_off, 2).try_into().unwrap());
+    write_at(&path, dyn_off, &(features & !dyn_features::HAS_XATTR).to_le_bytes());
+    write_at(&path, dir * 4096 + offset_of!(DinodeHeader, i_xattr_loc) as u64, &0u64.to_le_bytes());
+    let (code, v) = check(&path);
+    assert_eq!(code, 0, "a leak is a note, not an error: {v:#}");
+    let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "info").collect();
+    assert!(
+        notes.iter().any(|f| f["field"] == "bitmap"
+            && f["message"].as_str().unwrap().contains(&format!("metadata block {block} is allocated"))),
+        "{notes:#?}"
+    );
 }
 
 #[test]

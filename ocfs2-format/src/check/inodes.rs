@@ -6,9 +6,9 @@
 //! clusters are claimed; `i_clusters` must equal what the tree maps.
 //! Extent allocators: an in-use bit must be a valid metadata block (extent,
 //! xattr, dx root or refcount block); every block a tree references must have
-//! its bit set.
+//! its bit set, and a valid block no tree references is noted as leaked.
 
-use super::{Claim, Ctx, InodeFacts, Owner, Pass, SubGroup};
+use super::{Claim, Corruption, Ctx, InodeFacts, Owner, Pass, Severity, SubGroup};
 use crate::alloc::{bit_to_block, group_block_runs};
 use crate::error::Result;
 use crate::fs::{read_xattrs, refcount_tree_of, DxRoot, Extent, ExtentMap};
@@ -33,7 +33,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         group(cx, g)?;
     }
     let mut missing: Vec<(u64, u64)> =
-        cx.meta_refs.iter().filter(|(b, _)| !cx.meta_in_use.contains(b)).map(|(&b, &o)| (b, o)).collect();
+        cx.meta_refs.iter().filter(|(b, _)| !cx.meta_in_use.contains_key(b)).map(|(&b, &o)| (b, o)).collect();
     missing.sort_unstable();
     for (blkno, owner) in missing {
         cx.error(
@@ -45,6 +45,26 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             "clear or in no allocator",
             format!("metadata block used by inode {owner} is not allocated"),
         );
+    }
+    // The converse is no error fsck.ocfs2 reports, but space lost: a valid
+    // block allocated that no tree references (a crash between allocating and
+    // linking, or a leak).
+    let mut leaked: Vec<(u64, (u64, u64))> = cx
+        .meta_in_use
+        .iter()
+        .filter_map(|(&b, &at)| Some((b, at?)))
+        .filter(|(b, _)| !cx.meta_refs.contains_key(b))
+        .collect();
+    leaked.sort_unstable();
+    for (blkno, (group, bit)) in leaked {
+        let at = Corruption {
+            blkno: group,
+            structure: "ocfs2_group_desc",
+            field: "bitmap",
+            expected: format!("bit {bit} clear: no tree references block {blkno}"),
+            actual: "set".into(),
+        };
+        cx.push(None, Severity::Info, at, format!("metadata block {blkno} is allocated but referenced by no tree"));
     }
     cx.sub_groups = groups;
     Ok(())
@@ -299,7 +319,7 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
 /// An in-use extent-allocator bit: a valid metadata block naming its slot and bit.
 fn meta_block(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()> {
     let vol = cx.vol;
-    cx.meta_in_use.insert(blkno);
+    cx.meta_in_use.insert(blkno, None);
     let raw = match vol.read_block(blkno) {
         Ok(b) => b,
         Err(e) => return cx.report(e, blkno, "metadata block"),
@@ -327,6 +347,7 @@ fn meta_block(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Resul
         Ok(b) => b,
         Err(e) => return cx.report(e, blkno, kind.structure),
     };
+    cx.meta_in_use.insert(blkno, Some((g.blkno, bit)));
     // Extent blocks name their slot and bit; the other kinds are checked by
     // their own modules' walkers.
     let (slot, sbit) = match view_at::<ExtentBlock>(&block, 0) {

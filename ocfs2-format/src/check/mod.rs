@@ -301,8 +301,9 @@ pub(crate) struct Ctx<'v, 'p> {
     /// Metadata blocks referenced by trees (extent blocks, xattr blocks, dx
     /// roots, refcount roots) and who references them.
     pub meta_refs: HashMap<u64, u64>,
-    /// Blocks whose extent-allocator bit is set.
-    pub meta_in_use: HashSet<u64>,
+    /// Blocks whose extent-allocator bit is set, with the group and bit of
+    /// those that hold a valid metadata block.
+    pub meta_in_use: HashMap<u64, Option<(u64, u64)>>,
     /// Refcount trees already walked.
     pub refcount_roots: HashSet<u64>,
 }
@@ -323,7 +324,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
             inodes: HashMap::new(),
             dirs: Vec::new(),
             meta_refs: HashMap::new(),
-            meta_in_use: HashSet::new(),
+            meta_in_use: HashMap::new(),
             refcount_roots: HashSet::new(),
         }
     }
@@ -365,7 +366,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
     /// finding; only I/O failures stop the check.
     pub fn report(&mut self, e: Error, blkno: u64, what: &str) -> Result<()> {
         match e {
-            Error::Io { .. } => Err(e),
+            Error::Io { .. } | Error::Open { .. } => Err(e),
             Error::Corrupt(c) => {
                 let code = code_of(&c);
                 self.push(code, Severity::Error, *c, format!("{what}: invalid"));
