@@ -191,9 +191,12 @@ mod tests {
     }
 
     #[test]
-    fn missing_file_is_io_error() {
+    fn missing_file_is_an_open_error() {
         let dir = tempfile::tempdir().unwrap();
-        let err = MmapSource::open(&dir.path().join("nope")).unwrap_err();
-        assert!(matches!(err, Error::Io { .. }));
+        let path = dir.path().join("nope");
+        let err = MmapSource::open(&path).unwrap_err();
+        assert!(
+            matches!(&err, Error::Open { path: p, source } if *p == path && source.kind() == std::io::ErrorKind::NotFound)
+        );
     }
 }
