@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::layout::chain::ChainListView;
 use crate::layout::dinode::{flags, Id2};
 use crate::layout::extent::{ExtentList, ExtentRec};
-use crate::layout::group::GroupView;
+use crate::layout::group::{bit_runs, GroupView};
 use crate::volume::{slot_file_name, Geometry, Inode, MetaKind, Volume};
 
 mod report;
@@ -321,46 +321,9 @@ pub struct FreeRun {
 /// The runs of free bits among a group's first `bg_bits` bits, in order
 /// (debugfs `grpextents`).
 pub fn free_runs(g: &GroupView<'_>) -> Vec<FreeRun> {
-    let mut out = Vec::new();
-    for_each_free_run(g, |start, len| out.push(FreeRun { start, len }));
-    out
-}
-
-/// Calls `f(start, len)` for each run of free bits of a group, skipping whole
-/// used bytes (and whole free ones) at a time.
-pub fn for_each_free_run(g: &GroupView<'_>, mut f: impl FnMut(u32, u32)) {
-    let bits = u32::from(g.desc.bg_bits.get());
-    let map = g.bitmap;
-    let mut run_start: Option<u32> = None;
-    let mut i = 0u32;
-    while i < bits {
-        let byte = map[(i / 8) as usize];
-        if i % 8 == 0 && i + 8 <= bits && (byte == 0xff || byte == 0) {
-            match (byte, run_start) {
-                (0xff, Some(s)) => {
-                    f(s, i - s);
-                    run_start = None;
-                }
-                (0, None) => run_start = Some(i),
-                _ => {}
-            }
-            i += 8;
-            continue;
-        }
-        let used = byte & (1 << (i % 8)) != 0;
-        match (used, run_start) {
-            (true, Some(s)) => {
-                f(s, i - s);
-                run_start = None;
-            }
-            (false, None) => run_start = Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    if let Some(s) = run_start {
-        f(s, bits - s);
-    }
+    bit_runs(g.bitmap, usize::from(g.desc.bg_bits.get()), false)
+        .map(|(start, end)| FreeRun { start, len: end - start })
+        .collect()
 }
 
 /// The first cluster a global-bitmap group covers: group 0's descriptor sits

@@ -6,7 +6,8 @@ use crate::fs::ExtentMap;
 use crate::layout::extent::flags as extent_flags;
 use crate::volume::{slot_file_name, Inode, Volume};
 
-use super::{chain_list, for_each_free_run, prefetch_groups, walk_chain};
+use super::{chain_list, walk_chains};
+use crate::layout::group::bit_runs;
 
 /// Inodes of one slot's (or the global) inode allocator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +101,7 @@ pub fn freefrag(vol: &Volume, chunk_clusters: u64) -> Result<FreeFrag> {
     let gb = vol.inode(vol.system_file("global_bitmap")?)?;
     let b = gb.header().bitmap1();
     let clusters = u64::from(b.i_total.get());
-    let cl = chain_list(&gb)?;
-    let mut f = FreeFrag {
+    let f = FreeFrag {
         clusters,
         free_clusters: clusters.saturating_sub(u64::from(b.i_used.get())),
         clusters_per_chunk: chunk_clusters,
@@ -113,31 +113,38 @@ pub fn freefrag(vol: &Volume, chunk_clusters: u64) -> Result<FreeFrag> {
         sum: 0,
         histogram: [HistBucket::default(); MAX_HIST],
     };
-    prefetch_groups(vol, &gb);
-    for chain in 0..cl.recs.len() {
-        walk_chain(vol, &gb, chain, |_, g| {
-            if g.desc.bg_free_bits_count.get() == 0 {
-                return Ok(());
-            }
-            for_each_free_run(g, |start, len| {
-                let len = u64::from(len);
-                let idx = (63 - len.leading_zeros() as usize).min(MAX_HIST - 1);
-                f.histogram[idx].extents += 1;
-                f.histogram[idx].clusters += len;
-                f.min = if f.free_extents == 0 { len } else { f.min.min(len) };
-                f.max = f.max.max(len);
-                f.sum += len;
-                f.free_extents += 1;
-                // Whole chunks inside the run, chunks aligned from the group start.
-                let start = u64::from(start);
-                let first = start.div_ceil(chunk_clusters);
-                let end = (start + len) / chunk_clusters;
-                f.free_chunks += end.saturating_sub(first);
-            });
-            Ok(())
-        })?;
+    // Groups are scanned on all cores; each merges its runs under the lock.
+    let shared = std::sync::Mutex::new(f);
+    let walks = walk_chains(vol, &gb, |_, g| {
+        if g.desc.bg_free_bits_count.get() == 0 {
+            return Ok(());
+        }
+        let runs: Vec<(u32, u32)> = bit_runs(g.bitmap, usize::from(g.desc.bg_bits.get()), false).collect();
+        let mut f = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (start, end) in runs {
+            f.add_free_run(u64::from(start), u64::from(end - start));
+        }
+        Ok(())
+    })?;
+    walks.into_iter().try_for_each(|(_, walked)| walked)?;
+    Ok(shared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+impl FreeFrag {
+    /// Counts one free run of `len` clusters from bit `start` of its group.
+    fn add_free_run(&mut self, start: u64, len: u64) {
+        let idx = (63 - len.leading_zeros() as usize).min(MAX_HIST - 1);
+        self.histogram[idx].extents += 1;
+        self.histogram[idx].clusters += len;
+        self.min = if self.free_extents == 0 { len } else { self.min.min(len) };
+        self.max = self.max.max(len);
+        self.sum += len;
+        self.free_extents += 1;
+        // Whole chunks inside the run, chunks aligned from the group start.
+        let first = start.div_ceil(self.clusters_per_chunk);
+        let end = (start + len) / self.clusters_per_chunk;
+        self.free_chunks += end.saturating_sub(first);
     }
-    Ok(f)
 }
 
 /// Space a file uses (o2info `--space-usage`, from the extent tree instead of

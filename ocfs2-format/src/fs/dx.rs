@@ -72,13 +72,7 @@ impl<'v> DxRoot<'v> {
     /// the leaf tree.
     pub fn leaf_blocks(&self, vol: &Volume) -> Result<Vec<u64>> {
         let map = self.leaf_map(vol)?;
-        let bpc = vol.geometry().blocks_per_cluster();
-        let mut out = Vec::new();
-        for e in map.extents() {
-            let n = u64::from(e.clusters) * bpc;
-            out.extend((0..n).map(|i| e.blkno + i));
-        }
-        Ok(out)
+        Ok(map.blocks(vol, u64::MAX).map(|(_, blkno, _)| blkno).collect())
     }
 
     /// The dx leaf that holds `hash` (format reference §2.8), `None` for an inline

@@ -113,6 +113,12 @@ impl<'v> FileReader<'v> {
         Ok(FileReader { vol, blkno: inode.blkno(), body, size, pos: 0 })
     }
 
+    /// Reads the `size` bytes that `map` maps, an extent tree that is not an
+    /// inode's own (an xattr value's), kept in block `owner`.
+    pub fn from_map(vol: &'v Volume, owner: u64, map: ExtentMap, size: u64) -> Self {
+        FileReader { vol, blkno: owner, body: Body::Extents(map), size, pos: 0 }
+    }
+
     /// The file size in bytes.
     pub fn size(&self) -> u64 {
         self.size

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::alloc::{bit_to_block, bitmap_group_first_cluster, group_block_runs, prefetch_groups, walk_chain};
+use crate::alloc::{bit_to_block, bitmap_group_first_cluster, group_block_runs, walk_chain, walk_chains};
 use crate::error::{Error, Result};
 use crate::layout::dinode::{flags, Dinode, Id2, INODE_SIGNATURE};
 use crate::layout::dir::{rec_len, DirEntries, DirEntryHeader, ENTRY_HEADER_SIZE, TRAILER_SIZE};
@@ -159,26 +159,31 @@ pub fn block_owners(vol: &Volume, blocks: &[u64]) -> Result<Vec<BlockUse>> {
     let gb_ino = vol.system_file("global_bitmap")?;
     let gb = vol.inode(gb_ino)?;
     let mut used_cluster: HashMap<u64, bool> = HashMap::new();
-    let chains = match gb.dinode().id2()? {
-        Id2::Chain(cl) => cl.recs.len(),
-        _ => 0,
-    };
-    prefetch_groups(vol, &gb);
-    for chain in 0..chains {
-        walk_chain(vol, &gb, chain, |gblk, g| {
-            let first = bitmap_group_first_cluster(vol, gblk);
-            let dcl = geo.block_to_cluster(gblk);
-            for &b in blocks {
-                let c = geo.block_to_cluster(b);
-                if c == dcl {
-                    claim(&mut want, b, gb_ino, BlockRole::GroupDescriptor);
-                }
-                if c >= first && c < first + u64::from(g.desc.bg_bits.get()) {
-                    used_cluster.insert(b, g.bit((c - first) as usize));
-                }
+    // On all cores; each group answers for the asked blocks it describes.
+    let walks = walk_chains(vol, &gb, |gblk, g| {
+        let first = bitmap_group_first_cluster(vol, gblk);
+        let dcl = geo.block_to_cluster(gblk);
+        let bits = u64::from(g.desc.bg_bits.get());
+        let mut found = Vec::new(); // (block, is the descriptor's cluster, bit set)
+        for &b in blocks {
+            let c = geo.block_to_cluster(b);
+            let used = (c >= first && c < first + bits).then(|| g.bit((c - first) as usize));
+            if c == dcl || used.is_some() {
+                found.push((b, c == dcl, used));
             }
-            Ok(())
-        })?;
+        }
+        Ok(found)
+    })?;
+    for (found, walked) in walks {
+        walked?;
+        for (b, descriptor, used) in found.into_iter().flatten() {
+            if descriptor {
+                claim(&mut want, b, gb_ino, BlockRole::GroupDescriptor);
+            }
+            if let Some(used) = used {
+                used_cluster.insert(b, used);
+            }
+        }
     }
     scan_inodes(vol, |s, block| {
         let d = Dinode::new(block, s.blkno)?;

@@ -11,6 +11,7 @@ use crate::layout::xattr::{name_index, XattrBlockBody, XattrBlockView, XattrHead
 use crate::volume::{Inode, MetaKind, Volume};
 
 use super::extent_map::{Extent, ExtentMap};
+use super::file::FileReader;
 
 /// Largest value the kernel accepts (`XATTR_SIZE_MAX`).
 pub const VALUE_MAX: u64 = 65536;
@@ -210,7 +211,10 @@ fn collect(
             XattrValue::Tree { list, .. } => {
                 let map = ExtentMap::load_list(vol, list, blkno, "ocfs2_xattr_value_root.xr_list")?;
                 let hdr = (list.depth(), list.list.l_count.get(), list.list.l_next_free_rec.get());
-                (read_value(vol, &map, size)?, map.extents().to_vec(), Some(hdr))
+                let extents = map.extents().to_vec();
+                let mut value = vec![0u8; size as usize]; // at most VALUE_MAX
+                FileReader::from_map(vol, blkno, map, size).read_full_at(0, &mut value)?;
+                (value, extents, Some(hdr))
             }
         };
         out.push(Xattr {
@@ -226,24 +230,6 @@ fn collect(
         });
     }
     Ok(())
-}
-
-/// Reads `size` bytes of a value tree (holes read as zeros).
-fn read_value(vol: &Volume, map: &ExtentMap, size: u64) -> Result<Vec<u8>> {
-    let geo = vol.geometry();
-    let mut out = vec![0u8; size as usize];
-    for e in map.extents() {
-        let start = u64::from(e.cpos) << geo.cluster_bits;
-        if start >= size {
-            continue;
-        }
-        let len = (u64::from(e.clusters) << geo.cluster_bits).min(size - start);
-        let blocks = len.div_ceil(u64::from(geo.block_size));
-        let data = vol.read_blocks(e.blkno, blocks)?;
-        let (s, l) = (start as usize, len as usize);
-        out[s..s + l].copy_from_slice(&data[..l]);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

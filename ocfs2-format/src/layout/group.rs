@@ -163,21 +163,33 @@ pub fn set_range(map: &mut [u8], a: usize, b: usize) {
     }
 }
 
-/// The runs of set bits among the first `bits` of an LSB-first bitmap (`bits`
-/// at most `map.len() * 8`), as `start..end` bit ranges in order, or `None` when
-/// there are more than `max_runs`. Runs are maximal: two never touch. `check`
-/// keeps this summary of each global-bitmap group from its chain walk, so that
-/// comparing the bitmap with the clusters' owners needs no second read.
+/// The maximal runs of set bits (clear bits, for `set` false) among the first
+/// `bits` of an LSB-first bitmap (`bits` at most `map.len() * 8`), as
+/// `start..end` bit ranges in order; a word at a time.
+pub fn bit_runs(map: &[u8], bits: usize, set: bool) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let mut i = next_bit(map, bits, 0, set);
+    std::iter::from_fn(move || {
+        if i >= bits {
+            return None;
+        }
+        let end = next_bit(map, bits, i, !set);
+        let run = (i as u32, end as u32);
+        i = next_bit(map, bits, end, set);
+        Some(run)
+    })
+}
+
+/// The runs of set bits (see [`bit_runs`]), or `None` when there are more than
+/// `max_runs`. `check` keeps this summary of each global-bitmap group from its
+/// chain walk, so that comparing the bitmap with the clusters' owners needs no
+/// second read.
 pub fn set_runs(map: &[u8], bits: usize, max_runs: usize) -> Option<Vec<(u32, u32)>> {
     let mut runs = Vec::new();
-    let mut i = next_bit(map, bits, 0, true);
-    while i < bits {
+    for run in bit_runs(map, bits, true) {
         if runs.len() == max_runs {
             return None;
         }
-        let end = next_bit(map, bits, i, false);
-        runs.push((i as u32, end as u32));
-        i = next_bit(map, bits, end, true);
+        runs.push(run);
     }
     Some(runs)
 }
@@ -295,6 +307,14 @@ mod tests {
                 assert_eq!(set_runs(g.bitmap, bits, cap), None);
             }
             assert_eq!(set_runs(g.bitmap, bits, runs.len()), Some(runs));
+            let mut free: Vec<(u32, u32)> = Vec::new();
+            for i in (0..bits).filter(|&i| !g.bit(i)) {
+                match free.last_mut() {
+                    Some(r) if r.1 == i as u32 => r.1 += 1,
+                    _ => free.push((i as u32, i as u32 + 1)),
+                }
+            }
+            assert_eq!(bit_runs(g.bitmap, bits, false).collect::<Vec<_>>(), free, "bits {bits} map {:02x?}", g.bitmap);
         }
     }
 
