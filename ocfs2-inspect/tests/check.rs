@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{decompress_fixture, fixture, have_tools, inspect, mkfs};
-use std::mem::offset_of;
+use std::mem::{offset_of, size_of};
 
 use ocfs2_format::layout::dinode::{dyn_features, DinodeHeader, Id2};
+use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::{fs, Volume};
 use serde_json::Value;
 
@@ -274,6 +275,53 @@ fn leaked_xattr_block() {
             && f["message"].as_str().unwrap().contains(&format!("metadata block {block} is allocated"))),
         "{notes:#?}"
     );
+}
+
+/// The refcount tree `data/pat1m` shares with its clone in A-default: its root
+/// block and the (block, index) of the record of `pat1m`'s first cluster, whose
+/// count is 2 (the file and its clone).
+fn refcount_record(vol: &Volume) -> (u64, u64, usize) {
+    let ino = vol.inode(fs::lookup(vol, "/data/pat1m").unwrap()).unwrap();
+    let tree = fs::refcount_tree_of(vol, &ino).unwrap().unwrap();
+    let map = fs::ExtentMap::load(vol, &ino).unwrap();
+    let cluster = vol.geometry().block_to_cluster(map.extents()[0].blkno);
+    for b in &tree.blocks {
+        if let Some(i) = b.recs.iter().position(|r| r.r_cpos.get() == cluster) {
+            assert_eq!(b.recs[i].r_refcount.get(), 2, "pat1m and its clone share the extent");
+            return (tree.blocks[0].blkno, b.blkno, i);
+        }
+    }
+    panic!("no refcount record starts at cluster {cluster}");
+}
+
+#[test]
+fn refcount_record_count() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let (_, block, i) = refcount_record(&Volume::open(&path).unwrap());
+    let rec = REFCOUNT_UNION_OFFSET + size_of::<RefcountList>() + i * size_of::<RefcountRec>();
+    let off = block * 4096 + (rec + offset_of!(RefcountRec, r_refcount)) as u64;
+    write_at(&path, off, &3u32.to_le_bytes());
+    expect_problem(&path, block, "r_refcount", "REFCOUNT_COUNT_INVALID");
+    assert!(fsck(&path).1.contains("[REFCOUNT_COUNT_INVALID]"), "fsck.ocfs2 names the same problem");
+}
+
+#[test]
+fn refcount_tree_file_count() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let (root, _, _) = refcount_record(&Volume::open(&path).unwrap());
+    let off = root * 4096 + offset_of!(RefcountBlock, rf_count) as u64;
+    let count = u32::from_le_bytes(read_at(&path, off, 4).try_into().unwrap());
+    write_at(&path, off, &(count + 1).to_le_bytes());
+    expect_problem(&path, root, "rf_count", "REFCOUNT_COUNT");
+    assert!(fsck(&path).1.contains("[REFCOUNT_COUNT]"), "fsck.ocfs2 names the same problem");
 }
 
 #[test]

@@ -259,12 +259,12 @@ fn claim_extents(cx: &mut Ctx<'_, '_>, extents: &[Extent], owner: u64) -> u64 {
             );
             continue;
         }
-        cx.claims.push(Claim {
-            start: geo.block_to_cluster(e.blkno),
-            len: u64::from(e.clusters),
-            owner: Owner::Inode(owner),
-            shared: e.flags & extent_flags::REFCOUNTED != 0,
-        });
+        let shared = e.flags & extent_flags::REFCOUNTED != 0;
+        let start = geo.block_to_cluster(e.blkno);
+        cx.claims.push(Claim { start, len: u64::from(e.clusters), owner: Owner::Inode(owner), shared });
+        if shared {
+            cx.refcounted.push((owner, start, u64::from(e.clusters)));
+        }
     }
     mapped
 }
@@ -289,15 +289,23 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
             Err(e) => cx.report(e, blkno, "extended attributes")?,
         }
     }
-    if h.has_dyn(dyn_features::HAS_REFCOUNT) && cx.refcount_roots.insert(h.i_refcount_loc.get()) {
-        match refcount_tree_of(vol, ino) {
-            Ok(Some(tree)) => {
-                for b in &tree.blocks {
-                    cx.meta_refs.insert(b.blkno, blkno);
+    if h.has_dyn(dyn_features::HAS_REFCOUNT) {
+        let root = h.i_refcount_loc.get();
+        cx.refcount_of.insert(blkno, root);
+        if let Some(t) = cx.refcount_trees.get_mut(&root) {
+            t.files += 1;
+        } else {
+            let tree = match refcount_tree_of(vol, ino) {
+                Ok(t) => t,
+                Err(e) => {
+                    cx.report(e, blkno, "refcount tree")?;
+                    None
                 }
+            };
+            for b in tree.iter().flat_map(|t| &t.blocks) {
+                cx.meta_refs.insert(b.blkno, blkno);
             }
-            Ok(None) => {}
-            Err(e) => cx.report(e, blkno, "refcount tree")?,
+            cx.refcount_trees.insert(root, super::refcount::TreeFacts::new(tree));
         }
     }
     match DxRoot::of_dir(vol, ino) {

@@ -8,9 +8,11 @@
 //! 3. `chains` (fsck pass 0): every chain allocator, its chains and groups.
 //! 4. `inodes` (fsck pass 1): every inode the inode allocators hold, every bit
 //!    of the extent allocators, extent trees, the clusters each inode owns.
-//! 5. `clusters` (end of pass 1): the global bitmap against the union of
+//! 5. `refcount` (end of pass 1): refcount records against the refcounted
+//!    extents of the files sharing each tree.
+//! 6. `clusters` (end of pass 1): the global bitmap against the union of
 //!    every owner's clusters, and clusters owned twice.
-//! 6. `dirs` (fsck passes 2-4): directory entries, `..`, connectivity, link
+//! 7. `dirs` (fsck passes 2-4): directory entries, `..`, connectivity, link
 //!    counts, orphans.
 //!
 //! Each finding names the block, the structure and the field, what was expected
@@ -28,6 +30,7 @@ mod chains;
 mod clusters;
 mod dirs;
 mod inodes;
+mod refcount;
 mod slots;
 mod superblock;
 
@@ -178,6 +181,7 @@ pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report>
     slots::run(&mut cx)?;
     chains::run(&mut cx)?;
     inodes::run(&mut cx)?;
+    refcount::run(&mut cx);
     clusters::run(&mut cx)?;
     dirs::run(&mut cx)?;
     for c in vol.ecc_corrections() {
@@ -304,8 +308,12 @@ pub(crate) struct Ctx<'v, 'p> {
     /// Blocks whose extent-allocator bit is set, with the group and bit of
     /// those that hold a valid metadata block.
     pub meta_in_use: HashMap<u64, Option<(u64, u64)>>,
-    /// Refcount trees already walked.
-    pub refcount_roots: HashSet<u64>,
+    /// Refcount trees met, by root block.
+    pub refcount_trees: HashMap<u64, refcount::TreeFacts>,
+    /// The refcount tree of each inode with HAS_REFCOUNT.
+    pub refcount_of: HashMap<u64, u64>,
+    /// Refcounted extents: (owner inode, first cluster, clusters).
+    pub refcounted: Vec<(u64, u64, u64)>,
 }
 
 impl<'v, 'p> Ctx<'v, 'p> {
@@ -325,7 +333,9 @@ impl<'v, 'p> Ctx<'v, 'p> {
             dirs: Vec::new(),
             meta_refs: HashMap::new(),
             meta_in_use: HashMap::new(),
-            refcount_roots: HashSet::new(),
+            refcount_trees: HashMap::new(),
+            refcount_of: HashMap::new(),
+            refcounted: Vec::new(),
         }
     }
 
