@@ -61,7 +61,7 @@ impl ExtentMap {
         };
         let mut map = ExtentMap::default();
         let mut seen = HashSet::new();
-        map.walk(vol, list, inode.blkno(), "ocfs2_dinode.id2.i_list", &mut seen)?;
+        map.walk(vol, list, inode.blkno(), "ocfs2_dinode.id2.i_list", &mut seen, 0)?;
         Ok(map)
     }
 
@@ -71,10 +71,14 @@ impl ExtentMap {
     pub fn load_list(vol: &Volume, list: ExtentListView<'_>, blkno: u64, structure: &'static str) -> Result<Self> {
         let mut map = ExtentMap::default();
         let mut seen = HashSet::new();
-        map.walk(vol, list, blkno, structure, &mut seen)?;
+        map.walk(vol, list, blkno, structure, &mut seen, 0)?;
         Ok(map)
     }
 
+    /// Walks `list` and its subtrees. `start` is the lower bound fsck.ocfs2 puts on
+    /// the list's first record (its `PR_EXTENT_OVERLAP` check): no record can
+    /// start before the clusters of every record to its left in the tree, counted
+    /// at each level (an interior record counts its `e_int_clusters`).
     fn walk(
         &mut self,
         vol: &Volume,
@@ -82,8 +86,10 @@ impl ExtentMap {
         blkno: u64,
         structure: &'static str,
         seen: &mut HashSet<u64>,
+        start: u64,
     ) -> Result<()> {
         let depth = list.depth();
+        let mut offset = start;
         for rec in list.recs {
             if depth == 0 {
                 let clusters = rec.leaf_clusters();
@@ -101,14 +107,21 @@ impl ExtentMap {
                         format!("{} + {clusters} clusters", e.blkno),
                     ));
                 }
-                if let Some(prev) = self.extents.last() {
-                    let prev_end = u64::from(prev.cpos) + u64::from(prev.clusters);
-                    if u64::from(e.cpos) < prev_end {
-                        return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {prev_end}"), e.cpos));
-                    }
+                let prev_end = self.extents.last().map_or(0, |p| u64::from(p.cpos) + u64::from(p.clusters));
+                let min = prev_end.max(offset);
+                if u64::from(e.cpos) < min {
+                    return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {min}"), e.cpos));
                 }
+                offset += u64::from(clusters);
                 self.extents.push(e);
                 continue;
+            }
+            // An interior record must not start inside the records to its left
+            // (an empty one, left by the kernel in the leftmost or a failed
+            // rightmost slot, bounds nothing).
+            let clusters = rec.int_clusters();
+            if clusters != 0 && u64::from(rec.e_cpos.get()) < offset {
+                return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {offset}"), rec.e_cpos.get()));
             }
             let child = vol.check_ref(blkno, structure, "e_blkno", rec.e_blkno.get())?;
             if !seen.insert(child) {
@@ -120,7 +133,8 @@ impl ExtentMap {
             if sub.depth() + 1 != depth {
                 return Err(Error::corrupt(child, "ocfs2_extent_block.h_list", "l_tree_depth", depth - 1, sub.depth()));
             }
-            self.walk(vol, sub, child, "ocfs2_extent_block.h_list", seen)?;
+            self.walk(vol, sub, child, "ocfs2_extent_block.h_list", seen, offset)?;
+            offset += u64::from(clusters);
         }
         Ok(())
     }
