@@ -18,8 +18,8 @@
 //!   and both `check` (exit 4, the block and field named) and `fsck.ocfs2 -fn`
 //!   report it; without the ECC fix, both fail the block's checksum first. A
 //!   wrong `h_next_leaf_blk` is shown as on disk and not followed when reading;
-//!   two `#[ignore]`d tests spell out what our check does not validate yet
-//!   (`h_next_leaf_blk`, `i_last_eb_blk`): run them with `--ignored`.
+//!   `check` also reports a wrong `h_next_leaf_blk` (fsck.ocfs2 1.8.7 does not)
+//!   and a wrong `i_last_eb_blk` (on which fsck.ocfs2 -n gives up, exit 8).
 //!
 //! Block and inode numbers come from debugfs.ocfs2 or from our own `stat`
 //! (checked against debugfs), never from this file.
@@ -956,14 +956,13 @@ fn damaged_h_next_leaf_blk_is_shown_and_not_followed() {
 }
 
 // ---------------------------------------------------------------------------
-// Damage our check does not see yet (run with `--ignored`)
+// Links fsck.ocfs2 -n does not report, that check does
 
-/// GAP: a leaf's `h_next_leaf_blk` naming another leaf than its successor in
-/// the tree goes unreported by our check (and by fsck.ocfs2 1.8.7, whose
-/// extent.c says "XXX worry about next_leaf_blk"), although the kernel and
-/// libocfs2 read it to size holes (see the test above).
+/// A leaf's `h_next_leaf_blk` naming another leaf than its successor in the
+/// tree: fsck.ocfs2 1.8.7 does not look ("XXX worry about next_leaf_blk" in its
+/// extent.c), although the kernel and libocfs2 read it to size holes (see the
+/// test above); check names the leaf and the field.
 #[test]
-#[ignore = "check does not validate h_next_leaf_blk yet (fsck.ocfs2 1.8.7 does not either)"]
 fn check_reports_a_wrong_h_next_leaf_blk() {
     if !have_tools() {
         return;
@@ -984,11 +983,10 @@ fn check_reports_a_wrong_h_next_leaf_blk() {
     assert!(found, "check does not name block {}'s h_next_leaf_blk: {report}", t.leaf.blkno);
 }
 
-/// GAP: an inode whose `i_last_eb_blk` is not its rightmost leaf (inode ECC
-/// recomputed) passes our check, while fsck.ocfs2 -fn stops in pass 1 trying to
-/// rewrite it (exit 8). The kernel appends through `i_last_eb_blk`.
+/// An inode whose `i_last_eb_blk` is not its rightmost leaf (inode ECC
+/// recomputed): fsck.ocfs2 -fn stops in pass 1 trying to rewrite it (exit 8);
+/// check names the inode and the field. The kernel appends through it.
 #[test]
-#[ignore = "check does not compare i_last_eb_blk with the rightmost leaf yet"]
 fn check_reports_a_wrong_i_last_eb_blk() {
     if !have_tools() {
         return;

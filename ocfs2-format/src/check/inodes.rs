@@ -185,6 +185,12 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
         Ok(Id2::Extents(_)) => match ExtentMap::load(vol, &ino) {
             Ok(map) => {
                 let mapped = claim_map(cx, &map, blkno);
+                // The kernel appends through i_last_eb_blk; readers use the tree.
+                let last = map.leaves().last().map(|l| l.0);
+                if let Some(last) = last.filter(|&l| l != h.i_last_eb_blk.get()) {
+                    let msg = "not the rightmost leaf of the extent tree";
+                    cx.error(None, blkno, s, "i_last_eb_blk", last, h.i_last_eb_blk.get(), msg);
+                }
                 let ic = u64::from(h.i_clusters.get());
                 if mapped != ic {
                     cx.error(
@@ -233,6 +239,17 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
 /// Claims the clusters of an extent map for `owner` and notes its extent
 /// blocks; returns the clusters mapped.
 fn claim_map(cx: &mut Ctx<'_, '_>, map: &ExtentMap, owner: u64) -> u64 {
+    // Leaves chain left to right; the kernel and libocfs2 size the hole after
+    // a leaf's last extent by the next leaf's first.
+    let leaves = map.leaves();
+    for (i, &(leaf, next)) in leaves.iter().enumerate() {
+        let want = leaves.get(i + 1).map_or(0, |l| l.0);
+        if next != want {
+            let msg =
+                format!("leaf {} of {} in inode {owner}'s tree: wrong link to the next leaf", i + 1, leaves.len());
+            cx.error(None, leaf, "ocfs2_extent_block", "h_next_leaf_blk", want, next, msg);
+        }
+    }
     for &b in map.extent_blocks() {
         cx.counts.extent_blocks += 1;
         cx.meta_refs.insert(b, owner);

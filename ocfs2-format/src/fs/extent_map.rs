@@ -46,11 +46,12 @@ pub enum Mapping {
 pub struct ExtentMap {
     extents: Vec<Extent>,
     extent_blocks: Vec<u64>,
+    leaves: Vec<(u64, u64)>,
 }
 
 impl ExtentMap {
     /// A map with no extents (a file with no data, or data held in the inode).
-    pub const EMPTY: ExtentMap = ExtentMap { extents: Vec::new(), extent_blocks: Vec::new() };
+    pub const EMPTY: ExtentMap = ExtentMap { extents: Vec::new(), extent_blocks: Vec::new(), leaves: Vec::new() };
 
     /// Walks the extent tree of `inode`. Detects cycles, depth that does not step
     /// down by one per level, and records that overlap or run backwards.
@@ -129,7 +130,11 @@ impl ExtentMap {
             }
             let block = vol.read_meta(child, MetaKind::EXTENT_BLOCK)?;
             self.extent_blocks.push(child);
-            let sub = ExtentBlockView::parse(&block, child)?.list;
+            let view = ExtentBlockView::parse(&block, child)?;
+            let sub = view.list;
+            if sub.depth() == 0 {
+                self.leaves.push((child, view.header.h_next_leaf_blk.get()));
+            }
             if sub.depth() + 1 != depth {
                 return Err(Error::corrupt(child, "ocfs2_extent_block.h_list", "l_tree_depth", depth - 1, sub.depth()));
             }
@@ -142,6 +147,13 @@ impl ExtentMap {
     /// The leaf extents in logical order.
     pub fn extents(&self) -> &[Extent] {
         &self.extents
+    }
+
+    /// The leaf extent blocks in logical order, each with its `h_next_leaf_blk`
+    /// (which should name the next one, and 0 for the last). Readers do not
+    /// follow that link (the tree is the truth); `check` compares it.
+    pub fn leaves(&self) -> &[(u64, u64)] {
+        &self.leaves
     }
 
     /// The mapped blocks among logical blocks `0..limit`, in logical order, as
