@@ -354,6 +354,25 @@ fn overlapping_extent() {
 }
 
 #[test]
+fn corrected_ecc_bit_is_a_note() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, vol) = mkfs_image(tmp.path(), true);
+    let root = vol.root_blkno();
+    // One flipped bit in i_atime: the ECC repairs it, and fsck.ocfs2 is silent.
+    let off = root * 4096 + 48;
+    write_at(&path, off, &[read_at(&path, off, 1)[0] ^ 0x01]);
+    let (theirs, text) = fsck(&path);
+    assert_eq!(theirs, 0, "{text}");
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 0, "{v:#}");
+    let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "info").collect();
+    assert!(notes.iter().any(|f| f["blkno"] == root && f["field"] == "bc_crc32e"), "{notes:#?}");
+}
+
+#[test]
 fn bad_ecc() {
     if !have_tools() {
         return;
