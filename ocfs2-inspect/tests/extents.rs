@@ -787,6 +787,15 @@ fn damaged_h_fs_generation_is_reported_by_both() {
     });
     assert_check_finds(&c.img, "EB_GEN", t.leaf.blkno, "fs_generation");
     assert_fsck_finds(&c.img, "EB_GEN", t.leaf.blkno);
+    // Only the bad leaf drops out of the file's map: the clusters of its
+    // extents lose their owner, the other 71 leaves still account for theirs.
+    let (_, report) = check(&c.img);
+    let findings = report["findings"].as_array().unwrap();
+    let lost: Vec<&Value> = findings.iter().filter(|f| f["code"] == "CLUSTER_ALLOC_BIT").collect();
+    assert!(!lost.is_empty() && lost.len() <= t.leaf.list.recs.len(), "{lost:#?}");
+    let others: Vec<&Value> =
+        findings.iter().filter(|f| f["code"] != "CLUSTER_ALLOC_BIT" && n(f, "blkno") != t.leaf.blkno).collect();
+    assert!(others.is_empty(), "findings beyond the bad leaf: {others:#?}");
 }
 
 /// A leaf claims depth 1 under a depth-1 block: EXTENT_LIST_DEPTH.

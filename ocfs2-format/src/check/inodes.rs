@@ -182,8 +182,16 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
     }
     match ino.dinode().id2() {
         Err(e) => cx.report(e, blkno, "inode")?,
-        Ok(Id2::Extents(_)) => match ExtentMap::load(vol, &ino) {
-            Ok(map) => {
+        Ok(Id2::Extents(_)) => match ExtentMap::load_partial(vol, &ino) {
+            // A damaged subtree is reported; the rest of the tree still
+            // accounts for its clusters and blocks.
+            Ok((map, errors)) if !errors.is_empty() => {
+                for e in errors {
+                    cx.report(e, blkno, "extent tree")?;
+                }
+                claim_map(cx, &map, blkno);
+            }
+            Ok((map, _)) => {
                 let mapped = claim_map(cx, &map, blkno);
                 // The kernel appends through i_last_eb_blk; readers use the tree.
                 let last = map.leaves().last().map(|l| l.0);

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::error::{Error, Result};
 use crate::layout::dinode::Id2;
-use crate::layout::extent::{flags, ExtentBlockView, ExtentListView};
+use crate::layout::extent::{flags, ExtentBlockView, ExtentListView, ExtentRec};
 use crate::volume::{Inode, MetaKind, Volume};
 
 /// One leaf extent: `clusters` logical clusters from `cpos` stored from `blkno`.
@@ -61,9 +61,22 @@ impl ExtentMap {
             _ => return Ok(ExtentMap::default()),
         };
         let mut map = ExtentMap::default();
-        let mut seen = HashSet::new();
-        map.walk(vol, list, inode.blkno(), "ocfs2_dinode.id2.i_list", &mut seen, 0)?;
+        map.walk(vol, list, inode.blkno(), "ocfs2_dinode.id2.i_list", &mut HashSet::new(), 0, None)?;
         Ok(map)
+    }
+
+    /// Walks like [`ExtentMap::load`], but a bad record or subtree is skipped
+    /// rather than ending the walk: the map of what could be reached, and why the
+    /// rest could not. `check` reports each error and still accounts for the
+    /// clusters the good part of a damaged tree maps.
+    pub fn load_partial(vol: &Volume, inode: &Inode<'_>) -> Result<(Self, Vec<Error>)> {
+        let list = match inode.dinode().id2()? {
+            Id2::Extents(l) => l,
+            _ => return Ok((ExtentMap::default(), Vec::new())),
+        };
+        let (mut map, mut errors) = (ExtentMap::default(), Vec::new());
+        map.walk(vol, list, inode.blkno(), "ocfs2_dinode.id2.i_list", &mut HashSet::new(), 0, Some(&mut errors))?;
+        Ok((map, errors))
     }
 
     /// Walks an extent tree rooted outside an inode's `id2`: a dx root's `dr_list`,
@@ -71,15 +84,16 @@ impl ExtentMap {
     /// `blkno`, named `structure` in errors; the same checks as [`ExtentMap::load`].
     pub fn load_list(vol: &Volume, list: ExtentListView<'_>, blkno: u64, structure: &'static str) -> Result<Self> {
         let mut map = ExtentMap::default();
-        let mut seen = HashSet::new();
-        map.walk(vol, list, blkno, structure, &mut seen, 0)?;
+        map.walk(vol, list, blkno, structure, &mut HashSet::new(), 0, None)?;
         Ok(map)
     }
 
     /// Walks `list` and its subtrees. `start` is the lower bound fsck.ocfs2 puts on
     /// the list's first record (its `PR_EXTENT_OVERLAP` check): no record can
     /// start before the clusters of every record to its left in the tree, counted
-    /// at each level (an interior record counts its `e_int_clusters`).
+    /// at each level (an interior record counts its `e_int_clusters`). With
+    /// `skipped`, a bad record's error is kept there and the walk goes on.
+    #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,
         vol: &Volume,
@@ -88,60 +102,83 @@ impl ExtentMap {
         structure: &'static str,
         seen: &mut HashSet<u64>,
         start: u64,
+        mut skipped: Option<&mut Vec<Error>>,
     ) -> Result<()> {
-        let depth = list.depth();
         let mut offset = start;
         for rec in list.recs {
-            if depth == 0 {
-                let clusters = rec.leaf_clusters();
-                if clusters == 0 {
-                    continue; // the kernel may leave an empty leftmost record
-                }
-                let e = Extent { cpos: rec.e_cpos.get(), clusters, blkno: rec.e_blkno.get(), flags: rec.e_flags };
-                let end_blk = vol.geometry().cluster_to_block(u64::from(clusters)).saturating_add(e.blkno);
-                if e.blkno == 0 || end_blk > vol.geometry().blocks {
-                    return Err(Error::corrupt(
-                        blkno,
-                        structure,
-                        "e_blkno",
-                        format!("an extent inside the volume ({} blocks)", vol.geometry().blocks),
-                        format!("{} + {clusters} clusters", e.blkno),
-                    ));
-                }
-                let prev_end = self.extents.last().map_or(0, |p| u64::from(p.cpos) + u64::from(p.clusters));
-                let min = prev_end.max(offset);
-                if u64::from(e.cpos) < min {
-                    return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {min}"), e.cpos));
-                }
-                offset += u64::from(clusters);
-                self.extents.push(e);
-                continue;
+            let r = self.record(vol, rec, list.depth(), blkno, structure, seen, &mut offset, skipped.as_deref_mut());
+            match (r, skipped.as_deref_mut()) {
+                (Ok(()), _) => {}
+                (Err(e), Some(errors)) => errors.push(e),
+                (Err(e), None) => return Err(e),
             }
-            // An interior record must not start inside the records to its left
-            // (an empty one, left by the kernel in the leftmost or a failed
-            // rightmost slot, bounds nothing).
-            let clusters = rec.int_clusters();
-            if clusters != 0 && u64::from(rec.e_cpos.get()) < offset {
-                return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {offset}"), rec.e_cpos.get()));
-            }
-            let child = vol.check_ref(blkno, structure, "e_blkno", rec.e_blkno.get())?;
-            if !seen.insert(child) {
-                return Err(Error::corrupt(blkno, structure, "e_blkno", "a block not yet in the tree", child));
-            }
-            let block = vol.read_meta(child, MetaKind::EXTENT_BLOCK)?;
-            self.extent_blocks.push(child);
-            let view = ExtentBlockView::parse(&block, child)?;
-            let sub = view.list;
-            if sub.depth() == 0 {
-                self.leaves.push((child, view.header.h_next_leaf_blk.get()));
-            }
-            if sub.depth() + 1 != depth {
-                return Err(Error::corrupt(child, "ocfs2_extent_block.h_list", "l_tree_depth", depth - 1, sub.depth()));
-            }
-            self.walk(vol, sub, child, "ocfs2_extent_block.h_list", seen, offset)?;
-            offset += u64::from(clusters);
         }
         Ok(())
+    }
+
+    /// One record of a list at `depth` (see [`ExtentMap::walk`]); advances
+    /// `offset` past it.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        vol: &Volume,
+        rec: &ExtentRec,
+        depth: u16,
+        blkno: u64,
+        structure: &'static str,
+        seen: &mut HashSet<u64>,
+        offset: &mut u64,
+        skipped: Option<&mut Vec<Error>>,
+    ) -> Result<()> {
+        let at = *offset;
+        if depth == 0 {
+            let clusters = rec.leaf_clusters();
+            if clusters == 0 {
+                return Ok(()); // the kernel may leave an empty leftmost record
+            }
+            *offset += u64::from(clusters);
+            let e = Extent { cpos: rec.e_cpos.get(), clusters, blkno: rec.e_blkno.get(), flags: rec.e_flags };
+            let end_blk = vol.geometry().cluster_to_block(u64::from(clusters)).saturating_add(e.blkno);
+            if e.blkno == 0 || end_blk > vol.geometry().blocks {
+                return Err(Error::corrupt(
+                    blkno,
+                    structure,
+                    "e_blkno",
+                    format!("an extent inside the volume ({} blocks)", vol.geometry().blocks),
+                    format!("{} + {clusters} clusters", e.blkno),
+                ));
+            }
+            let prev_end = self.extents.last().map_or(0, |p| u64::from(p.cpos) + u64::from(p.clusters));
+            let min = prev_end.max(at);
+            if u64::from(e.cpos) < min {
+                return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {min}"), e.cpos));
+            }
+            self.extents.push(e);
+            return Ok(());
+        }
+        // An interior record must not start inside the records to its left
+        // (an empty one, left by the kernel in the leftmost or a failed
+        // rightmost slot, bounds nothing).
+        let clusters = rec.int_clusters();
+        *offset += u64::from(clusters);
+        if clusters != 0 && u64::from(rec.e_cpos.get()) < at {
+            return Err(Error::corrupt(blkno, structure, "e_cpos", format!(">= {at}"), rec.e_cpos.get()));
+        }
+        let child = vol.check_ref(blkno, structure, "e_blkno", rec.e_blkno.get())?;
+        if !seen.insert(child) {
+            return Err(Error::corrupt(blkno, structure, "e_blkno", "a block not yet in the tree", child));
+        }
+        let block = vol.read_meta(child, MetaKind::EXTENT_BLOCK)?;
+        self.extent_blocks.push(child);
+        let view = ExtentBlockView::parse(&block, child)?;
+        let sub = view.list;
+        if sub.depth() == 0 {
+            self.leaves.push((child, view.header.h_next_leaf_blk.get()));
+        }
+        if sub.depth() + 1 != depth {
+            return Err(Error::corrupt(child, "ocfs2_extent_block.h_list", "l_tree_depth", depth - 1, sub.depth()));
+        }
+        self.walk(vol, sub, child, "ocfs2_extent_block.h_list", seen, at, skipped)
     }
 
     /// The leaf extents in logical order.
