@@ -14,6 +14,7 @@ use common::{decompress_fixture, fixture, have_tools, inspect, mkfs};
 use std::mem::{offset_of, size_of};
 
 use ocfs2_format::layout::dinode::{dyn_features, DinodeHeader, Id2};
+use ocfs2_format::layout::dx::{DxEntry, DxLeaf};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::{fs, Volume};
 use serde_json::Value;
@@ -322,6 +323,28 @@ fn refcount_tree_file_count() {
     write_at(&path, off, &(count + 1).to_le_bytes());
     expect_problem(&path, root, "rf_count", "REFCOUNT_COUNT");
     assert!(fsck(&path).1.contains("[REFCOUNT_COUNT]"), "fsck.ocfs2 names the same problem");
+}
+
+#[test]
+fn entry_missing_from_the_index() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let vol = Volume::open(&path).unwrap();
+    let dir = fs::lookup(&vol, "/bigdir").unwrap();
+    let root = fs::DxRoot::of_dir(&vol, &vol.inode(dir).unwrap()).unwrap().expect("bigdir is indexed");
+    let leaf = &fs::dx_entries(&vol, &root).unwrap()[0];
+    // The first named entry ("." and ".." are indexed too, with hash 0): its
+    // minor hash no longer matches its name.
+    let i = leaf.entries.iter().position(|e| e.dx_major_hash.get() != 0).unwrap();
+    let at = size_of::<DxLeaf>() + i * size_of::<DxEntry>() + offset_of!(DxEntry, dx_minor_hash);
+    let off = leaf.blkno * 4096 + at as u64;
+    let minor = u32::from_le_bytes(read_at(&path, off, 4).try_into().unwrap());
+    write_at(&path, off, &(minor ^ 1).to_le_bytes());
+    expect_problem(&path, dir, "dx_dirent_blk", "DX_LOOKUP_FAILED");
+    assert!(fsck(&path).1.contains("[DX_LOOKUP_FAILED]"), "fsck.ocfs2 names the same problem");
 }
 
 #[test]

@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use super::{Ctx, Pass, Severity};
 use crate::error::{Corruption, Result};
-use crate::fs::read_dir;
+use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot};
 use crate::layout::dinode::{flags, mode};
 use crate::layout::dir::file_type;
+use crate::layout::dx::{dx_hash, HashChar};
 use crate::volume::slot_file_name;
 
 /// The directory-entry file type an inode's mode calls for.
@@ -47,6 +48,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             }
         };
         cx.counts.directories += 1;
+        index(cx, d, &entries)?;
         let orphan_dir = orphan_dirs.contains(&d);
         let mut names: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
         for e in &entries {
@@ -167,5 +169,47 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         }
     }
     dirs.clone_into(&mut cx.dirs);
+    Ok(())
+}
+
+/// fsck's pass-2 lookup: in an indexed directory, every entry but `.` and `..`
+/// must be found through the index (an index entry with the name's hash naming
+/// the block that holds it).
+fn index(cx: &mut Ctx<'_, '_>, d: u64, entries: &[DirEntryInfo]) -> Result<()> {
+    let vol = cx.vol;
+    let root = match vol.inode(d).and_then(|ino| DxRoot::of_dir(vol, &ino)) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Ok(()),
+        Err(e) => return cx.report(e, d, &format!("directory {d}'s index root")),
+    };
+    let leaves = match dx_entries(vol, &root) {
+        Ok(l) => l,
+        Err(e) => return cx.report(e, root.blkno(), &format!("directory {d}'s index")),
+    };
+    let mut indexed: HashSet<(u32, u32, u64)> = HashSet::new();
+    for leaf in &leaves {
+        indexed
+            .extend(leaf.entries.iter().map(|e| (e.dx_major_hash.get(), e.dx_minor_hash.get(), e.dx_dirent_blk.get())));
+    }
+    let seed = dx_seed(vol);
+    for e in entries.iter().filter(|e| e.name != b"." && e.name != b"..") {
+        // Which `char` the writer's compiler had is unknown; ASCII names hash alike.
+        let found = [HashChar::Signed, HashChar::Unsigned].into_iter().any(|ch| {
+            let h = dx_hash(&e.name, &seed, ch);
+            indexed.contains(&(h.major, h.minor, e.block))
+        });
+        if !found {
+            let name = String::from_utf8_lossy(&e.name);
+            cx.error(
+                Some("DX_LOOKUP_FAILED"),
+                d,
+                "ocfs2_dx_entry",
+                "dx_dirent_blk",
+                format!("an index entry for {name:?} naming block {}", e.block),
+                "none",
+                format!("entry {name:?} (inode {}) of directory {d} is missing from its index", e.inode),
+            );
+        }
+    }
     Ok(())
 }

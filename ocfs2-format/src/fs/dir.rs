@@ -20,6 +20,8 @@ pub struct DirEntryInfo {
     pub file_type: u8,
     /// The name as stored.
     pub name: Vec<u8>,
+    /// The block holding the entry (the inode's own for an inline directory).
+    pub block: u64,
 }
 
 /// Lists the live entries of directory `dir` in on-disk order.
@@ -33,7 +35,7 @@ pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
         for e in DirEntries::new(area, blkno) {
             let e = e?;
             if e.inode != 0 {
-                out.push(DirEntryInfo { inode: e.inode, file_type: e.file_type, name: e.name.to_vec() });
+                out.push(DirEntryInfo { inode: e.inode, file_type: e.file_type, name: e.name.to_vec(), block: blkno });
             }
         }
         Ok(())
