@@ -15,6 +15,7 @@ use std::mem::{offset_of, size_of};
 
 use ocfs2_format::layout::dinode::{dyn_features, DinodeHeader, Id2};
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf};
+use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::{fs, Volume};
 use serde_json::Value;
@@ -345,6 +346,32 @@ fn entry_missing_from_the_index() {
     write_at(&path, off, &(minor ^ 1).to_le_bytes());
     expect_problem(&path, dir, "dx_dirent_blk", "DX_LOOKUP_FAILED");
     assert!(fsck(&path).1.contains("[DX_LOOKUP_FAILED]"), "fsck.ocfs2 names the same problem");
+}
+
+#[test]
+fn quota_usage_differs_from_the_inodes() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("quota.img");
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
+    let vol = Volume::open(&path).unwrap();
+    let global = fs::read_global_quota(&vol, QuotaType::User).unwrap();
+    let d = *global.get(0).expect("id 0 has an entry");
+    let map = fs::ExtentMap::load(&vol, &vol.inode(global.inode).unwrap()).unwrap();
+    let fs::Mapping::Block { blkno, .. } = map.map(&vol, u64::from(d.block)) else { panic!("id 0's block is a hole") };
+    let at = size_of::<QtDiskDqdbHeader>() + d.index * size_of::<GlobalDiskDqBlk>();
+    let off = blkno * 4096 + (at + offset_of!(GlobalDiskDqBlk, dqb_curspace)) as u64;
+    write_at(&path, off, &(d.space() + 4096).to_le_bytes());
+    // A note, as fsck.ocfs2 rebuilds usage without a word: both exit 0.
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 0, "{v:#}");
+    assert_eq!(fsck(&path).0, 0);
+    let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "info").collect();
+    let note = notes.iter().find(|f| f["field"] == "dqb_curspace").unwrap_or_else(|| panic!("{notes:#?}"));
+    assert_eq!(note["blkno"], global.inode);
+    assert!(note["found"].as_str().unwrap().starts_with(&format!("{} bytes", d.space() + 4096)), "{note}");
 }
 
 #[test]

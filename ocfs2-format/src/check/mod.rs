@@ -14,6 +14,8 @@
 //!    every owner's clusters, and clusters owned twice.
 //! 7. `dirs` (fsck passes 2-4): directory entries, `..`, connectivity, link
 //!    counts, orphans.
+//! 8. `quota`: each id's recorded usage against a recount from the inodes (a
+//!    note: fsck.ocfs2 rebuilds the files silently).
 //!
 //! Each finding names the block, the structure and the field, what was expected
 //! and what was found, and carries fsck.ocfs2's problem code where one exists
@@ -30,6 +32,7 @@ mod chains;
 mod clusters;
 mod dirs;
 mod inodes;
+mod quota;
 mod refcount;
 mod slots;
 mod superblock;
@@ -184,6 +187,7 @@ pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report>
     refcount::run(&mut cx);
     clusters::run(&mut cx)?;
     dirs::run(&mut cx)?;
+    quota::run(&mut cx)?;
     // A bit the ECC repairs is no error to fsck.ocfs2 (libocfs2 repairs it in
     // memory and says nothing); a note still shows the damaged block.
     for c in vol.ecc_corrections() {
