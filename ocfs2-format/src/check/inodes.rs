@@ -11,10 +11,11 @@
 use super::{Claim, Corruption, Ctx, InodeFacts, Owner, Pass, Severity, SubGroup};
 use crate::alloc::{bit_to_block, group_block_runs};
 use crate::error::Result;
-use crate::fs::{read_xattrs, refcount_tree_of, DxRoot, Extent, ExtentMap};
+use crate::fs::{quota_charge, read_xattrs, refcount_tree_of, DxRoot, Extent, ExtentMap};
 use crate::layout::dinode::{dyn_features, flags, Id2, INODE_SIGNATURE};
 use crate::layout::extent::{flags as extent_flags, ExtentBlock};
 use crate::layout::group::GroupView;
+use crate::layout::quota::QuotaType;
 use crate::layout::view_at;
 use crate::volume::{Inode, MetaKind};
 
@@ -179,6 +180,18 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
     );
     if h.is_dir() {
         cx.dirs.push(blkno);
+    }
+    if cx.quota_usage.is_some() {
+        match quota_charge(vol, blkno, &h) {
+            Ok(Some(c)) => {
+                for (q, usage) in QuotaType::ALL.into_iter().zip(cx.quota_usage.iter_mut().flatten()) {
+                    let e = usage.entry(c.id(q)).or_default();
+                    (e.0, e.1) = (e.0 + c.bytes, e.1 + 1);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => cx.report(e, blkno, "quota charge")?,
+        }
     }
     match ino.dinode().id2() {
         Err(e) => cx.report(e, blkno, "inode")?,

@@ -318,6 +318,9 @@ pub(crate) struct Ctx<'v, 'p> {
     pub refcount_trees: HashMap<u64, refcount::TreeFacts>,
     /// The refcount tree of each inode with HAS_REFCOUNT.
     pub refcount_of: HashMap<u64, u64>,
+    /// Quota usage recounted from the inodes, user then group, `id -> (bytes,
+    /// inodes)`; `None` on a volume without quotas.
+    pub quota_usage: Option<[std::collections::BTreeMap<u32, (u64, u64)>; 2]>,
     /// Refcounted extents: (owner inode, first cluster, clusters).
     pub refcounted: Vec<(u64, u64, u64)>,
 }
@@ -342,6 +345,10 @@ impl<'v, 'p> Ctx<'v, 'p> {
             refcount_trees: HashMap::new(),
             refcount_of: HashMap::new(),
             refcounted: Vec::new(),
+            quota_usage: crate::layout::quota::QuotaType::ALL
+                .iter()
+                .any(|&q| crate::fs::quota_enabled(vol, q))
+                .then(Default::default),
         }
     }
 

@@ -1,13 +1,14 @@
 //! fsck's quota rebuild, read-only: each id's usage as the quota files hold it
 //! (the global entry plus the changes still pending in the slots' local files)
-//! against a recount from the inodes. fsck.ocfs2 rewrites the files from its
+//! against a recount from the inodes (made by the inode pass with the same
+//! rules as [`crate::fs::recount_usage`]). fsck.ocfs2 rewrites the files from its
 //! recount without reporting a difference, so a difference is a note here.
 
 use std::collections::BTreeMap;
 
 use super::{Corruption, Ctx, Severity};
 use crate::error::Result;
-use crate::fs::{quota_enabled, read_quotas, recount_usage};
+use crate::fs::{quota_enabled, read_quotas};
 use crate::layout::quota::QuotaType;
 
 /// Ids whose usage differs, reported before the rest are only counted.
@@ -15,7 +16,9 @@ const MAX_NOTES: usize = 100;
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
-    for qtype in QuotaType::ALL.into_iter().filter(|&q| quota_enabled(vol, q)) {
+    // Counted by the inode pass, from the inodes it read anyway.
+    let Some(usage) = cx.quota_usage.take() else { return Ok(()) };
+    for (qtype, counted) in QuotaType::ALL.into_iter().zip(&usage).filter(|(q, _)| quota_enabled(vol, *q)) {
         let what = format!("{qtype:?} quota files").to_lowercase();
         let set = match read_quotas(vol, qtype) {
             Ok(s) => s,
@@ -24,19 +27,12 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 continue;
             }
         };
-        let counted = match recount_usage(vol, qtype) {
-            Ok(c) => c,
-            Err(e) => {
-                cx.report(e, set.global.inode, &what)?;
-                continue;
-            }
-        };
         // id -> (recorded bytes, recorded inodes, counted bytes, counted inodes)
         let mut ids: BTreeMap<u32, (i128, i128, u64, u64)> = BTreeMap::new();
         for u in set.usage() {
             ids.insert(u.id, (u.space(), u.inodes(), 0, 0));
         }
-        for (&id, &(bytes, inodes)) in &counted {
+        for (&id, &(bytes, inodes)) in counted {
             let e = ids.entry(id).or_insert((0, 0, 0, 0));
             (e.2, e.3) = (bytes, inodes);
         }

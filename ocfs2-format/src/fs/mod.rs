@@ -21,8 +21,8 @@ pub use forensics::{
 };
 pub use path::{find_paths, lookup, resolve_spec};
 pub use quota::{
-    quota_enabled, read_global_quota, read_local_quota, read_quotas, recount_usage, DataBlockInfo, Dquot, GlobalQuota,
-    IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaSet,
+    quota_charge, quota_enabled, read_global_quota, read_local_quota, read_quotas, recount_usage, DataBlockInfo, Dquot,
+    GlobalQuota, IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaCharge, QuotaSet,
 };
 pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree};
 pub use xattr::{read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};

@@ -12,7 +12,7 @@ use zerocopy::FromBytes;
 
 use crate::error::{Error, Result};
 use crate::layout::blockcheck::{self, CheckOutcome};
-use crate::layout::dinode::{dyn_features, flags};
+use crate::layout::dinode::{dyn_features, flags, DinodeHeader};
 use crate::layout::dx::DxRootBlock;
 use crate::layout::quota::{
     bitmap_bit, global_entries_per_block, global_entry_offset, local_chunk_block, local_chunk_entries,
@@ -547,36 +547,59 @@ pub fn read_quotas(vol: &Volume, qtype: QuotaType) -> Result<QuotaSet> {
 /// mkfs computes the initial usage before it creates `lost+found`, which is
 /// therefore never charged (until fsck.ocfs2 rebuilds the quota files).
 pub fn recount_usage(vol: &Volume, qtype: QuotaType) -> Result<BTreeMap<u32, (u64, u64)>> {
-    let root = vol.root_blkno();
-    let cbits = vol.geometry().cluster_bits;
     let mut out: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     scan_inodes(vol, |s, block| {
         if !s.allocated {
             return Ok(());
         }
         let d = crate::layout::dinode::Dinode::new(block, s.blkno)?;
-        let h = d.header();
-        if !h.has_flag(flags::VALID) || (h.has_flag(flags::SYSTEM) && s.blkno != root) {
-            return Ok(());
+        if let Some(c) = quota_charge(vol, s.blkno, d.header())? {
+            let e = out.entry(c.id(qtype)).or_default();
+            e.0 += c.bytes;
+            e.1 += 1;
         }
-        let id = match qtype {
-            QuotaType::User => h.i_uid.get(),
-            QuotaType::Group => h.i_gid.get(),
-        };
-        let mut clusters = u64::from(h.i_clusters.get());
-        // The kernel charges an indexed directory's dx leaf clusters too.
-        if h.has_dyn(dyn_features::INDEXED_DIR) {
-            let dx = vol.check_ref(s.blkno, "ocfs2_dinode", "i_dx_root", h.i_dx_root.get())?;
-            let root = vol.read_meta(dx, MetaKind::DX_ROOT)?;
-            let r = view_at::<DxRootBlock>(&root, 0).unwrap_or_else(|| unreachable!("a whole block"));
-            clusters += u64::from(r.dr_clusters.get());
-        }
-        let e = out.entry(id).or_default();
-        e.0 += clusters << cbits;
-        e.1 += 1;
         Ok(())
     })?;
     Ok(out)
+}
+
+/// What one inode is charged in the quota files (see [`recount_usage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaCharge {
+    /// `i_uid`.
+    pub uid: u32,
+    /// `i_gid`.
+    pub gid: u32,
+    /// Bytes: its clusters, and an indexed directory's dx leaf clusters.
+    pub bytes: u64,
+}
+
+impl QuotaCharge {
+    /// The id charged for quota kind `qtype`.
+    pub fn id(&self, qtype: QuotaType) -> u32 {
+        match qtype {
+            QuotaType::User => self.uid,
+            QuotaType::Group => self.gid,
+        }
+    }
+}
+
+/// The charge of the in-use inode `h` at `blkno`; `None` for an invalid inode
+/// or a system file (the root directory is charged).
+pub fn quota_charge(vol: &Volume, blkno: u64, h: &DinodeHeader) -> Result<Option<QuotaCharge>> {
+    if !h.has_flag(flags::VALID) || (h.has_flag(flags::SYSTEM) && blkno != vol.root_blkno()) {
+        return Ok(None);
+    }
+    let mut clusters = u64::from(h.i_clusters.get());
+    // The kernel charges an indexed directory's dx leaf clusters too.
+    if h.has_dyn(dyn_features::INDEXED_DIR) {
+        let dx = vol.check_ref(blkno, "ocfs2_dinode", "i_dx_root", h.i_dx_root.get())?;
+        let root = vol.read_meta(dx, MetaKind::DX_ROOT)?;
+        let r = view_at::<DxRootBlock>(&root, 0).unwrap_or_else(|| unreachable!("a whole block"));
+        clusters += u64::from(r.dr_clusters.get());
+    }
+    let bytes = clusters << vol.geometry().cluster_bits;
+    Ok(Some(QuotaCharge { uid: h.i_uid.get(), gid: h.i_gid.get(), bytes }))
 }
 
 #[cfg(test)]
