@@ -419,6 +419,8 @@ const PLANS: &[Plan] = &[
     Plan { fixture: "X-max", per_kind: 3, cli_per_kind: 1, random: 2 },
     // 1 KiB blocks, max features (library tier only).
     Plan { fixture: "M-max-1k", per_kind: 2, cli_per_kind: 0, random: 2 },
+    // 512-byte blocks, extent trees three levels deep (library tier only).
+    Plan { fixture: "E-extents", per_kind: 3, cli_per_kind: 0, random: 2 },
 ];
 
 /// `OCFS2_SWEEP_SCALE=N` multiplies the blocks per kind and the random offsets
