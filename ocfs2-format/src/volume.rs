@@ -375,6 +375,12 @@ impl Volume {
         });
     }
 
+    /// How many reads a walk over scattered blocks should keep in flight (see
+    /// [`BlockSource::parallel_reads`]).
+    pub fn parallel_reads(&self) -> usize {
+        self.src.parallel_reads()
+    }
+
     /// Hints `count` blocks from `blkno` (see [`Volume::prefetch_blocks`]).
     pub fn prefetch_range(&self, blkno: u64, count: u64) {
         if blkno >= self.geo.blocks {

@@ -375,6 +375,22 @@ fn quota_usage_differs_from_the_inodes() {
 }
 
 #[test]
+fn direct_reads_give_the_same_answers() {
+    // O_DIRECT walks keep 32 reads in flight (BlockSource::parallel_reads).
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["A-default", "E-extents"] {
+        let path = fixture_copy(tmp.path(), name);
+        let p = path.to_str().unwrap();
+        for args in [vec!["--json", "check", "--no-progress", p], vec!["stat", p, "//global_bitmap"]] {
+            let cached = inspect(&args);
+            let direct = inspect(&[&["--direct"], args.as_slice()].concat());
+            assert!(cached.status.success() && !cached.stdout.is_empty(), "{name} {args:?}");
+            assert_eq!(direct.stdout, cached.stdout, "{name} {args:?}: --direct differs");
+        }
+    }
+}
+
+#[test]
 fn link_count() {
     if !have_tools() {
         return;

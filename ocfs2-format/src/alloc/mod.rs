@@ -207,7 +207,8 @@ pub type ChainWalk<T> = (Vec<T>, Result<()>);
 
 /// Walks every chain of the allocator `inode` (see [`walk_chain`]), handing each
 /// group to `f` and keeping what it returns; chains are shared out among up to
-/// [`walk_threads`] threads, and the groups are prefetched first
+/// [`walk_threads`] threads (more when the source's reads wait on the device:
+/// [`Volume::parallel_reads`]), and the groups are prefetched first
 /// ([`prefetch_groups`]). A 1 TiB global bitmap has 243 chains of 34 groups,
 /// each a read and a bitmap scan, so two cores nearly halve the walk.
 pub fn walk_chains<T: Send>(
@@ -225,7 +226,7 @@ pub fn walk_chains<T: Send>(
         });
         (out, walked)
     };
-    let threads = walk_threads().min(chains);
+    let threads = walk_threads().max(vol.parallel_reads()).min(chains);
     if threads <= 1 {
         return Ok((0..chains).map(one).collect());
     }

@@ -127,6 +127,16 @@ impl BlockSource for DirectSource {
         self.size
     }
 
+    /// 32 when reads bypass the page cache: a 15 TiB `stat -t //global_bitmap`
+    /// with O_DIRECT took 5.1 s on two threads, 1.6 s on 16 and 1.3 s on 32.
+    fn parallel_reads(&self) -> usize {
+        if self.direct {
+            32
+        } else {
+            1
+        }
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         let end = offset
             .checked_add(buf.len() as u64)

@@ -57,6 +57,14 @@ pub trait BlockSource: Send + Sync + std::fmt::Debug {
         let _ = offset;
         true
     }
+
+    /// How many reads a walk over scattered blocks should keep in flight. The
+    /// default, 1, is for sources that answer from memory: their walks are
+    /// bound by the CPU and use the cores. Reads that wait on the device (O_DIRECT)
+    /// gain from many at once, as the device serves them in parallel.
+    fn parallel_reads(&self) -> usize {
+        1
+    }
 }
 
 /// How [`open_with`] reaches the medium.
