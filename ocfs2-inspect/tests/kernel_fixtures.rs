@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, Weak};
 
-use common::{fixture_zst, have_tools, inspect, inspect_json};
+use common::{debugfs_batch, fixture_zst, have_tools, inspect, inspect_json};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -88,7 +88,8 @@ fn expectations(name: &str) -> Expect {
 /// A fixture decompressed into its own temporary directory (removed on drop).
 struct Raw {
     name: &'static str,
-    dir: TempDir,
+    /// Holds the directory (removed on drop).
+    _dir: TempDir,
     img: PathBuf,
 }
 
@@ -113,7 +114,7 @@ impl Raw {
         let dir = TempDir::new().unwrap();
         let img = dir.path().join(format!("{name}.img"));
         common::decompress_fixture(name, &img);
-        Raw { name, dir, img }
+        Raw { name, _dir: dir, img }
     }
     fn img(&self) -> &str {
         self.img.to_str().unwrap()
@@ -121,35 +122,6 @@ impl Raw {
     fn zst(&self) -> String {
         fixture_zst(self.name).to_str().unwrap().to_string()
     }
-}
-
-/// Runs many debugfs.ocfs2 commands in one process (`-f`) and returns each one's
-/// stdout, in order. Fails on anything debugfs prints on stderr besides its banner
-/// (command errors go there).
-fn debugfs_batch(raw: &Raw, cmds: &[String]) -> Vec<String> {
-    if cmds.is_empty() {
-        return Vec::new();
-    }
-    let script = tempfile::NamedTempFile::new_in(raw.dir.path()).unwrap();
-    fs::write(script.path(), cmds.join("\n") + "\n").unwrap();
-    let out = Command::new("debugfs.ocfs2").arg("-f").arg(script.path()).arg(&raw.img).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> =
-        stderr.lines().map(|l| l.trim_start_matches("debugfs.ocfs2 1.8.7")).filter(|l| !l.is_empty()).collect();
-    // debugfs.ocfs2 -f exits with 1 even when every command worked: judge by stderr.
-    assert!(out.status.code().is_some() && errors.is_empty(), "debugfs.ocfs2 -f: {errors:?}");
-    let stdout = String::from_utf8(out.stdout).expect("debugfs output is UTF-8 here");
-    let mut sections: Vec<(String, String)> = Vec::new();
-    for line in stdout.split_inclusive('\n') {
-        if let Some(cmd) = line.strip_prefix("debugfs: ") {
-            sections.push((cmd.trim_end().to_string(), String::new()));
-        } else if let Some((_, text)) = sections.last_mut() {
-            text.push_str(line);
-        }
-    }
-    let echoed: Vec<&str> = sections.iter().map(|(c, _)| c.as_str()).collect();
-    assert_eq!(echoed, cmds.iter().map(String::as_str).collect::<Vec<_>>(), "debugfs.ocfs2 -f echo");
-    sections.into_iter().map(|(_, t)| t).collect()
 }
 
 /// `debugfs.ocfs2 -R CMD` stdout as bytes (for `cat`).
@@ -224,7 +196,7 @@ fn debugfs_walk(raw: &Raw) -> BTreeMap<String, Vec<LsRow>> {
     while !level.is_empty() {
         let cmds: Vec<String> = level.iter().map(|d| format!("ls -l {d}")).collect();
         let mut next = Vec::new();
-        for (dir, text) in level.into_iter().zip(debugfs_batch(raw, &cmds)) {
+        for (dir, text) in level.into_iter().zip(debugfs_batch(&raw.img, &cmds)) {
             let rows = parse_ls_l(&text);
             assert!(rows.len() >= 2, "debugfs ls -l {dir}: {text}");
             for r in &rows {
@@ -462,12 +434,12 @@ fn check_rdump(raw: &Raw, exp: &Expect) {
         .filter(|r| r.name != "." && r.name != "..")
         .map(|r| format!("rdump /{} {}", r.name, reference.path().display()))
         .collect();
-    debugfs_batch(raw, &cmds);
+    debugfs_batch(&raw.img, &cmds);
     assert_same_tree(reference.path(), out, true, &format!("{name}: debugfs.ocfs2 rdump vs ours"));
 
     // debugfs.ocfs2 sets whole seconds; ours keeps the nanoseconds `stat` shows.
     let specs: Vec<String> = interesting(&walk).into_iter().map(|(s, _)| s).filter(|s| s.starts_with('/')).collect();
-    let texts = debugfs_batch(raw, &specs.iter().map(|s| format!("stat {s}")).collect::<Vec<_>>());
+    let texts = debugfs_batch(&raw.img, &specs.iter().map(|s| format!("stat {s}")).collect::<Vec<_>>());
     for (spec, text) in specs.iter().zip(texts) {
         let m = fs::symlink_metadata(out.join(spec.trim_start_matches('/'))).unwrap();
         if !m.file_type().is_symlink() {
@@ -528,8 +500,8 @@ fn check_findpath(raw: &Raw) {
     let walk = debugfs_walk(raw);
     let specs = sample_specs(&walk);
     let inodes: Vec<u64> = specs.iter().map(|s| s.1).collect::<BTreeSet<_>>().into_iter().collect();
-    let first = debugfs_batch(raw, &inodes.iter().map(|i| format!("findpath <{i}>")).collect::<Vec<_>>());
-    let all = debugfs_batch(raw, &inodes.iter().map(|i| format!("ncheck <{i}>")).collect::<Vec<_>>());
+    let first = debugfs_batch(&raw.img, &inodes.iter().map(|i| format!("findpath <{i}>")).collect::<Vec<_>>());
+    let all = debugfs_batch(&raw.img, &inodes.iter().map(|i| format!("ncheck <{i}>")).collect::<Vec<_>>());
     let parse = |text: &str, ino: u64| -> Vec<String> {
         text.lines()
             .filter_map(|l| {
@@ -604,7 +576,7 @@ fn check_bmap(raw: &Raw) {
     }
     assert!(cmds.len() > 10, "{}: too few bmap probes", raw.name);
     let mut mapped = 0;
-    for ((cmd, want), got) in cmds.iter().zip(debugfs_batch(raw, &cmds)).zip(ours) {
+    for ((cmd, want), got) in cmds.iter().zip(debugfs_batch(&raw.img, &cmds)).zip(ours) {
         let want = want.trim().parse::<u64>().ok();
         assert_eq!(want, got["physical"].as_u64(), "{}: {cmd}", raw.name);
         // Block 0 is the "no block" answer: a hole, or data held in the inode.
@@ -655,7 +627,7 @@ fn check_dump(raw: &Raw) {
         cmds.push(format!("dump -p {spec} {}", theirs.display()));
         pairs.push((spec, ours, theirs));
     }
-    debugfs_batch(raw, &cmds);
+    debugfs_batch(&raw.img, &cmds);
     for (spec, ours, theirs) in pairs {
         let (mo, mt) = (fs::symlink_metadata(&ours).unwrap(), fs::symlink_metadata(&theirs).unwrap());
         let ctx = format!("{}: dump -p {spec}", raw.name);
@@ -804,7 +776,7 @@ fn our_stat(v: &Value) -> StatFacts {
 fn check_stat(raw: &Raw) {
     let walk = debugfs_walk(raw);
     let specs: Vec<String> = sample_specs(&walk).into_iter().map(|(s, _)| s).collect();
-    let texts = debugfs_batch(raw, &specs.iter().map(|s| format!("stat {s}")).collect::<Vec<_>>());
+    let texts = debugfs_batch(&raw.img, &specs.iter().map(|s| format!("stat {s}")).collect::<Vec<_>>());
     let mut extents = 0;
     for (spec, text) in specs.iter().zip(texts) {
         let want = parse_debugfs_stat(&text);
@@ -910,9 +882,9 @@ fn unwritten_extent_reads_zeros_over_stale_blocks() {
     }
     let raw = Raw::new("A-default");
     let exp = expectations("A-default");
-    let facts = parse_debugfs_stat(&debugfs_batch(&raw, &["stat /data/prealloc".to_string()])[0]);
+    let facts = parse_debugfs_stat(&debugfs_batch(&raw.img, &["stat /data/prealloc".to_string()])[0]);
     assert!(!facts.extents.is_empty() && facts.extents.iter().all(|e| e.3 & 0x1 != 0), "{facts:?}");
-    let stats = &debugfs_batch(&raw, &["stats".to_string()])[0];
+    let stats = &debugfs_batch(&raw.img, &["stats".to_string()])[0];
     let bits = |key: &str| -> u32 { token(stats, "Block Size Bits:", key).unwrap().parse().unwrap() };
     let (block_bits, cluster_bits) = (bits("Block Size Bits: "), bits("Cluster Size Bits: "));
     let img = fs::OpenOptions::new().write(true).open(&raw.img).unwrap();
