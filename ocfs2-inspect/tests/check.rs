@@ -13,7 +13,7 @@ use common::{decompress_fixture, fixture, fsck, have_tools, inspect, mkfs};
 use std::mem::{offset_of, size_of};
 
 use ocfs2_format::layout::dinode::{dyn_features, DinodeHeader, Id2};
-use ocfs2_format::layout::dx::{DxEntry, DxLeaf};
+use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
 use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::{fs, Volume};
@@ -379,6 +379,27 @@ fn direct_reads_give_the_same_answers() {
             assert!(cached.status.success() && !cached.stdout.is_empty(), "{name} {args:?}");
             assert_eq!(direct.stdout, cached.stdout, "{name} {args:?}: --direct differs");
         }
+    }
+}
+
+#[test]
+fn index_root_cluster_count() {
+    // fsck.ocfs2 1.8.7 does not compare dr_clusters with the index tree (it exits
+    // 0 on this image); the kernel charges quota and grows the index by it.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let vol = Volume::open(&path).unwrap();
+    let dir = fs::lookup(&vol, "/bigdir").unwrap();
+    let root = fs::DxRoot::of_dir(&vol, &vol.inode(dir).unwrap()).unwrap().expect("bigdir is indexed");
+    let off = root.blkno() * 4096 + offset_of!(DxRootBlock, dr_clusters) as u64;
+    let clusters = u32::from_le_bytes(read_at(&path, off, 4).try_into().unwrap());
+    write_at(&path, off, &(clusters + 1).to_le_bytes());
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert!(errs.iter().any(|f| f["blkno"] == root.blkno() && f["field"] == "dr_clusters"), "{errs:#?}");
+    if have_tools() {
+        assert_eq!(fsck(&path).0, Some(0), "fsck.ocfs2 -fn does not look at dr_clusters");
     }
 }
 

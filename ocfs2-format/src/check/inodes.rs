@@ -314,6 +314,17 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
     let vol = cx.vol;
     let h = *ino.header();
     let blkno = ino.blkno();
+    // The blocks the inode names are referenced even when they turn out invalid
+    // (that is reported once, not again as a leak).
+    for (flag, b) in [
+        (dyn_features::HAS_XATTR, h.i_xattr_loc.get()),
+        (dyn_features::HAS_REFCOUNT, h.i_refcount_loc.get()),
+        (dyn_features::INDEXED_DIR, h.i_dx_root.get()),
+    ] {
+        if h.has_dyn(flag) && b != 0 && b < vol.geometry().blocks {
+            cx.meta_refs.insert(b, blkno);
+        }
+    }
     if h.has_dyn(dyn_features::HAS_XATTR) {
         match read_xattrs(vol, ino) {
             Ok(set) => {
@@ -351,7 +362,18 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
             cx.meta_refs.insert(root.blkno(), blkno);
             match root.leaf_map(vol) {
                 Ok(map) => {
-                    claim_map(cx, &map, blkno);
+                    let mapped = claim_map(cx, &map, blkno);
+                    let (r, s) = (root.view().header, "ocfs2_dx_root_block");
+                    if let Some(&(last, _)) = map.leaves().last() {
+                        if r.dr_last_eb_blk.get() != last {
+                            let msg = "not the rightmost leaf of the index tree";
+                            cx.error(None, root.blkno(), s, "dr_last_eb_blk", last, r.dr_last_eb_blk.get(), msg);
+                        }
+                    }
+                    if u64::from(r.dr_clusters.get()) != mapped {
+                        let msg = "clusters differ from what the index tree maps";
+                        cx.error(None, root.blkno(), s, "dr_clusters", mapped, r.dr_clusters.get(), msg);
+                    }
                 }
                 Err(e) => cx.report(e, root.blkno(), "indexed directory tree")?,
             }
