@@ -64,8 +64,10 @@ struct Args {
     json: Option<PathBuf>,
 }
 
-/// The options both mkfs programs get (and the floor's reference volume).
-const MKFS_OPTIONS: [&str; 8] = ["-q", "-F", "-N", "4", "-b", "4K", "-C", "4K"];
+/// The options both mkfs programs get (and the floor's reference volume). `-x`: without it
+/// mkfs.ocfs2 1.8.7 asks before it writes (here even on a fresh zeroed file) and aborts
+/// when no one answers.
+const MKFS_OPTIONS: [&str; 9] = ["-q", "-F", "-x", "-N", "4", "-b", "4K", "-C", "4K"];
 
 /// The kernel-written fixture with a 5000-entry indexed `/bigdir` and a populated tree.
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/X-max.img.zst");
