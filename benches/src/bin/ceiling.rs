@@ -77,7 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let plan = mkfs::plan(&opts, &Target { size, sector_size: 512 })?;
         mkfs::layout(&plan)
     })?;
-    let clusters = lay.plan.clusters;
+    let clusters = lay.plan.geometry.clusters;
     let mut src = MemSource::new(size);
     // Fixed random fields: every run formats the same volume.
     let rnd = Randomness::from_seed(1, [7; 16], 1_700_000_000);

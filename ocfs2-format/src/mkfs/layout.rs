@@ -507,7 +507,7 @@ impl Layout {
 
     /// Chain records of the global bitmap: (free, total, head block) per chain.
     pub fn global_chains(&self) -> Vec<(u32, u32, u64)> {
-        let recs = chain_recs_per_inode(self.plan.block_size);
+        let recs = chain_recs_per_inode(self.plan.geometry.block_size);
         let groups = self.bitmap.groups();
         let nchains = groups.min(recs);
         let mut out = Vec::with_capacity(nchains as usize);
@@ -531,7 +531,7 @@ impl Layout {
         if g == 0 {
             self.first_group_blkno
         } else {
-            self.plan.cluster_to_block(u64::from(g) * u64::from(self.bitmap.cpg))
+            self.plan.geometry.cluster_to_block(u64::from(g) * u64::from(self.bitmap.cpg))
         }
     }
 }
@@ -679,22 +679,22 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
     // writes the superblock (or, for -H, the two it reduces the set to) never
     // change where things go.
     let features = plan.features;
-    let bs = plan.block_size;
-    let cbits = plan.cluster_bits;
-    let bbits = plan.block_bits;
-    let bpc = plan.blocks_per_cluster();
+    let bs = plan.geometry.block_size;
+    let cbits = plan.geometry.cluster_bits;
+    let bbits = plan.geometry.block_bits;
+    let bpc = plan.geometry.blocks_per_cluster() as u32; // at most 2048
     let inline = features.has_incompat(incompat::INLINE_DATA);
     let trailers_ok = features.has_incompat(incompat::META_ECC) || features.has_incompat(incompat::INDEXED_DIRS);
     let meta_ecc = features.has_incompat(incompat::META_ECC);
     let discontig = features.has_incompat(incompat::DISCONTIG_BG);
     let dx_dirs = features.has_incompat(incompat::INDEXED_DIRS) && !inline && !plan.heartbeat_device;
     let recs = chain_recs_per_inode(bs);
-    let clusters_for = |bytes: u64| bytes.div_ceil(u64::from(plan.cluster_size)) as u32;
-    let cluster_block = |c: u32| plan.cluster_to_block(u64::from(c));
+    let clusters_for = |bytes: u64| bytes.div_ceil(u64::from(plan.geometry.cluster_size)) as u32;
+    let cluster_block = |c: u32| plan.geometry.cluster_to_block(u64::from(c));
 
     // Global bitmap: group 0 starts with the clusters before the first group
     // boundary after the superblock, then its descriptor.
-    let mut bitmap = ClusterBitmap::new(plan.global_cpg, plan.clusters);
+    let mut bitmap = ClusterBitmap::new(plan.global_cpg, plan.geometry.clusters);
     let first_group_cluster = (SUPERBLOCK_BLKNO as u32 + 1).div_ceil(bpc);
     bitmap.set(1, first_group_cluster);
     let first_group_blkno = cluster_block(first_group_cluster);
@@ -820,7 +820,7 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
             Some(SysKind::GlobalBitmap) => {
                 r.body = Body::GlobalBitmap;
                 r.size = plan.bytes();
-                r.clusters = plan.clusters;
+                r.clusters = plan.geometry.clusters;
             }
             Some(SysKind::ExtentAlloc | SysKind::InodeAlloc) => {
                 r.body = Body::Chain { cpg: plan.suballoc_cpg() as u16, bpc: bpc as u16, chains: Vec::new() };
@@ -897,23 +897,13 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
         let bit = lay.groups[gi].alloc().ok_or_else(|| Error::Invalid("new inode group is full".into()))?;
         let gblk = lay.groups[gi].blkno;
         let lf_blkno = gblk + u64::from(bit);
+        // An ordinary directory (not SYSTEM) in slot 0's allocator.
         let mut lf = InodeRec {
-            name: "lost+found".into(),
-            kind: None,
-            blkno: lf_blkno,
             suballoc_slot: 0,
-            suballoc_bit: bit as u16,
             suballoc_loc: gblk,
-            mode: dir_mode,
             flags: flags::VALID,
             links: 2,
-            size: 0,
-            clusters: 0,
-            body: Body::Extents(Vec::new()),
-            dir_blocks: Vec::new(),
-            trailers: false,
-            quota: None,
-            dx: None,
+            ..sys_rec("lost+found".into(), None, lf_blkno, bit as u16, dir_mode, 0)
         };
         if inline {
             let mut area = vec![0u8; max_inline];
@@ -967,9 +957,9 @@ pub fn layout(plan: &Plan) -> Result<Layout> {
 /// each global file grows one block per tree level and one data block, a
 /// cluster at a time when full.
 fn quota_files(bm: &mut ClusterBitmap, inodes: &mut [InodeRec], root: &InodeRec, plan: &Plan) -> Result<()> {
-    let bbits = plan.block_bits;
-    let bpc = plan.blocks_per_cluster();
-    let init_clusters = (2u64 << bbits).div_ceil(u64::from(plan.cluster_size)) as u32;
+    let bbits = plan.geometry.block_bits;
+    let bpc = plan.geometry.blocks_per_cluster() as u32; // at most 2048
+    let init_clusters = (2u64 << bbits).div_ceil(u64::from(plan.geometry.cluster_size)) as u32;
     let kinds = |ty: QuotaType| match ty {
         QuotaType::User => (SysKind::UserQuota, SysKind::LocalUserQuota),
         QuotaType::Group => (SysKind::GroupQuota, SysKind::LocalGroupQuota),
@@ -995,11 +985,11 @@ fn quota_files(bm: &mut ClusterBitmap, inodes: &mut [InodeRec], root: &InodeRec,
             inodes[l].quota = Some(QuotaFile::Local { ty });
         }
     }
-    let space = u64::from(root.clusters) << plan.cluster_bits;
+    let space = u64::from(root.clusters) << plan.geometry.cluster_bits;
     for &ty in &types {
         let g = pos(inodes, kinds(ty).0, 0)?;
         let mut blocks = 2u32;
-        for _ in 0..tree_depth(plan.block_size as usize) {
+        for _ in 0..tree_depth(plan.geometry.block_size as usize) {
             if blocks == inodes[g].clusters * bpc {
                 extend(bm, &mut inodes[g], 1, plan)?;
             }
@@ -1098,7 +1088,11 @@ fn finish_dir(r: &mut InodeRec, d: DirBuf, ext: Option<(u32, u32)>, max_inline: 
         Some((c, n)) => {
             r.size = d.buf.len() as u64;
             r.clusters = n;
-            r.body = Body::Extents(vec![Extent { cpos: 0, clusters: n, blkno: plan.cluster_to_block(u64::from(c)) }]);
+            r.body = Body::Extents(vec![Extent {
+                cpos: 0,
+                clusters: n,
+                blkno: plan.geometry.cluster_to_block(u64::from(c)),
+            }]);
             r.trailers = d.area != d.bs;
             r.dir_blocks = d.buf;
         }
@@ -1112,14 +1106,15 @@ fn extend(bm: &mut ClusterBitmap, r: &mut InodeRec, mut n: u32, plan: &Plan) -> 
     let Body::Extents(list) = &mut r.body else {
         return Err(Error::Invalid("extending a file without an extent list".into()));
     };
-    let cap = ((plan.block_size - 208) / 16) as usize;
+    let cap = ((plan.geometry.block_size - 208) / 16) as usize;
     let mut cpos = r.clusters;
     while n > 0 {
         let (c, got) = bm.alloc_range(1, n)?;
-        let blkno = plan.cluster_to_block(u64::from(c));
+        let blkno = plan.geometry.cluster_to_block(u64::from(c));
         match list.last_mut() {
             Some(e)
-                if e.blkno + plan.cluster_to_block(u64::from(e.clusters)) == blkno && e.clusters + got <= 0xffff =>
+                if e.blkno + plan.geometry.cluster_to_block(u64::from(e.clusters)) == blkno
+                    && e.clusters + got <= 0xffff =>
             {
                 e.clusters += got
             }
@@ -1137,7 +1132,7 @@ fn extend(bm: &mut ClusterBitmap, r: &mut InodeRec, mut n: u32, plan: &Plan) -> 
         n -= got;
     }
     r.clusters = cpos;
-    r.size = u64::from(cpos) << plan.cluster_bits;
+    r.size = u64::from(cpos) << plan.geometry.cluster_bits;
     Ok(())
 }
 
@@ -1155,16 +1150,16 @@ fn add_group(
     let Body::Chain { chains, bpc, .. } = &mut r.body else {
         return Err(Error::Invalid("adding a group to a non-chain inode".into()));
     };
-    let count = chain_recs_per_inode(plan.block_size) as usize;
+    let count = chain_recs_per_inode(plan.geometry.block_size) as usize;
     let chain = if chains.len() < count { chains.len() } else { (r.clusters / cpg) as usize % count };
     if chain == chains.len() {
         chains.push(Vec::new());
     }
     let next = chains[chain].first().map_or(0, |&g| groups[g].blkno);
-    let blkno = plan.cluster_to_block(u64::from(c));
+    let blkno = plan.geometry.cluster_to_block(u64::from(c));
     groups.push(SubGroup::new(blkno, cpg * u32::from(*bpc), size, chain as u16, next));
     chains[chain].insert(0, groups.len() - 1);
     r.clusters += cpg;
-    r.size = u64::from(r.clusters) << plan.cluster_bits;
+    r.size = u64::from(r.clusters) << plan.geometry.cluster_bits;
     Ok(())
 }

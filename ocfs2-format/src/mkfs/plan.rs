@@ -5,7 +5,10 @@
 
 use super::features::{FeatureLevel, FeatureRequest, Features};
 use crate::error::{Error, Result};
-use crate::layout::superblock::{backup_offset, incompat, CLUSTER_O2CB_GLOBAL_HEARTBEAT, MAX_SLOTS, NUM_BACKUPS};
+use crate::layout::superblock::{
+    backup_offset, incompat, CLUSTER_O2CB_GLOBAL_HEARTBEAT, MAX_SLOTS, NUM_BACKUPS, SUPERBLOCK_BLKNO,
+};
+use crate::volume::Geometry;
 
 /// Smallest and largest block size.
 pub const BLOCK_SIZES: std::ops::RangeInclusive<u64> = 512..=4096;
@@ -148,18 +151,9 @@ pub struct Target {
 /// Everything mkfs decides before writing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Block size in bytes.
-    pub block_size: u32,
-    /// log2 of the block size.
-    pub block_bits: u32,
-    /// Cluster size in bytes.
-    pub cluster_size: u32,
-    /// log2 of the cluster size.
-    pub cluster_bits: u32,
-    /// Volume size in clusters.
-    pub clusters: u32,
-    /// Volume size in blocks (whole clusters only).
-    pub blocks: u64,
+    /// Block and cluster sizes and the volume's size in both (whole clusters
+    /// only), as a reader will find them; `sb_blkno` is the primary superblock's.
+    pub geometry: Geometry,
     /// Clusters per global-bitmap group (all but the last).
     pub global_cpg: u32,
     /// Number of global-bitmap groups.
@@ -401,12 +395,15 @@ pub fn plan(opts: &MkfsOptions, target: &Target) -> Result<Plan> {
     };
 
     let mut p = Plan {
-        block_size,
-        block_bits,
-        cluster_size,
-        cluster_bits,
-        clusters,
-        blocks,
+        geometry: Geometry {
+            block_size,
+            block_bits,
+            cluster_size,
+            cluster_bits,
+            clusters,
+            blocks,
+            sb_blkno: SUPERBLOCK_BLKNO,
+        },
         global_cpg,
         cluster_groups,
         tail_group_bits,
@@ -426,10 +423,10 @@ pub fn plan(opts: &MkfsOptions, target: &Target) -> Result<Plan> {
         p.journal_size = p.journal_size_for(opts.journal_size)?;
     }
     p.extent_alloc_clusters = p.extent_alloc_reservation();
-    if !p.journal64 && p.blocks > u64::from(u32::MAX) {
+    if !p.journal64 && p.geometry.blocks > u64::from(u32::MAX) {
         return inv(format!(
             "the volume has {} blocks, more than JBD2 can address in 32 bits; use -J block64 or larger blocks",
-            p.blocks
+            p.geometry.blocks
         ));
     }
     Ok(p)
@@ -438,31 +435,21 @@ pub fn plan(opts: &MkfsOptions, target: &Target) -> Result<Plan> {
 impl Plan {
     /// Bytes in the volume.
     pub fn bytes(&self) -> u64 {
-        u64::from(self.clusters) << self.cluster_bits
-    }
-
-    /// Blocks per cluster.
-    pub fn blocks_per_cluster(&self) -> u32 {
-        1 << (self.cluster_bits - self.block_bits)
-    }
-
-    /// First block of cluster `c`.
-    pub fn cluster_to_block(&self, c: u64) -> u64 {
-        c << (self.cluster_bits - self.block_bits)
+        u64::from(self.geometry.clusters) << self.geometry.cluster_bits
     }
 
     /// Journal blocks per slot (mkfs.ocfs2 `figure_journal_size`, in bytes).
     fn journal_size_for(&self, asked: Option<u64>) -> Result<u64> {
-        let bs = u64::from(self.block_size);
-        let cs = u64::from(self.cluster_size);
-        if self.blocks < 2048 {
+        let bs = u64::from(self.geometry.block_size);
+        let cs = u64::from(self.geometry.cluster_size);
+        if self.geometry.blocks < 2048 {
             return Err(Error::Invalid("filesystem too small for a journal".into()));
         }
         let min = (cs << 3) + cs;
-        let fits = |jblocks: u64| jblocks * u64::from(self.slots) + 1024 <= self.blocks;
+        let fits = |jblocks: u64| jblocks * u64::from(self.slots) + 1024 <= self.geometry.blocks;
         let round = |b: u64| b.div_ceil(cs) * cs;
         if let Some(size) = asked {
-            if !fits(size >> self.block_bits) {
+            if !fits(size >> self.geometry.block_bits) {
                 return Err(Error::Invalid("journal size too big for the filesystem".into()));
             }
             let r = round(size);
@@ -471,7 +458,7 @@ impl Plan {
             }
             return Ok(r);
         }
-        let vb = self.blocks;
+        let vb = self.geometry.blocks;
         let jblocks: u64 = match self.fs_type {
             FsType::Datafiles => 8192,
             FsType::Mail => match vb {
@@ -494,7 +481,7 @@ impl Plan {
         if r < min {
             // A default raised to the minimum must fit; an unraised one never is
             // checked (small volumes then fail while formatting, as in mkfs.ocfs2).
-            if !fits(min >> self.block_bits) {
+            if !fits(min >> self.geometry.block_bits) {
                 return Err(Error::Invalid(
                     "volume too small for the required journals; increase the volume size or reduce the cluster size"
                         .into(),
@@ -514,8 +501,8 @@ impl Plan {
             FsType::Datafiles | FsType::Vmstore => 0.3,
             _ => 0.1,
         };
-        let cpg = suballoc_cpg(self.block_size, self.cluster_bits);
-        let unit = u64::from(cpg) * u64::from(self.cluster_size) * u64::from(self.slots);
+        let cpg = suballoc_cpg(self.geometry.block_size, self.geometry.cluster_bits);
+        let unit = u64::from(cpg) * u64::from(self.geometry.cluster_size) * u64::from(self.slots);
         let vol = self.bytes() as f64;
         let mut total = unit;
         let mut groups = 1u32;
@@ -534,7 +521,7 @@ impl Plan {
 
     /// Clusters per suballocator group.
     pub fn suballoc_cpg(&self) -> u32 {
-        suballoc_cpg(self.block_size, self.cluster_bits)
+        suballoc_cpg(self.geometry.block_size, self.geometry.cluster_bits)
     }
 
     /// Backup superblock block numbers that fit in the volume (empty when backups
@@ -543,7 +530,10 @@ impl Plan {
         if !self.backup_super || self.heartbeat_device {
             return Vec::new();
         }
-        (0..NUM_BACKUPS).map(|n| backup_offset(n) >> self.block_bits).take_while(|&b| b < self.blocks).collect()
+        (0..NUM_BACKUPS)
+            .map(|n| backup_offset(n) >> self.geometry.block_bits)
+            .take_while(|&b| b < self.geometry.blocks)
+            .collect()
     }
 
     /// The feature words of the superblock as written: the planned set plus what
@@ -580,9 +570,14 @@ impl Plan {
         }
         s += &format!("Label: {}\n", String::from_utf8_lossy(&self.label));
         s += &format!("Features: {}\n", self.features.names());
-        s += &format!("Block size: {} ({} bits)\n", self.block_size, self.block_bits);
-        s += &format!("Cluster size: {} ({} bits)\n", self.cluster_size, self.cluster_bits);
-        s += &format!("Volume size: {} ({} clusters) ({} blocks)\n", self.bytes(), self.clusters, self.blocks);
+        s += &format!("Block size: {} ({} bits)\n", self.geometry.block_size, self.geometry.block_bits);
+        s += &format!("Cluster size: {} ({} bits)\n", self.geometry.cluster_size, self.geometry.cluster_bits);
+        s += &format!(
+            "Volume size: {} ({} clusters) ({} blocks)\n",
+            self.bytes(),
+            self.geometry.clusters,
+            self.geometry.blocks
+        );
         s += &format!(
             "Cluster groups: {} (tail covers {} clusters, rest cover {} clusters)\n",
             self.cluster_groups, self.tail_group_bits, self.global_cpg
@@ -590,7 +585,7 @@ impl Plan {
         let groups = if self.extent_alloc_clusters == 0 { 0 } else { self.extent_alloc_clusters / self.suballoc_cpg() };
         s += &format!(
             "Extent allocator size: {} ({} groups)\n",
-            u64::from(self.extent_alloc_clusters) * u64::from(self.cluster_size),
+            u64::from(self.extent_alloc_clusters) * u64::from(self.geometry.cluster_size),
             groups
         );
         if self.heartbeat_device {
@@ -621,7 +616,7 @@ mod tests {
         {
             // Tiny volumes fail on the journal; the choice of block size comes first.
             match run(size, |_| {}) {
-                Ok(p) => assert_eq!(p.block_size, bs, "{size}"),
+                Ok(p) => assert_eq!(p.geometry.block_size, bs, "{size}"),
                 Err(e) => assert!(e.to_string().contains("journal"), "{size}: {e}"),
             }
         }

@@ -91,7 +91,7 @@ struct Writer<'a> {
 /// Writes the volume. Writes the superblock only after everything else has been
 /// flushed, then flushes again.
 pub fn write(lay: &Layout, r: &Randomness, sink: &mut dyn BlockSink, progress: Progress<'_>) -> Result<()> {
-    let bs = lay.plan.block_size as usize;
+    let bs = lay.plan.geometry.block_size as usize;
     let mut w = Writer { lay, r, sink, bs, ecc: lay.plan.features.has_incompat(incompat::META_ECC) };
     w.clear_ends()?;
     let groups = u64::from(lay.bitmap.groups());
@@ -140,12 +140,12 @@ impl Writer<'_> {
     }
 
     fn cluster_bytes(&self) -> u64 {
-        u64::from(self.lay.plan.cluster_size)
+        u64::from(self.lay.plan.geometry.cluster_size)
     }
 
     fn global_group(&mut self, g: u32) -> Result<()> {
         let lay = self.lay;
-        let recs = super::layout::chain_recs_per_inode(lay.plan.block_size);
+        let recs = super::layout::chain_recs_per_inode(lay.plan.geometry.block_size);
         let bits = lay.bitmap.group_bits(g);
         let used = lay.bitmap.group_used(g);
         let next = if g + recs < lay.bitmap.groups() { lay.group_blkno(g + recs) } else { 0 };
@@ -295,7 +295,7 @@ impl Writer<'_> {
                 }
                 let used = self.lay.bitmap.used() as u32;
                 h.id1[..4].copy_from_slice(&used.to_le_bytes());
-                h.id1[4..].copy_from_slice(&self.lay.plan.clusters.to_le_bytes());
+                h.id1[4..].copy_from_slice(&self.lay.plan.geometry.clusters.to_le_bytes());
             }
             Body::LocalAlloc => {
                 let mut la = LocalAlloc::new_zeroed();
@@ -463,7 +463,7 @@ impl Writer<'_> {
                 blocks.push(d);
             }
         }
-        let bpc = u64::from(self.lay.plan.blocks_per_cluster());
+        let bpc = self.lay.plan.geometry.blocks_per_cluster();
         let phys = |n: u64| {
             list.iter().find_map(|e: &Extent| {
                 let start = u64::from(e.cpos) * bpc;
@@ -492,11 +492,12 @@ impl Writer<'_> {
     }
 
     fn journal_super(&self, rec: &InodeRec) -> Vec<u8> {
-        let blocks = (u64::from(rec.clusters) << self.lay.plan.cluster_bits) >> self.lay.plan.block_bits;
+        let blocks =
+            (u64::from(rec.clusters) << self.lay.plan.geometry.cluster_bits) >> self.lay.plan.geometry.block_bits;
         let mut j = jbd2::Superblock::new_zeroed();
         j.s_header.h_magic.set(jbd2::MAGIC);
         j.s_header.h_blocktype.set(jbd2::block_type::SUPERBLOCK_V2);
-        j.s_blocksize.set(self.lay.plan.block_size);
+        j.s_blocksize.set(self.lay.plan.geometry.block_size);
         j.s_maxlen.set(blocks as u32);
         j.s_first.set(if self.bs == 512 { 2 } else { 1 });
         j.s_start.set(1);
@@ -555,7 +556,7 @@ impl Writer<'_> {
                 | crate::layout::dinode::flags::SYSTEM
                 | crate::layout::dinode::flags::SUPER_BLOCK,
         );
-        h.i_clusters.set(p.clusters);
+        h.i_clusters.set(p.geometry.clusters);
         let mut s = SuperBlock::new_zeroed();
         s.s_major_rev_level.set(0);
         s.s_minor_rev_level.set(90);
@@ -566,8 +567,8 @@ impl Writer<'_> {
         s.s_feature_ro_compat.set(f.ro_compat);
         s.s_root_blkno.set(lay.inodes[lay.root].blkno);
         s.s_system_dir_blkno.set(lay.inodes[lay.sysdir].blkno);
-        s.s_blocksize_bits.set(p.block_bits);
-        s.s_clustersize_bits.set(p.cluster_bits);
+        s.s_blocksize_bits.set(p.geometry.block_bits);
+        s.s_clustersize_bits.set(p.geometry.cluster_bits);
         s.s_max_slots.set(p.slots);
         s.s_first_cluster_group.set(lay.first_group_blkno);
         s.s_label[..p.label.len()].copy_from_slice(&p.label);
