@@ -11,7 +11,7 @@ use std::fmt;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Where and how an on-disk structure is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Corruption {
     /// Filesystem block number holding the structure (or the block the byte offset
     /// falls in when the structure is not block-aligned).

@@ -867,7 +867,7 @@ fn damaged_e_leaf_clusters_is_reported_by_both() {
     let t = target();
     let c = Copy::new();
     c.edit(t.leaf.blkno, true, |b| put_u16(b, rec_at(5, offset_of!(ExtentRec, e_leaf_clusters)), 2));
-    let f = assert_check_finds(&c.img, "INODE_CLUSTERS", t.inode, "i_clusters");
+    let f = assert_check_finds(&c.img, "INODE_SPARSE_CLUSTERS", t.inode, "i_clusters");
     assert_eq!(
         (f["expected"].as_str(), f["found"].as_str()),
         (Some(&*(t.clusters + 1).to_string()), Some(&*t.clusters.to_string()))

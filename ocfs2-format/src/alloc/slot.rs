@@ -44,7 +44,7 @@ pub fn local_alloc(vol: &Volume, slot: u16) -> Result<LocalAllocInfo> {
             total,
         ));
     }
-    let bitmap_used = (0..total as usize).filter(|&i| bitmap[i / 8] & (1 << (i % 8)) != 0).count() as u32;
+    let bitmap_used = crate::layout::group::count_set(bitmap, total as usize);
     Ok(LocalAllocInfo {
         slot,
         inode: ino,

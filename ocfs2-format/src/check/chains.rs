@@ -173,6 +173,12 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         }
         AllocatorKind::Blocks => {}
     }
+    let h = inode.header();
+    let size = u64::from(h.i_clusters.get()) << geo.cluster_bits;
+    if h.i_size.get() != size {
+        let msg = format!("{}: size is not its clusters' bytes", a.name);
+        cx.error(Some("CHAIN_I_SIZE"), a.inode, "ocfs2_dinode", "i_size", size, h.i_size.get(), msg);
+    }
     Ok(())
 }
 

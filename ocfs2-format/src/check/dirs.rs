@@ -35,6 +35,19 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let mut parent_of: HashMap<u64, u64> = HashMap::new();
     let mut dotdot: HashMap<u64, u64> = HashMap::new();
     let total = dirs.len() as u64;
+    let root = vol.root_blkno();
+    if let Some(f) = cx.inodes.get(&root).filter(|f| f.mode & mode::S_IFMT != mode::S_IFDIR) {
+        let found = format!("{:o}", f.mode);
+        cx.error(
+            Some("ROOT_NOTDIR"),
+            root,
+            "ocfs2_dinode",
+            "i_mode",
+            "a directory",
+            found,
+            "the root is not a directory",
+        );
+    }
     let s = "ocfs2_dir_entry";
     for (n, &d) in dirs.iter().enumerate() {
         if n % 64 == 0 {
@@ -55,6 +68,13 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             cx.counts.entries += 1;
             let name = String::from_utf8_lossy(&e.name);
             let dotty = e.name == b"." || e.name == b"..";
+            if e.name.is_empty() {
+                let msg = format!("entry for inode {} of directory {d} has an empty name", e.inode);
+                cx.error(Some("DIRENT_ZERO"), d, s, "name_len", "1..255", 0, msg);
+            } else if e.name.iter().any(|&c| c == 0 || c == b'/') {
+                let msg = format!("entry {name:?} of directory {d} holds a NUL or '/'");
+                cx.error(Some("DIRENT_NAME_CHARS"), d, s, "name", "no NUL or '/'", format!("{name:?}"), msg);
+            }
             if !names.insert(&e.name) {
                 cx.error(
                     Some("DIRENT_DUPLICATE"),

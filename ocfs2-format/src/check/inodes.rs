@@ -12,10 +12,11 @@ use super::{Claim, Corruption, Ctx, InodeFacts, Owner, Pass, Severity, SubGroup}
 use crate::alloc::{bit_to_block, group_block_runs};
 use crate::error::Result;
 use crate::fs::{quota_charge, read_xattrs, refcount_tree_of, DxRoot, Extent, ExtentMap};
-use crate::layout::dinode::{dyn_features, flags, Id2, INODE_SIGNATURE};
+use crate::layout::dinode::{dyn_features, flags, DinodeHeader, Id2, INODE_SIGNATURE};
 use crate::layout::extent::{flags as extent_flags, ExtentBlock};
 use crate::layout::group::GroupView;
 use crate::layout::quota::QuotaType;
+use crate::layout::superblock::incompat;
 use crate::layout::view_at;
 use crate::volume::{Inode, MetaKind};
 
@@ -174,6 +175,7 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
     if h.i_dtime.get() != 0 && !h.has_flag(flags::ORPHANED) {
         cx.error(Some("INODE_NZ_DTIME"), blkno, s, "i_dtime", 0, h.i_dtime.get(), "in-use inode has a deletion time");
     }
+    features(cx, blkno, &h);
     cx.inodes.insert(
         blkno,
         InodeFacts { mode: h.i_mode.get(), links: h.links(), flags: h.i_flags.get(), refs: 0, orphan_entry: false },
@@ -212,18 +214,7 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
                     let msg = "not the rightmost leaf of the extent tree";
                     cx.error(None, blkno, s, "i_last_eb_blk", last, h.i_last_eb_blk.get(), msg);
                 }
-                let ic = u64::from(h.i_clusters.get());
-                if mapped != ic {
-                    cx.error(
-                        Some("INODE_CLUSTERS"),
-                        blkno,
-                        s,
-                        "i_clusters",
-                        mapped,
-                        ic,
-                        "clusters differ from what the extent tree maps",
-                    );
-                }
+                sizes(cx, &ino, &map, mapped)?;
             }
             Err(e) => cx.report(e, blkno, "extent tree")?,
         },
@@ -305,6 +296,132 @@ fn claim_extents(cx: &mut Ctx<'_, '_>, extents: &[Extent], owner: u64) -> u64 {
         }
     }
     mapped
+}
+
+/// Dynamic features the volume does not have, and a refcount tree named by an
+/// inode that says it has none.
+fn features(cx: &mut Ctx<'_, '_>, blkno: u64, h: &DinodeHeader) {
+    let sb = cx.vol.superblock();
+    let s = "ocfs2_dinode";
+    let dyn_hex = format!("{:#x}", h.i_dyn_features.get());
+    if h.has_dyn(dyn_features::HAS_REFCOUNT) && !sb.has_incompat(incompat::REFCOUNT_TREE) {
+        let msg = "refcounted file on a volume without refcount trees";
+        cx.error(Some("REFCOUNT_FLAG_INVALID"), blkno, s, "i_dyn_features", "no HAS_REFCOUNT", &dyn_hex, msg);
+    }
+    if h.has_dyn(dyn_features::INLINE_DATA) && !sb.has_incompat(incompat::INLINE_DATA) {
+        let msg = "inline data on a volume without inline data";
+        cx.error(Some("INLINE_DATA_FLAG_INVALID"), blkno, s, "i_dyn_features", "no INLINE_DATA", &dyn_hex, msg);
+    }
+    let loc = h.i_refcount_loc.get();
+    if loc != 0 && !h.has_dyn(dyn_features::HAS_REFCOUNT) {
+        let msg = "refcount tree named without HAS_REFCOUNT";
+        cx.error(Some("REFCOUNT_LOC_INVALID"), blkno, s, "i_refcount_loc", 0, loc, msg);
+    }
+}
+
+/// `i_size` and `i_clusters` against what a complete extent tree maps, by
+/// fsck.ocfs2's rules: on a sparse volume the size may run past the last mapped
+/// cluster but not end a whole cluster before it; without sparse allocation
+/// the size must fit the mapped blocks. A slow symlink's target must be
+/// NUL-terminated within its blocks and as long as `i_size`.
+fn sizes(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>, map: &ExtentMap, mapped: u64) -> Result<()> {
+    let vol = cx.vol;
+    let geo = vol.geometry();
+    let h = ino.header();
+    let (blkno, s, size) = (ino.blkno(), "ocfs2_dinode", h.i_size.get());
+    let system = flags::SUPER_BLOCK | flags::LOCAL_ALLOC | flags::BITMAP | flags::CHAIN | flags::DEALLOC;
+    let sparse = vol.superblock().has_incompat(incompat::SPARSE_ALLOC);
+    let ic = u64::from(h.i_clusters.get());
+    if mapped != ic {
+        let code = if sparse { "INODE_SPARSE_CLUSTERS" } else { "INODE_CLUSTERS" };
+        cx.error(Some(code), blkno, s, "i_clusters", mapped, ic, "clusters differ from what the extent tree maps");
+    }
+    if h.i_flags.get() & system != 0 {
+        return Ok(());
+    }
+    // One past the last mapped logical block (unwritten extents included).
+    let Some(end_block) = map
+        .extents()
+        .iter()
+        .filter(|e| e.clusters > 0)
+        .map(|e| geo.cluster_to_block(u64::from(e.cpos) + u64::from(e.clusters)))
+        .max()
+    else {
+        if h.is_dir() {
+            cx.error(Some("DIR_ZERO"), blkno, s, "i_clusters", "at least one block", 0, "directory without blocks");
+        }
+        return Ok(());
+    };
+    if h.is_symlink() {
+        return symlink(cx, ino, map);
+    }
+    if sparse && !h.has_flag(flags::SYSTEM) {
+        // System files are exempt: the kernel grows the quota files a cluster
+        // ahead of their size (fsck.ocfs2 -fn is silent on them too).
+        let end = geo.block_offset(end_block);
+        if size <= end - u64::from(geo.cluster_size) {
+            let msg = "size ends a cluster or more before the last mapped cluster";
+            let want = format!("> {}", end - u64::from(geo.cluster_size));
+            cx.error(Some("INODE_SPARSE_SIZE"), blkno, s, "i_size", want, size, msg);
+        }
+    } else if size > geo.block_offset(end_block) {
+        let want = format!("<= {}", geo.block_offset(end_block));
+        cx.error(Some("INODE_SIZE"), blkno, s, "i_size", want, size, "size beyond the mapped blocks");
+    }
+    Ok(())
+}
+
+/// Bytes of a slow symlink's blocks searched for the NUL that ends its target.
+const SYMLINK_SCAN: u64 = 4096;
+
+/// A slow symlink: the target is the bytes before the first NUL of its blocks.
+fn symlink(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>, map: &ExtentMap) -> Result<()> {
+    let vol = cx.vol;
+    let bs = u64::from(vol.geometry().block_size);
+    let (blkno, s) = (ino.blkno(), "ocfs2_dinode");
+    let blocks = map.mapped_clusters() * vol.geometry().blocks_per_cluster();
+    let (mut len, mut terminated) = (0u64, false);
+    for (_, phys, _) in map.blocks(vol, u64::MAX) {
+        // A target is shorter than PATH_MAX: past that, it is unterminated.
+        if len >= SYMLINK_SCAN {
+            break;
+        }
+        let b = match vol.read_block(phys) {
+            Ok(b) => b,
+            Err(e) => return cx.report(e, blkno, "symlink target"),
+        };
+        if let Some(n) = b.iter().position(|&c| c == 0) {
+            (len, terminated) = (len + n as u64, true);
+            break;
+        }
+        len += bs;
+    }
+    let size = ino.header().i_size.get();
+    if !terminated {
+        cx.error(
+            Some("LINK_NULLTERM"),
+            blkno,
+            s,
+            "i_size",
+            "a NUL-terminated target",
+            "no NUL in its blocks",
+            "symlink target not terminated",
+        );
+    } else if size != len {
+        cx.error(Some("LINK_SIZE"), blkno, s, "i_size", len, size, "size differs from the target's length");
+    } else if blocks < (len + 1).div_ceil(bs) {
+        let msg = "blocks do not cover the target";
+        cx.error(
+            Some("LINK_BLOCKS"),
+            blkno,
+            s,
+            "i_clusters",
+            format!("{} blocks", (len + 1).div_ceil(bs)),
+            blocks,
+            msg,
+        );
+    }
+    Ok(())
 }
 
 /// The trees an inode owns besides its data: the indexed-directory tree, the

@@ -294,6 +294,9 @@ pub(crate) struct Ctx<'v, 'p> {
     progress: &'p mut dyn FnMut(Progress),
     findings: Vec<Finding>,
     per_code: HashMap<Option<&'static str>, u64>,
+    /// The findings listed, so that a block two passes read (an xattr block is
+    /// met through its inode and its allocator bit) is reported once.
+    listed: HashSet<Corruption>,
     dropped_errors: u64,
     pub counts: Counts,
     /// Cluster runs and their owners.
@@ -332,6 +335,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
             progress,
             findings: Vec::new(),
             per_code: HashMap::new(),
+            listed: HashSet::new(),
             dropped_errors: 0,
             counts: Counts::default(),
             claims: Vec::new(),
@@ -358,6 +362,9 @@ impl<'v, 'p> Ctx<'v, 'p> {
 
     /// Records a finding.
     pub fn push(&mut self, code: Option<&'static str>, severity: Severity, at: Corruption, message: impl Into<String>) {
+        if self.listed.contains(&at) {
+            return;
+        }
         let n = self.per_code.entry(code).or_insert(0);
         *n += 1;
         if *n > MAX_PER_CODE {
@@ -366,6 +373,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
             }
             return;
         }
+        self.listed.insert(at.clone());
         self.findings.push(Finding { code, severity, at, message: message.into() });
     }
 
@@ -461,6 +469,14 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_dir_entry", _) => "DIRENT_LENGTH",
         ("ocfs2_dir_block_trailer", "blkno") => "DIR_TRAILER_BLKNO",
         ("ocfs2_dx_root_block", _) => "IV_DX_TREE",
+        ("ocfs2_xattr_block", "signature" | "blkno" | "fs_generation") => "XATTR_BLOCK_INVALID",
+        ("ocfs2_refcount_block", "signature") => "REFCOUNT_BLOCK_INVALID",
+        ("ocfs2_refcount_block", "blkno") => "RB_BLKNO",
+        ("ocfs2_refcount_block", "fs_generation") => "RB_GEN",
+        ("ocfs2_refcount_block.rf_records", "rl_count") => "REFCOUNT_LIST_COUNT",
+        ("ocfs2_refcount_block.rf_records", "rl_used") => "REFCOUNT_LIST_USED",
+        // Only a local alloc bounds its bit count by the bitmap it holds.
+        ("ocfs2_dinode", "id1.bitmap1.i_total") => "LALLOC_BM_SIZE",
         _ => return None,
     })
 }

@@ -58,7 +58,17 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         match local_alloc(vol, slot) {
             Ok(la) => {
                 let s = "ocfs2_local_alloc";
-                if la.used > la.total {
+                if la.total == 0 {
+                    // An unused window: nothing may be counted in it.
+                    if la.used != 0 {
+                        let msg = "empty local alloc with bits in use";
+                        cx.error(Some("LALLOC_NZ_USED"), la.inode, s, "i_used", 0, la.used, msg);
+                    }
+                    if la.bm_off != 0 {
+                        let msg = "empty local alloc with a window";
+                        cx.error(Some("LALLOC_NZ_BM"), la.inode, s, "la_bm_off", 0, la.bm_off, msg);
+                    }
+                } else if la.used > la.total {
                     cx.error(
                         Some("LALLOC_USED_OVERRUN"),
                         la.inode,
@@ -68,8 +78,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                         la.used,
                         "local alloc uses more bits than it has",
                     );
-                }
-                if la.bitmap_used != la.used {
+                } else if la.bitmap_used != la.used {
                     cx.error(
                         Some("LALLOC_USED"),
                         la.inode,
@@ -78,17 +87,6 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                         la.bitmap_used,
                         la.used,
                         "local alloc used count differs from its bitmap",
-                    );
-                }
-                if la.total == 0 && la.bm_off != 0 {
-                    cx.error(
-                        Some("LALLOC_NZ_BM"),
-                        la.inode,
-                        s,
-                        "la_bm_off",
-                        0,
-                        la.bm_off,
-                        "empty local alloc with a window",
                     );
                 }
                 if la.total != 0 {
