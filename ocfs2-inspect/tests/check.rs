@@ -517,7 +517,10 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     let name_at = small * bs + 200 + 32;
     let d = |what, at, bytes: &[u8], blkno, field, code| Damage { what, at, bytes: bytes.to_vec(), blkno, field, code };
     let size = offset_of!(DinodeHeader, i_size);
+    // sym-long's 3996-byte target fills one block up to its NUL.
+    let target = fs::ExtentMap::load(vol, &vol.inode(sym).unwrap()).unwrap().extents()[0].blkno;
     vec![
+        d("unterminated symlink", target * bs + 3996, &[b'x'; 100], sym, "i_size", "LINK_NULLTERM"),
         d("slow symlink size", inode_field(sym, size), &3000u64.to_le_bytes(), sym, "i_size", "LINK_SIZE"),
         d(
             "size below the mapped clusters",
