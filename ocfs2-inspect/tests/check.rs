@@ -645,3 +645,27 @@ fn problem_codes_match_fsck() {
         }
     }
 }
+
+/// Without sparse allocation a size past the mapped blocks is INODE_SIZE (both
+/// checkers); the directory is still read, so nothing cascades from it.
+#[test]
+fn directory_size_past_its_blocks() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("nosparse.img");
+    let features = "--fs-features=nosparse,nounwritten,noinline-data";
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", features]);
+    let root = Volume::open(&path).unwrap().root_blkno();
+    write_at(&path, root * 4096 + offset_of!(DinodeHeader, i_size) as u64, &8192u64.to_le_bytes());
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(
+        (&errs[0]["code"], &errs[0]["blkno"], &errs[0]["field"]),
+        (&"INODE_SIZE".into(), &root.into(), &"i_size".into())
+    );
+    assert!(fsck(&path).1.contains("[INODE_SIZE]"), "fsck.ocfs2 names the same problem");
+}
