@@ -208,12 +208,7 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
             }
             Ok((map, _)) => {
                 let mapped = claim_map(cx, &map, blkno);
-                // The kernel appends through i_last_eb_blk; readers use the tree.
-                let last = map.leaves().last().map(|l| l.0);
-                if let Some(last) = last.filter(|&l| l != h.i_last_eb_blk.get()) {
-                    let msg = "not the rightmost leaf of the extent tree";
-                    cx.error(None, blkno, s, "i_last_eb_blk", last, h.i_last_eb_blk.get(), msg);
-                }
+                last_leaf(cx, &map, (blkno, s, "i_last_eb_blk"), h.i_last_eb_blk.get(), "extent tree");
                 sizes(cx, &ino, &map, mapped)?;
             }
             Err(e) => cx.report(e, blkno, "extent tree")?,
@@ -298,19 +293,27 @@ fn claim_extents(cx: &mut Ctx<'_, '_>, extents: &[Extent], owner: u64) -> u64 {
     mapped
 }
 
+/// A tree's recorded last leaf (`at`: block, structure, field) must be its
+/// rightmost leaf block: the kernel appends through it; readers use the tree.
+fn last_leaf(cx: &mut Ctx<'_, '_>, map: &ExtentMap, at: (u64, &'static str, &'static str), recorded: u64, tree: &str) {
+    if let Some(&(last, _)) = map.leaves().last().filter(|l| l.0 != recorded) {
+        cx.error(None, at.0, at.1, at.2, last, recorded, format!("not the rightmost leaf of the {tree}"));
+    }
+}
+
 /// Dynamic features the volume does not have, and a refcount tree named by an
 /// inode that says it has none.
 fn features(cx: &mut Ctx<'_, '_>, blkno: u64, h: &DinodeHeader) {
     let sb = cx.vol.superblock();
     let s = "ocfs2_dinode";
-    let dyn_hex = format!("{:#x}", h.i_dyn_features.get());
+    let dyn_hex = || format!("{:#x}", h.i_dyn_features.get());
     if h.has_dyn(dyn_features::HAS_REFCOUNT) && !sb.has_incompat(incompat::REFCOUNT_TREE) {
         let msg = "refcounted file on a volume without refcount trees";
-        cx.error(Some("REFCOUNT_FLAG_INVALID"), blkno, s, "i_dyn_features", "no HAS_REFCOUNT", &dyn_hex, msg);
+        cx.error(Some("REFCOUNT_FLAG_INVALID"), blkno, s, "i_dyn_features", "no HAS_REFCOUNT", dyn_hex(), msg);
     }
     if h.has_dyn(dyn_features::INLINE_DATA) && !sb.has_incompat(incompat::INLINE_DATA) {
         let msg = "inline data on a volume without inline data";
-        cx.error(Some("INLINE_DATA_FLAG_INVALID"), blkno, s, "i_dyn_features", "no INLINE_DATA", &dyn_hex, msg);
+        cx.error(Some("INLINE_DATA_FLAG_INVALID"), blkno, s, "i_dyn_features", "no INLINE_DATA", dyn_hex(), msg);
     }
     let loc = h.i_refcount_loc.get();
     if loc != 0 && !h.has_dyn(dyn_features::HAS_REFCOUNT) {
@@ -445,9 +448,6 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
     if h.has_dyn(dyn_features::HAS_XATTR) {
         match read_xattrs(vol, ino) {
             Ok(set) => {
-                if let Some(b) = set.block {
-                    cx.meta_refs.insert(b, blkno);
-                }
                 let mut claims: Vec<Extent> = set.tree_extents.clone();
                 claims.extend(set.attrs.iter().flat_map(|a| a.value_extents.iter().copied()));
                 claim_extents(cx, &claims, blkno);
@@ -475,26 +475,18 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
         }
     }
     match DxRoot::of_dir(vol, ino) {
-        Ok(Some(root)) => {
-            cx.meta_refs.insert(root.blkno(), blkno);
-            match root.leaf_map(vol) {
-                Ok(map) => {
-                    let mapped = claim_map(cx, &map, blkno);
-                    let (r, s) = (root.view().header, "ocfs2_dx_root_block");
-                    if let Some(&(last, _)) = map.leaves().last() {
-                        if r.dr_last_eb_blk.get() != last {
-                            let msg = "not the rightmost leaf of the index tree";
-                            cx.error(None, root.blkno(), s, "dr_last_eb_blk", last, r.dr_last_eb_blk.get(), msg);
-                        }
-                    }
-                    if u64::from(r.dr_clusters.get()) != mapped {
-                        let msg = "clusters differ from what the index tree maps";
-                        cx.error(None, root.blkno(), s, "dr_clusters", mapped, r.dr_clusters.get(), msg);
-                    }
+        Ok(Some(root)) => match root.leaf_map(vol) {
+            Ok(map) => {
+                let mapped = claim_map(cx, &map, blkno);
+                let (r, s) = (root.view().header, "ocfs2_dx_root_block");
+                last_leaf(cx, &map, (root.blkno(), s, "dr_last_eb_blk"), r.dr_last_eb_blk.get(), "index tree");
+                if u64::from(r.dr_clusters.get()) != mapped {
+                    let msg = "clusters differ from what the index tree maps";
+                    cx.error(None, root.blkno(), s, "dr_clusters", mapped, r.dr_clusters.get(), msg);
                 }
-                Err(e) => cx.report(e, root.blkno(), "indexed directory tree")?,
             }
-        }
+            Err(e) => cx.report(e, root.blkno(), "indexed directory tree")?,
+        },
         Ok(None) => {}
         Err(e) => cx.report(e, blkno, "indexed directory root")?,
     }
