@@ -12,10 +12,13 @@ use std::path::{Path, PathBuf};
 use common::{decompress_fixture, fixture, fsck, have_tools, inspect, mkfs};
 use std::mem::{offset_of, size_of};
 
-use ocfs2_format::layout::dinode::{dyn_features, DinodeHeader, Id2};
+use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2};
+use ocfs2_format::layout::dir::DirEntryHeader;
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
+use ocfs2_format::layout::inline_data;
 use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
+use ocfs2_format::layout::xattr::XattrBlock;
 use ocfs2_format::{fs, Volume};
 use serde_json::Value;
 
@@ -511,10 +514,15 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     let (refcount_root, _, _) = refcount_record(vol);
     let local_alloc = vol.system_file("local_alloc:0000").unwrap();
     let (global_bitmap, _) = global_bitmap(vol);
-    // The first entry after "." and ".." of the inline directory /small.
+    // The first entry after "." and ".." (16 bytes each) of the inline directory /small.
     let entries = fs::read_dir(vol, &vol.inode(small).unwrap()).unwrap();
     assert_eq!(entries[2].name, b"hello.txt");
-    let name_at = small * bs + 200 + 32;
+    let entry_at = small * bs + (inline_data::DATA_OFFSET + 32) as u64;
+    let name_len = entry_at + offset_of!(DirEntryHeader, name_len) as u64;
+    let name = entry_at + size_of::<DirEntryHeader>() as u64;
+    let refcount = |off: usize| refcount_root * bs + off as u64;
+    let list = |off: usize| refcount(REFCOUNT_UNION_OFFSET + off);
+    let bitmap1 = |off: usize| inode_field(local_alloc, offset_of!(DinodeHeader, id1) + off);
     let d = |what, at, bytes: &[u8], blkno, field, code| Damage { what, at, bytes: bytes.to_vec(), blkno, field, code };
     let size = offset_of!(DinodeHeader, i_size);
     // sym-long's 3996-byte target fills one block up to its NUL.
@@ -546,11 +554,11 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "i_size",
             "CHAIN_I_SIZE",
         ),
-        d("'/' in a name", name_at + 12, b"/", small, "name", "DIRENT_NAME_CHARS"),
-        d("empty name", name_at + 10, &[0], small, "name_len", "DIRENT_ZERO"),
+        d("'/' in a name", name, b"/", small, "name", "DIRENT_NAME_CHARS"),
+        d("empty name", name_len, &[0], small, "name_len", "DIRENT_ZERO"),
         d(
             "refcount block number",
-            refcount_root * bs + 16,
+            refcount(offset_of!(RefcountBlock, rf_blkno)),
             &(refcount_root + 1).to_le_bytes(),
             refcount_root,
             "blkno",
@@ -558,7 +566,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         ),
         d(
             "refcount generation",
-            refcount_root * bs + 12,
+            refcount(offset_of!(RefcountBlock, rf_fs_generation)),
             &1u32.to_le_bytes(),
             refcount_root,
             "fs_generation",
@@ -566,7 +574,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         ),
         d(
             "refcount list count",
-            refcount_root * bs + 128,
+            list(offset_of!(RefcountList, rl_count)),
             &1000u16.to_le_bytes(),
             refcount_root,
             "rl_count",
@@ -574,7 +582,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         ),
         d(
             "refcount list used",
-            refcount_root * bs + 130,
+            list(offset_of!(RefcountList, rl_used)),
             &300u16.to_le_bytes(),
             refcount_root,
             "rl_used",
@@ -582,7 +590,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         ),
         d(
             "unused local alloc with bits",
-            inode_field(local_alloc, 0xb8),
+            bitmap1(offset_of!(Bitmap1, i_used)),
             &5u32.to_le_bytes(),
             local_alloc,
             "i_used",
@@ -590,7 +598,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         ),
         d(
             "local alloc bits past its bitmap",
-            inode_field(local_alloc, 0xbc),
+            bitmap1(offset_of!(Bitmap1, i_total)),
             &40000u32.to_le_bytes(),
             local_alloc,
             "id1.bitmap1.i_total",
@@ -598,23 +606,21 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         ),
         d(
             "root not a directory",
-            inode_field(5, offset_of!(DinodeHeader, i_mode)),
+            inode_field(vol.root_blkno(), offset_of!(DinodeHeader, i_mode)),
             &0o100644u16.to_le_bytes(),
-            5,
+            vol.root_blkno(),
             "i_mode",
             "ROOT_NOTDIR",
         ),
+        d(
+            "xattr block number",
+            xattr_block * bs + offset_of!(XattrBlock, xb_blkno) as u64,
+            &(xattr_block + 1).to_le_bytes(),
+            xattr_block,
+            "blkno",
+            "XATTR_BLOCK_INVALID",
+        ),
     ]
-    .into_iter()
-    .chain([d(
-        "xattr block number",
-        xattr_block * bs + 16,
-        &(xattr_block + 1).to_le_bytes(),
-        xattr_block,
-        "blkno",
-        "XATTR_BLOCK_INVALID",
-    )])
-    .collect()
 }
 
 /// Each damage is found by both checkers under the same problem code (the
