@@ -177,6 +177,9 @@ pub struct OpenOptions {
     pub backup: Option<usize>,
     /// How to reach the medium.
     pub access: io::Access,
+    /// Byte offset of the volume inside the image or device (a volume that does
+    /// not start at byte 0 of a disk image). Applied below every other option.
+    pub offset: u64,
 }
 
 /// An inode block read and validated, with its typed view.
@@ -226,7 +229,11 @@ impl Volume {
 
     /// Opens `path` with options.
     pub fn open_with(path: &Path, opts: OpenOptions) -> Result<Self> {
-        Self::from_source(io::open_with(path, opts.access)?, opts)
+        let src = io::open_with(path, opts.access)?;
+        if opts.offset == 0 {
+            return Self::from_source(src, opts);
+        }
+        Self::from_source(Box::new(io::RangeSource::from_offset(src, opts.offset)?), opts)
     }
 
     /// Opens a volume over any byte source.

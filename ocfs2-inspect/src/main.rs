@@ -22,6 +22,10 @@ struct Cli {
     /// Read with O_DIRECT even from a regular file (devices always use it).
     #[arg(long, global = true)]
     direct: bool,
+    /// Byte offset of the volume inside the image or device (for a volume that
+    /// does not start at byte 0, such as one inside a disk image).
+    #[arg(long, global = true, default_value_t = 0, value_name = "BYTES")]
+    offset: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -218,12 +222,20 @@ impl Command {
     }
 }
 
+impl Cli {
+    /// How every command opens its image: the global options, in one place.
+    fn open_options(&self) -> OpenOptions {
+        let access = if self.direct { Access::Direct } else { Access::Auto };
+        OpenOptions { access, offset: self.offset, ..OpenOptions::default() }
+    }
+}
+
 fn run(cli: Cli) -> Result<(), cmd::CmdError> {
-    let access = if cli.direct { Access::Direct } else { Access::Auto };
+    let opts = cli.open_options();
     let out = render::Out::new(cli.json);
     let command = match cli.command {
         // hb, slotmap, mounted and config open what they need themselves.
-        Command::Cluster(c) => return cmd::cluster::run(c, &out, access),
+        Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
         Command::Meta(m) => Command::Meta(m.finish()),
         other => other,
     };
@@ -234,7 +246,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let Some(image) = command.image() else {
         return Ok(());
     };
-    let vol = Volume::open_with(image, OpenOptions { backup, access })
+    let vol = Volume::open_with(image, OpenOptions { backup, ..opts })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
     let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
@@ -255,7 +267,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::Volinfo { .. } => cmd::o2info::run_volinfo(&vol, &out),
         Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(&vol, &out),
         Command::Meta(m) => cmd::meta::run(m, &vol, &out),
-        Command::Cluster(c) => cmd::cluster::run(c, &out, access),
+        Command::Cluster(c) => cmd::cluster::run(c, &out, opts),
         Command::Check { .. } => Ok(()), // run from main for its exit codes
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.
@@ -271,8 +283,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Check { image, no_progress } = &cli.command {
-        let access = if cli.direct { Access::Direct } else { Access::Auto };
-        return cmd::check::main(image, &render::Out::new(cli.json), access, !no_progress);
+        return cmd::check::main(image, &render::Out::new(cli.json), cli.open_options(), !no_progress);
     }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

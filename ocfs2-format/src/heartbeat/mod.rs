@@ -179,12 +179,21 @@ impl Sampler {
     /// page cache would hide other nodes' writes), or decompressed into memory for
     /// a `.zst` image (a frozen snapshot).
     pub fn open(path: &Path, region: Region) -> Result<Self> {
+        Self::open_at(path, 0, region)
+    }
+
+    /// Like [`Sampler::open`] for a volume that starts `offset` bytes into `path`.
+    pub fn open_at(path: &Path, offset: u64, region: Region) -> Result<Self> {
         let access = if path.extension().is_some_and(|e| e == "zst") {
             crate::io::Access::Auto
         } else {
             crate::io::Access::Direct
         };
-        Ok(Sampler { src: crate::io::open_with(path, access)?, region })
+        let src = crate::io::open_with(path, access)?;
+        if offset == 0 {
+            return Ok(Sampler { src, region });
+        }
+        Ok(Sampler { src: Box::new(crate::io::RangeSource::from_offset(src, offset)?), region })
     }
 
     /// The region sampled.

@@ -11,12 +11,14 @@ use crate::error::{Error, Result};
 mod direct;
 mod mem;
 mod mmap;
+mod range;
 mod sink;
 mod zst;
 
 pub use direct::DirectSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
+pub use range::RangeSource;
 pub use sink::{BlockSink, FileSink};
 pub use zst::{decompress_zst, open_zst};
 

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use ocfs2_format::check::{self, Pass, Progress, Report, Severity};
-use ocfs2_format::io::Access;
 use ocfs2_format::{OpenOptions, Volume};
 use serde::Serialize;
 
@@ -129,8 +128,8 @@ fn render(c: &CheckOut) -> String {
 }
 
 /// Runs `check IMAGE`; returns the process exit code.
-pub fn main(image: &Path, out: &Out, access: Access, progress: bool) -> ExitCode {
-    let vol = match Volume::open_with(image, OpenOptions { backup: None, access }) {
+pub fn main(image: &Path, out: &Out, opts: OpenOptions, progress: bool) -> ExitCode {
+    let vol = match Volume::open_with(image, opts) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("ocfs2-inspect: {}: {e}", image.display());

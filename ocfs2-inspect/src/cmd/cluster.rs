@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
 use ocfs2_format::config::{ClusterConf, O2cbDefaults, CLUSTER_CONF_PATH, O2CB_PATHS};
-use ocfs2_format::io::Access;
 use ocfs2_format::{OpenOptions, Volume};
 
 use super::CmdError;
@@ -114,19 +113,18 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 /// Runs one of the cluster commands.
-pub fn run(cmd: ClusterCommand, out: &Out, access: Access) -> Result<(), CmdError> {
+pub fn run(cmd: ClusterCommand, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
     match cmd {
-        ClusterCommand::Hb(a) => super::hb::run(&a, out),
-        ClusterCommand::Slotmap(a) => super::slotmap::run(&a, out, access),
+        ClusterCommand::Hb(a) => super::hb::run(&a, out, opts),
+        ClusterCommand::Slotmap(a) => super::slotmap::run(&a, out, opts),
         ClusterCommand::Mounted(a) => super::mounted::run(&a, out),
         ClusterCommand::Config(ConfigCommand::Lint { files }) => super::config::lint(&files, out),
     }
 }
 
 /// Opens a volume read-only, naming the path in errors.
-pub fn open_volume(path: &Path, access: Access) -> Result<Volume, CmdError> {
-    Volume::open_with(path, OpenOptions { backup: None, access })
-        .map_err(|e| CmdError::at(path.display().to_string(), e))
+pub fn open_volume(path: &Path, opts: OpenOptions) -> Result<Volume, CmdError> {
+    Volume::open_with(path, opts).map_err(|e| CmdError::at(path.display().to_string(), e))
 }
 
 /// Reads a text file, naming it in errors.

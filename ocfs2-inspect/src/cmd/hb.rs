@@ -12,7 +12,7 @@ use ocfs2_format::heartbeat::{
 };
 use ocfs2_format::io::Access;
 use ocfs2_format::layout::heartbeat::SlotReading;
-use ocfs2_format::{Error, Volume};
+use ocfs2_format::{Error, OpenOptions, Volume};
 use serde::Serialize;
 
 use super::cluster::{self, HbArgs};
@@ -92,17 +92,17 @@ struct HbReport {
 }
 
 /// Runs `hb`.
-pub fn run(a: &HbArgs, out: &Out) -> Result<(), CmdError> {
+pub fn run(a: &HbArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
     let path = resolve_spec(&a.spec)?;
     let at = |e: Error| CmdError::at(path.display().to_string(), e);
-    let vol = cluster::open_volume(&path, Access::Auto)?;
+    let vol = cluster::open_volume(&path, OpenOptions { access: Access::Auto, ..opts })?;
     let sector_size = match a.sector_size {
         Some(s) => s,
         None => medium_sector_size(&path).map_err(at)?,
     };
     let region = Region::locate(&vol, sector_size).map_err(at)?;
     let frozen = path.extension().is_some_and(|e| e == "zst");
-    let sampler = if frozen { None } else { Some(Sampler::open(&path, region).map_err(at)?) };
+    let sampler = if frozen { None } else { Some(Sampler::open_at(&path, opts.offset, region).map_err(at)?) };
     let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
     let names = cluster::node_names(conf.as_ref(), Some(&vol));
     let (slots, journals) = slot_context(&vol);

@@ -2,7 +2,7 @@
 //! state of the slot's journal.
 
 use ocfs2_format::heartbeat::SlotMap;
-use ocfs2_format::io::Access;
+use ocfs2_format::OpenOptions;
 use serde::Serialize;
 
 use super::cluster::{self, SlotmapArgs};
@@ -33,8 +33,8 @@ struct SlotmapReport {
 }
 
 /// Runs `slotmap`.
-pub fn run(a: &SlotmapArgs, out: &Out, access: Access) -> Result<(), CmdError> {
-    let vol = cluster::open_volume(&a.image, access)?;
+pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
+    let vol = cluster::open_volume(&a.image, opts)?;
     let at = |e| CmdError::at(a.image.display().to_string(), e);
     let map = SlotMap::read(&vol).map_err(at)?;
     let journals: Vec<_> =
