@@ -279,6 +279,7 @@ fn images_match_mkfs_ocfs2() {
         (8 * M, "-N 1"),
         (40 * M, "-C 1M"),
         (10 * M, "-H"),
+        (10 * M, "-H --cluster-stack=o2cb --cluster-name=x --global-heartbeat"),
         (2 * G, "-T datafiles -N 2"),
         (5 * G, "-b 1K -N 2 -J size=4M"),
         (1100 * G, "-J size=4M -N 2"),
