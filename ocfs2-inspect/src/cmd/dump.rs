@@ -84,14 +84,15 @@ fn clear_path(path: &Path) -> Result<(), CmdError> {
     }
 }
 
-/// Creates the regular file `path` (replacing a file already there) with mode
-/// 0600 until [`preserve`] runs.
-fn create_file(path: &Path) -> Result<File, CmdError> {
+/// Creates the regular file `path` (replacing a file already there) with `mode`
+/// less the umask: 0600 until [`preserve`] runs, or 0666 as debugfs.ocfs2 `dump`
+/// without `-p`.
+fn create_file(path: &Path, mode: u32) -> Result<File, CmdError> {
     clear_path(path)?;
     File::options()
         .write(true)
         .create_new(true)
-        .mode(0o600)
+        .mode(mode)
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .map_err(|e| io_err(path, e))
@@ -116,14 +117,13 @@ pub fn cat(vol: &Volume, spec: &str) -> Result<(), CmdError> {
 
 /// Applies owner, times and mode to a written path, in that order: chown clears
 /// set-id bits, so the mode comes last. The owner is set only when permitted (root).
-/// Symlinks get their owner only: their mode is fixed and their times are not
-/// worth a `utimensat(AT_SYMLINK_NOFOLLOW)` (debugfs.ocfs2 does not set them either).
+/// Symlinks get their owner and times (their mode is fixed).
 fn preserve(path: &Path, h: &DinodeHeader, symlink: bool) -> Result<(), CmdError> {
     use std::os::unix::fs::{lchown, PermissionsExt};
     // chown fails for non-root users; keeping the data matters more than the owner.
     let _ = lchown(path, Some(h.i_uid.get()), Some(h.i_gid.get()));
     if symlink {
-        return Ok(());
+        return symlink_times(path, h);
     }
     // A time the host cannot represent (a corrupt inode) is left unset, never a panic.
     let t = |s: u64, ns: u32| std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(s, ns.min(999_999_999)));
@@ -140,6 +140,27 @@ fn preserve(path: &Path, h: &DinodeHeader, symlink: bool) -> Result<(), CmdError
     f.set_times(times).map_err(|e| io_err(path, e))?;
     f.set_permissions(fs::Permissions::from_mode(u32::from(h.i_mode.get() & 0o7777))).map_err(|e| io_err(path, e))?;
     Ok(())
+}
+
+/// Sets a symlink's own atime and mtime (`utimensat` with `AT_SYMLINK_NOFOLLOW`:
+/// std has no call that leaves the link unfollowed). A time the host cannot
+/// represent (a corrupt inode) is left unset.
+fn symlink_times(path: &Path, h: &DinodeHeader) -> Result<(), CmdError> {
+    let ts = |s: u64, ns: u32| match libc::time_t::try_from(s) {
+        Ok(sec) => libc::timespec { tv_sec: sec, tv_nsec: libc::c_long::from(ns.min(999_999_999)) },
+        Err(_) => libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
+    };
+    let times = [ts(h.i_atime.get(), h.i_atime_nsec.get()), ts(h.i_mtime.get(), h.i_mtime_nsec.get())];
+    let p = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| CmdError::msg(format!("{}: a NUL in the path", path.display())))?;
+    // SAFETY: the path is NUL-terminated and `times` holds the two entries
+    // utimensat reads; both live across the call.
+    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, p.as_ptr(), times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io_err(path, io::Error::last_os_error()))
+    }
 }
 
 /// Makes a symlink at `path` to `target`, replacing a file already there
@@ -167,7 +188,7 @@ pub fn dump(vol: &Volume, out: &Out, spec: &str, path: &Path, keep: bool) -> Res
         (link.len() as u64, true)
     } else {
         let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
-        let f = create_file(path)?;
+        let f = create_file(path, if keep { 0o600 } else { 0o666 })?;
         let bytes = copy_sparse(&r, inode.blkno(), &f, path, &mut vec![0u8; MAX_READ])?;
         drop(f);
         (bytes, false)
@@ -338,7 +359,7 @@ impl Rdump<'_> {
             return Ok(());
         }
         let r = FileReader::new(self.vol, &inode).map_err(read_err(blkno))?;
-        let f = create_file(target)?;
+        let f = create_file(target, 0o600)?;
         self.sum.bytes += copy_sparse(&r, blkno, &f, target, &mut self.buf)?;
         drop(f);
         self.xattrs(&inode, target);
