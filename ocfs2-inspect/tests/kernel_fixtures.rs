@@ -870,6 +870,26 @@ fn rdump_names_like_debugfs() {
     assert!(!inspect(&["rdump", raw.img(), "/", missing.to_str().unwrap()]).status.success());
 }
 
+/// `--json cat` prints one JSON object: the file's bytes in base64, with its
+/// inode and size; the bytes are debugfs.ocfs2's.
+#[test]
+fn json_cat_is_one_object_with_the_bytes_in_base64() {
+    use base64::Engine;
+    if !have_tools() {
+        return;
+    }
+    let raw = Raw::shared("A-default");
+    for spec in ["/small/hello.txt", "/small/pat5000", "/sparse/holey"] {
+        let v = inspect_json(&["cat", raw.img(), spec]);
+        let want = debugfs_bytes(&raw, &format!("cat {spec}"));
+        let got = base64::engine::general_purpose::STANDARD.decode(v["base64"].as_str().unwrap()).unwrap();
+        assert!(got == want, "{spec}: --json cat bytes differ from debugfs.ocfs2 cat");
+        assert_eq!(v["size"].as_u64(), Some(want.len() as u64), "{spec}: {}", v["size"]);
+        let st = inspect_json(&["stat", raw.img(), spec]);
+        assert_eq!(v["inode"], st["inode"], "{spec}");
+    }
+}
+
 /// `rdump` keeps symlink times (to the nanosecond debugfs.ocfs2 `stat` shows);
 /// `dump` without `-p` creates files with mode 0666 minus the umask, as
 /// debugfs.ocfs2 does.

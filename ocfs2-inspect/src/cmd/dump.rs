@@ -14,6 +14,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::write::EncoderWriter;
 use ocfs2_format::fs::{prefetch_entry_inodes, read_dir, read_symlink, read_xattrs, FileReader, Span, MAX_READ};
 use ocfs2_format::layout::dinode::{mode, DinodeHeader};
 use ocfs2_format::layout::xattr::name_index;
@@ -99,8 +101,10 @@ fn create_file(path: &Path, mode: u32) -> Result<File, CmdError> {
 }
 
 /// `cat SPEC`: a regular file's bytes on stdout. Like debugfs.ocfs2, anything
-/// else (directory, symlink, device) is refused; `dump` copies those.
-pub fn cat(vol: &Volume, spec: &str) -> Result<(), CmdError> {
+/// else (directory, symlink, device) is refused; `dump` copies those. With
+/// `--json`, one object `{"inode", "size", "base64"}`: the bytes are streamed
+/// through the encoder, never held whole.
+pub fn cat(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     let inode = vol.inode(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
     if inode.header().file_type() != mode::S_IFREG {
         return Err(CmdError::msg(format!("{spec}: not a regular file (inode {})", inode.blkno())));
@@ -108,8 +112,22 @@ pub fn cat(vol: &Volume, spec: &str) -> Result<(), CmdError> {
     let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
     let stdout = io::stdout();
     let mut lock = stdout.lock();
-    copy_stream(&r, inode.blkno(), &mut lock)?;
-    match lock.flush() {
+    let written = if out.json() {
+        // The base64 alphabet needs no JSON escapes.
+        let head = format!("{{\n  \"inode\": {},\n  \"size\": {},\n  \"base64\": \"", inode.blkno(), r.size());
+        match lock.write_all(head.as_bytes()) {
+            Ok(()) => {
+                let mut enc = EncoderWriter::new(&mut lock, &STANDARD);
+                copy_stream(&r, inode.blkno(), &mut enc)?;
+                enc.finish().and_then(|w| w.write_all(b"\"\n}\n"))
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        copy_stream(&r, inode.blkno(), &mut lock)?;
+        Ok(())
+    };
+    match written.and_then(|()| lock.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CmdError::msg(e.to_string())),
         _ => Ok(()),
     }
