@@ -430,7 +430,7 @@ impl Volume {
                 kind.structure,
                 "signature",
                 String::from_utf8_lossy(cstr(kind.signature)),
-                format!("{:?}", String::from_utf8_lossy(cstr(sig))),
+                crate::layout::signature_text(sig),
             ));
         }
         if self.meta_ecc {

@@ -272,3 +272,32 @@ fn unknown_incompat_feature_is_unsupported() {
     let e = open(src).unwrap_err();
     assert!(matches!(e, Error::Unsupported { what: "incompat feature", bit: 0x10000 }), "{e:?}");
 }
+
+/// Errors say what is wrong in words: a directory given as the image, a missing
+/// rdump output directory, an inode past the volume's end, a signature of
+/// unprintable bytes (hex, not Rust escapes).
+#[test]
+fn errors_say_what_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let err = |args: &[&str]| {
+        let out = inspect(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = err(&["stats", dir]);
+    assert!(e.contains(&format!("{dir}: cannot open: ")) && e.contains("is a directory"), "{e}");
+    let a = fixture_zst("A-default");
+    let a = a.to_str().unwrap();
+    let missing = tmp.path().join("nope");
+    let e = err(&["rdump", a, "/small", missing.to_str().unwrap()]);
+    assert!(e.contains("does not exist"), "{e}");
+    let e = err(&["findpath", a, "999999999"]);
+    assert!(e.contains("past the end of the volume"), "{e}");
+    let ino = blkno_of("/small");
+    let mut src = a_default();
+    src.write_at(ino * 4096, &[2u8; 8]).unwrap();
+    let path = to_file(&src, tmp.path());
+    let e = err(&["ls", path.to_str().unwrap(), "/small"]);
+    assert!(e.contains("02 02 02 02 02 02 02 02") && !e.contains("\\u{"), "{e}");
+}

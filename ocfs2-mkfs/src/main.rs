@@ -306,11 +306,7 @@ fn plan_error(opts: &MkfsOptions, target: &Target, e: ocfs2_format::Error) -> St
             lo = mid;
         }
     }
-    format!(
-        "{} bytes is too small for these options: they need at least {} bytes ({hi} MiB)",
-        target.size,
-        hi * MIB
-    )
+    format!("{} bytes is too small for these options: they need at least {} bytes ({hi} MiB)", target.size, hi * MIB)
 }
 
 fn run(a: &Args) -> Res<()> {

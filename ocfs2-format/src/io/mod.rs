@@ -90,6 +90,10 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
+    if meta.is_dir() {
+        let e = std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not an image or a device");
+        return Err(Error::open(path)(e));
+    }
     if meta.file_type().is_block_device() || access == Access::Direct {
         return Ok(Box::new(DirectSource::open(path)?));
     }

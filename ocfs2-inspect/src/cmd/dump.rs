@@ -423,8 +423,13 @@ impl Rdump<'_> {
 /// directory OUTDIR/".)
 pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
-    if !outdir.is_dir() {
-        return Err(CmdError::msg(format!("{}: not a directory", outdir.display())));
+    match fs::metadata(outdir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(CmdError::msg(format!("{}: not a directory", outdir.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(CmdError::msg(format!("{}: the output directory does not exist", outdir.display())))
+        }
+        Err(e) => return Err(io_err(outdir, e)),
     }
     let name = spec.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let verbose = verbose.then_some(if out.json() { Verbose::Stderr } else { Verbose::Stdout });
