@@ -248,6 +248,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     };
     let vol = Volume::open_with(image, OpenOptions { backup, ..opts })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
+    cmd::warn_if_truncated(image, &vol);
     let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
         Command::Ls { spec, long, deleted, .. } => cmd::ls::run(&vol, &out, &spec, long, deleted),

@@ -301,3 +301,32 @@ fn errors_say_what_is_wrong() {
     let e = err(&["ls", path.to_str().unwrap(), "/small"]);
     assert!(e.contains("02 02 02 02 02 02 02 02") && !e.contains("\\u{"), "{e}");
 }
+
+/// A truncated image opens with one warning naming both sizes; the library says
+/// how much is missing.
+#[test]
+fn truncated_image_warns_once_at_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = a_default();
+    let total = full.size();
+    assert_eq!(open(a_default()).unwrap().missing_bytes(), None);
+    const CUT: u64 = 100 << 20;
+    let mut buf = vec![0u8; CUT as usize];
+    full.read_at(0, &mut buf).unwrap();
+    let mut short = MemSource::new(CUT);
+    short.write_at(0, &buf).unwrap();
+    assert_eq!(open(short).unwrap().missing_bytes(), Some(total - CUT));
+    let path = tmp.path().join("short.img");
+    std::fs::write(&path, &buf).unwrap();
+    let p = path.to_str().unwrap();
+    for args in [&["stats", p][..], &["--json", "ls", p, "/"], &["check", p], &["slotmap", p]] {
+        let out = inspect(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let warnings: Vec<&str> = err.lines().filter(|l| l.contains("truncated")).collect();
+        assert_eq!(warnings.len(), 1, "{args:?}: {err}");
+        assert!(warnings[0].contains(&total.to_string()) && warnings[0].contains(&CUT.to_string()), "{err}");
+    }
+    let whole = fixture_zst("A-default");
+    let out = inspect(&["stats", whole.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("truncated"));
+}
