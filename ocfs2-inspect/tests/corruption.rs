@@ -330,3 +330,29 @@ fn truncated_image_warns_once_at_open() {
     let out = inspect(&["stats", whole.to_str().unwrap()]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("truncated"));
 }
+
+/// `rdump` keeps going past files it cannot read: it names each path, copies the
+/// rest, counts the failures in its summary and exits non-zero at the end.
+#[test]
+fn rdump_keeps_going_past_unreadable_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut src = a_default();
+    for bad in ["/small/hello.txt", "/small/pat100"] {
+        src.write_at(blkno_of(bad) * 4096, b"BROKEN!\0").unwrap();
+    }
+    let path = to_file(&src, tmp.path());
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = inspect(&["--json", "rdump", path.to_str().unwrap(), "/small", out_dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for bad in ["small/hello.txt", "small/pat100"] {
+        assert!(err.contains(&format!("{}: ", out_dir.join(bad).display())), "names {bad}: {err}");
+    }
+    let sum: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the summary is still printed");
+    assert_eq!(sum["failed"], 2, "{sum}");
+    assert_eq!(sum["files"], 4, "{sum}");
+    for good in ["empty", "one-byte", "pat3000", "pat5000"] {
+        assert!(out_dir.join("small").join(good).is_file(), "{good} copied");
+    }
+}

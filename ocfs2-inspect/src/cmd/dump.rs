@@ -33,6 +33,11 @@ fn read_err(inode: u64) -> impl Fn(ocfs2_format::Error) -> CmdError {
     move |e| CmdError::at(format!("inode {inode}"), e)
 }
 
+/// A read error of the inode being copied to `path`, naming both.
+fn read_err_at(path: &Path, inode: u64) -> impl Fn(ocfs2_format::Error) -> CmdError + '_ {
+    move |e| CmdError::at(format!("{} (inode {inode})", path.display()), e)
+}
+
 /// Streams a file's bytes to `w` (stdout: zero runs are written out).
 fn copy_stream(r: &FileReader<'_>, inode: u64, w: &mut dyn Write) -> Result<u64, CmdError> {
     let mut buf = vec![0u8; MAX_READ];
@@ -61,7 +66,7 @@ fn copy_sparse(r: &FileReader<'_>, inode: u64, f: &File, path: &Path, buf: &mut 
         if let Span::Data { .. } = span {
             while off < end {
                 let want = (end - off).min(buf.len() as u64) as usize;
-                let n = r.read_at(off, &mut buf[..want]).map_err(read_err(inode))?;
+                let n = r.read_at(off, &mut buf[..want]).map_err(read_err_at(path, inode))?;
                 if n == 0 {
                     break;
                 }
@@ -236,6 +241,8 @@ struct RdumpSummary {
     /// `user.*` attributes that could not be set, counted by errno name
     /// (`unreadable` when the volume's xattr storage could not be read).
     xattr_failures: BTreeMap<String, u64>,
+    /// Paths that could not be copied (each named on stderr); the rest were.
+    failed: u64,
 }
 
 /// The name of an errno for the failure counts.
@@ -365,7 +372,7 @@ impl Rdump<'_> {
             self.first_path.insert(blkno, target.to_path_buf());
         }
         if h.is_symlink() {
-            let link = read_symlink(self.vol, &inode).map_err(read_err(blkno))?;
+            let link = read_symlink(self.vol, &inode).map_err(read_err_at(target, blkno))?;
             make_symlink(&link, target)?;
             preserve(target, &h, true)?;
             self.sum.symlinks += 1;
@@ -376,7 +383,7 @@ impl Rdump<'_> {
             self.sum.other += 1;
             return Ok(());
         }
-        let r = FileReader::new(self.vol, &inode).map_err(read_err(blkno))?;
+        let r = FileReader::new(self.vol, &inode).map_err(read_err_at(target, blkno))?;
         let f = create_file(target, 0o600)?;
         self.sum.bytes += copy_sparse(&r, blkno, &f, target, &mut self.buf)?;
         drop(f);
@@ -403,15 +410,25 @@ impl Rdump<'_> {
                 continue;
             }
             if e.name.is_empty() || e.name.contains(&b'/') || e.name.contains(&0) {
-                return Err(CmdError::msg(format!(
+                self.failed(CmdError::msg(format!(
                     "{}: unsafe entry name {:?}",
                     target.display(),
                     String::from_utf8_lossy(&e.name)
                 )));
+                continue;
             }
-            self.entry(e.inode, &target.join(OsStr::from_bytes(&e.name)))?;
+            if let Err(err) = self.entry(e.inode, &target.join(OsStr::from_bytes(&e.name))) {
+                self.failed(err);
+            }
         }
         Ok(())
+    }
+
+    /// A path that could not be copied (its error names it): said now, counted,
+    /// and the copy goes on.
+    fn failed(&mut self, e: CmdError) {
+        eprintln!("ocfs2-inspect: {e} (not copied)");
+        self.sum.failed += 1;
     }
 }
 
@@ -470,7 +487,14 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
             let f: Vec<String> = s.xattr_failures.iter().map(|(k, v)| format!("{k} x{v}")).collect();
             t.push_str(&format!(", xattr failures: {}", f.join(", ")));
         }
+        if s.failed > 0 {
+            t.push_str(&format!(", {} not copied", s.failed));
+        }
         t.push('\n');
         t
-    })
+    })?;
+    match r.sum.failed {
+        0 => Ok(()),
+        n => Err(CmdError::msg(format!("{n} paths could not be copied (named above)"))),
+    }
 }
