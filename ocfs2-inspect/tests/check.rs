@@ -675,3 +675,26 @@ fn directory_size_past_its_blocks() {
     );
     assert!(fsck(&path).1.contains("[INODE_SIZE]"), "fsck.ocfs2 names the same problem");
 }
+
+/// Every finding has a readable name: a finding without an fsck.ocfs2 code is
+/// named by its structure and field in the summary, never "(no code)", and no
+/// field is a placeholder "-" (here: metadata past the end of a truncated copy,
+/// which fsck.ocfs2 has no code for).
+#[test]
+fn every_finding_has_a_readable_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let short = tmp.path().join("short.img");
+    let whole = std::fs::read(fixture("A-default")).unwrap();
+    std::fs::write(&short, &whole[..150 << 20]).unwrap();
+    let out = inspect(&["check", "--no-progress", short.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("(no code)") && !text.contains(".-"), "{text}");
+    assert!(text.contains("metadata.truncated 1"), "{text}");
+    let (_, v) = check(&short);
+    for b in v["summary"]["by_code"].as_array().unwrap() {
+        assert!(!b["name"].as_str().unwrap_or("").is_empty(), "{b}");
+    }
+    for f in v["findings"].as_array().unwrap() {
+        assert_ne!(f["field"], "-", "{f}");
+    }
+}
