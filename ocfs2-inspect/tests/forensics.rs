@@ -129,3 +129,17 @@ fn lsdel_lists_orphans_and_freed_inodes() {
     let v = inspect_json(&["lsdel", a.to_str().unwrap()]);
     assert!(v.as_array().unwrap().iter().any(|d| d["state"] == "deleted" && d["allocated"] == false), "{v}");
 }
+
+/// Tables are aligned without padding the end of a line.
+#[test]
+fn tables_have_no_trailing_spaces() {
+    let a = common::fixture_zst("A-default");
+    let a = a.to_str().unwrap();
+    for args in [&["ls", "-l", a, "/bigdir"][..], &["stats", a], &["icheck", a, "2", "40000"], &["stat", a, "/"]] {
+        let out = inspect(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let padded = text.lines().filter(|l| l.ends_with(' ')).count();
+        assert_eq!(padded, 0, "{args:?}: {padded} lines end in spaces");
+    }
+}
