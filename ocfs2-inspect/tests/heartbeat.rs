@@ -109,6 +109,19 @@ fn hb_watch_on_a_frozen_image_sees_no_live_node() {
     assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
+/// `hb --all` marks a slot whose `hb_node` names another node, but never a slot
+/// nothing has written.
+#[test]
+fn hb_all_marks_no_never_written_slot() {
+    let zst = fixture_zst("C1");
+    let out = common::inspect(&["hb", "--all", zst.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().skip(2).collect();
+    assert_eq!(rows.len(), 255, "{text}");
+    assert!(rows.iter().all(|r| !r.contains("(!)")), "{text}");
+}
+
 /// Parses `debugfs.ocfs2 -R slotmap` (`\t    0       0`).
 fn parse_debugfs_slotmap(text: &str) -> Vec<(u64, u64)> {
     text.lines()

@@ -143,7 +143,8 @@ pub fn main(image: &Path, out: &Out, opts: OpenOptions, progress: bool) -> ExitC
         }
     };
     super::warn_if_truncated(image, &vol);
-    let bar = (progress && std::io::stderr().is_terminal()).then(|| {
+    // Never beside a JSON document, which a script reads (often from a terminal).
+    let bar = (progress && !out.json() && std::io::stderr().is_terminal()).then(|| {
         let b = ProgressBar::new(0);
         b.set_style(
             ProgressStyle::with_template("{prefix:>18} [{bar:40}] {pos}/{len} {elapsed}")

@@ -230,7 +230,8 @@ fn snapshot(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
             .slots
             .iter()
             .map(|s| {
-                let node = if s.node_matches { s.node.to_string() } else { format!("{} (!)", s.node) };
+                // A never-written slot (sequence 0) names node 0: nothing to flag.
+                let node = if s.node_matches || s.seq == 0 { s.node.to_string() } else { format!("{} (!)", s.node) };
                 vec![
                     s.slot.to_string(),
                     node,
