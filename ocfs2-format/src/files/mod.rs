@@ -35,6 +35,7 @@
 //! turn them into what `std` or a FUSE reply needs.
 
 mod file;
+mod forensics;
 mod metadata;
 mod walk;
 mod xattr;
@@ -51,6 +52,7 @@ use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use crate::volume::{Inode, Volume};
 
 pub use file::{File, Run};
+pub use forensics::{DeletedEntry, DeletedInode};
 pub use metadata::{FileType, Metadata};
 pub use walk::{Walk, WalkEntry, WalkIter};
 pub use xattr::{acl_to_linux, Acl, XattrEntry, ACL_UNDEFINED_ID, ACL_XATTR_VERSION};

@@ -277,3 +277,37 @@ fn walk_survives_a_directory_cycle() {
     assert!(c.actual.ends_with("/d1/d2/d3"));
     assert_eq!(items.len(), 5); // d1, d2, d3 (the cycle), d2b, sib.txt
 }
+
+/// B's orphan (fixtures/README.md: inode 15804, 64 KiB, pattern 77) opens and
+/// reads whole; A-default's freed inode keeps its deletion time but no data;
+/// deleted names have their inode number zeroed by the kernel.
+#[test]
+fn deleted_handles() {
+    use sha2::{Digest, Sha256};
+    let b = crate::test_util::fixture("B");
+    let dead = b.deleted_inodes().unwrap();
+    let o = dead.iter().find(|d| d.ino() == 15804).unwrap();
+    assert!(o.allocated() && o.is_orphan() && o.has_data() && o.deleted().is_none());
+    let mut data = Vec::new();
+    o.open().unwrap().read_to_end(&mut data).unwrap();
+    let hex: String = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!((data.len(), hex.as_str()), (65536, "f9c7a6a2374c91088808cd07acf79b6b73b8ad3b61fce87e5cd994a0ebb7cd96"));
+
+    let a = vol();
+    let freed = a.deleted_inodes().unwrap();
+    assert_eq!(freed.len(), 1);
+    let f = &freed[0];
+    assert!(!f.allocated() && !f.is_orphan() && !f.has_data());
+    let dtime = f.metadata().dtime();
+    assert_eq!(f.deleted(), Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(dtime)));
+    assert!(f.metadata().ctime().0 as u64 <= dtime); // dtime has no nanoseconds
+    let names = a.deleted_entries("/data").unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!((names[0].name(), names[0].ino(), names[0].file_type()), (&b"deleted"[..], None, FileType::File));
+    assert!(names[0].inode().is_none());
+
+    let x = crate::test_util::fixture("X-max");
+    let gone: Vec<Vec<u8>> = x.deleted_entries("/extra/deldir").unwrap().iter().map(|e| e.name().to_vec()).collect();
+    let want: Vec<Vec<u8>> = (10..20).map(|i| format!("file-{i:03}").into_bytes()).collect();
+    assert_eq!(gone, want);
+}
