@@ -370,3 +370,18 @@ fn progress_and_cancellation() {
     assert!(matches!(r, Err(Error::Cancelled)));
     assert_eq!(last, Some(Task::Check(Pass::Inodes)));
 }
+
+/// `.` and `..` resolve through `lookup_in`, in an indexed directory too
+/// (through the index when the directory has one).
+#[test]
+fn dot_entries_resolve_in_every_directory_kind() {
+    let v = vol();
+    let root = v.root_blkno();
+    for dir in ["/small", "/bigdir", "/d1/d2"] {
+        let ino = v.lookup(dir).unwrap();
+        assert_eq!(v.lookup_in(ino, ".").unwrap(), ino, "{dir}");
+        let parent = v.lookup_in(ino, "..").unwrap();
+        let want = if dir == "/d1/d2" { v.lookup("/d1").unwrap() } else { root };
+        assert_eq!(parent, want, "{dir}");
+    }
+}
