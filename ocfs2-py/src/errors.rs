@@ -21,10 +21,6 @@ create_exception!(
     "The volume uses a feature this library does not support: `what` and `bit` name it."
 );
 
-fn os_error(errno: i32, msg: String) -> PyErr {
-    PyOSError::new_err((errno, msg))
-}
-
 /// Converts a library error. Needs the GIL to attach attributes to the exception.
 pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
     let msg = e.to_string();
@@ -59,14 +55,11 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
             let _ = v.setattr("bit", bit);
             err
         }
-        Error::NotFound(_) => os_error(libc::ENOENT, msg),
-        Error::Invalid(_) => os_error(libc::EINVAL, msg),
-        Error::Open { path, source } => {
-            let errno = source.raw_os_error().unwrap_or(libc::EIO);
-            PyOSError::new_err((errno, source.to_string(), path.display().to_string()))
+        Error::Open { ref path, ref source } => {
+            PyOSError::new_err((e.errno(), source.to_string(), path.display().to_string()))
         }
-        Error::Io { source, .. } => os_error(source.raw_os_error().unwrap_or(libc::EIO), msg),
-        _ => Ocfs2Error::new_err(msg),
+        // Not found, not a directory, a directory, a symlink loop, an invalid request, the medium.
+        _ => PyOSError::new_err((e.errno(), msg)),
     }
 }
 

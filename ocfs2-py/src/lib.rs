@@ -10,25 +10,20 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use ocfs2_format::files::{File, FileType};
 use ocfs2_format::heartbeat::{JournalState as LibJournalState, Liveness, Region, SlotMap, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::io::{Access, RangeSource};
-use ocfs2_format::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use ocfs2_format::{check, fs, OpenOptions, Volume};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyInt, PyIterator, PyList, PyString};
 
-mod adapter;
 mod errors;
 mod source;
 mod types;
 
-use adapter::{FileType, Files};
 use errors::{err, CorruptError, NotOcfs2Error, Ocfs2Error, UnsupportedError};
 use types::{AclEntry, DeletedEntry, DeletedInode, Extent, Finding, HeartbeatSlot, JournalState, StatResult, Xattr};
-
-/// Symlinks followed while resolving one path (Linux's `MAXSYMLINKS`).
-const MAX_SYMLINKS: u32 = 40;
 
 /// A path inside the volume, or an inode number.
 enum Target {
@@ -48,6 +43,11 @@ impl Target {
     fn as_bytes(&self) -> bool {
         matches!(self, Target::Path { as_bytes: true, .. })
     }
+}
+
+/// A directory's entries (no `.` and `..`) as owned name, inode and type.
+fn dir_entries(vol: &Volume, ino: u64) -> ocfs2_format::Result<Vec<(Vec<u8>, u64, FileType)>> {
+    vol.read_dir_ino(ino)?.map(|e| e.map(|e| (e.name().to_vec(), e.ino(), e.file_type()))).collect()
 }
 
 /// `os.fsencode(os.fspath(obj))`, and whether the caller gave bytes (names are then returned as bytes).
@@ -79,67 +79,6 @@ fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
     p
 }
 
-/// Why a path did not resolve.
-enum Resolve {
-    Lib(ocfs2_format::Error),
-    Loop,
-}
-
-impl From<ocfs2_format::Error> for Resolve {
-    fn from(e: ocfs2_format::Error) -> Self {
-        Resolve::Lib(e)
-    }
-}
-
-/// Resolves `path` the way the kernel would, following symlinks in every component (and in the last
-/// one when `follow_last`), `..` included; `//` starts at the system directory.
-fn resolve(vol: &Volume, path: &[u8], follow_last: bool) -> Result<u64, Resolve> {
-    let (start, rest) = match path.strip_prefix(b"//") {
-        Some(rest) => (vol.system_dir_blkno(), rest),
-        None => (vol.root_blkno(), path),
-    };
-    let mut dirs = vec![start];
-    let mut todo: Vec<Vec<u8>> =
-        rest.split(|&b| b == b'/').rev().filter(|c| !c.is_empty()).map(<[u8]>::to_vec).collect();
-    let mut links = 0;
-    while let Some(comp) = todo.pop() {
-        match comp.as_slice() {
-            b"." => continue,
-            b".." => {
-                if dirs.len() > 1 {
-                    dirs.pop();
-                }
-                continue;
-            }
-            _ => {}
-        }
-        let parent = *dirs.last().unwrap_or(&start);
-        let ino = vol.lookup_in(parent, &comp)?;
-        if (follow_last || !todo.is_empty()) && vol.metadata_ino(ino)?.file_type().is_symlink() {
-            links += 1;
-            if links > MAX_SYMLINKS {
-                return Err(Resolve::Loop);
-            }
-            let target = vol.read_link_ino(ino)?;
-            if target.starts_with(b"/") {
-                dirs.truncate(1);
-                dirs[0] = vol.root_blkno();
-            }
-            todo.extend(target.split(|&b| b == b'/').rev().filter(|c| !c.is_empty()).map(<[u8]>::to_vec));
-            continue;
-        }
-        dirs.push(ino);
-    }
-    Ok(*dirs.last().unwrap_or(&start))
-}
-
-fn resolve_err(py: Python<'_>, e: Resolve) -> PyErr {
-    match e {
-        Resolve::Lib(e) => errors::to_py(py, e),
-        Resolve::Loop => PyOSError::new_err((libc::ELOOP, "too many levels of symbolic links")),
-    }
-}
-
 /// An open OCFS2 volume (read-only). `Volume(source, *, offset=0, backup=None, direct=False)`: `source`
 /// is a path (image, `.zst` image or block device) or a file object with `seek` and `read` (or
 /// `readinto`). Paths inside the volume are absolute (`/a/b`), `str` or `bytes`; `//name` is a system
@@ -169,31 +108,40 @@ impl PyVolume {
         py.detach(|| f(&vol)).map_err(err(py))
     }
 
-    /// The inode a target names, following symlinks when `follow`.
-    fn ino(&self, py: Python<'_>, target: &Target, follow: bool) -> PyResult<u64> {
+    /// The inode a target names: through every symlink (`Always`), all but a last one (`Parents`), or
+    /// none (`Never`, as the inspector's lookup).
+    fn ino(&self, py: Python<'_>, target: &Target, follow: Follow) -> PyResult<u64> {
         match target {
             Target::Ino(i) => Ok(*i),
-            Target::Path { bytes, .. } => {
-                let vol = self.vol()?;
-                py.detach(|| resolve(&vol, bytes, follow)).map_err(|e| resolve_err(py, e))
-            }
+            Target::Path { bytes, .. } => self.run(py, |v| match follow {
+                Follow::Always => Ok(v.metadata(bytes)?.ino()),
+                Follow::Parents => Ok(v.symlink_metadata(bytes)?.ino()),
+                Follow::Never => v.lookup(bytes),
+            }),
         }
     }
 
-    fn superblock_features<'py>(&self, py: Python<'py>, which: u8) -> PyResult<Bound<'py, PyFrozenSet>> {
-        let vol = self.vol()?;
-        let sb = vol.superblock();
-        let mut names = Vec::new();
-        if which & 1 != 0 {
-            names.extend(feature_names(sb.s_feature_compat.get(), compat::NAMES));
+    fn features_set<'py>(&self, py: Python<'py>, which: &[usize]) -> PyResult<Bound<'py, PyFrozenSet>> {
+        let all = self.vol()?.features();
+        PyFrozenSet::new(py, which.iter().flat_map(|&i| all[i].iter()))
+    }
+}
+
+/// Which symlinks a path resolution follows.
+#[derive(Debug, Clone, Copy)]
+enum Follow {
+    Always,
+    Parents,
+    Never,
+}
+
+impl Follow {
+    fn last(follow_symlinks: bool) -> Self {
+        if follow_symlinks {
+            Follow::Always
+        } else {
+            Follow::Parents
         }
-        if which & 2 != 0 {
-            names.extend(feature_names(sb.s_feature_incompat.get(), incompat::NAMES));
-        }
-        if which & 4 != 0 {
-            names.extend(feature_names(sb.s_feature_ro_compat.get(), ro_compat::NAMES));
-        }
-        PyFrozenSet::new(py, names)
     }
 }
 
@@ -253,13 +201,13 @@ impl PyVolume {
     /// The volume label.
     #[getter]
     fn label(&self) -> PyResult<String> {
-        Ok(String::from_utf8_lossy(self.vol()?.superblock().label()).into_owned())
+        Ok(self.vol()?.label())
     }
 
-    /// The volume UUID as 32 uppercase hex digits (as debugfs.ocfs2 and o2info print it).
+    /// The volume UUID, as `blkid` and `uuid.UUID` spell it (lowercase, with dashes).
     #[getter]
     fn uuid(&self) -> PyResult<String> {
-        Ok(self.vol()?.superblock().uuid_hex())
+        Ok(self.vol()?.uuid_string())
     }
 
     /// Bytes per block.
@@ -295,25 +243,25 @@ impl PyVolume {
     /// Every feature the volume has, by the names mkfs.ocfs2 and o2info use.
     #[getter]
     fn features<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        self.superblock_features(py, 7)
+        self.features_set(py, &[0, 1, 2])
     }
 
     /// The compat features.
     #[getter]
     fn compat_features<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        self.superblock_features(py, 1)
+        self.features_set(py, &[0])
     }
 
     /// The incompat features.
     #[getter]
     fn incompat_features<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        self.superblock_features(py, 2)
+        self.features_set(py, &[1])
     }
 
     /// The read-only compat features.
     #[getter]
     fn ro_compat_features<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        self.superblock_features(py, 4)
+        self.features_set(py, &[2])
     }
 
     /// Inode number of the root directory.
@@ -330,13 +278,13 @@ impl PyVolume {
 
     /// The inode a path names, without following a symlink in its last component.
     fn lookup(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<u64> {
-        self.ino(py, &Target::extract(path)?, false)
+        self.ino(py, &Target::extract(path)?, Follow::Never)
     }
 
     /// Attributes of the file `path` names (following symlinks unless `follow_symlinks=False`).
     #[pyo3(signature = (path, *, follow_symlinks = true))]
     fn stat(&self, py: Python<'_>, path: &Bound<'_, PyAny>, follow_symlinks: bool) -> PyResult<StatResult> {
-        let ino = self.ino(py, &Target::extract(path)?, follow_symlinks)?;
+        let ino = self.ino(py, &Target::extract(path)?, Follow::last(follow_symlinks))?;
         Ok(StatResult::from(&self.run(py, |v| v.metadata_ino(ino))?))
     }
 
@@ -347,17 +295,9 @@ impl PyVolume {
 
     /// Whether `path` names a file (following symlinks, as `os.path.exists`). A damaged volume raises.
     fn exists(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let target = Target::extract(path)?;
-        let Target::Path { bytes, .. } = &target else {
-            let ino = self.ino(py, &target, true)?;
-            return Ok(self.run(py, |v| v.metadata_ino(ino)).is_ok());
-        };
-        let vol = self.vol()?;
-        match py.detach(|| resolve(&vol, bytes, true)) {
-            Ok(_) => Ok(true),
-            Err(Resolve::Lib(ocfs2_format::Error::NotFound(_) | ocfs2_format::Error::Invalid(_)))
-            | Err(Resolve::Loop) => Ok(false),
-            Err(e) => Err(resolve_err(py, e)),
+        match Target::extract(path)? {
+            Target::Path { bytes, .. } => self.run(py, |v| v.exists(&bytes)),
+            Target::Ino(ino) => Ok(self.run(py, |v| v.metadata_ino(ino)).is_ok()),
         }
     }
 
@@ -368,42 +308,36 @@ impl PyVolume {
             Some(p) => Target::extract(p)?,
             None => Target::Path { bytes: b"/".to_vec(), as_bytes: false },
         };
-        let ino = self.ino(py, &target, true)?;
-        let entries = self.run(py, |v| v.read_dir_ino(ino))?;
-        entries.iter().map(|e| py_name(py, e.name(), target.as_bytes())).collect()
+        let ino = self.ino(py, &target, Follow::Always)?;
+        let entries = self.run(py, |v| dir_entries(v, ino))?;
+        entries.iter().map(|e| py_name(py, &e.0, target.as_bytes())).collect()
     }
 
-    /// An iterator of `DirEntry` for directory `path`, like `os.scandir`.
+    /// An iterator of `DirEntry` for directory `path` (a path, not an inode number: an entry's `path`
+    /// and a symlink's resolution need it), like `os.scandir`.
     #[pyo3(signature = (path = None))]
     fn scandir<'py>(&self, py: Python<'py>, path: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyIterator>> {
-        let (target, dir) = match path {
-            Some(p) => {
-                let t = Target::extract(p)?;
-                let dir = match &t {
-                    Target::Path { bytes, .. } => bytes.clone(),
-                    Target::Ino(_) => Vec::new(),
-                };
-                (t, dir)
-            }
-            None => (Target::Path { bytes: b"/".to_vec(), as_bytes: false }, b"/".to_vec()),
+        let (dir, as_bytes) = match path {
+            Some(p) => fs_path(p)?,
+            None => (b"/".to_vec(), false),
         };
-        let ino = self.ino(py, &target, true)?;
+        let target = Target::Path { bytes: dir.clone(), as_bytes };
+        let ino = self.ino(py, &target, Follow::Always)?;
         let vol = self.vol()?;
-        let entries = self.run(py, |v| v.read_dir_ino(ino))?;
-        let as_bytes = target.as_bytes();
+        let entries = self.run(py, |v| dir_entries(v, ino))?;
         let items = entries
             .into_iter()
-            .map(|e| {
-                let path = if dir.is_empty() { e.name().to_vec() } else { join(&dir, e.name()) };
+            .map(|(name, ino, file_type)| {
+                let path = join(&dir, &name);
                 Py::new(
                     py,
                     DirEntry {
                         vol: Arc::clone(&vol),
-                        name: py_name(py, e.name(), as_bytes)?.unbind(),
+                        name: py_name(py, &name, as_bytes)?.unbind(),
                         path_obj: py_name(py, &path, as_bytes)?.unbind(),
                         path,
-                        ino: e.ino(),
-                        file_type: e.file_type(),
+                        ino,
+                        file_type,
                         stat: OnceLock::new(),
                         lstat: OnceLock::new(),
                     },
@@ -416,14 +350,14 @@ impl PyVolume {
     /// The target of symlink `path`.
     fn readlink<'py>(&self, py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let target = Target::extract(path)?;
-        let ino = self.ino(py, &target, false)?;
+        let ino = self.ino(py, &target, Follow::Parents)?;
         let link = self.run(py, |v| v.read_link_ino(ino))?;
         py_name(py, &link, target.as_bytes())
     }
 
     /// Opens file `path` (or an inode number) for reading: the native handle under `ocfs2.File`.
     fn _open_handle(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<FileHandle> {
-        let ino = self.ino(py, &Target::extract(path)?, true)?;
+        let ino = self.ino(py, &Target::extract(path)?, Follow::Always)?;
         let file = self.run(py, |v| v.open_file_ino_arc(ino))?;
         Ok(FileHandle { file })
     }
@@ -431,7 +365,7 @@ impl PyVolume {
     /// The extended attributes of `path`: full names, values, ACLs decoded.
     #[pyo3(signature = (path, *, follow_symlinks = true))]
     fn xattrs(&self, py: Python<'_>, path: &Bound<'_, PyAny>, follow_symlinks: bool) -> PyResult<Vec<Xattr>> {
-        let ino = self.ino(py, &Target::extract(path)?, follow_symlinks)?;
+        let ino = self.ino(py, &Target::extract(path)?, Follow::last(follow_symlinks))?;
         let attrs = self.run(py, |v| v.xattrs_ino(ino))?;
         attrs
             .iter()
@@ -441,7 +375,7 @@ impl PyVolume {
                     value: PyBytes::new(py, a.value()).unbind(),
                     acl: a
                         .acl()
-                        .map(|entries| entries.iter().map(|e| Py::new(py, AclEntry::from(e))).collect::<PyResult<_>>())
+                        .map(|acl| acl.entries.iter().map(|e| Py::new(py, AclEntry::from(e))).collect::<PyResult<_>>())
                         .transpose()?,
                 })
             })
@@ -481,16 +415,16 @@ impl PyVolume {
 
     /// The byte runs of file `path`: data (with its physical byte offset), unwritten extents and holes.
     fn extent_map(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Vec<Extent>> {
-        let ino = self.ino(py, &Target::extract(path)?, true)?;
-        let runs = self.run(py, |v| v.open_file_ino_arc(ino)?.runs())?;
+        let ino = self.ino(py, &Target::extract(path)?, Follow::Always)?;
+        let runs = self.run(py, |v| Ok(v.open_file_ino_arc(ino)?.runs()))?;
         Ok(runs.into_iter().map(Extent::from).collect())
     }
 
     /// Directory entries of `path` that are deleted but still readable (`ls -d`).
     fn deleted_entries(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Vec<DeletedEntry>> {
         let target = Target::extract(path)?;
-        let ino = self.ino(py, &target, true)?;
-        let found = self.run(py, |v| v.deleted_entries_ino(ino))?;
+        let ino = self.ino(py, &target, Follow::Always)?;
+        let found = self.run(py, |v| fs::deleted_entries(v, &v.inode(ino)?))?;
         found
             .into_iter()
             .map(|d| {
@@ -637,11 +571,13 @@ impl DirEntry {
         let vol = &self.vol;
         let meta = py
             .detach(|| {
-                let ino =
-                    if follow && self.file_type.is_symlink() { resolve(vol, &self.path, true)? } else { self.ino };
-                Ok(vol.metadata_ino(ino)?)
+                if follow && self.file_type.is_symlink() {
+                    vol.metadata(&self.path)
+                } else {
+                    vol.metadata_ino(self.ino)
+                }
             })
-            .map_err(|e| resolve_err(py, e))?;
+            .map_err(err(py))?;
         let s = Py::new(py, StatResult::from(&meta))?;
         Ok(cell.get_or_init(|| s).clone_ref(py))
     }
@@ -717,7 +653,7 @@ impl DirEntry {
 #[pyclass(frozen, module = "ocfs2")]
 #[derive(Debug)]
 struct FileHandle {
-    file: adapter::File<Arc<Volume>>,
+    file: File<Arc<Volume>>,
 }
 
 #[pymethods]
@@ -740,7 +676,7 @@ impl FileHandle {
         let n = usize::try_from(self.file.len().saturating_sub(offset)).unwrap_or(usize::MAX).min(size);
         let mut short = None;
         let bytes = PyBytes::new_with(py, n, |buf| {
-            let got = py.detach(|| self.file.read_at(offset, buf)).map_err(err(py))?;
+            let got = py.detach(|| self.file.read_full_at(offset, buf)).map_err(err(py))?;
             if got < n {
                 short = Some(got);
             }

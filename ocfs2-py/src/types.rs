@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 
-use crate::adapter::{Metadata, Run};
+use ocfs2_format::files::{Metadata, Run};
 
 /// An inode's attributes, with the fields of `os.stat_result`.
 #[pyclass(frozen, get_all, module = "ocfs2")]

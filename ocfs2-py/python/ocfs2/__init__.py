@@ -89,7 +89,7 @@ class File(io.RawIOBase):
         return True
 
     def read(self, size: Optional[int] = -1) -> bytes:
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         if size is None or size < 0:
             return self.readall()
         data = self._handle.read_at(self._pos, size)
@@ -100,7 +100,7 @@ class File(io.RawIOBase):
         return self.read(max(0, self._handle.size - self._pos))
 
     def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         view = memoryview(buffer).cast("B")
         data = self._handle.read_at(self._pos, len(view))
         n = len(data)
@@ -109,7 +109,7 @@ class File(io.RawIOBase):
         return n
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         if whence == io.SEEK_SET:
             pos = offset
         elif whence == io.SEEK_CUR:
@@ -124,7 +124,7 @@ class File(io.RawIOBase):
         return pos
 
     def tell(self) -> int:
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         return self._pos
 
     def __repr__(self) -> str:
@@ -141,6 +141,9 @@ def _join(top: Union[str, bytes], name: Union[str, bytes]) -> Union[str, bytes]:
 
 class Volume(_NativeVolume):
     __doc__ = _NativeVolume.__doc__
+
+    def __enter__(self) -> "Volume":
+        return self
 
     def open(self, path: PathOrInode, mode: str = "rb", buffering: int = -1) -> Union[File, io.BufferedReader]:
         """Opens a file (a path, following symlinks, or an inode number) for reading. ``mode`` is ``"rb"``;
