@@ -186,3 +186,30 @@ def test_the_image_is_never_written(raw_image: Any) -> None:
         vol.slot_map()
     assert path.stat().st_size == size
     assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
+
+
+def test_reads_release_the_gil() -> None:
+    """While one native call reads 20 MiB, a pure-Python thread keeps running: it could not if the call
+    held the GIL (a thread blocked on the GIL waits until the call returns)."""
+    with ocfs2.open(FIXTURES / "A-default.img.zst") as vol:
+        f = vol.open_raw("/data/pat20m")
+        counter = [0]
+        stop = threading.Event()
+
+        def spin() -> None:
+            while not stop.is_set():
+                counter[0] += 1
+
+        t = threading.Thread(target=spin)
+        t.start()
+        try:
+            advanced = []
+            for _ in range(3):
+                before = counter[0]
+                data = f._handle.read_at(0, 20 << 20)  # one native call
+                advanced.append(counter[0] - before)
+                assert len(data) == 20 << 20
+        finally:
+            stop.set()
+            t.join()
+        assert max(advanced) > 1000, advanced
