@@ -297,7 +297,11 @@ impl PyVolume {
     fn exists(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<bool> {
         match Target::extract(path)? {
             Target::Path { bytes, .. } => self.run(py, |v| v.exists(&bytes)),
-            Target::Ino(ino) => Ok(self.run(py, |v| v.metadata_ino(ino)).is_ok()),
+            Target::Ino(ino) => self.run(py, |v| match v.metadata_ino(ino) {
+                Ok(_) => Ok(true),
+                Err(ocfs2_format::Error::NotFound(_)) => Ok(false),
+                Err(e) => Err(e),
+            }),
         }
     }
 

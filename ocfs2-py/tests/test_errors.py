@@ -197,6 +197,7 @@ def test_error_hierarchy_and_errno(tmp_path: Path) -> None:
             assert e.value.errno == code
         assert vol.exists("/small") and not vol.exists("/small/nope") and not vol.exists("/small/hello.txt/x")
         assert not vol.exists("/links/sym-long")  # a dangling symlink, as os.path.exists
+        assert vol.exists(vol.root_inode) and not vol.exists(vol.blocks + 5)
         assert vol.lstat("/links/sym-long").st_size == 3996
     assert vol.closed
     with pytest.raises(ValueError):
