@@ -361,8 +361,10 @@ impl PyVolume {
 
     /// Opens file `path` (or an inode number) for reading: the native handle under `ocfs2.File`.
     fn _open_handle(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<FileHandle> {
-        let ino = self.ino(py, &Target::extract(path)?, Follow::Always)?;
-        let file = self.run(py, |v| v.open_file_ino_arc(ino))?;
+        let file = match Target::extract(path)? {
+            Target::Ino(ino) => self.run(py, |v| v.open_file_ino_arc(ino))?,
+            Target::Path { bytes, .. } => self.run(py, |v| v.open_file_arc(&bytes))?,
+        };
         Ok(FileHandle { file })
     }
 
