@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use ocfs2_format::files::{File, FileType};
+use ocfs2_format::files::{File, FileType, Metadata};
 use ocfs2_format::heartbeat::{JournalState as LibJournalState, Liveness, Region, SlotMap, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::io::{Access, RangeSource};
 use ocfs2_format::{check, fs, OpenOptions, Volume};
@@ -119,6 +119,18 @@ impl PyVolume {
                 Follow::Never => v.lookup(bytes),
             }),
         }
+    }
+
+    /// The attributes of what a target names (one resolution, one inode read).
+    fn meta(&self, py: Python<'_>, target: &Target, follow: Follow) -> PyResult<Metadata> {
+        self.run(py, |v| match target {
+            Target::Ino(i) => v.metadata_ino(*i),
+            Target::Path { bytes, .. } => match follow {
+                Follow::Always => v.metadata(bytes),
+                Follow::Parents => v.symlink_metadata(bytes),
+                Follow::Never => v.metadata_ino(v.lookup(bytes)?),
+            },
+        })
     }
 
     fn features_set<'py>(&self, py: Python<'py>, which: &[usize]) -> PyResult<Bound<'py, PyFrozenSet>> {
@@ -284,8 +296,7 @@ impl PyVolume {
     /// Attributes of the file `path` names (following symlinks unless `follow_symlinks=False`).
     #[pyo3(signature = (path, *, follow_symlinks = true))]
     fn stat(&self, py: Python<'_>, path: &Bound<'_, PyAny>, follow_symlinks: bool) -> PyResult<StatResult> {
-        let ino = self.ino(py, &Target::extract(path)?, Follow::last(follow_symlinks))?;
-        Ok(StatResult::from(&self.run(py, |v| v.metadata_ino(ino))?))
+        Ok(StatResult::from(&self.meta(py, &Target::extract(path)?, Follow::last(follow_symlinks))?))
     }
 
     /// `stat(path, follow_symlinks=False)`.

@@ -18,8 +18,20 @@ pub struct PySource {
     lock: Mutex<()>,
 }
 
-fn io_error(offset: u64, e: PyErr) -> Error {
-    Error::Io { offset, source: e.into() }
+/// What the file object raised, as the library's I/O error: an `OSError` keeps its errno (so Python sees
+/// the same error again), anything else is EIO with its text.
+fn io_error(py: Python<'_>, offset: u64, e: PyErr) -> Error {
+    let errno = e
+        .value(py)
+        .getattr("errno")
+        .ok()
+        .filter(|_| e.is_instance_of::<pyo3::exceptions::PyOSError>(py))
+        .and_then(|n| n.extract::<i32>().ok());
+    let source = match errno {
+        Some(n) => std::io::Error::from_raw_os_error(n),
+        None => std::io::Error::other(e.to_string()),
+    };
+    Error::Io { offset, source }
 }
 
 impl PySource {
@@ -38,7 +50,7 @@ impl PySource {
     /// One `seek` and as many reads as it takes to fill `buf`, with the GIL held.
     fn fill(&self, py: Python<'_>, offset: u64, buf: &mut [u8]) -> Result<()> {
         let obj = self.obj.bind(py);
-        obj.call_method1("seek", (offset,)).map_err(|e| io_error(offset, e))?;
+        obj.call_method1("seek", (offset,)).map_err(|e| io_error(py, offset, e))?;
         let mut done = 0;
         while done < buf.len() {
             let want = buf.len() - done;
@@ -47,13 +59,13 @@ impl PySource {
                 let n = obj
                     .call_method1("readinto", (&scratch,))
                     .and_then(|n| if n.is_none() { Ok(0) } else { n.extract::<usize>() })
-                    .map_err(|e| io_error(offset + done as u64, e))?
+                    .map_err(|e| io_error(py, offset + done as u64, e))?
                     .min(want);
                 buf[done..done + n].copy_from_slice(&scratch.to_vec()[..n]);
                 n
             } else {
-                let data = obj.call_method1("read", (want,)).map_err(|e| io_error(offset + done as u64, e))?;
-                let data = data.cast::<PyBytes>().map_err(|e| io_error(offset + done as u64, e.into()))?;
+                let data = obj.call_method1("read", (want,)).map_err(|e| io_error(py, offset + done as u64, e))?;
+                let data = data.cast::<PyBytes>().map_err(|e| io_error(py, offset + done as u64, e.into()))?;
                 let bytes = data.as_bytes();
                 let n = bytes.len().min(want);
                 buf[done..done + n].copy_from_slice(&bytes[..n]);

@@ -209,3 +209,35 @@ def test_a_truncated_image_is_corrupt(raw_image: Any) -> None:
     with ocfs2.open(io.BytesIO(img[: 32 << 20])) as vol:
         with pytest.raises(ocfs2.CorruptError):
             vol.read_bytes("/data/pat20m")
+
+
+def test_a_failing_file_object_is_an_oserror(raw_image: Any) -> None:
+    """Whatever the Python file object raises (or returns) while the volume reads it comes back as an
+    OSError (EIO unless it was an OSError with its own errno), never a crash."""
+    img = Path(raw_image("A-default")).read_bytes()
+
+    class Flaky(io.BytesIO):
+        fail: Optional[BaseException] = None
+        wrong = False
+
+        def read(self, n: Optional[int] = -1) -> Any:
+            if self.fail is not None:
+                raise self.fail
+            if self.wrong:
+                return "not bytes"
+            return super().read(n)
+
+    src = Flaky(img)
+    with ocfs2.open(src) as vol:
+        src.fail = ValueError("boom")
+        with pytest.raises(OSError) as e:
+            vol.read_bytes("/data/pat1m")
+        assert e.value.errno == errno.EIO and "boom" in str(e.value)
+        src.fail = PermissionError(errno.EACCES, "denied")
+        with pytest.raises(PermissionError):
+            vol.stat("/small/pat5000")
+        src.fail, src.wrong = None, True
+        with pytest.raises(OSError):
+            vol.read_bytes("/data/pat20m")
+        src.wrong = False
+        assert len(vol.read_bytes("/data/pat20m")) == 20 << 20
