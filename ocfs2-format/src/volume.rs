@@ -360,6 +360,14 @@ impl Volume {
         self.src.size()
     }
 
+    /// How many bytes of the volume the source lacks (an image cut short of the
+    /// superblock's block count), or `None` when it holds the whole volume. Reads
+    /// past the end fail with [`Error::Truncated`].
+    pub fn missing_bytes(&self) -> Option<u64> {
+        let need = self.geo.blocks.saturating_mul(u64::from(self.geo.block_size));
+        need.checked_sub(self.source_size()).filter(|&m| m > 0)
+    }
+
     /// Single-bit errors corrected in memory so far.
     pub fn ecc_corrections(&self) -> Vec<EccCorrection> {
         self.corrections.lock().map(|c| c.clone()).unwrap_or_default()
@@ -463,7 +471,7 @@ impl Volume {
                 kind.structure,
                 "signature",
                 String::from_utf8_lossy(cstr(kind.signature)),
-                format!("{:?}", String::from_utf8_lossy(cstr(sig))),
+                crate::layout::signature_text(sig),
             ));
         }
         if self.meta_ecc {

@@ -175,7 +175,8 @@ pub fn block_owners_with(vol: &Volume, blocks: &[u64], on: &mut OnProgress<'_>) 
     };
     let bpc = geo.blocks_per_cluster();
     for &b in blocks {
-        if b <= bpc.max(SUPERBLOCK_BLKNO) {
+        // Cluster 0, or blocks 0..=2 when a cluster is smaller than that.
+        if b < bpc.max(SUPERBLOCK_BLKNO + 1) {
             claim(&mut want, b, SUPERBLOCK_BLKNO, BlockRole::SuperblockZone);
         }
     }
