@@ -58,6 +58,11 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::Open { ref path, ref source } => {
             PyOSError::new_err((e.errno(), source.to_string(), path.display().to_string()))
         }
+        // A Python file object's own exception, raised again as it was.
+        Error::Io { ref source, .. } => match source.get_ref().and_then(|r| r.downcast_ref::<PyErr>()) {
+            Some(original) => original.clone_ref(py),
+            None => PyOSError::new_err((e.errno(), msg)),
+        },
         // Not found, not a directory, a directory, a symlink loop, an invalid request, the medium.
         _ => PyOSError::new_err((e.errno(), msg)),
     }

@@ -18,8 +18,9 @@ pub struct PySource {
     lock: Mutex<()>,
 }
 
-/// What the file object raised, as the library's I/O error: an `OSError` keeps its errno (so Python sees
-/// the same error again), anything else is EIO with its text.
+/// What the file object raised, carried through the library as its I/O error: the binding raises the
+/// same Python exception again (`KeyboardInterrupt` included), with the errno of an `OSError` kept for the
+/// library's own use.
 fn io_error(py: Python<'_>, offset: u64, e: PyErr) -> Error {
     let errno = e
         .value(py)
@@ -28,8 +29,8 @@ fn io_error(py: Python<'_>, offset: u64, e: PyErr) -> Error {
         .filter(|_| e.is_instance_of::<pyo3::exceptions::PyOSError>(py))
         .and_then(|n| n.extract::<i32>().ok());
     let source = match errno {
-        Some(n) => std::io::Error::from_raw_os_error(n),
-        None => std::io::Error::other(e.to_string()),
+        Some(n) => std::io::Error::new(std::io::Error::from_raw_os_error(n).kind(), e),
+        None => std::io::Error::other(e),
     };
     Error::Io { offset, source }
 }
