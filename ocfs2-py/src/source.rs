@@ -36,7 +36,7 @@ fn io_error(py: Python<'_>, offset: u64, e: PyErr) -> Error {
 }
 
 impl PySource {
-    /// Wraps `obj`, asking it for its size (`seek(0, 2)`).
+    /// Wraps `obj`, asking it for its size (`get_size()`, else `seek(0, 2)`).
     pub fn new(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
         let readinto = !obj.hasattr("read")? && obj.hasattr("readinto")?;
         if !obj.hasattr("seek")? || !(readinto || obj.hasattr("read")?) {
@@ -44,7 +44,16 @@ impl PySource {
                 "a volume source is a path or a file object with seek() and read() or readinto()",
             ));
         }
-        let size = obj.call_method1("seek", (0, 2))?.extract::<u64>()?;
+        // dfVFS file objects know their size (`get_size`) and their `seek` returns nothing.
+        let size = if obj.hasattr("get_size")? {
+            obj.call_method0("get_size")?
+        } else {
+            match obj.call_method1("seek", (0, 2))? {
+                end if end.is_none() => obj.call_method0("tell")?,
+                end => end,
+            }
+        }
+        .extract::<u64>()?;
         Ok(PySource { obj: obj.clone().unbind(), readinto, size, lock: Mutex::new(()) })
     }
 

@@ -130,6 +130,26 @@ def test_bytesio_of_a_decompressed_fixture(raw_image: Any) -> None:
         def readinto(self, b: bytearray) -> int:
             return self.f.readinto(b)
 
+    class DfvfsLike:
+        """dfVFS's FileIO shape: get_size(), a seek() that returns nothing, read()."""
+
+        def __init__(self, b: bytes) -> None:
+            self.f = io.BytesIO(b)
+
+        def get_size(self) -> int:
+            return len(self.f.getbuffer())
+
+        def seek(self, off: int, whence: int = 0) -> None:
+            self.f.seek(off, whence)
+
+        def read(self, n: int) -> bytes:
+            return self.f.read(n)
+
+    with ocfs2.open(DfvfsLike(data)) as vol:  # type: ignore[arg-type]
+        assert hashlib.sha256(vol.read_bytes("/data/pat1m")).hexdigest() == dict(
+            (p, sha) for sha, _, p in exp.files
+        )["data/pat1m"]
+
     padded = b"\xa5" * 65536 + data[: 64 << 20]  # the volume's first 64 MiB hold this file's blocks
     with ocfs2.open(ReadInto(padded), offset=65536) as vol:  # type: ignore[arg-type]
         assert vol.read_bytes("/small/hello.txt") == b"hello ocfs2 from the linux kernel\n"
