@@ -216,7 +216,7 @@ fn handmade_log(block64: bool) {
     let maxlen = log.map.len() as u32;
     // Transaction 100 starts four blocks before the end and wraps.
     let start = maxlen - 4;
-    let mut at = log.transaction(
+    let at = log.transaction(
         start,
         100,
         &[(x, &pattern(bs, 1)), (y, &pattern(bs, 2)), (root, &root_copy), (w, &escaped)],
@@ -422,4 +422,172 @@ fn recovery_reads_from_any_source() {
     let rec = Recovery::read(&vol, false).unwrap();
     assert_eq!(rec.blocks().count(), 11);
     assert_eq!(rec.block(4628).unwrap().sequence, 3);
+}
+
+/// `KFIX-SHA` (path -> (sha256, size)) and `KFIX-LS` (directory -> names) lines
+/// the guest printed after the kernel's own recovery and mount.
+type Listing = (std::collections::BTreeMap<String, (String, u64)>, std::collections::BTreeMap<String, Vec<String>>);
+
+fn kernel_listing(name: &str) -> Listing {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(format!("{name}.kernel-listing.txt")),
+    )
+    .unwrap();
+    let (mut files, mut dirs) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    for line in text.lines() {
+        let mut w = line.split_whitespace();
+        match w.next() {
+            Some("KFIX-SHA") => {
+                let (sha, size, path) = (w.next().unwrap(), w.next().unwrap(), w.next().unwrap());
+                files.insert(path.to_string(), (sha.to_string(), size.parse().unwrap()));
+            }
+            Some("KFIX-LS") => {
+                let dir = w.next().unwrap().trim_start_matches('.').to_string();
+                let dir = if dir.is_empty() { "/".to_string() } else { dir };
+                let mut names: Vec<String> = w.map(str::to_string).collect();
+                names.sort();
+                dirs.insert(dir, names);
+            }
+            _ => {}
+        }
+    }
+    (files, dirs)
+}
+
+/// Regular files under `root` (relative path -> (sha256, size)), lost+found left out.
+fn tree(root: &Path) -> std::collections::BTreeMap<String, (String, u64)> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_str().unwrap().to_string();
+            if rel == "lost+found" {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(rel, (sha256(&p), std::fs::metadata(&p).unwrap().len()));
+            }
+        }
+    }
+    out
+}
+
+/// The kernel-written R fixtures (fixtures/README.md): reset mid-work with the
+/// work only in the journal. Home blocks alone show another tree; `--replay`
+/// shows, file for file, what the kernel's own recovery and mount showed.
+fn kernel_recovery(name: &str) {
+    let img = fixture(name);
+    let (files, dirs) = kernel_listing(name);
+    let dir = tempfile::tempdir().unwrap();
+    for replay in [true, false] {
+        let out = dir.path().join(format!("rdump-{replay}"));
+        std::fs::create_dir(&out).unwrap();
+        let mut args = vec!["rdump", s(&img), "/", s(&out)];
+        if replay {
+            args.insert(0, "--replay");
+        }
+        let o = inspect(&args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let ours = tree(&out);
+        if replay {
+            assert_eq!(ours, files, "{name}: --replay rdump against the kernel's recovered tree");
+        } else {
+            // Without the journal: old names, the new directories missing.
+            assert!(ours.contains_key("base/old-name.txt") && !ours.contains_key("base/new-name.txt"), "{name}");
+            assert!(!ours.keys().any(|p| p.starts_with("grow/") || p.starts_with("deep/")), "{name}");
+            assert!(ours.contains_key("base/keep/big"), "{name}: freed in the journal only");
+        }
+    }
+    for (d, names) in &dirs {
+        let v = inspect_json(&["--replay", "ls", s(&img), d]);
+        let mut ours: Vec<String> =
+            v.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
+        ours.sort();
+        assert_eq!(&ours, names, "{name}: ls {d}");
+    }
+    if !have_tools() {
+        return;
+    }
+    // `ls -l` of every directory against debugfs.ocfs2 on the copy the kernel
+    // recovered: inode, mode, links, owner and size of each entry.
+    let kernel = dir.path().join("kernel.img");
+    decompress_fixture(&format!("{name}-kernel-recovered"), &kernel);
+    let cmds: Vec<String> = dirs.keys().map(|d| format!("ls -l {d}")).collect();
+    let theirs = common::debugfs_batch(&kernel, &cmds);
+    for (d, text) in dirs.keys().zip(theirs) {
+        let mut want: Vec<String> = text
+            .lines()
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                (w.len() >= 9)
+                    .then(|| format!("{} {} {} {} {} {} {}", w[0], w[1], w[2], w[3], w[4], w[5], w[8..].join(" ")))
+            })
+            .collect();
+        let v = inspect_json(&["--replay", "ls", "-l", s(&img), d]);
+        let mut got: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let l = &e["long"];
+                format!(
+                    "{} {} {} {} {} {} {}",
+                    e["inode"],
+                    l["mode_string"].as_str().unwrap(),
+                    l["links"],
+                    l["uid"],
+                    l["gid"],
+                    l["size"],
+                    e["name"].as_str().unwrap()
+                )
+            })
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{name}: ls -l {d} against debugfs.ocfs2 on the kernel's recovered copy");
+    }
+    // fsck.ocfs2 -y replays the same: every block equal but the journal
+    // superblock; and check --replay agrees with fsck -fn on that copy.
+    let copy = dir.path().join("fsck.img");
+    decompress_fixture(name, &copy);
+    fsck_replay(&copy);
+    let ours = open(&img, true);
+    let changed = assert_same_blocks(&ours, &copy, &[log_block(&open(&img, false), 0, 0)]);
+    assert!(changed > 400, "{name}: {changed} blocks replayed");
+    let (code, text) = fsck(&copy);
+    assert_eq!(code, Some(0), "{text}");
+    let o = inspect(&["--replay", "check", "--no-progress", s(&img)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+}
+
+#[test]
+fn kernel_recovery_4k_metaecc_64bit_journal() {
+    kernel_recovery("R-4k");
+}
+
+#[test]
+fn kernel_recovery_1k_metaecc_32bit_journal() {
+    kernel_recovery("R-1k");
+}
+
+/// What recovery would do after the log in the R fixtures: the file freed last
+/// sits in the truncate log, the open-unlinked one in the orphan directory.
+#[test]
+fn after_the_log_reports_truncate_log_orphans_and_local_alloc() {
+    for (name, orphan) in [("R-4k", 19093u64), ("R-1k", 70327)] {
+        let plan = inspect_json(&["recover", "--dry-run", s(&fixture(name))]);
+        let a = &plan["slots"][0]["after_replay"];
+        // base/keep/big: 40960 bytes, 10 clusters of 4 KiB, freed in the last transaction.
+        let tl = a["truncate_log"].as_array().unwrap();
+        assert_eq!((tl.len(), tl[0][1].as_u64()), (1, Some(10)), "{name}: {a}");
+        let o = a["orphans"].as_array().unwrap();
+        assert_eq!((o.len(), o[0]["inode"].as_u64(), o[0]["size"].as_u64()), (1, Some(orphan), Some(8192)), "{name}");
+        assert!(!a["local_alloc_freed"].as_array().unwrap().is_empty(), "{name}");
+        // Home blocks alone: the truncate log is empty.
+        let home = open(&fixture(name), false);
+        assert!(ocfs2_format::alloc::truncate_log(&home, 0).unwrap().recs.is_empty(), "{name}");
+    }
 }
