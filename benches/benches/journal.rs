@@ -204,11 +204,15 @@ fn bench(c: &mut Criterion) {
             black_box(&buf);
         })
     });
+    g.bench_function("replay_passes_256MiB", |b| b.iter(|| replay_log(black_box(&j), &params, false).blocks.len()));
     g.bench_function("replay_applied_256MiB", |b| {
         let mut buf = vec![0u8; bs];
         b.iter(|| {
             let r = replay_log(black_box(&j), &params, false);
-            for w in r.blocks.values() {
+            // In log order: the copies are read front to back, as recovery writes them.
+            let mut order: Vec<_> = r.blocks.values().collect();
+            order.sort_unstable_by_key(|w| w.log_block);
+            for w in order {
                 let at = j.log_block_location(w.log_block).expect("mapped");
                 buf.copy_from_slice(&vol.read_block(at).expect("logged copy"));
                 if w.escaped {

@@ -269,7 +269,8 @@ fn tid_gt(a: u32, b: u32) -> bool {
 enum Control {
     Descriptor,
     Revoke,
-    Commit,
+    /// With `h_commit_sec`, `h_commit_nsec`.
+    Commit(u64, u32),
 }
 
 /// Runs recovery's three passes over `log`. Never fails: a block that cannot be
@@ -377,7 +378,9 @@ pub fn replay_log(log: &dyn Log, p: &LogParams, detail: bool) -> LogReplay {
                 consumed += n;
             }
             block_type::COMMIT => {
-                controls.push((here, seq, Control::Commit));
+                let t = view_at::<CommitHeader>(&block, 0)
+                    .map_or((0, 0), |c| (c.h_commit_sec.get(), c.h_commit_nsec.get()));
+                controls.push((here, seq, Control::Commit(t.0, t.1)));
                 expected = expected.wrapping_add(1);
             }
             block_type::REVOKE => {
@@ -420,17 +423,13 @@ pub fn replay_log(log: &dyn Log, p: &LogParams, detail: bool) -> LogReplay {
             _ => at,
         };
         open = Some((tid, first));
-        if kind == Control::Commit {
-            let c = log
-                .read(at)
-                .ok()
-                .and_then(|b| view_at::<CommitHeader>(&b, 0).map(|c| (c.h_commit_sec.get(), c.h_commit_nsec.get())));
+        if let Control::Commit(sec, nsec) = kind {
             index.insert(tid, out.transactions.len());
             out.transactions.push(TxReplay {
                 sequence: tid,
                 start: first,
                 commit_block: at,
-                commit_time: c.unwrap_or((0, 0)),
+                commit_time: (sec, nsec),
                 logged: 0,
                 written: 0,
                 revoked: 0,
