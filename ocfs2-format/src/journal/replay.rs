@@ -295,7 +295,7 @@ pub fn replay_log(log: &dyn Log, p: &LogParams, detail: bool) -> LogReplay {
     if p.start == 0 {
         return out;
     }
-    if p.first == 0 || p.first >= p.maxlen || p.start >= p.maxlen || p.block_size < 1024 {
+    if p.first == 0 || p.first >= p.maxlen || p.start >= p.maxlen || p.block_size < 512 {
         warn(
             &mut out,
             Some(0),
@@ -594,9 +594,13 @@ mod tests {
             b[12..16].copy_from_slice(&(at as u32).to_be_bytes());
         }
         fn params(&self, start: u32, sequence: u32) -> LogParams {
+            self.params_bs(start, sequence, BS)
+        }
+
+        fn params_bs(&self, start: u32, sequence: u32, block_size: usize) -> LogParams {
             LogParams {
                 slot: 3,
-                block_size: BS,
+                block_size,
                 first: 1,
                 maxlen: self.blocks.len() as u32,
                 start,
@@ -752,6 +756,25 @@ mod tests {
         assert_eq!(r.transactions.len(), 5, "103..=107");
         // Blocks 1 and 2 hold 101, 102: not 108.
         assert_eq!(r.end, ScanEnd::Sequence { block: 1, found: 101 });
+    }
+
+    #[test]
+    fn half_kilobyte_journal_blocks_replay() {
+        // 512-byte volumes have 512-byte journal blocks (the superblock takes two).
+        let mut log = MemLog::new(16, false);
+        for b in &mut log.blocks {
+            b.truncate(512);
+        }
+        let d = log.header(2, block_type::DESCRIPTOR, 1);
+        d[12..16].copy_from_slice(&44u32.to_be_bytes());
+        d[16..20].copy_from_slice(&(SAME_UUID | LAST_TAG).to_be_bytes());
+        log.blocks[3] = vec![0x33; 512];
+        log.commit(4, 1);
+        let mut p = log.params_bs(2, 1, 512);
+        p.first = 2;
+        let r = replay_log(&log, &p, false);
+        assert_eq!(winners(&r), vec![(44, 3, 1, false)]);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
     }
 
     #[test]
