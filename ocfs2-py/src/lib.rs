@@ -160,18 +160,20 @@ impl Follow {
 #[pymethods]
 impl PyVolume {
     #[new]
-    #[pyo3(signature = (source, *, offset = 0, backup = None, direct = false))]
+    #[pyo3(signature = (source, *, offset = 0, backup = None, direct = false, replay = false))]
     fn new(
         py: Python<'_>,
         source: &Bound<'_, PyAny>,
         offset: u64,
         backup: Option<usize>,
         direct: bool,
+        replay: bool,
     ) -> PyResult<Self> {
         let opts = OpenOptions {
             backup,
             access: if direct { Access::Direct } else { Access::Auto },
             offset,
+            replay,
             ..OpenOptions::default()
         };
         let is_path = source.is_instance_of::<PyString>()

@@ -227,9 +227,12 @@ def open(
     offset: int = 0,
     backup: Optional[int] = None,
     direct: bool = False,
+    replay: bool = False,
 ) -> Volume:
     """Opens an OCFS2 volume, read-only. ``source`` is a path (an image, a ``.zst`` image or a block
     device) or a file object with ``seek`` and ``read`` (or ``readinto``), such as ``io.BytesIO`` or a
     dfVFS file object. ``offset``: byte offset of the volume inside the source; ``backup``: read backup
-    superblock N (1-based) instead of the primary; ``direct``: read a path with O_DIRECT."""
-    return Volume(source, offset=offset, backup=backup, direct=direct)
+    superblock N (1-based) instead of the primary; ``direct``: read a path with O_DIRECT; ``replay``: show
+    the volume as journal recovery would leave it (dirty journals replayed in memory; the source is never
+    written)."""
+    return Volume(source, offset=offset, backup=backup, direct=direct, replay=replay)

@@ -170,6 +170,7 @@ class Volume:
         offset: int = 0,
         backup: Optional[int] = None,
         direct: bool = False,
+        replay: bool = False,
     ) -> None: ...
     def close(self) -> None: ...
     @property
