@@ -9,6 +9,7 @@ use crate::volume::Volume;
 use super::dir::read_dir;
 use super::dx::dx_lookup;
 use crate::layout::dinode::dyn_features;
+use crate::layout::lockname::LockName;
 
 /// Deepest path followed, to bound lookups on corrupt (cyclic) trees.
 const MAX_DEPTH: usize = 4096;
@@ -40,16 +41,24 @@ pub fn lookup(vol: &Volume, path: &str) -> Result<u64> {
     Ok(cur)
 }
 
-/// Resolves a debugfs.ocfs2 file specification: `<blkno>`, `//system_file` or a
-/// path.
+/// Resolves a debugfs.ocfs2 file specification: `<blkno>`, `<lockname>` (the
+/// inode, refcount block or superblock a cluster lock names), `//system_file`
+/// or a path.
 pub fn resolve_spec(vol: &Volume, spec: &str) -> Result<u64> {
     if let Some(inner) = spec.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
         let n = inner.trim();
-        let blk = match n.strip_prefix("0x") {
-            Some(h) => u64::from_str_radix(h, 16),
-            None => n.parse(),
-        }
-        .map_err(|_| Error::Invalid(format!("{spec}: not a block number")))?;
+        let blk = if n.starts_with(|c: char| c.is_ascii_digit()) {
+            match n.strip_prefix("0x") {
+                Some(h) => u64::from_str_radix(h, 16),
+                None => n.parse(),
+            }
+            .map_err(|_| Error::Invalid(format!("{spec}: not a block number")))?
+        } else {
+            let lock = LockName::parse(n)?;
+            lock.block().ok_or_else(|| {
+                Error::Invalid(format!("{spec}: a {} lock names no inode or block", lock.kind.label()))
+            })?
+        };
         if blk >= vol.geometry().blocks {
             return Err(Error::Invalid(format!(
                 "{spec}: past the end of the volume ({} blocks)",

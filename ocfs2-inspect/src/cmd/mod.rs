@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+pub mod admin;
 pub mod bmap;
 pub mod check;
 pub mod cluster;
