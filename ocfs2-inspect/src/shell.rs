@@ -199,8 +199,11 @@ impl Session {
             _ => {}
         }
         let mut parser = self.parser();
-        if !parser.get_subcommands().any(|c| c.get_name() == words[0] || c.get_all_aliases().any(|a| a == words[0])) {
+        let Some(sub) = parser.find_subcommand(&words[0]) else {
             return Err(CmdError::msg("command not found".into()));
+        };
+        if self.dev.is_none() && needs_device(sub) {
+            return Err(no_device());
         }
         // quota names its image last, after an optional kind.
         if words[0] == "quota" {
@@ -260,6 +263,12 @@ impl Session {
     }
 }
 
+/// Whether a subcommand reads the open device (its image is not optional).
+fn needs_device(sc: &clap::Command) -> bool {
+    sc.get_arguments().any(|a| a.is_required_set() && (a.get_id() == "image" || sc.get_name() == "hb"))
+        || sc.get_subcommands().any(needs_device)
+}
+
 fn no_device() -> CmdError {
     CmdError::msg("No device open".into())
 }
@@ -285,17 +294,24 @@ fn change_dir(d: &Device, spec: &str) -> Result<String, CmdError> {
 /// relative specs from the current directory.
 fn adapt(mut sc: clap::Command, dev: &str, cwd: &str) -> clap::Command {
     let name = sc.get_name().to_string();
-    let positional: Vec<(String, bool)> = sc
+    let order: Vec<String> = sc
         .get_arguments()
-        .filter(|a| a.is_positional())
-        .map(|a| (a.get_id().to_string(), !a.get_default_values().is_empty()))
+        .filter(|a| {
+            let is_image = a.get_id() == "image" || (name == "hb" && a.get_id() == "spec");
+            a.is_positional() && !(is_image && !dev.is_empty())
+        })
+        .map(|a| a.get_id().to_string())
         .collect();
-    for (id, has_default) in positional {
+    let args: Vec<(String, bool, bool)> = sc
+        .get_arguments()
+        .map(|a| (a.get_id().to_string(), a.is_positional(), !a.get_default_values().is_empty()))
+        .collect();
+    for (id, positional, has_default) in args {
         let is_image = id == "image" || (name == "hb" && id == "spec");
-        if is_image {
+        if is_image && !dev.is_empty() {
             let dev = dev.to_string();
             sc = sc.mut_arg(id, move |a| a.long("image").required(false).default_value(dev).hide(true));
-        } else if id == "spec" {
+        } else if id == "spec" && positional && !is_image {
             let base = cwd.to_string();
             sc = sc.mut_arg(id, move |a| {
                 let base2 = base.clone();
@@ -307,6 +323,10 @@ fn adapt(mut sc: clap::Command, dev: &str, cwd: &str) -> clap::Command {
                 }
             });
         }
+    }
+    // mut_arg moves an argument to the end: pin the positionals' order.
+    for (i, id) in order.into_iter().enumerate() {
+        sc = sc.mut_arg(id, |a| a.index(i + 1));
     }
     let subs: Vec<String> = sc.get_subcommands().map(|s| s.get_name().to_string()).collect();
     for n in subs {

@@ -19,7 +19,7 @@ pub use forensics::{
     block_owners, deleted_entries, deleted_inodes, inode_in_use, scan_inodes, BlockOwner, BlockRole, BlockUse,
     DeletedEntry, DeletedInode, ScannedInode,
 };
-pub use path::{find_paths, lookup, resolve_spec};
+pub use path::{find_paths, find_paths_of, lookup, resolve_spec};
 pub use quota::{
     quota_charge, quota_enabled, read_global_quota, read_local_quota, read_quotas, recount_usage, DataBlockInfo, Dquot,
     GlobalQuota, IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaCharge, QuotaSet,

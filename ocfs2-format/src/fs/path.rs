@@ -79,16 +79,24 @@ pub fn resolve_spec(vol: &Volume, spec: &str) -> Result<u64> {
 /// A directory met twice (a cycle, or a hard-linked directory on a corrupt
 /// volume) is walked once; nesting deeper than 4096 levels is an error.
 pub fn find_paths(vol: &Volume, target: u64) -> Result<Vec<String>> {
+    Ok(find_paths_of(vol, &[target])?.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Every path naming any of `targets`, with the inode it names, in the order of
+/// one walk (as debugfs.ocfs2 `locate` and `ncheck` print several inodes): see
+/// [`find_paths`].
+pub fn find_paths_of(vol: &Volume, targets: &[u64]) -> Result<Vec<(u64, String)>> {
+    let targets: HashSet<u64> = targets.iter().copied().collect();
     let mut found = Vec::new();
     let roots = [(vol.root_blkno(), "/"), (vol.system_dir_blkno(), "//")];
     for (blkno, path) in roots {
-        if blkno == target {
-            found.push(path.to_string());
+        if targets.contains(&blkno) {
+            found.push((blkno, path.to_string()));
         }
     }
     let mut seen = HashSet::new();
     for (blkno, path) in [roots[1], roots[0]] {
-        walk(vol, blkno, path.to_string(), target, &mut seen, &mut found)?;
+        walk(vol, blkno, path.to_string(), &targets, &mut seen, &mut found)?;
     }
     Ok(found)
 }
@@ -103,9 +111,9 @@ fn walk(
     vol: &Volume,
     dir: u64,
     path: String,
-    target: u64,
+    targets: &HashSet<u64>,
     seen: &mut HashSet<u64>,
-    found: &mut Vec<String>,
+    found: &mut Vec<(u64, String)>,
 ) -> Result<()> {
     if !seen.insert(dir) {
         return Ok(());
@@ -125,8 +133,8 @@ fn walk(
         if is_dir {
             p.push('/');
         }
-        if e.inode == target {
-            found.push(p.clone());
+        if targets.contains(&e.inode) {
+            found.push((e.inode, p.clone()));
         }
         if is_dir && seen.insert(e.inode) {
             if stack.len() >= MAX_DEPTH {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use ocfs2_format::fs::find_paths;
+use ocfs2_format::fs::{find_paths, find_paths_of};
 use ocfs2_format::layout::dinode::{dyn_features, flags};
 use ocfs2_format::layout::lockname::{LockName, LockType, SUPER_LOCK_BLKNO};
 use ocfs2_format::layout::refcount::RefcountBlockView;
@@ -204,16 +204,23 @@ fn decode(vol: Option<&Volume>, out: &Out, names: &[String]) -> Result<(), CmdEr
             (Some(vol), Some(ino)) => Some(find_paths(vol, ino).map_err(|e| CmdError::at(n.clone(), e))?),
             _ => None,
         };
-        locks.push(Lock::of(&l, paths));
+        // Named as given (a dentry name may carry a 16-digit inode).
+        let given = n.trim().trim_start_matches('<').trim_end_matches('>');
+        locks.push(Lock { name: given.to_string(), ..Lock::of(&l, paths) });
     }
     out.emit(&locks, |locks| {
         let mut s = String::new();
         // debugfs.ocfs2 -d's layout, then the paths.
         for l in locks {
-            s.push_str(&format!("Lockres:    {}\nType:       {}\nBlock:      {}\n", l.name, l.kind, l.blkno));
+            // debugfs.ocfs2 -d leaves out a zero block and a zero generation.
+            s.push_str(&format!("Lockres:    {}\nType:       {}\n", l.name, l.kind));
+            if l.blkno != 0 {
+                s.push_str(&format!("Block:      {}\n", l.blkno));
+            }
             match l.parent {
                 Some(p) => s.push_str(&format!("Parent:\t    {p}\n")),
-                None => s.push_str(&format!("Generation: 0x{:08x}\n", l.generation)),
+                None if l.generation != 0 => s.push_str(&format!("Generation: 0x{:08x}\n", l.generation)),
+                None => {}
             }
             for p in l.paths.iter().flatten() {
                 s.push_str(&format!("Path:       {p}\n"));
@@ -227,7 +234,7 @@ fn decode(vol: Option<&Volume>, out: &Out, names: &[String]) -> Result<(), CmdEr
 #[derive(Debug, Serialize)]
 struct Located {
     inode: u64,
-    paths: Vec<String>,
+    path: String,
 }
 
 /// An inode given as `N`, `0xN`, `<N>` or `<lockname>`.
@@ -240,12 +247,8 @@ fn inode_arg(vol: &Volume, s: &str) -> Result<u64, CmdError> {
 }
 
 fn locate(vol: &Volume, out: &Out, inodes: &[String]) -> Result<(), CmdError> {
-    let mut found = Vec::new();
-    for s in inodes {
-        let inode = inode_arg(vol, s)?;
-        found.push(Located { inode, paths: find_paths(vol, inode).map_err(|e| CmdError::at(s.clone(), e))? });
-    }
-    out.emit(&found, |found| {
-        found.iter().flat_map(|f| f.paths.iter().map(move |p| format!("\t{}\t{p}\n", f.inode))).collect()
-    })
+    let targets = inodes.iter().map(|s| inode_arg(vol, s)).collect::<Result<Vec<u64>, _>>()?;
+    let found: Vec<Located> =
+        find_paths_of(vol, &targets)?.into_iter().map(|(inode, path)| Located { inode, path }).collect();
+    out.emit(&found, |found| found.iter().map(|f| format!("\t{}\t{}\n", f.inode, f.path)).collect())
 }

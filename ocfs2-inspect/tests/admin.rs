@@ -1,0 +1,330 @@
+//! Sessions and lock names: `-R`, `-f` and the shell against one another and
+//! against debugfs.ocfs2 (its `-f` framing, `encode`, `-d`, `locate`), on the
+//! kernel-written fixtures. The shell is driven through a pseudo-terminal by
+//! python3's `pty` module.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{bin, debugfs, fixture, have_tools, inspect, inspect_json};
+
+/// Twenty commands that debugfs.ocfs2 and the inspector share or that only we have.
+const SCRIPT: &[&str] = &[
+    "stats -h",
+    "ls /",
+    "ls -l /small",
+    "stat /small/hello.txt",
+    "stat -T //global_bitmap",
+    "cat /small/hello.txt",
+    "bmap /small/pat5000 1",
+    "findpath <10782>",
+    "locate <5> <12>",
+    "ncheck 10776",
+    "encode /d1",
+    "decode M0000000000000000000005980f5f66",
+    "group <3>",
+    "grpextents <3>",
+    "xattr /xattr",
+    "frag /small/pat5000",
+    "icheck 5",
+    "freeinode",
+    "volinfo",
+    "logdump -T 1",
+];
+
+fn run_request(img: &Path, cmd: &str) -> std::process::Output {
+    Command::new(bin()).arg("-R").arg(cmd).arg(img).output().expect("run ocfs2-inspect -R")
+}
+
+fn run_script(img: &Path, lines: &str, extra: &[&str]) -> std::process::Output {
+    let script = tempfile::NamedTempFile::new().expect("temporary file");
+    std::fs::write(script.path(), lines).expect("write script");
+    Command::new(bin()).args(extra).arg("-f").arg(script.path()).arg(img).output().expect("run ocfs2-inspect -f")
+}
+
+/// `-f` output cut at its `debugfs: ` echo lines: (command, output) pairs.
+fn sections(stdout: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in stdout.split_inclusive('\n') {
+        if let Some(cmd) = line.strip_prefix("debugfs: ") {
+            out.push((cmd.trim_end().to_string(), String::new()));
+        } else if let Some((_, text)) = out.last_mut() {
+            text.push_str(line);
+        }
+    }
+    out
+}
+
+#[test]
+fn script_of_twenty_commands_equals_twenty_requests() {
+    let img = fixture("A-default");
+    let out = run_script(&img, &(SCRIPT.join("\n") + "\n"), &[]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(out.status.success(), "-f failed: {}", String::from_utf8_lossy(&out.stderr));
+    let got = sections(&stdout);
+    assert_eq!(got.len(), SCRIPT.len());
+    for ((cmd, text), want_cmd) in got.iter().zip(SCRIPT) {
+        assert_eq!(cmd, want_cmd);
+        let one = run_request(&img, cmd);
+        assert!(one.status.success(), "-R {cmd:?}: {}", String::from_utf8_lossy(&one.stderr));
+        let mut want = String::from_utf8(one.stdout).expect("UTF-8");
+        if cmd == SCRIPT.last().expect("a last command") {
+            want.push('\n'); // the empty line that ends a -f run
+        }
+        assert!(!text.trim().is_empty(), "{cmd}: no output");
+        assert_eq!(text, &want, "{cmd}: -f and -R differ");
+    }
+}
+
+#[test]
+fn script_framing_is_debugfs() {
+    if !have_tools() {
+        return;
+    }
+    let img = fixture("A-default");
+    // Comments are echoed and skipped, blank lines are neither, leading blanks go.
+    let lines = "stats -h\n# a comment\n\n   encode /\nstat /no/such/file\nencode //global_bitmap\n";
+    let ours = run_script(&img, lines, &[]);
+    let script = tempfile::NamedTempFile::new().expect("temporary file");
+    std::fs::write(script.path(), lines).expect("write script");
+    let theirs = Command::new("debugfs.ocfs2").arg("-f").arg(script.path()).arg(&img).output().expect("debugfs");
+    let (ours_out, theirs_out) = (String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout));
+    let echoed = |s: &str| s.lines().filter(|l| l.starts_with("debugfs: ")).map(String::from).collect::<Vec<_>>();
+    assert_eq!(echoed(&ours_out), echoed(&theirs_out));
+    assert!(ours_out.ends_with("\n\n") && theirs_out.ends_with("\n\n"), "both end with an empty line");
+    // encode's lines are debugfs's byte for byte, after the failed line too.
+    let encodes = |s: &str| sections(s).into_iter().filter(|(c, _)| c.starts_with("encode")).collect::<Vec<_>>();
+    assert_eq!(encodes(&ours_out), encodes(&theirs_out));
+    // The failing line is reported on stderr and the script goes on; we exit 1.
+    assert!(String::from_utf8_lossy(&ours.stderr).contains("stat: /no/such/file"));
+    assert_eq!(ours.status.code(), Some(1));
+    // -n: no echo, no banner.
+    let quiet = run_script(&img, lines, &["-n"]);
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("debugfs: "));
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("ocfs2-inspect 0"));
+}
+
+#[test]
+fn request_exit_status() {
+    let img = fixture("A-default");
+    assert!(run_request(&img, "stats -h").status.success());
+    let bad = run_request(&img, "bogus");
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "bogus: command not found");
+    let json = Command::new(bin()).args(["--json", "-R", "encode /d1"]).arg(&img).output().expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON document");
+    assert_eq!(v[0]["locks"][0]["name"], "M0000000000000000002a1400000000");
+}
+
+#[test]
+fn encode_matches_debugfs() {
+    if !have_tools() {
+        return;
+    }
+    for name in ["A-default", "X-max"] {
+        let img = fixture(name);
+        let i = img.to_str().expect("UTF-8 path");
+        // Regular inodes (generation 0 in M), system ones (their generation), the superblock lock.
+        let specs: Vec<String> =
+            ["/", "/d1", "/small", "//global_bitmap", "//journal:0001", "<2>", "<5>"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain(
+                    inspect_json(&["ls", i, "/small"]).as_array().into_iter().flatten().filter_map(|e| {
+                        e["name"].as_str().filter(|n| !n.starts_with('.')).map(|n| format!("/small/{n}"))
+                    }),
+                )
+                .collect();
+        for spec in &specs {
+            let ours = inspect(&["encode", i, spec]);
+            assert!(ours.status.success(), "{name} encode {spec}");
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stdout),
+                debugfs(&img, &format!("encode {spec}")),
+                "{name} {spec}"
+            );
+        }
+    }
+}
+
+#[test]
+fn decode_matches_debugfs_d() {
+    if !have_tools() {
+        return;
+    }
+    // The types debugfs.ocfs2 1.8.7 knows (it prints nothing at all for Q, Y, P, T, I).
+    let names = [
+        "M0000000000000000000005980f5f66",
+        "M0000000000000000002a1800000000",
+        "D0000000000000000002a1846391749",
+        "W0000000000000000002a1846391749",
+        "O0000000000000000002a1800000000",
+        "F0000000000000000002a1846391749",
+        "S000000000000000000000200000000",
+        "R000000000000000000000000000000",
+        "N000000000000000500002a18",
+        "N000000000000000500000000002a1234",
+    ];
+    let ours = Command::new(bin()).arg("decode").args(names).output().expect("run decode");
+    assert!(ours.status.success());
+    let theirs = Command::new("debugfs.ocfs2").arg("-d").args(names).output().expect("debugfs.ocfs2 -d");
+    assert_eq!(String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout));
+    // The newer types decode here.
+    for (name, kind, blkno) in [
+        ("T00000000000000000000400000abcd", "Refcount", 64),
+        ("Q000000000000000000000100000000", "Quota", 1),
+        ("P000000000000000000000000000000", "OrphanScan", 0),
+        ("Y000000000000000000000000000000", "NFSSync", 0),
+        ("I000000000000000000000000000000", "TrimFs", 0),
+    ] {
+        let v = inspect_json(&["decode", name]);
+        assert_eq!((v[0]["type"].as_str(), v[0]["blkno"].as_u64()), (Some(kind), Some(blkno)), "{name}");
+    }
+    // With an image, each inode's paths.
+    let img = fixture("A-default");
+    let v =
+        inspect_json(&["decode", "--image", img.to_str().expect("UTF-8 path"), "<W0000000000000000002a1846391749>"]);
+    assert_eq!(v[0]["paths"][0], "/small/");
+}
+
+#[test]
+fn lock_names_as_file_specs() {
+    if !have_tools() {
+        return;
+    }
+    let img = fixture("A-default");
+    let i = img.to_str().expect("UTF-8 path");
+    // The meta, read/write and dentry locks of /small all lead to inode 10776.
+    let locks = inspect_json(&["encode", "--all", i, "/small"]);
+    let names: Vec<String> =
+        locks[0]["locks"].as_array().expect("locks").iter().map(|l| l["name"].as_str().expect("name").into()).collect();
+    assert!(names.iter().any(|n| n.starts_with('N')), "a dentry lock: {names:?}");
+    let by_blkno = inspect_json(&["stat", i, "<10776>"]);
+    for n in &names {
+        let spec = format!("<{n}>");
+        assert_eq!(inspect_json(&["stat", i, &spec]), by_blkno, "stat {spec}");
+        assert_eq!(inspect_json(&["findpath", i, &spec])["paths"][0], "/small/");
+    }
+    // locate takes lock names as debugfs.ocfs2 does, with its framing.
+    let m = &names[0];
+    let spec = format!("locate <{m}> <12>");
+    let ours = run_request(&img, &spec);
+    assert_eq!(String::from_utf8_lossy(&ours.stdout), debugfs(&img, &spec));
+    // A volume-wide lock names no inode: a typed error, not a panic.
+    let r = inspect(&["stat", i, "<R000000000000000000000000000000>"]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("Rename lock names no inode"));
+}
+
+#[test]
+fn stats_h_leaves_out_the_inode() {
+    let img = fixture("A-default");
+    let i = img.to_str().expect("UTF-8 path");
+    assert!(inspect_json(&["stats", i]).get("inode").is_some());
+    assert!(inspect_json(&["stats", "-h", i]).get("inode").is_none());
+    if have_tools() {
+        assert!(debugfs(&img, "stats").contains("Inode: 2 "));
+        assert!(!debugfs(&img, "stats -h").contains("Inode: 2 "));
+    }
+}
+
+/// Drives `argv` through a pseudo-terminal: each step sends keys, then waits
+/// (20 s at most) for a text; prints everything read.
+const PTY_DRIVER: &str = r#"
+import json, os, pty, select, sys, time
+argv, steps = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+buf = b""
+for send, expect in steps:
+    if send:
+        os.write(fd, send.encode())
+    if expect is None:
+        continue
+    end = time.time() + 20
+    while expect.encode() not in buf:
+        r, _, _ = select.select([fd], [], [], max(0.0, end - time.time()))
+        if not r:
+            sys.exit("timed out waiting for %r after %r; read %r" % (expect, send, buf[-1500:]))
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            data = b""
+        if not data:
+            sys.exit("the shell ended waiting for %r after %r; read %r" % (expect, send, buf[-1500:]))
+        buf += data
+    cut = buf.index(expect.encode()) + len(expect)
+    sys.stdout.write(buf[:cut].decode("utf-8", "replace"))
+    buf = buf[cut:]
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+#[test]
+fn shell_through_a_terminal() {
+    let img = fixture("A-default");
+    let home = tempfile::tempdir().expect("temporary HOME");
+    let prompt = "ocfs2-inspect: ";
+    let image = img.to_str().expect("UTF-8 path");
+    let open = format!("open {image}\r");
+    let steps: Vec<(&str, Option<&str>)> = vec![
+        ("", Some(prompt)),
+        // Relative paths from the current directory.
+        ("cd d1\r", Some(prompt)),
+        ("pwd\r", Some("/d1\r\n")),
+        ("ls\r", Some("d2b")),
+        ("", Some(prompt)),
+        // An error does not end the session.
+        ("stat nonexistent\r", Some("/d1/nonexistent")),
+        ("", Some(prompt)),
+        // History: three times up is `pwd`.
+        ("\x1b[A\x1b[A\x1b[A\r", Some("/d1\r\n")),
+        ("", Some(prompt)),
+        // Completion of a command name, then of a path.
+        ("curd\t\r", Some(image)),
+        ("", Some(prompt)),
+        ("cd /sm\t\r", Some(prompt)),
+        ("pwd\r", Some("/small\r\n")),
+        ("", Some(prompt)),
+        ("stat hel\t\r", Some("Inode:             10782")),
+        ("", Some(prompt)),
+        // --json per command.
+        ("encode --json /d1\r", Some("\"name\": \"M0000000000000000002a1400000000\"")),
+        ("", Some(prompt)),
+        ("close\r", Some(prompt)),
+        ("stat /\r", Some("No device open")),
+        ("", Some(prompt)),
+        (&open, Some(prompt)),
+        ("pwd\r", Some("/\r\n")),
+        ("", Some(prompt)),
+        ("quit\r", None),
+    ];
+    let steps_json = serde_json::to_string(&steps).expect("JSON");
+    let argv = serde_json::to_string(&[bin(), image]).expect("JSON");
+    let out = Command::new("python3")
+        .args(["-c", PTY_DRIVER, &argv, &steps_json])
+        .env("HOME", home.path())
+        .env("TERM", "xterm")
+        .output()
+        .expect("python3 (for its pty module) is installed");
+    assert!(
+        out.status.success(),
+        "shell session: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let history = std::fs::read_to_string(home.path().join(".ocfs2_inspect_history")).expect("history saved");
+    assert!(history.contains("cd d1") && history.contains("stat nonexistent"), "{history}");
+}
+
+#[test]
+fn sessions_leave_the_image_unchanged() {
+    let img = fixture("A-default");
+    let before = std::fs::read(&img).expect("read");
+    let out = run_script(&img, &(SCRIPT.join("\n") + "\n"), &["-n"]);
+    assert!(out.status.success());
+    assert!(std::fs::read(&img).expect("read") == before, "the image changed");
+}
