@@ -298,7 +298,7 @@ fn adapt(mut sc: clap::Command, dev: &str, cwd: &str) -> clap::Command {
         .get_arguments()
         .filter(|a| {
             let is_image = a.get_id() == "image" || (name == "hb" && a.get_id() == "spec");
-            a.is_positional() && !(is_image && !dev.is_empty())
+            (dev.is_empty() || !is_image) && a.is_positional()
         })
         .map(|a| a.get_id().to_string())
         .collect();
