@@ -10,6 +10,8 @@ use ocfs2_format::io::open_zst;
 
 #[path = "../../fuzz/fuzz_targets/shared/blocks.rs"]
 mod blocks;
+#[path = "../../fuzz/fuzz_targets/shared/locks.rs"]
+mod locks;
 #[path = "../../fuzz/fuzz_targets/shared/volume.rs"]
 mod volume;
 
@@ -45,5 +47,16 @@ fn volume_regressions_replay() {
     for p in inputs("volume") {
         eprintln!("replaying {}", p.display());
         volume::run(&base, &std::fs::read(&p).unwrap());
+    }
+}
+
+#[test]
+fn locks_regressions_replay() {
+    for p in inputs("locks") {
+        eprintln!("replaying {}", p.display());
+        locks::run(&std::fs::read(&p).unwrap());
+    }
+    for text in ["M0000000000000000000005980f5f66", "N000000000000000500002a18", "0x4\tM\n", "NAME:x\nLOCK:1\n"] {
+        locks::run(text.as_bytes());
     }
 }

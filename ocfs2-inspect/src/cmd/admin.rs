@@ -48,6 +48,42 @@ pub enum AdminCommand {
         #[arg(long)]
         image: Option<PathBuf>,
     },
+    /// A saved copy of the file system's lock state (debugfs `fs_locks -f`;
+    /// formats 1 to 4, where debugfs.ocfs2 1.8.7 stops at 3), each lock with
+    /// its inode and paths when `--image` is given.
+    #[command(name = "fs_locks", alias = "fs-locks")]
+    FsLocks {
+        /// The saved `/sys/kernel/debug/ocfs2/<uuid>/locking_state`.
+        #[arg(short = 'f', long = "file", required = true)]
+        file: PathBuf,
+        /// Also print each lock value block.
+        #[arg(short = 'l')]
+        lvbs: bool,
+        /// Only busy locks (a request in flight).
+        #[arg(short = 'B')]
+        busy: bool,
+        /// Only these locks.
+        locknames: Vec<String>,
+        /// Image or device to name the inodes' paths from.
+        #[arg(long)]
+        image: Option<PathBuf>,
+    },
+    /// A saved copy of o2dlm's lock state (debugfs `dlm_locks -f`), each lock
+    /// with its inode and paths when `--image` is given.
+    #[command(name = "dlm_locks", alias = "dlm-locks")]
+    DlmLocks {
+        /// The saved `/sys/kernel/debug/o2dlm/<uuid>/locking_state`.
+        #[arg(short = 'f', long = "file", required = true)]
+        file: PathBuf,
+        /// Accepted for debugfs.ocfs2's `-l`: the LVB line is always kept.
+        #[arg(short = 'l', hide = true)]
+        _lvbs: bool,
+        /// Only these locks.
+        locknames: Vec<String>,
+        /// Image or device to name the inodes' paths from.
+        #[arg(long)]
+        image: Option<PathBuf>,
+    },
     /// Every path naming each inode (debugfs `locate` and `ncheck`).
     #[command(alias = "ncheck")]
     Locate {
@@ -65,7 +101,9 @@ impl AdminCommand {
         match self {
             AdminCommand::Encode { image, .. } | AdminCommand::Locate { image, .. } => Some(image),
             // The shell's session adapts `--image` to the open device, or "" for none.
-            AdminCommand::Decode { image, .. } => image.as_ref().filter(|p| !p.as_os_str().is_empty()),
+            AdminCommand::Decode { image, .. }
+            | AdminCommand::FsLocks { image, .. }
+            | AdminCommand::DlmLocks { image, .. } => image.as_ref().filter(|p| !p.as_os_str().is_empty()),
             AdminCommand::Shell { .. } => None,
         }
     }
@@ -75,6 +113,8 @@ impl AdminCommand {
 pub fn run_without_volume(cmd: AdminCommand, out: &Out) -> Result<(), CmdError> {
     match cmd {
         AdminCommand::Decode { locknames, .. } => decode(None, out, &locknames),
+        AdminCommand::FsLocks { file, lvbs, busy, locknames, .. } => fs_locks(None, out, &file, lvbs, busy, &locknames),
+        AdminCommand::DlmLocks { file, locknames, .. } => dlm_locks(None, out, &file, &locknames),
         other => Err(CmdError::msg(format!("{other:?} needs an image"))),
     }
 }
@@ -84,6 +124,10 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
     match cmd {
         AdminCommand::Encode { specs, all, .. } => encode(vol, out, &specs, all),
         AdminCommand::Decode { locknames, .. } => decode(Some(vol), out, &locknames),
+        AdminCommand::FsLocks { file, lvbs, busy, locknames, .. } => {
+            fs_locks(Some(vol), out, &file, lvbs, busy, &locknames)
+        }
+        AdminCommand::DlmLocks { file, locknames, .. } => dlm_locks(Some(vol), out, &file, &locknames),
         AdminCommand::Locate { inodes, .. } => locate(vol, out, &inodes),
         AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
     }
@@ -251,4 +295,312 @@ fn locate(vol: &Volume, out: &Out, inodes: &[String]) -> Result<(), CmdError> {
     let found: Vec<Located> =
         find_paths_of(vol, &targets)?.into_iter().map(|(inode, path)| Located { inode, path }).collect();
     out.emit(&found, |found| found.iter().map(|f| format!("\t{}\t{}\n", f.inode, f.path)).collect())
+}
+
+/// The inode a lock names and its paths, when a volume is open.
+#[derive(Debug, Serialize)]
+struct Owner {
+    inode: u64,
+    paths: Vec<String>,
+}
+
+fn owner(vol: Option<&Volume>, lock: Option<LockName>) -> Option<Owner> {
+    let (vol, ino) = (vol?, lock?.inode()?);
+    // A name from another volume, or a dentry inode past 32 bits, finds nothing.
+    let paths = find_paths(vol, ino).unwrap_or_default();
+    Some(Owner { inode: ino, paths })
+}
+
+fn render_owner(o: &Option<Owner>) -> String {
+    match o {
+        Some(o) if o.paths.is_empty() => format!("Inode: {}  (no path)\n", o.inode),
+        Some(o) => format!("Inode: {}  Path: {}\n", o.inode, o.paths.join(" ")),
+        None => String::new(),
+    }
+}
+
+fn read_text(file: &std::path::Path) -> Result<String, CmdError> {
+    std::fs::read_to_string(file).map_err(|e| CmdError::msg(format!("{}: {e}", file.display())))
+}
+
+#[derive(Debug, Serialize)]
+struct FsLockOut {
+    name: String,
+    version: u32,
+    level: &'static str,
+    flags: Vec<&'static str>,
+    ro_holders: u32,
+    ex_holders: u32,
+    requested: &'static str,
+    blocking: &'static str,
+    action: u32,
+    unlock_action: u32,
+    lvb: Vec<u8>,
+    #[serde(serialize_with = "stats_json")]
+    stats: Option<ocfs2_format::locks::FsLockStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<Owner>,
+}
+
+fn stats_json<S: serde::Serializer>(st: &Option<ocfs2_format::locks::FsLockStats>, ser: S) -> Result<S::Ok, S::Error> {
+    let v = st.as_ref().map(|st| {
+        serde_json::json!({
+            "pr_gets": st.pr_gets, "ex_gets": st.ex_gets, "pr_fails": st.pr_fails, "ex_fails": st.ex_fails,
+            "pr_total_wait": st.pr_total_wait, "ex_total_wait": st.ex_total_wait,
+            "pr_max_wait": st.pr_max_wait, "ex_max_wait": st.ex_max_wait,
+            "disk_refreshes": st.disk_refreshes, "pr_last": st.pr_last, "ex_last": st.ex_last,
+            "wait_start": st.wait_start,
+        })
+    });
+    serde::Serialize::serialize(&v, ser)
+}
+
+fn wanted(filter: &[String], name: &str) -> bool {
+    filter.is_empty() || filter.iter().any(|f| f.trim_matches(|c| c == '<' || c == '>') == name)
+}
+
+fn fs_locks(
+    vol: Option<&Volume>,
+    out: &Out,
+    file: &std::path::Path,
+    lvbs: bool,
+    busy: bool,
+    filter: &[String],
+) -> Result<(), CmdError> {
+    use ocfs2_format::locks::{mode_name, parse_fs_locks, FS_LOCK_BUSY, FS_LOCK_FLAGS};
+    let locks = parse_fs_locks(&read_text(file)?).map_err(|e| CmdError::at(file.display().to_string(), e))?;
+    let shown: Vec<FsLockOut> = locks
+        .into_iter()
+        .filter(|l| wanted(filter, &l.name) && (!busy || l.flags & FS_LOCK_BUSY != 0))
+        .map(|l| FsLockOut {
+            owner: owner(vol, l.lock),
+            flags: FS_LOCK_FLAGS.iter().filter(|(b, _)| l.flags & b != 0).map(|(_, n)| *n).collect(),
+            level: mode_name(l.level),
+            requested: mode_name(l.requested),
+            blocking: mode_name(l.blocking),
+            name: l.name,
+            version: l.version,
+            ro_holders: l.ro_holders,
+            ex_holders: l.ex_holders,
+            action: l.action,
+            unlock_action: l.unlock_action,
+            lvb: l.lvb,
+            stats: l.stats,
+        })
+        .collect();
+    out.emit(&shown, |locks| locks.iter().map(|l| render_fs_lock(l, lvbs)).collect())
+}
+
+const ACTIONS: [&str; 4] = ["None", "Attach", "Convert", "Downconvert"];
+const UNLOCK_ACTIONS: [&str; 3] = ["None", "Cancel", "Unlock"];
+
+/// debugfs.ocfs2's layout of one lock (its format 3 arithmetic kept: the
+/// total wait is printed divided by 1000 and the average is total / gets).
+fn render_fs_lock(l: &FsLockOut, lvbs: bool) -> String {
+    let mut s = format!("Lockres: {}  Mode: {}\nFlags:", l.name, l.level);
+    for f in &l.flags {
+        s.push(' ');
+        s.push_str(f);
+    }
+    // debugfs.ocfs2 prints the flags in its own order: Initialized first.
+    if l.flags.contains(&"Initialized") && l.flags.contains(&"Attached") {
+        let rest: Vec<&str> = l.flags.iter().copied().filter(|f| *f != "Initialized" && *f != "Attached").collect();
+        s = format!("Lockres: {}  Mode: {}\nFlags: Initialized Attached", l.name, l.level);
+        for f in rest {
+            s.push(' ');
+            s.push_str(f);
+        }
+    }
+    let name = |table: &[&'static str], v: u32| table.get(v as usize).copied().unwrap_or("Unknown");
+    s.push_str(&format!(
+        "\nRO Holders: {}  EX Holders: {}\nPending Action: {}  Pending Unlock Action: {}\n\
+         Requested Mode: {}  Blocking Mode: {}\n",
+        l.ro_holders,
+        l.ex_holders,
+        name(&ACTIONS, l.action),
+        name(&UNLOCK_ACTIONS, l.unlock_action),
+        l.requested,
+        l.blocking
+    ));
+    if lvbs {
+        s.push_str("Raw LVB:\t");
+        for (i, b) in l.lvb.iter().enumerate() {
+            s.push_str(&format!("{b:02x} "));
+            if i % 16 == 15 {
+                s.push('\n');
+                if i + 1 < l.lvb.len() {
+                    s.push_str("\t\t");
+                }
+            }
+        }
+    }
+    if let Some(st) = &l.stats {
+        let avg = |total: u64, gets: u32| if gets == 0 { 0 } else { total / u64::from(gets) };
+        s.push_str(&format!(
+            "PR > Gets: {}  Fails: {}    Waits Total: {}us  Max: {}us  Avg: {}ns\n",
+            st.pr_gets,
+            st.pr_fails,
+            st.pr_total_wait / 1000,
+            st.pr_max_wait,
+            avg(st.pr_total_wait, st.pr_gets)
+        ));
+        s.push_str(&format!(
+            "EX > Gets: {}  Fails: {}    Waits Total: {}us  Max: {}us  Avg: {}ns\n",
+            st.ex_gets,
+            st.ex_fails,
+            st.ex_total_wait / 1000,
+            st.ex_max_wait,
+            avg(st.ex_total_wait, st.ex_gets)
+        ));
+        s.push_str(&format!("Disk Refreshes: {}\n", st.disk_refreshes));
+        if let (Some(pr), Some(ex), Some(w)) = (st.pr_last, st.ex_last, st.wait_start) {
+            s.push_str(&format!("Last PR Unlock: {pr}us  Last EX Unlock: {ex}us  Wait Start: {w}us\n"));
+        }
+    }
+    s.push_str(&render_owner(&l.owner));
+    s.push('\n');
+    s
+}
+
+#[derive(Debug, Serialize)]
+struct DlmLockOut {
+    queue: &'static str,
+    node: u32,
+    level: String,
+    convert: String,
+    cookie: String,
+    refs: u32,
+    ast: bool,
+    bast: bool,
+    pending: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct DlmLockresOut {
+    name: String,
+    owner: u32,
+    state: u32,
+    state_names: Vec<&'static str>,
+    last_used: u64,
+    asts_reserved: u32,
+    inflight: u32,
+    migration_pending: bool,
+    refs: u32,
+    on_lists: Vec<&'static str>,
+    refmap: String,
+    lvb: String,
+    locks: Vec<DlmLockOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock_owner: Option<Owner>,
+}
+
+/// o2dlm's lock resource state bits (dlmcommon.h).
+const DLM_STATES: [(u32, &str); 10] = [
+    (0x1, "Uninited"),
+    (0x2, "Recovering"),
+    (0x4, "Ready"),
+    (0x8, "Dirty"),
+    (0x10, "InProgress"),
+    (0x20, "Migrating"),
+    (0x40, "DroppingRef"),
+    (0x1000, "BlockDirty"),
+    (0x2000, "SetRefInProg"),
+    (0x4000, "RecoveryWaiting"),
+];
+
+fn dlm_mode(m: i32) -> String {
+    match m {
+        0 => "NL".into(),
+        3 => "PR".into(),
+        5 => "EX".into(),
+        other => other.to_string(),
+    }
+}
+
+fn dlm_locks(vol: Option<&Volume>, out: &Out, file: &std::path::Path, filter: &[String]) -> Result<(), CmdError> {
+    use ocfs2_format::locks::parse_dlm_locks;
+    let res = parse_dlm_locks(&read_text(file)?).map_err(|e| CmdError::at(file.display().to_string(), e))?;
+    let shown: Vec<DlmLockresOut> = res
+        .into_iter()
+        .filter(|r| wanted(filter, &r.name))
+        .map(|r| DlmLockresOut {
+            lock_owner: owner(vol, r.lock),
+            state_names: DLM_STATES.iter().filter(|(b, _)| r.state & b != 0).map(|(_, n)| *n).collect(),
+            on_lists: ["Purge", "Dirty", "Recovering"]
+                .into_iter()
+                .zip(r.lists)
+                .filter_map(|(n, on)| on.then_some(n))
+                .collect(),
+            locks: r
+                .locks
+                .iter()
+                .map(|l| DlmLockOut {
+                    queue: ["Granted", "Converting", "Blocked"].get(l.list as usize).copied().unwrap_or("Unknown"),
+                    node: l.node,
+                    level: dlm_mode(l.mode),
+                    convert: dlm_mode(l.convert_mode),
+                    cookie: l.cookie.clone(),
+                    refs: l.refs,
+                    ast: l.ast_list,
+                    bast: l.bast_list,
+                    pending: ["Ast", "Bast", "Convert", "Lock", "Cancel", "Unlock"]
+                        .into_iter()
+                        .zip(l.pending)
+                        .filter_map(|(n, on)| on.then_some(n))
+                        .collect(),
+                })
+                .collect(),
+            name: r.name,
+            owner: r.owner,
+            state: r.state,
+            last_used: r.last_used,
+            asts_reserved: r.asts_reserved,
+            inflight: r.inflight,
+            migration_pending: r.migration_pending,
+            refs: r.refs,
+            refmap: r.refmap,
+            lvb: r.lvb,
+        })
+        .collect();
+    out.emit(&shown, |res| res.iter().map(render_dlm_lockres).collect())
+}
+
+/// debugfs.ocfs2's layout of one o2dlm lock resource.
+fn render_dlm_lockres(r: &DlmLockresOut) -> String {
+    let yes = |b: bool| if b { "Yes" } else { "No" };
+    let words =
+        |v: &[&str]| if v.is_empty() { "None".to_string() } else { v.iter().map(|w| format!("{w} ")).collect() };
+    let mut s = format!("Lockres: {:<32}  Owner: {:<4} State: 0x{:x} ", r.name, r.owner, r.state);
+    for n in &r.state_names {
+        s.push_str(&format!("{n} "));
+    }
+    s.push_str(&format!(
+        "\nLast Used: {:<5}  ASTs Reserved: {:<3}  Inflight: {:<3}  Migration Pending: {}\n\
+         Refs: {:<3}  Locks: {:<3}  On Lists: {}\nReference Map: {}\n Lock-Queue  Node  Level  Conv  Cookie           Refs  AST  BAST  Pending-Action\n",
+        r.last_used,
+        r.asts_reserved,
+        r.inflight,
+        yes(r.migration_pending),
+        r.refs,
+        r.locks.len(),
+        words(&r.on_lists),
+        r.refmap
+    ));
+    for l in &r.locks {
+        s.push_str(&format!(
+            " {:<10}  {:<4}  {:<5}  {:<4}  {:<15}  {:<4}  {:<3}  {:<4}  {}\n",
+            l.queue,
+            l.node,
+            l.level,
+            l.convert,
+            l.cookie,
+            l.refs,
+            yes(l.ast),
+            yes(l.bast),
+            words(&l.pending)
+        ));
+    }
+    s.push_str(&render_owner(&r.lock_owner));
+    s.push('\n');
+    s
 }
