@@ -84,6 +84,21 @@ pub enum AdminCommand {
         #[arg(long)]
         image: Option<PathBuf>,
     },
+    /// An extent block: header and records (debugfs `extent <blk>`).
+    Extent {
+        /// Image or device.
+        image: PathBuf,
+        /// Block number, bare or as `<blkno>`.
+        blkno: String,
+    },
+    /// Each global-bitmap group's longest free run, counted and as the kernel
+    /// recorded it in `bg_contig_free_bits` (debugfs.ocfs2 1.8.9's `gd_free_bits`,
+    /// read-only: no `-s`).
+    #[command(name = "gd_free_bits", alias = "gd-free-bits")]
+    GdFreeBits {
+        /// Image or device.
+        image: PathBuf,
+    },
     /// Every path naming each inode (debugfs `locate` and `ncheck`).
     #[command(alias = "ncheck")]
     Locate {
@@ -99,7 +114,10 @@ impl AdminCommand {
     /// The image the command reads, if it reads one.
     pub fn image(&self) -> Option<&PathBuf> {
         match self {
-            AdminCommand::Encode { image, .. } | AdminCommand::Locate { image, .. } => Some(image),
+            AdminCommand::Encode { image, .. }
+            | AdminCommand::Locate { image, .. }
+            | AdminCommand::Extent { image, .. }
+            | AdminCommand::GdFreeBits { image } => Some(image),
             // The shell's session adapts `--image` to the open device, or "" for none.
             AdminCommand::Decode { image, .. }
             | AdminCommand::FsLocks { image, .. }
@@ -129,6 +147,11 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
         }
         AdminCommand::DlmLocks { file, locknames, .. } => dlm_locks(Some(vol), out, &file, &locknames),
         AdminCommand::Locate { inodes, .. } => locate(vol, out, &inodes),
+        AdminCommand::Extent { blkno, .. } => {
+            let eb = super::stat::extent_block(vol, block_arg(&blkno)?)?;
+            out.emit(&eb, super::stat::render_extent_block)
+        }
+        AdminCommand::GdFreeBits { .. } => gd_free_bits(vol, out),
         AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
     }
 }
@@ -603,4 +626,65 @@ fn render_dlm_lockres(r: &DlmLockresOut) -> String {
     s.push_str(&render_owner(&r.lock_owner));
     s.push('\n');
     s
+}
+
+/// A block number: `N`, `0xN` or `<N>`.
+fn block_arg(s: &str) -> Result<u64, CmdError> {
+    let t = s.trim();
+    let t = t.strip_prefix('<').and_then(|t| t.strip_suffix('>')).unwrap_or(t).trim();
+    match t.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).ok(),
+        None => t.parse().ok(),
+    }
+    .ok_or_else(|| CmdError::msg(format!("{s}: not a block number")))
+}
+
+#[derive(Debug, Serialize)]
+struct GroupFreeBits {
+    chain: usize,
+    blkno: u64,
+    total: u16,
+    used: u16,
+    free: u16,
+    contig: u32,
+    recorded_contig: u16,
+    size: u16,
+}
+
+fn gd_free_bits(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    let blkno = vol.system_file("global_bitmap")?;
+    let inode = vol.inode(blkno).map_err(|e| CmdError::at("//global_bitmap".into(), e))?;
+    let chains = ocfs2_format::alloc::allocator_groups(vol, &inode)?;
+    let mut rows = Vec::new();
+    let mut text = String::new();
+    for (chain, groups) in chains.iter().enumerate() {
+        for (i, g) in groups.iter().enumerate() {
+            if i == 0 {
+                text.push_str(&format!(
+                    "\tGroup Chain: {}   Parent Inode: {}  Generation: {}\n\tCRC32: {:08x}   ECC: {:04x}\n",
+                    g.chain, g.parent, g.generation, g.check.0, g.check.1
+                ));
+                text.push_str(&format!(
+                    "\t##   {:<15}   {:<6}   {:<6}   {:<6}   {:<6}   {:<6}   {:<6}\n",
+                    "Block#", "Total", "Used", "Free", "Contig", "Disk-contig", "Size"
+                ));
+            }
+            let used = g.bits.saturating_sub(g.free);
+            text.push_str(&format!(
+                "\t{:<2}   {:<15}   {:<6}   {:<6}   {:<6}   {:<6}   {:<11}   {:<6}\n",
+                i, g.blkno, g.bits, used, g.free, g.contig_free, g.recorded_contig_free, g.size
+            ));
+            rows.push(GroupFreeBits {
+                chain,
+                blkno: g.blkno,
+                total: g.bits,
+                used,
+                free: g.free,
+                contig: g.contig_free,
+                recorded_contig: g.recorded_contig_free,
+                size: g.size,
+            });
+        }
+    }
+    out.emit(&rows, |_| text.clone())
 }
