@@ -458,3 +458,93 @@ fn gd_free_bits_counts_agree_with_group() {
         }
     }
 }
+
+/// A private copy of a fixture (tunefs.ocfs2 opens its device for writing,
+/// even to query).
+fn private_copy(name: &str, dir: &Path) -> std::path::PathBuf {
+    let copy = dir.join(format!("{name}.img"));
+    std::fs::copy(fixture(name), &copy).expect("copy the fixture");
+    copy
+}
+
+/// The sparse mkfs.ocfs2 volumes and the kernel-written fixtures the query
+/// commands are compared on.
+fn query_volumes(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<std::path::PathBuf> =
+        ["A-default", "X-max", "E-extents"].iter().map(|n| private_copy(n, dir)).collect();
+    let made = dir.join("mkfs.img");
+    common::mkfs(
+        &made,
+        64 << 20,
+        &[
+            "-M",
+            "local",
+            "-b",
+            "1024",
+            "-C",
+            "8192",
+            "-N",
+            "3",
+            "-L",
+            "a-label-of-sixteen",
+            "--fs-features=nosparse,nounwritten,noinline-data",
+        ],
+    );
+    v.push(made);
+    v
+}
+
+#[test]
+fn query_and_list_sparse_match_tunefs() {
+    if !have_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // Every specifier tunefs.ocfs2 1.8.7 accepts, widths, escapes and `%%`.
+    let format = r"T=%T N=%N R=%R Y=%Y P=%P [%-20V] [%40U] M=%M H=%H O=%O %% \t\x\a\b\v\f\r\n";
+    for img in query_volumes(dir.path()) {
+        let i = img.to_str().expect("UTF-8 path");
+        let ours = inspect(&["query", i, format]);
+        assert!(ours.status.success());
+        let theirs = Command::new("tunefs.ocfs2").args(["-Q", format]).arg(&img).output().expect("tunefs.ocfs2 -Q");
+        assert!(theirs.status.success(), "{}", String::from_utf8_lossy(&theirs.stderr));
+        assert_eq!(ours.stdout, theirs.stdout, "{i}: query");
+        // %B, which 1.8.7's format check rejects, is the block size.
+        let bs = inspect_json(&["stats", i])["block_size"].as_u64().expect("block size");
+        assert_eq!(String::from_utf8_lossy(&inspect(&["query", i, "%B\n"]).stdout), format!("{bs}\n"));
+
+        let ours = inspect(&["list-sparse", i]);
+        let theirs = Command::new("tunefs.ocfs2").arg("--list-sparse").arg(&img).output().expect("tunefs.ocfs2");
+        assert!(theirs.status.success(), "{i}: {}", String::from_utf8_lossy(&theirs.stderr));
+        assert_eq!(String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout), "{i}: list-sparse");
+    }
+    // A standard printf conversion is refused, as tunefs.ocfs2 refuses it.
+    let img = fixture("A-default");
+    let bad = inspect(&["query", img.to_str().expect("UTF-8"), "%d"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let v = inspect_json(&["list-sparse", img.to_str().expect("UTF-8")]);
+    assert_eq!(v["trees"][0]["files"][0]["path"], "/sparse/holey");
+}
+
+#[test]
+fn fs_features_matches_o2info_on_a_loop_device() {
+    if !have_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for img in query_volumes(dir.path()) {
+        // o2info reads an unmounted volume only through a block device.
+        let lo = Command::new("losetup").args(["-r", "-f", "--show"]).arg(&img).output();
+        let Some(dev) =
+            lo.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        else {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but losetup cannot attach a loop device");
+            eprintln!("SKIPPED: no loop device (losetup -r -f needs root and /dev/loop*)");
+            return;
+        };
+        let theirs = Command::new("o2info").arg("--fs-features").arg(&dev).output().expect("o2info");
+        let _ = Command::new("losetup").arg("-d").arg(&dev).status();
+        let ours = inspect(&["fs-features", img.to_str().expect("UTF-8")]);
+        assert_eq!(String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout), "{}", img.display());
+    }
+}

@@ -99,6 +99,31 @@ pub enum AdminCommand {
         /// Image or device.
         image: PathBuf,
     },
+    /// Superblock facts through a format (tunefs.ocfs2 `-Q`): `%B` block size,
+    /// `%T` cluster size, `%N` slots, `%R` root, `%Y` system directory, `%P`
+    /// first cluster group, `%V` label, `%U` UUID, `%M` `%H` `%O` compat,
+    /// incompat and ro-compat features; `\n` `\t` and the other C escapes;
+    /// `%-10V` style widths. (tunefs.ocfs2 1.8.7 rejects `%B`.)
+    #[command(name = "query", alias = "tunefs-query")]
+    Query {
+        /// Image or device.
+        image: PathBuf,
+        /// The query format.
+        format: String,
+    },
+    /// Files with holes and their hole clusters, from the root and each
+    /// orphan directory (tunefs.ocfs2 `--list-sparse`).
+    #[command(name = "list-sparse", alias = "list_sparse")]
+    ListSparse {
+        /// Image or device.
+        image: PathBuf,
+    },
+    /// The volume's features on one wrapped line (o2info `--fs-features`).
+    #[command(name = "fs-features", alias = "fs_features")]
+    FsFeatures {
+        /// Image or device.
+        image: PathBuf,
+    },
     /// Every path naming each inode (debugfs `locate` and `ncheck`).
     #[command(alias = "ncheck")]
     Locate {
@@ -117,7 +142,10 @@ impl AdminCommand {
             AdminCommand::Encode { image, .. }
             | AdminCommand::Locate { image, .. }
             | AdminCommand::Extent { image, .. }
-            | AdminCommand::GdFreeBits { image } => Some(image),
+            | AdminCommand::GdFreeBits { image }
+            | AdminCommand::Query { image, .. }
+            | AdminCommand::ListSparse { image }
+            | AdminCommand::FsFeatures { image } => Some(image),
             // The shell's session adapts `--image` to the open device, or "" for none.
             AdminCommand::Decode { image, .. }
             | AdminCommand::FsLocks { image, .. }
@@ -152,6 +180,9 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
             out.emit(&eb, super::stat::render_extent_block)
         }
         AdminCommand::GdFreeBits { .. } => gd_free_bits(vol, out),
+        AdminCommand::Query { format, .. } => super::tunefs::run_query(vol, out, &format),
+        AdminCommand::ListSparse { .. } => super::tunefs::run_list_sparse(vol, out),
+        AdminCommand::FsFeatures { .. } => super::tunefs::run_fs_features(vol, out),
         AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
     }
 }

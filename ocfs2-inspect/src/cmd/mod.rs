@@ -26,6 +26,7 @@ pub mod refcount;
 pub mod slotmap;
 pub mod stat;
 pub mod stats;
+pub mod tunefs;
 pub mod xattr;
 
 /// A command's failure: the library error (or a message) with what it was about.
