@@ -335,6 +335,9 @@ fn warn_ecc(vol: &Volume) {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = ocfs2_docs::intercept(<Cli as clap::CommandFactory>::command) {
+        return code;
+    }
     let mut cli = Cli::parse();
     let Some(command) = cli.command.take() else {
         return shell::main(&cli);

@@ -99,8 +99,9 @@ pub enum AdminCommand {
         /// Image or device.
         image: PathBuf,
     },
-    /// Superblock facts through a format (tunefs.ocfs2 `-Q`): `%B` block size,
-    /// `%T` cluster size, `%N` slots, `%R` root, `%Y` system directory, `%P`
+    /// Superblock facts through a format (tunefs.ocfs2 `-Q`).
+    ///
+    /// `%B` block size, `%T` cluster size, `%N` slots, `%R` root, `%Y` system directory, `%P`
     /// first cluster group, `%V` label, `%U` UUID, `%M` `%H` `%O` compat,
     /// incompat and ro-compat features; `\n` `\t` and the other C escapes;
     /// `%-10V` style widths. (tunefs.ocfs2 1.8.7 rejects `%B`.)
