@@ -280,6 +280,7 @@ fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
     };
     let opts = OpenOptions { backup, ..opts };
     let vol = Volume::open_with(image, opts).map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
+    cmd::warn_if_truncated(image, &vol);
     let result = dispatch(command, &vol, &out, opts);
     warn_ecc(&vol);
     result
@@ -300,7 +301,7 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
         Command::Ls { spec, long, deleted, .. } => cmd::ls::run(vol, out, &spec, long, deleted),
         Command::Stat { spec, no_traverse, .. } => cmd::stat::run(vol, out, &spec, !no_traverse),
         Command::StatSysdir { .. } => cmd::stat::run_sysdir(vol, out),
-        Command::Cat { spec, .. } => cmd::dump::cat(vol, &spec),
+        Command::Cat { spec, .. } => cmd::dump::cat(vol, out, &spec),
         Command::Dump { spec, out: path, preserve, .. } => cmd::dump::dump(vol, out, &spec, &path, preserve),
         Command::Rdump { spec, outdir, verbose, .. } => cmd::dump::rdump(vol, out, &spec, &outdir, verbose),
         Command::Bmap { spec, lblk, .. } => cmd::bmap::run(vol, out, &spec, lblk),

@@ -34,6 +34,10 @@ pub fn run(vol: &Volume, out: &Out, inode: &str) -> Result<(), CmdError> {
         None if inode.trim().starts_with('<') => super::resolve(vol, inode.trim())?,
         None => return Err(CmdError::msg(format!("{inode}: not an inode number"))),
     };
+    let blocks = vol.geometry().blocks;
+    if ino >= blocks {
+        return Err(CmdError::msg(format!("inode {ino}: past the end of the volume ({blocks} blocks)")));
+    }
     let paths = find_paths(vol, ino)?;
     if paths.is_empty() {
         return Err(CmdError::msg(format!("inode {ino}: no path names it")));
