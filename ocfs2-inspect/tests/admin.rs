@@ -548,3 +548,52 @@ fn fs_features_matches_o2info_on_a_loop_device() {
         assert_eq!(String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout), "{}", img.display());
     }
 }
+
+#[test]
+fn report_bundles_the_other_commands_and_no_file_contents() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let img = dir.path().join("C1.img");
+    common::decompress_fixture("C1", &img);
+    let i = img.to_str().expect("UTF-8 path");
+    let before = std::fs::read(&img).expect("read");
+    let r = inspect_json(&["report", i]);
+    // The same facts as the single commands.
+    assert_eq!(
+        r["mkfs"]["Ok"]["command"].as_str().map(|c| format!("{c}\n")),
+        Some(String::from_utf8_lossy(&inspect(&["mkfs-cmd", i]).stdout).into_owned())
+    );
+    let slotmap = inspect_json(&["slotmap", "--all", i]);
+    for s in slotmap["slots"].as_array().expect("slots") {
+        let slot = s["slot"].as_u64().expect("slot") as usize;
+        assert_eq!(r["slots"][slot]["node"], s["node"], "slot {slot}");
+        assert_eq!(r["slots"][slot]["journal"]["state"], s["journal_state"], "slot {slot}");
+    }
+    let check = inspect_json(&["check", i]);
+    assert_eq!(r["check"]["Ok"]["clean"], check["summary"]["clean"]);
+    assert_eq!(r["check"]["Ok"]["errors"], check["summary"]["errors"]);
+    let hb = inspect_json(&["hb", i]);
+    let beats: Vec<u64> =
+        hb["slots"].as_array().expect("hb slots").iter().map(|s| s["seq"].as_u64().expect("seq")).collect();
+    let ours: Vec<u64> = r["heartbeat"]["Ok"]["slots"]
+        .as_array()
+        .expect("beats")
+        .iter()
+        .map(|s| s["seq"].as_u64().expect("seq"))
+        .collect();
+    assert_eq!(ours, beats);
+    let gb = &r["allocators"][0];
+    assert_eq!(gb["name"], "global_bitmap");
+    let stat = inspect_json(&["stat", "-T", i, "//global_bitmap"]);
+    assert_eq!(gb["total"], stat["bitmap"]["total"]);
+    assert_eq!(gb["used"], stat["bitmap"]["used"]);
+    // Nothing from file contents: no file name, no data.
+    let text = String::from_utf8_lossy(&inspect(&["report", i]).stdout).into_owned();
+    let ls = inspect_json(&["ls", i, "/"]);
+    for e in ls.as_array().expect("entries") {
+        let name = e["name"].as_str().expect("name");
+        if name.len() > 2 {
+            assert!(!text.contains(name) && !r.to_string().contains(name), "the report names {name}");
+        }
+    }
+    assert!(std::fs::read(&img).expect("read") == before, "the image changed");
+}

@@ -125,6 +125,13 @@ pub enum AdminCommand {
         /// Image or device.
         image: PathBuf,
     },
+    /// A diagnostics bundle for bug reports: superblock, slot map and journals, a
+    /// heartbeat snapshot, allocators, the mkfs command line, the check's
+    /// summary, the tool's version; never anything from file contents.
+    Report {
+        /// Image or device.
+        image: PathBuf,
+    },
     /// Every path naming each inode (debugfs `locate` and `ncheck`).
     #[command(alias = "ncheck")]
     Locate {
@@ -146,7 +153,8 @@ impl AdminCommand {
             | AdminCommand::GdFreeBits { image }
             | AdminCommand::Query { image, .. }
             | AdminCommand::ListSparse { image }
-            | AdminCommand::FsFeatures { image } => Some(image),
+            | AdminCommand::FsFeatures { image }
+            | AdminCommand::Report { image } => Some(image),
             // The shell's session adapts `--image` to the open device, or "" for none.
             AdminCommand::Decode { image, .. }
             | AdminCommand::FsLocks { image, .. }
@@ -184,6 +192,7 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
         AdminCommand::Query { format, .. } => super::tunefs::run_query(vol, out, &format),
         AdminCommand::ListSparse { .. } => super::tunefs::run_list_sparse(vol, out),
         AdminCommand::FsFeatures { .. } => super::tunefs::run_fs_features(vol, out),
+        AdminCommand::Report { image } => super::report::run(vol, out, &image),
         AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
     }
 }

@@ -23,6 +23,7 @@ pub mod mounted;
 pub mod o2info;
 pub mod quota;
 pub mod refcount;
+pub mod report;
 pub mod slotmap;
 pub mod stat;
 pub mod stats;
