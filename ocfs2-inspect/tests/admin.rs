@@ -597,3 +597,62 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
     }
     assert!(std::fs::read(&img).expect("read") == before, "the image changed");
 }
+
+/// Counts an SVG's grid cells per class with python3's XML parser (which also
+/// proves the file is well-formed SVG).
+const SVG_COUNT: &str = r#"
+import collections, json, sys
+import xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == ns + "svg", root.tag
+groups = {g.get("id"): g for g in root.iter(ns + "g")}
+cells = collections.Counter(r.get("class") for r in groups["grid"].iter(ns + "rect"))
+legend = [r.get("class").split()[0] for r in groups["legend"].iter(ns + "rect")]
+bars = len(list(groups["histogram"].iter(ns + "rect")))
+print(json.dumps({"cells": cells, "legend": legend, "bars": bars}))
+"#;
+
+#[test]
+fn map_cells_agree_with_the_global_bitmap() {
+    let img = fixture("A-default");
+    let i = img.to_str().expect("UTF-8 path");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let stat = inspect_json(&["stat", "-T", i, "//global_bitmap"]);
+    let (total, used) =
+        (stat["bitmap"]["total"].as_u64().expect("total"), stat["bitmap"]["used"].as_u64().expect("used"));
+    for cells in ["1000000", "4096"] {
+        let svg = dir.path().join(format!("map-{cells}.svg"));
+        let r = inspect_json(&["map", i, "-o", svg.to_str().expect("UTF-8"), "--cells", cells]);
+        let out = Command::new("python3").args(["-c", SVG_COUNT]).arg(&svg).output().expect("python3");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let drawn: u64 = parsed["cells"].as_object().expect("cells").values().map(|v| v.as_u64().expect("n")).sum();
+        assert_eq!(drawn, r["cells"].as_u64().expect("cells"));
+        let per = r["clusters_per_cell"].as_u64().expect("per cell");
+        assert_eq!(drawn, total.div_ceil(per));
+        // Every cluster is someone's, once.
+        let owners = r["owners"].as_array().expect("owners");
+        assert_eq!(owners.iter().map(|o| o["clusters"].as_u64().expect("n")).sum::<u64>(), total);
+        let free = &owners[0];
+        assert_eq!((free["name"].as_str(), free["clusters"].as_u64()), (Some("free"), Some(total - used)));
+        for o in owners {
+            let class = o["class"].as_str().expect("class");
+            assert_eq!(parsed["cells"][class].as_u64().unwrap_or(0), o["cells"].as_u64().expect("cells"), "{class}");
+            assert!(parsed["legend"].as_array().expect("legend").iter().any(|l| l == class), "{class} in the legend");
+        }
+        if per == 1 {
+            // One cluster a cell: the free cells are exactly the bitmap's free bits.
+            assert_eq!(parsed["cells"]["o0"].as_u64(), Some(total - used));
+            let owned: u64 = parsed["cells"]
+                .as_object()
+                .expect("cells")
+                .iter()
+                .filter(|(k, _)| *k != "o0")
+                .map(|(_, v)| v.as_u64().expect("n"))
+                .sum();
+            assert_eq!(owned, used);
+        }
+        assert_eq!(parsed["bars"].as_u64(), Some(r["free_extents"].as_array().expect("hist").len() as u64));
+    }
+}

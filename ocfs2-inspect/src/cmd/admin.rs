@@ -132,6 +132,19 @@ pub enum AdminCommand {
         /// Image or device.
         image: PathBuf,
     },
+    /// The volume as an SVG picture: cells of clusters coloured by owner (free,
+    /// files, system files, each slot's journal and allocators), the free-extent
+    /// histogram and a legend.
+    Map {
+        /// Image or device.
+        image: PathBuf,
+        /// The SVG file to write.
+        #[arg(short = 'o', long = "output", required = true)]
+        output: PathBuf,
+        /// Cells at most (a volume with more clusters is binned).
+        #[arg(long, default_value_t = 4096)]
+        cells: u64,
+    },
     /// Every path naming each inode (debugfs `locate` and `ncheck`).
     #[command(alias = "ncheck")]
     Locate {
@@ -154,7 +167,8 @@ impl AdminCommand {
             | AdminCommand::Query { image, .. }
             | AdminCommand::ListSparse { image }
             | AdminCommand::FsFeatures { image }
-            | AdminCommand::Report { image } => Some(image),
+            | AdminCommand::Report { image }
+            | AdminCommand::Map { image, .. } => Some(image),
             // The shell's session adapts `--image` to the open device, or "" for none.
             AdminCommand::Decode { image, .. }
             | AdminCommand::FsLocks { image, .. }
@@ -193,6 +207,7 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
         AdminCommand::ListSparse { .. } => super::tunefs::run_list_sparse(vol, out),
         AdminCommand::FsFeatures { .. } => super::tunefs::run_fs_features(vol, out),
         AdminCommand::Report { image } => super::report::run(vol, out, &image),
+        AdminCommand::Map { output, cells, .. } => super::map::run(vol, out, &output, cells),
         AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
     }
 }

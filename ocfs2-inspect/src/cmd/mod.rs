@@ -18,6 +18,7 @@ pub mod icheck;
 pub mod logdump;
 pub mod ls;
 pub mod lsdel;
+pub mod map;
 pub mod meta;
 pub mod mounted;
 pub mod o2info;
