@@ -141,7 +141,8 @@ pub enum AdminCommand {
         /// The SVG file to write.
         #[arg(short = 'o', long = "output", required = true)]
         output: PathBuf,
-        /// Cells at most (a volume with more clusters is binned).
+        /// Cells at most (a volume with more clusters is binned; capped so the
+        /// counts stay under 256 MiB).
         #[arg(long, default_value_t = 4096)]
         cells: u64,
     },

@@ -25,6 +25,8 @@ use crate::render::Out;
 const FREE: usize = 0;
 const FILES: usize = 1;
 const SYSTEM: usize = 2;
+/// Most per-bin owner counters kept.
+const MAX_COUNTS: u64 = 1 << 25;
 /// Pixels per cell.
 const CELL: u64 = 8;
 
@@ -85,7 +87,9 @@ pub fn run(vol: &Volume, out: &Out, svg: &Path, cells: u64) -> Result<(), CmdErr
     let clusters = u64::from(geo.clusters);
     let slots = usize::from(vol.superblock().s_max_slots.get());
     let owners = 3 + 2 * slots;
-    let bin = clusters.div_ceil(cells.max(1)).max(1);
+    // Counts are kept per bin and owner: bound them (256 MiB) whatever `cells` asks.
+    let cells = cells.clamp(1, MAX_COUNTS / owners as u64);
+    let bin = clusters.div_ceil(cells).max(1);
     let nbins = clusters.div_ceil(bin) as usize;
     let mut bins = Bins { bin, clusters, owners, counts: vec![0; nbins * owners] };
     let cl = |blk: u64| geo.block_to_cluster(blk);
