@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
+use crate::progress::{self, OnProgress, Task};
 use crate::volume::{Inode, Volume};
 
 use super::dir::read_dir;
@@ -83,14 +84,23 @@ pub fn resolve_spec(vol: &Volume, spec: &str) -> Result<u64> {
 /// A directory met twice (a cycle, or a hard-linked directory on a corrupt
 /// volume) is walked once; nesting deeper than 4096 levels is an error.
 pub fn find_paths(vol: &Volume, target: u64) -> Result<Vec<String>> {
-    Ok(find_paths_of(vol, &[target])?.into_iter().map(|(_, p)| p).collect())
+    find_paths_with(vol, target, &mut progress::ignore)
+}
+
+/// [`find_paths`], reporting [`Task::FindPaths`] progress (directories walked)
+/// to `on`, which may cancel ([`Error::Cancelled`]).
+pub fn find_paths_with(vol: &Volume, target: u64, on: &mut OnProgress<'_>) -> Result<Vec<String>> {
+    Ok(paths_of(vol, &HashSet::from([target]), on)?.into_iter().map(|(_, p)| p).collect())
 }
 
 /// Every path naming any of `targets`, with the inode it names, in the order of
 /// one walk (as debugfs.ocfs2 `locate` and `ncheck` print several inodes): see
 /// [`find_paths`].
 pub fn find_paths_of(vol: &Volume, targets: &[u64]) -> Result<Vec<(u64, String)>> {
-    let targets: HashSet<u64> = targets.iter().copied().collect();
+    paths_of(vol, &targets.iter().copied().collect(), &mut progress::ignore)
+}
+
+fn paths_of(vol: &Volume, targets: &HashSet<u64>, on: &mut OnProgress<'_>) -> Result<Vec<(u64, String)>> {
     let mut found = Vec::new();
     let roots = [(vol.root_blkno(), "/"), (vol.system_dir_blkno(), "//")];
     for (blkno, path) in roots {
@@ -100,7 +110,7 @@ pub fn find_paths_of(vol: &Volume, targets: &[u64]) -> Result<Vec<(u64, String)>
     }
     let mut seen = HashSet::new();
     for (blkno, path) in [roots[1], roots[0]] {
-        walk(vol, blkno, path.to_string(), &targets, &mut seen, &mut found)?;
+        walk(vol, blkno, path.to_string(), targets, &mut seen, &mut found, on)?;
     }
     Ok(found)
 }
@@ -118,6 +128,7 @@ fn walk(
     targets: &HashSet<u64>,
     seen: &mut HashSet<u64>,
     found: &mut Vec<(u64, String)>,
+    on: &mut OnProgress<'_>,
 ) -> Result<()> {
     if !seen.insert(dir) {
         return Ok(());
@@ -144,6 +155,7 @@ fn walk(
             if stack.len() >= MAX_DEPTH {
                 return Err(Error::Invalid(format!("{p}: nested deeper than {MAX_DEPTH} directories")));
             }
+            progress::report(on, Task::FindPaths, seen.len() as u64, None)?;
             let entries = read_dir(vol, &vol.inode(e.inode)?)?.into_iter();
             stack.push(Frame { path: p, entries });
         }

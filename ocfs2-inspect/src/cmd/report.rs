@@ -57,7 +57,8 @@ struct AllocatorSummary {
 struct CheckSummary {
     clean: bool,
     errors: u64,
-    by_code: Vec<(Option<&'static str>, u64)>,
+    /// Findings per fsck code, else per `structure.field`.
+    by_name: Vec<(String, u64)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,7 +129,11 @@ pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
         });
     }
     let check = ocfs2_format::check::check(vol, &mut |_| {})
-        .map(|r| CheckSummary { clean: r.is_clean(), errors: r.errors(), by_code: r.by_code.clone() })
+        .map(|r| CheckSummary {
+            clean: r.is_clean(),
+            errors: r.errors(),
+            by_name: r.by_code.iter().map(|c| (c.name.clone(), c.count)).collect(),
+        })
         .map_err(|e| e.to_string());
     let report = Report {
         tool: format!("ocfs2-inspect {}", env!("CARGO_PKG_VERSION")),
@@ -198,8 +203,8 @@ fn render(r: &Report) -> String {
     match &r.check {
         Ok(c) => {
             s.push_str(&format!("{} ({} errors)\n", if c.clean { "clean" } else { "problems found" }, c.errors));
-            for (code, n) in &c.by_code {
-                s.push_str(&format!("  {}: {n}\n", code.unwrap_or("(no fsck code)")));
+            for (name, n) in &c.by_name {
+                s.push_str(&format!("  {name}: {n}\n"));
             }
         }
         Err(e) => s.push_str(&format!("failed: {e}\n")),
