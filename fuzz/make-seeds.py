@@ -57,3 +57,13 @@ for name in ("B", "C1", "R-4k", "R-1k"):
     log = raw[j + start * bs:j + (start + 64) * bs]
     write("replay", bytes([sel]) + units.to_bytes(2, "little") + bytes(sb) + log)
 print("seeds written under", os.path.join(here, "corpus"), file=sys.stderr)
+
+# locks: lock names and saved lock-state lines (formats of the kernel's debug files).
+for seed in (
+    b"M0000000000000000000005980f5f66",
+    b"N000000000000000500002a18",
+    b"S000000000000000000000200000000",
+    b"0x3\tM000000000000000000000b980f5f66\t3\t0x41\t0x0\t0x0\t1\t0\t3\t-1\t" + b"0x0\t" * 64 + b"12\t0\t0\t0\t40\t0\t9\t0\t1\t\n",
+    b"NAME:M0000000000000000000005980f5f66\nLRES:1,2,8,123,1,0,1,2,1,3,4\nRMAP:0 1\nLVBX:0\nLOCK:1,0,3,-1,0,0:11,0,0,0,0,0,0,0,0,2\n",
+):
+    write("locks", seed)

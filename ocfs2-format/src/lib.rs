@@ -40,6 +40,7 @@ pub mod heartbeat;
 pub mod io;
 pub mod journal;
 pub mod layout;
+pub mod locks;
 pub mod mkfs;
 pub mod progress;
 pub mod volume;

@@ -10,6 +10,8 @@ use ocfs2_format::io::open_zst;
 
 #[path = "../../fuzz/fuzz_targets/shared/blocks.rs"]
 mod blocks;
+#[path = "../../fuzz/fuzz_targets/shared/locks.rs"]
+mod locks;
 #[path = "../../fuzz/fuzz_targets/shared/replay.rs"]
 mod replay;
 #[path = "../../fuzz/fuzz_targets/shared/volume.rs"]
@@ -71,4 +73,15 @@ fn replay_regressions_replay() {
     replay::run(&region);
     region[0] |= 0x80 | 0x40; // the log is exactly the region; keep details
     replay::run(&region);
+}
+
+#[test]
+fn locks_regressions_replay() {
+    for p in inputs("locks") {
+        eprintln!("replaying {}", p.display());
+        locks::run(&std::fs::read(&p).unwrap());
+    }
+    for text in ["M0000000000000000000005980f5f66", "N000000000000000500002a18", "0x4\tM\n", "NAME:x\nLOCK:1\n"] {
+        locks::run(text.as_bytes());
+    }
 }

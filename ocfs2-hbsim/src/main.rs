@@ -79,6 +79,9 @@ fn catch_signals() {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = ocfs2_docs::intercept(<Args as clap::CommandFactory>::command) {
+        return code;
+    }
     let args = Args::parse();
     catch_signals();
     let result = if args.nodes.len() == 1 { run_node(&args, args.nodes[0]) } else { run_children(&args) };

@@ -1,6 +1,8 @@
 //! `ocfs2-inspect`: a strictly read-only, debugfs.ocfs2-like inspector for OCFS2
 //! images and devices. Every call has the shape
-//! `ocfs2-inspect [--json] <COMMAND> [OPTIONS] <IMAGE> [ARGS...]`.
+//! `ocfs2-inspect [--json] <COMMAND> [OPTIONS] <IMAGE> [ARGS...]`; with no
+//! command, `ocfs2-inspect IMAGE` is a shell on the opened volume and
+//! `-R COMMAND` / `-f CMDFILE` run debugfs.ocfs2-style requests (see `shell`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +13,7 @@ use ocfs2_format::{OpenOptions, Volume};
 
 mod cmd;
 mod render;
+mod shell;
 
 /// Read-only inspector for OCFS2 volumes (images, `.zst` images, block devices).
 #[derive(Debug, Parser)]
@@ -31,19 +34,37 @@ struct Cli {
     /// image is never written).
     #[arg(long, global = true)]
     replay: bool,
+    /// Run one command on IMAGE and exit (debugfs.ocfs2 `-R`).
+    #[arg(short = 'R', long = "request", value_name = "COMMAND", conflicts_with = "file")]
+    request: Option<String>,
+    /// Run the commands of CMDFILE on IMAGE, one a line (debugfs.ocfs2 `-f`).
+    #[arg(short = 'f', long = "file", value_name = "CMDFILE")]
+    file: Option<PathBuf>,
+    /// No prompt, and no `debugfs: ` echo of each `-f` line (debugfs.ocfs2 `-n`).
+    #[arg(short = 'n', long = "noprompt")]
+    noprompt: bool,
+    /// Image or device for the shell, `-R` or `-f` (when no command is given).
+    image: Option<PathBuf>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Superblock facts (debugfs `stats`).
+    #[command(disable_help_flag = true)]
     Stats {
         /// Image or device.
         image: PathBuf,
         /// Read backup superblock N (1-based) instead of the primary.
         #[arg(long, short = 's')]
         backup: Option<usize>,
+        /// The superblock only, without its inode (debugfs `stats -h`).
+        #[arg(short = 'h')]
+        superblock_only: bool,
+        /// Print help.
+        #[arg(long, action = clap::ArgAction::Help)]
+        help: Option<bool>,
     },
     /// List a directory (debugfs `ls`).
     Ls {
@@ -129,6 +150,9 @@ enum Command {
         /// Scan every block of the journal linearly, like debugfs.ocfs2.
         #[arg(long)]
         raw: bool,
+        /// Accepted for debugfs.ocfs2's `logdump -T`, which ignores it too.
+        #[arg(short = 'T', hide = true)]
+        _summary: bool,
     },
     /// Find the paths naming an inode (debugfs `findpath`).
     Findpath {
@@ -202,6 +226,9 @@ enum Command {
     /// Journal recovery, planned (never done).
     #[command(flatten)]
     Recover(cmd::recover::RecoverCommand),
+    /// The shell, lock names, debugfs spellings, queries, reports and manuals.
+    #[command(flatten)]
+    Admin(cmd::admin::AdminCommand),
 }
 
 impl Command {
@@ -225,6 +252,7 @@ impl Command {
             | Command::Volinfo { image }
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
+            Command::Admin(a) => a.image(),
             Command::Cluster(_) | Command::Check { .. } | Command::Recover(_) => None,
         }
     }
@@ -238,10 +266,10 @@ impl Cli {
     }
 }
 
-fn run(cli: Cli) -> Result<(), cmd::CmdError> {
+fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
     let opts = cli.open_options();
     let out = render::Out::new(cli.json);
-    let command = match cli.command {
+    let command = match command {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
         Command::Recover(r) => return cmd::recover::run(r, &out, opts),
@@ -253,51 +281,90 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         _ => None,
     };
     let Some(image) = command.image() else {
-        return Ok(());
+        // Commands that read no volume (lock names, manuals).
+        return match command {
+            Command::Admin(a) => cmd::admin::run_without_volume(a, &out),
+            _ => Ok(()),
+        };
     };
-    let vol = Volume::open_with(image, OpenOptions { backup, ..opts })
-        .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
+    let opts = OpenOptions { backup, ..opts };
+    let vol = Volume::open_with(image, opts).map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
     cmd::warn_if_truncated(image, &vol);
     cmd::recover::announce(&vol);
-    let result = match command {
-        Command::Stats { .. } => cmd::stats::run(&vol, &out),
-        Command::Ls { spec, long, deleted, .. } => cmd::ls::run(&vol, &out, &spec, long, deleted),
-        Command::Stat { spec, no_traverse, .. } => cmd::stat::run(&vol, &out, &spec, !no_traverse),
-        Command::StatSysdir { .. } => cmd::stat::run_sysdir(&vol, &out),
-        Command::Cat { spec, .. } => cmd::dump::cat(&vol, &out, &spec),
-        Command::Dump { spec, out: path, preserve, .. } => cmd::dump::dump(&vol, &out, &spec, &path, preserve),
-        Command::Rdump { spec, outdir, verbose, .. } => cmd::dump::rdump(&vol, &out, &spec, &outdir, verbose),
-        Command::Bmap { spec, lblk, .. } => cmd::bmap::run(&vol, &out, &spec, lblk),
-        Command::Findpath { inode, .. } => cmd::findpath::run(&vol, &out, &inode),
-        Command::Logdump { slot, raw, .. } => cmd::logdump::run(&vol, &out, slot, raw),
-        Command::Group { blkno, .. } => cmd::group::run_group(&vol, &out, &blkno),
-        Command::Grpextents { blkno, .. } => cmd::group::run_grpextents(&vol, &out, &blkno),
-        Command::Freeinode { .. } => cmd::o2info::run_freeinode(&vol, &out),
-        Command::Freefrag { chunk_kb, .. } => cmd::o2info::run_freefrag(&vol, &out, chunk_kb),
-        Command::SpaceUsage { spec, .. } => cmd::o2info::run_space_usage(&vol, &out, &spec),
-        Command::Volinfo { .. } => cmd::o2info::run_volinfo(&vol, &out),
-        Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(&vol, &out),
-        Command::Meta(m) => cmd::meta::run(m, &vol, &out),
-        Command::Cluster(c) => cmd::cluster::run(c, &out, opts),
-        Command::Recover(r) => cmd::recover::run(r, &out, opts),
-        Command::Check { .. } => Ok(()), // run from main for its exit codes
-    };
-    // Corrected bits are fixed in memory only; the medium keeps the bad copy.
+    let result = dispatch(command, &vol, &out, opts);
+    warn_ecc(&vol);
+    result
+}
+
+/// Runs one parsed command on an open volume: the one path every front-end (one
+/// command, `-R`, `-f`, the shell) takes. `opts` are those `vol` was opened
+/// with; commands that open something else (a backup superblock, the
+/// heartbeat sampler, `check`) reopen from the command's image path.
+fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions) -> Result<(), cmd::CmdError> {
+    match command {
+        Command::Stats { backup, image, superblock_only, .. } if backup != opts.backup => {
+            let other = Volume::open_with(&image, OpenOptions { backup, ..opts })
+                .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
+            cmd::stats::run(&other, out, superblock_only)
+        }
+        Command::Stats { superblock_only, .. } => cmd::stats::run(vol, out, superblock_only),
+        Command::Ls { spec, long, deleted, .. } => cmd::ls::run(vol, out, &spec, long, deleted),
+        Command::Stat { spec, no_traverse, .. } => cmd::stat::run(vol, out, &spec, !no_traverse),
+        Command::StatSysdir { .. } => cmd::stat::run_sysdir(vol, out),
+        Command::Cat { spec, .. } => cmd::dump::cat(vol, out, &spec),
+        Command::Dump { spec, out: path, preserve, .. } => cmd::dump::dump(vol, out, &spec, &path, preserve),
+        Command::Rdump { spec, outdir, verbose, .. } => cmd::dump::rdump(vol, out, &spec, &outdir, verbose),
+        Command::Bmap { spec, lblk, .. } => cmd::bmap::run(vol, out, &spec, lblk),
+        Command::Findpath { inode, .. } => cmd::findpath::run(vol, out, &inode),
+        Command::Logdump { slot, raw, .. } => cmd::logdump::run(vol, out, slot, raw),
+        Command::Group { blkno, .. } => cmd::group::run_group(vol, out, &blkno),
+        Command::Grpextents { blkno, .. } => cmd::group::run_grpextents(vol, out, &blkno),
+        Command::Freeinode { .. } => cmd::o2info::run_freeinode(vol, out),
+        Command::Freefrag { chunk_kb, .. } => cmd::o2info::run_freefrag(vol, out, chunk_kb),
+        Command::SpaceUsage { spec, .. } => cmd::o2info::run_space_usage(vol, out, &spec),
+        Command::Volinfo { .. } => cmd::o2info::run_volinfo(vol, out),
+        Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(vol, out),
+        Command::Meta(m) => cmd::meta::run(m.finish(), vol, out),
+        Command::Admin(a) => cmd::admin::run(a, vol, out),
+        Command::Cluster(c) => cmd::cluster::run(c, out, opts),
+        Command::Recover(r) => cmd::recover::run(r, out, opts),
+        Command::Check { image, no_progress } => {
+            // Its report is the output; the exit code matters only to `main`.
+            cmd::check::main(&image, out, opts, !no_progress);
+            Ok(())
+        }
+    }
+}
+
+/// Corrected bits are fixed in memory only; the medium keeps the bad copy.
+fn warn_ecc(vol: &Volume) {
     for c in vol.ecc_corrections() {
         eprintln!(
             "ocfs2-inspect: warning: block {}: metadata ECC corrected data bit {} (in memory only)",
             c.blkno, c.bit
         );
     }
-    result
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Command::Check { image, no_progress } = &cli.command {
-        return cmd::check::main(image, &render::Out::new(cli.json), cli.open_options(), !no_progress);
+    if let Some(code) = ocfs2_docs::intercept(<Cli as clap::CommandFactory>::command) {
+        return code;
     }
-    match run(cli) {
+    let mut cli = Cli::parse();
+    let Some(command) = cli.command.take() else {
+        return shell::main(&cli);
+    };
+    match command {
+        Command::Check { image, no_progress } => {
+            return cmd::check::main(&image, &render::Out::new(cli.json), cli.open_options(), !no_progress);
+        }
+        Command::Admin(cmd::admin::AdminCommand::Shell { image }) => {
+            cli.image = image;
+            return shell::main(&cli);
+        }
+        _ => {}
+    }
+    match run(cli, command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ocfs2-inspect: {e}");

@@ -543,6 +543,7 @@ fn cli_commands(img: &Path, out: &Path, blkno: u64, kind: Kind, slots: u16) -> V
     let i = img.display().to_string();
     let b = format!("<{blkno}>");
     let o = out.display().to_string();
+    let svg = out.join("map.svg").display().to_string();
     let mut v: Vec<Vec<&str>> = vec![
         vec!["stats", &i],
         vec!["ls", "-l", &i, "/"],
@@ -568,6 +569,13 @@ fn cli_commands(img: &Path, out: &Path, blkno: u64, kind: Kind, slots: u16) -> V
         vec!["refcount", &i, &b],
         vec!["freeinode", &i],
         vec!["lsdel", &i],
+        vec!["encode", "--all", &i, &b],
+        vec!["locate", &i, &b, "<5>"],
+        vec!["map", &i, "-o", &svg],
+        vec!["list-sparse", &i],
+        vec!["gd_free_bits", &i],
+        vec!["query", &i, "%V %U %M %H %O\\n"],
+        vec!["-R", "stat /small/hello.txt", &i],
     ];
     if matches!(kind, Kind::DxRoot | Kind::DxLeaf | Kind::Inode | Kind::DirBlock) {
         v.push(vec!["dx_dump", &i, &b]);
@@ -581,6 +589,9 @@ fn cli_commands(img: &Path, out: &Path, blkno: u64, kind: Kind, slots: u16) -> V
     }
     if kind == Kind::Group {
         v.push(vec!["group", &i, &b]);
+    }
+    if kind == Kind::ExtentBlock {
+        v.push(vec!["extent", &i, &b]);
     }
     let mut v: Vec<Vec<String>> = v.into_iter().map(|a| a.into_iter().map(String::from).collect()).collect();
     for s in 0..slots {

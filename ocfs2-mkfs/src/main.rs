@@ -96,6 +96,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = ocfs2_docs::intercept(<Args as clap::CommandFactory>::command) {
+        return code;
+    }
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -36,6 +36,9 @@ pub struct GroupInfo {
     pub free: u16,
     /// Longest run of free bits, counted from the bitmap.
     pub contig_free: u32,
+    /// `bg_contig_free_bits`: the longest free run as the kernel recorded it
+    /// (0 where it never did).
+    pub recorded_contig_free: u16,
     /// `bg_size` (bitmap bytes).
     pub size: u16,
     /// `bg_parent_dinode`.
@@ -62,6 +65,7 @@ impl GroupInfo {
             bits: d.bg_bits.get(),
             free: d.bg_free_bits_count.get(),
             contig_free: g.longest_free_run(),
+            recorded_contig_free: d.bg_contig_free_bits.get(),
             size: d.bg_size.get(),
             parent: d.bg_parent_dinode.get(),
             generation: d.bg_generation.get(),

@@ -10,6 +10,7 @@ use crate::volume::{Inode, Volume};
 use super::dir::read_dir;
 use super::dx::dx_lookup;
 use crate::layout::dinode::dyn_features;
+use crate::layout::lockname::LockName;
 
 /// Deepest path followed, to bound lookups on corrupt (cyclic) trees.
 const MAX_DEPTH: usize = 4096;
@@ -45,16 +46,24 @@ pub fn lookup_name(vol: &Volume, dir: &Inode<'_>, name: &[u8]) -> Result<Option<
     Ok(read_dir(vol, dir)?.into_iter().find(|e| e.name == name).map(|e| e.inode))
 }
 
-/// Resolves a debugfs.ocfs2 file specification: `<blkno>`, `//system_file` or a
-/// path.
+/// Resolves a debugfs.ocfs2 file specification: `<blkno>`, `<lockname>` (the
+/// inode, refcount block or superblock a cluster lock names), `//system_file`
+/// or a path.
 pub fn resolve_spec(vol: &Volume, spec: &str) -> Result<u64> {
     if let Some(inner) = spec.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
         let n = inner.trim();
-        let blk = match n.strip_prefix("0x") {
-            Some(h) => u64::from_str_radix(h, 16),
-            None => n.parse(),
-        }
-        .map_err(|_| Error::Invalid(format!("{spec}: not a block number")))?;
+        let blk = if n.starts_with(|c: char| c.is_ascii_digit()) {
+            match n.strip_prefix("0x") {
+                Some(h) => u64::from_str_radix(h, 16),
+                None => n.parse(),
+            }
+            .map_err(|_| Error::Invalid(format!("{spec}: not a block number")))?
+        } else {
+            let lock = LockName::parse(n)?;
+            lock.block().ok_or_else(|| {
+                Error::Invalid(format!("{spec}: a {} lock names no inode or block", lock.kind.label()))
+            })?
+        };
         if blk >= vol.geometry().blocks {
             return Err(Error::Invalid(format!(
                 "{spec}: past the end of the volume ({} blocks)",
@@ -81,16 +90,27 @@ pub fn find_paths(vol: &Volume, target: u64) -> Result<Vec<String>> {
 /// [`find_paths`], reporting [`Task::FindPaths`] progress (directories walked)
 /// to `on`, which may cancel ([`Error::Cancelled`]).
 pub fn find_paths_with(vol: &Volume, target: u64, on: &mut OnProgress<'_>) -> Result<Vec<String>> {
+    Ok(paths_of(vol, &HashSet::from([target]), on)?.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Every path naming any of `targets`, with the inode it names, in the order of
+/// one walk (as debugfs.ocfs2 `locate` and `ncheck` print several inodes): see
+/// [`find_paths`].
+pub fn find_paths_of(vol: &Volume, targets: &[u64]) -> Result<Vec<(u64, String)>> {
+    paths_of(vol, &targets.iter().copied().collect(), &mut progress::ignore)
+}
+
+fn paths_of(vol: &Volume, targets: &HashSet<u64>, on: &mut OnProgress<'_>) -> Result<Vec<(u64, String)>> {
     let mut found = Vec::new();
     let roots = [(vol.root_blkno(), "/"), (vol.system_dir_blkno(), "//")];
     for (blkno, path) in roots {
-        if blkno == target {
-            found.push(path.to_string());
+        if targets.contains(&blkno) {
+            found.push((blkno, path.to_string()));
         }
     }
     let mut seen = HashSet::new();
     for (blkno, path) in [roots[1], roots[0]] {
-        walk(vol, blkno, path.to_string(), target, &mut seen, &mut found, on)?;
+        walk(vol, blkno, path.to_string(), targets, &mut seen, &mut found, on)?;
     }
     Ok(found)
 }
@@ -105,9 +125,9 @@ fn walk(
     vol: &Volume,
     dir: u64,
     path: String,
-    target: u64,
+    targets: &HashSet<u64>,
     seen: &mut HashSet<u64>,
-    found: &mut Vec<String>,
+    found: &mut Vec<(u64, String)>,
     on: &mut OnProgress<'_>,
 ) -> Result<()> {
     if !seen.insert(dir) {
@@ -128,8 +148,8 @@ fn walk(
         if is_dir {
             p.push('/');
         }
-        if e.inode == target {
-            found.push(p.clone());
+        if targets.contains(&e.inode) {
+            found.push((e.inode, p.clone()));
         }
         if is_dir && seen.insert(e.inode) {
             if stack.len() >= MAX_DEPTH {

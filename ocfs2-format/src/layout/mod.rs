@@ -20,6 +20,7 @@ pub mod heartbeat;
 pub mod inline_data;
 pub mod jbd2;
 pub mod local_alloc;
+pub mod lockname;
 pub mod quota;
 pub mod refcount;
 pub mod slot_map;

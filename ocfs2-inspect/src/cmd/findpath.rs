@@ -28,7 +28,12 @@ fn parse_inode(s: &str) -> Option<u64> {
 }
 
 pub fn run(vol: &Volume, out: &Out, inode: &str) -> Result<(), CmdError> {
-    let ino = parse_inode(inode).ok_or_else(|| CmdError::msg(format!("{inode}: not an inode number")))?;
+    let ino = match parse_inode(inode) {
+        Some(n) => n,
+        // `<lockname>`: the inode a cluster lock names.
+        None if inode.trim().starts_with('<') => super::resolve(vol, inode.trim())?,
+        None => return Err(CmdError::msg(format!("{inode}: not an inode number"))),
+    };
     let blocks = vol.geometry().blocks;
     if ino >= blocks {
         return Err(CmdError::msg(format!("inode {ino}: past the end of the volume ({blocks} blocks)")));

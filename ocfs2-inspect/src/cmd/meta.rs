@@ -59,6 +59,9 @@ pub enum MetaCommand {
         image: PathBuf,
         /// `/path`, `//system_file` or `<blkno>`.
         spec: String,
+        /// Accepted for debugfs.ocfs2's `xattr -v`: the layout is always shown.
+        #[arg(short = 'v', hide = true)]
+        _verbose: bool,
     },
     /// Show a refcount tree and the sharing of a file's extents (debugfs `refcount`).
     Refcount {
@@ -66,6 +69,10 @@ pub enum MetaCommand {
         image: PathBuf,
         /// A file (`/path`, `<blkno>`) or a refcount block (`<blkno>`).
         spec: String,
+        /// Accepted for debugfs.ocfs2's `refcount -e`: the tree's extent records
+        /// are always shown.
+        #[arg(short = 'e', hide = true)]
+        _extent_tree: bool,
     },
     /// The inode owning each block, and its offset there (debugfs `icheck`).
     Icheck {

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+pub mod admin;
 pub mod bmap;
 pub mod check;
 pub mod cluster;
@@ -17,15 +18,18 @@ pub mod icheck;
 pub mod logdump;
 pub mod ls;
 pub mod lsdel;
+pub mod map;
 pub mod meta;
 pub mod mounted;
 pub mod o2info;
 pub mod quota;
 pub mod recover;
 pub mod refcount;
+pub mod report;
 pub mod slotmap;
 pub mod stat;
 pub mod stats;
+pub mod tunefs;
 pub mod xattr;
 
 /// A command's failure: the library error (or a message) with what it was about.

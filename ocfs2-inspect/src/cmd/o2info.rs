@@ -76,13 +76,13 @@ pub fn run_volinfo(vol: &Volume, out: &Out) -> Result<(), CmdError> {
 }
 
 #[derive(Debug, Serialize)]
-struct MkfsCmd {
+pub struct MkfsCmd {
     /// What `o2info --mkfs` prints.
-    o2info: String,
+    pub o2info: String,
     /// A full mkfs.ocfs2 command that recreates this geometry and these features
     /// on `DEVICE` (the label too, not the UUID).
-    command: String,
-    journal_size: u64,
+    pub command: String,
+    pub journal_size: u64,
 }
 
 /// Quotes a shell word when it needs it.
@@ -96,6 +96,11 @@ fn shell_word(w: &str) -> String {
 
 /// `mkfs-cmd`.
 pub fn run_mkfs_cmd(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    out.emit(&mkfs_cmd(vol)?, |r| format!("{}\n", r.command))
+}
+
+/// The mkfs.ocfs2 command lines that recreate `vol`'s geometry and features.
+pub fn mkfs_cmd(vol: &Volume) -> Result<MkfsCmd, CmdError> {
     let sb = vol.superblock();
     let geo = vol.geometry();
     let journal = vol.inode(vol.system_file("journal:0000")?)?;
@@ -162,8 +167,7 @@ pub fn run_mkfs_cmd(vol: &Volume, out: &Out) -> Result<(), CmdError> {
     }
     cmd.push("DEVICE".into());
     cmd.push(geo.blocks.to_string());
-    let r = MkfsCmd { o2info, command: cmd.join(" "), journal_size };
-    out.emit(&r, |r| format!("{}\n", r.command))
+    Ok(MkfsCmd { o2info, command: cmd.join(" "), journal_size })
 }
 
 #[derive(Debug, Serialize)]

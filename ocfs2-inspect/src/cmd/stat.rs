@@ -233,20 +233,45 @@ fn extent_blocks(
         }
         let block = vol.read_meta(blkno, MetaKind::EXTENT_BLOCK)?;
         let view = ExtentBlockView::parse(&block, blkno)?;
-        let (eb, sub) = (view.header, view.list);
-        out.push(ExtentBlockReport {
-            blkno,
-            suballoc_slot: eb.h_suballoc_slot.get(),
-            suballoc_bit: eb.h_suballoc_bit.get(),
-            suballoc_loc: eb.h_suballoc_loc.get(),
-            next_leaf_blk: eb.h_next_leaf_blk.get(),
-            crc32: eb.h_check.crc32e.get(),
-            ecc: eb.h_check.ecc.get(),
-            list: list_report(&sub),
-        });
-        extent_blocks(vol, &sub, out, seen)?;
+        out.push(block_report(blkno, &view));
+        extent_blocks(vol, &view.list, out, seen)?;
     }
     Ok(())
+}
+
+fn block_report(blkno: u64, view: &ExtentBlockView<'_>) -> ExtentBlockReport {
+    let eb = view.header;
+    ExtentBlockReport {
+        blkno,
+        suballoc_slot: eb.h_suballoc_slot.get(),
+        suballoc_bit: eb.h_suballoc_bit.get(),
+        suballoc_loc: eb.h_suballoc_loc.get(),
+        next_leaf_blk: eb.h_next_leaf_blk.get(),
+        crc32: eb.h_check.crc32e.get(),
+        ecc: eb.h_check.ecc.get(),
+        list: list_report(&view.list),
+    }
+}
+
+/// One extent block (debugfs `extent <blk>`).
+pub fn extent_block(vol: &Volume, blkno: u64) -> Result<ExtentBlockReport, CmdError> {
+    let at = |e| CmdError::at(format!("extent block {blkno}"), e);
+    let block = vol.read_meta(blkno, MetaKind::EXTENT_BLOCK).map_err(at)?;
+    Ok(block_report(blkno, &ExtentBlockView::parse(&block, blkno).map_err(at)?))
+}
+
+/// An extent block's header and records, as `stat` shows those under an inode.
+pub fn render_extent_block(eb: &ExtentBlockReport) -> String {
+    let mut s = format!(
+        "Extent Block: {}   Next Leaf: {}   Sub Alloc Slot: {}   Sub Alloc Bit: {}",
+        eb.blkno, eb.next_leaf_blk, eb.suballoc_slot, eb.suballoc_bit
+    );
+    if eb.suballoc_loc != 0 {
+        s.push_str(&format!("   Sub Alloc Group: {}", eb.suballoc_loc));
+    }
+    s.push_str(&format!("\nCRC32: {:08x}   ECC: {:04x}\n", eb.crc32, eb.ecc));
+    s.push_str(&extent_table(&eb.list));
+    s
 }
 
 pub fn group_report(g: &GroupInfo) -> GroupReport {
@@ -505,15 +530,8 @@ pub fn render_inode(r: &InodeReport) -> String {
         Body::Extents { journal: _, list, extent_blocks } => {
             s.push_str(&extent_table(list));
             for eb in extent_blocks {
-                s.push_str(&format!(
-                    "\nExtent Block: {}   Next Leaf: {}   Sub Alloc Slot: {}   Sub Alloc Bit: {}",
-                    eb.blkno, eb.next_leaf_blk, eb.suballoc_slot, eb.suballoc_bit
-                ));
-                if eb.suballoc_loc != 0 {
-                    s.push_str(&format!("   Sub Alloc Group: {}", eb.suballoc_loc));
-                }
-                s.push_str(&format!("\nCRC32: {:08x}   ECC: {:04x}\n", eb.crc32, eb.ecc));
-                s.push_str(&extent_table(&eb.list));
+                s.push('\n');
+                s.push_str(&render_extent_block(eb));
             }
         }
         Body::Device { rdev } => s.push_str(&format!("Device: {rdev:#x}\n")),

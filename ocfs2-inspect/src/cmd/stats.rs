@@ -66,7 +66,9 @@ pub struct Stats {
     pub backup_superblocks: Vec<u64>,
     /// Each slot's journal: clean, dirty (needs recovery) or with `s_errno` set.
     pub journals: Vec<JournalSlot>,
-    pub inode: InodeReport,
+    /// The superblock's inode (left out by `stats -h`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inode: Option<InodeReport>,
 }
 
 /// The state of one slot's journal, from its inode (`ij_flags`) and its JBD2
@@ -213,7 +215,7 @@ pub fn report(vol: &Volume) -> Result<Stats, CmdError> {
         } else {
             Vec::new() // a backup superblock's system directory is the primary's
         },
-        inode: inode_report(vol, &vol.superblock_inode(), false)?,
+        inode: Some(inode_report(vol, &vol.superblock_inode(), false)?),
     })
 }
 
@@ -268,11 +270,17 @@ pub fn render(s: &Stats) -> String {
         s.journals.iter().map(|j| (format!("Journal {}", j.slot), render_journal(j))).collect();
     rows.extend(journals.iter().map(|(k, v)| (k.as_str(), v.clone())));
     let mut text = fields(rows);
-    text.push_str(&super::stat::render_inode(&s.inode));
+    if let Some(inode) = &s.inode {
+        text.push_str(&super::stat::render_inode(inode));
+    }
     text
 }
 
-pub fn run(vol: &Volume, out: &Out) -> Result<(), CmdError> {
-    let stats = report(vol)?;
+/// `superblock_only`: debugfs `stats -h`, without the inode part.
+pub fn run(vol: &Volume, out: &Out, superblock_only: bool) -> Result<(), CmdError> {
+    let mut stats = report(vol)?;
+    if superblock_only {
+        stats.inode = None;
+    }
     out.emit(&stats, render)
 }

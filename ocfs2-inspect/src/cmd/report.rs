@@ -1,0 +1,213 @@
+//! `report`: one document for a bug report with what cluster tools collect in
+//! several commands: the superblock, the slot map and journal states, a
+//! heartbeat snapshot, the allocators, the mkfs.ocfs2 command line, the check's
+//! summary and the tool's version. Nothing from file contents (no file data,
+//! names or xattrs) is ever included.
+
+use std::path::Path;
+
+use ocfs2_format::alloc::{allocators, AllocatorKind};
+use ocfs2_format::heartbeat::{medium_sector_size, Region, SlotMap};
+use ocfs2_format::Volume;
+use serde::Serialize;
+
+use super::CmdError;
+use crate::render::{fields, table, Out};
+
+#[derive(Debug, Serialize)]
+struct SlotState {
+    slot: u16,
+    node: Option<u32>,
+    journal: super::stats::JournalSlot,
+}
+
+#[derive(Debug, Serialize)]
+struct Beat {
+    slot: u8,
+    node: u8,
+    seq: u64,
+    /// Seconds since the stamp (the writer's clock against ours).
+    age_s: i64,
+    generation: u64,
+    dead_ms: u32,
+    crc_ok: bool,
+    /// A snapshot cannot prove a node alive (that needs two samples, see `hb
+    /// --watch`): `recent` when the stamp is younger than the node's dead
+    /// time, else `stale`.
+    state: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct Heartbeat {
+    sector_size: u32,
+    slots: Vec<Beat>,
+}
+
+#[derive(Debug, Serialize)]
+struct AllocatorSummary {
+    name: String,
+    slot: Option<u16>,
+    unit: &'static str,
+    total: u32,
+    used: u32,
+    free: u32,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckSummary {
+    clean: bool,
+    errors: u64,
+    /// Findings per fsck code, else per `structure.field`.
+    by_name: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    tool: String,
+    image: String,
+    superblock: super::stats::Stats,
+    slots: Vec<SlotState>,
+    heartbeat: Result<Heartbeat, String>,
+    allocators: Vec<AllocatorSummary>,
+    mkfs: Result<super::o2info::MkfsCmd, String>,
+    check: Result<CheckSummary, String>,
+}
+
+fn heartbeat(vol: &Volume, image: &Path) -> Result<Heartbeat, CmdError> {
+    let sector_size = medium_sector_size(image)?;
+    let region = Region::locate(vol, sector_size)?;
+    let now = super::hb::now_secs();
+    let slots = region
+        .read_volume(vol)?
+        .into_iter()
+        .filter(|r| !r.blank && r.seq() != 0)
+        .map(|r| {
+            let age_s = super::hb::age(now, r.seq());
+            let dead_ms = r.raw.hb_dead_ms.get();
+            let dead_s = if dead_ms == 0 { 62 } else { i64::from(dead_ms / 1000) };
+            Beat {
+                slot: r.slot,
+                node: r.node(),
+                seq: r.seq(),
+                age_s,
+                generation: r.generation(),
+                dead_ms,
+                crc_ok: r.crc_ok(),
+                state: if age_s <= dead_s { "recent" } else { "stale" },
+            }
+        })
+        .collect();
+    Ok(Heartbeat { sector_size, slots })
+}
+
+/// Runs `report`; a part that cannot be read is reported as its error, the
+/// rest still comes.
+pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
+    let mut superblock = super::stats::report(vol)?;
+    superblock.inode = None;
+    let nodes = SlotMap::read(vol).map(|m| m.nodes).unwrap_or_default();
+    // The journals are listed with their slots, not twice.
+    let slots = std::mem::take(&mut superblock.journals)
+        .into_iter()
+        .map(|j| SlotState { slot: j.slot, node: nodes.get(usize::from(j.slot)).copied().flatten(), journal: j })
+        .collect();
+    let mut allocs = Vec::new();
+    for a in allocators(vol)? {
+        let b = vol.inode(a.inode)?.header().bitmap1();
+        let (total, used) = (b.i_total.get(), b.i_used.get());
+        let unit = match a.kind {
+            AllocatorKind::Clusters => "clusters",
+            AllocatorKind::Blocks => "blocks",
+        };
+        allocs.push(AllocatorSummary {
+            name: a.name,
+            slot: a.slot,
+            unit,
+            total,
+            used,
+            free: total.saturating_sub(used),
+        });
+    }
+    let check = ocfs2_format::check::check(vol, &mut |_| {})
+        .map(|r| CheckSummary {
+            clean: r.is_clean(),
+            errors: r.errors(),
+            by_name: r.by_code.iter().map(|c| (c.name.clone(), c.count)).collect(),
+        })
+        .map_err(|e| e.to_string());
+    let report = Report {
+        tool: format!("ocfs2-inspect {}", env!("CARGO_PKG_VERSION")),
+        image: image.display().to_string(),
+        superblock,
+        slots,
+        heartbeat: heartbeat(vol, image).map_err(|e| e.to_string()),
+        allocators: allocs,
+        mkfs: super::o2info::mkfs_cmd(vol).map_err(|e| e.to_string()),
+        check,
+    };
+    out.emit(&report, render)
+}
+
+fn render(r: &Report) -> String {
+    let mut s = format!("{} report of {}\n\n== Superblock\n", r.tool, r.image);
+    s.push_str(&super::stats::render(&r.superblock));
+    s.push_str("\n== Slots\n");
+    let rows = r
+        .slots
+        .iter()
+        .map(|x| {
+            vec![
+                x.slot.to_string(),
+                x.node.map_or("-".into(), |n| n.to_string()),
+                super::stats::render_journal(&x.journal),
+            ]
+        })
+        .collect();
+    s.push_str(&table(&["Slot", "Node", "Journal"], rows, &[0, 1]));
+    s.push_str("\n== Heartbeat (one snapshot)\n");
+    match &r.heartbeat {
+        Ok(h) if h.slots.is_empty() => s.push_str(&format!("no node has written (sector size {})\n", h.sector_size)),
+        Ok(h) => {
+            let rows = h
+                .slots
+                .iter()
+                .map(|b| {
+                    vec![
+                        b.node.to_string(),
+                        b.seq.to_string(),
+                        format!("{}s", b.age_s),
+                        format!("{:016x}", b.generation),
+                        b.dead_ms.to_string(),
+                        if b.crc_ok { "ok" } else { "BAD" }.to_string(),
+                        b.state.to_string(),
+                    ]
+                })
+                .collect();
+            s.push_str(&table(&["Node", "Seq", "Age", "Generation", "Dead ms", "CRC", "State"], rows, &[0, 1, 2, 4]));
+        }
+        Err(e) => s.push_str(&format!("unreadable: {e}\n")),
+    }
+    s.push_str("\n== Allocators\n");
+    let rows = r
+        .allocators
+        .iter()
+        .map(|a| vec![a.name.clone(), a.unit.to_string(), a.total.to_string(), a.used.to_string(), a.free.to_string()])
+        .collect();
+    s.push_str(&table(&["Allocator", "Unit", "Total", "Used", "Free"], rows, &[2, 3, 4]));
+    s.push_str("\n== mkfs\n");
+    match &r.mkfs {
+        Ok(m) => s.push_str(&fields(vec![("o2info --mkfs", m.o2info.clone()), ("mkfs.ocfs2", m.command.clone())])),
+        Err(e) => s.push_str(&format!("unreadable: {e}\n")),
+    }
+    s.push_str("\n== Check (fsck.ocfs2 -fn)\n");
+    match &r.check {
+        Ok(c) => {
+            s.push_str(&format!("{} ({} errors)\n", if c.clean { "clean" } else { "problems found" }, c.errors));
+            for (name, n) in &c.by_name {
+                s.push_str(&format!("  {name}: {n}\n"));
+            }
+        }
+        Err(e) => s.push_str(&format!("failed: {e}\n")),
+    }
+    s
+}

@@ -1,0 +1,291 @@
+//! The read-only queries of tunefs.ocfs2 and o2info: `query FORMAT`
+//! (tunefs.ocfs2 `-Q`), `list-sparse` (tunefs.ocfs2 `--list-sparse`) and
+//! `fs-features` (o2info `--fs-features`), printed as those tools print them.
+
+use std::collections::{HashMap, HashSet};
+
+use ocfs2_format::fs::{read_dir, ExtentMap};
+use ocfs2_format::layout::dinode::{dyn_features, mode};
+use ocfs2_format::layout::superblock::{compat, feature_names, incompat, ro_compat, tunefs_flag};
+use ocfs2_format::volume::slot_file_name;
+use ocfs2_format::Volume;
+use serde::Serialize;
+
+use super::CmdError;
+use crate::render::Out;
+
+/// Deepest directory nesting `list-sparse` follows.
+const MAX_DEPTH: usize = 4096;
+
+/// The feature words tunefs.ocfs2 and o2info print (space-separated names).
+fn feature_words(vol: &Volume) -> [String; 4] {
+    let sb = vol.superblock();
+    [
+        feature_names(sb.s_feature_compat.get(), compat::NAMES).join(" "),
+        feature_names(sb.s_feature_incompat.get(), incompat::NAMES).join(" "),
+        feature_names(u32::from(sb.s_tunefs_flag.get()), tunefs_flag::NAMES).join(" "),
+        feature_names(sb.s_feature_ro_compat.get(), ro_compat::NAMES).join(" "),
+    ]
+}
+
+/// `FORMAT` with tunefs.ocfs2's escapes (`\a \b \t \n \v \f \r`; any other
+/// backslash pair stays as written) and specifiers (`%B` block size, `%T`
+/// cluster size, `%N` slots, `%R` root, `%Y` system directory, `%P` first
+/// cluster group, `%V` label, `%U` UUID, `%M` `%H` `%O` compat, incompat and
+/// ro-compat features, `%%`), each with an optional `-` and width as printf
+/// takes them.
+pub fn expand_query(vol: &Volume, format: &str) -> Result<String, CmdError> {
+    let sb = vol.superblock();
+    let [compat, incompat, tunefs, ro] = feature_words(vol);
+    let or_none = |s: String| if s.is_empty() { "None".to_string() } else { s };
+    let value = |c: char| -> Option<String> {
+        Some(match c {
+            'B' => vol.block_size().to_string(),
+            'T' => (vol.geometry().cluster_size).to_string(),
+            'N' => sb.s_max_slots.get().to_string(),
+            'R' => sb.s_root_blkno.get().to_string(),
+            'Y' => sb.s_system_dir_blkno.get().to_string(),
+            'P' => sb.s_first_cluster_group.get().to_string(),
+            'V' => {
+                let label = &sb.s_label;
+                String::from_utf8_lossy(&label[..label.iter().position(|&b| b == 0).unwrap_or(label.len())])
+                    .into_owned()
+            }
+            'U' => sb.uuid_hex(),
+            'M' => or_none(compat.clone()),
+            // An interrupted tunefs operation's flag names follow the incompat ones.
+            'H' => or_none(format!("{incompat}{tunefs}")),
+            'O' => or_none(ro.clone()),
+            _ => return None,
+        })
+    };
+    let bad = || CmdError::msg(format!("Unknown type specifier in the query format: {format:?}"));
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('a') => out.push('\x07'),
+                Some('b') => out.push('\x08'),
+                Some('t') => out.push('\t'),
+                Some('n') => out.push('\n'),
+                Some('v') => out.push('\x0b'),
+                Some('f') => out.push('\x0c'),
+                Some('r') => out.push('\r'),
+                Some(o) => {
+                    out.push('\\');
+                    out.push(o);
+                }
+                None => out.push('\\'),
+            },
+            '%' => {
+                if chars.peek() == Some(&'%') {
+                    chars.next();
+                    out.push('%');
+                    continue;
+                }
+                let left = chars.next_if_eq(&'-').is_some();
+                let mut width = 0usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    width = width.saturating_mul(10).saturating_add(d as usize).min(4096);
+                    chars.next();
+                }
+                let v = chars.next().and_then(value).ok_or_else(bad)?;
+                if left {
+                    out.push_str(&format!("{v:<width$}"));
+                } else {
+                    out.push_str(&format!("{v:>width$}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Serialize)]
+struct Query {
+    format: String,
+    text: String,
+}
+
+pub fn run_query(vol: &Volume, out: &Out, format: &str) -> Result<(), CmdError> {
+    let text = expand_query(vol, format)?;
+    out.emit(&Query { format: format.to_string(), text }, |q| q.text.clone())
+}
+
+#[derive(Debug, Serialize)]
+struct SparseFile {
+    inode: u64,
+    hole_clusters: u64,
+    path: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SparseTree {
+    /// `/` or `orphan_dir:NNNN`.
+    name: String,
+    files: Vec<SparseFile>,
+    /// Hole clusters, each inode counted once.
+    hole_clusters: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct SparseReport {
+    trees: Vec<SparseTree>,
+    hole_clusters: u64,
+    free_clusters: u64,
+}
+
+/// Clusters below `i_size` that no extent maps.
+fn hole_clusters(vol: &Volume, blkno: u64) -> Result<u64, CmdError> {
+    let at = |e| CmdError::at(format!("inode {blkno}"), e);
+    let inode = vol.inode(blkno).map_err(at)?;
+    let h = inode.header();
+    if h.has_dyn(dyn_features::INLINE_DATA) {
+        return Ok(0);
+    }
+    let cs = vol.geometry().cluster_size;
+    let want = h.i_size.get().div_ceil(u64::from(cs));
+    let mapped: u64 = ExtentMap::load(vol, &inode)
+        .map_err(at)?
+        .extents()
+        .iter()
+        .map(|e| {
+            let (start, end) = (u64::from(e.cpos), u64::from(e.cpos) + u64::from(e.clusters));
+            end.min(want).saturating_sub(start.min(want))
+        })
+        .sum();
+    Ok(want.saturating_sub(mapped))
+}
+
+/// A directory being walked by [`sparse_tree`]: its path and the entries left.
+struct Frame {
+    path: String,
+    entries: std::vec::IntoIter<ocfs2_format::fs::DirEntryInfo>,
+}
+
+/// Walks a tree as tunefs.ocfs2 does: entries in on-disk order, directories
+/// where they are met, regular files with holes listed (a hard-linked file at
+/// each of its names, its holes counted once). A directory met twice (a
+/// cycle on a damaged volume) is walked once.
+fn sparse_tree(vol: &Volume, root: u64, prefix: &str, name: &str) -> Result<SparseTree, CmdError> {
+    let mut tree = SparseTree { name: name.to_string(), files: Vec::new(), hole_clusters: 0 };
+    let mut linked: HashMap<u64, u64> = HashMap::new();
+    let mut seen = HashSet::from([root]);
+    let read = |blkno: u64, path: &str| -> Result<_, CmdError> {
+        let inode = vol.inode(blkno).map_err(|e| CmdError::at(path.to_string(), e))?;
+        Ok(read_dir(vol, &inode).map_err(|e| CmdError::at(path.to_string(), e))?.into_iter())
+    };
+    let mut stack = vec![Frame { path: prefix.to_string(), entries: read(root, prefix)? }];
+    while let Some(top) = stack.last_mut() {
+        let Some(e) = top.entries.next() else {
+            stack.pop();
+            continue;
+        };
+        if e.name == b"." || e.name == b".." {
+            continue;
+        }
+        let path = format!("{}{}", top.path, String::from_utf8_lossy(&e.name));
+        let inode = vol.inode(e.inode).map_err(|err| CmdError::at(path.clone(), err))?;
+        let h = inode.header();
+        match h.file_type() {
+            mode::S_IFDIR if seen.insert(e.inode) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(CmdError::msg(format!("{path}: nested deeper than {MAX_DEPTH} directories")));
+                }
+                let path = format!("{path}/");
+                let entries = read(e.inode, &path)?;
+                stack.push(Frame { path, entries });
+            }
+            mode::S_IFREG => {
+                let holes = match linked.get(&e.inode) {
+                    Some(&h) => h,
+                    None => {
+                        let holes = hole_clusters(vol, e.inode)?;
+                        tree.hole_clusters += holes;
+                        if h.links() > 1 {
+                            linked.insert(e.inode, holes);
+                        }
+                        holes
+                    }
+                };
+                if holes > 0 {
+                    tree.files.push(SparseFile { inode: e.inode, hole_clusters: holes, path });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(tree)
+}
+
+pub fn run_list_sparse(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    let mut trees = vec![sparse_tree(vol, vol.root_blkno(), "/", "/")?];
+    for slot in 0..vol.superblock().s_max_slots.get() {
+        let name = slot_file_name("orphan_dir", slot);
+        let blkno = vol.system_file(&name)?;
+        trees.push(sparse_tree(vol, blkno, &format!("{name}/"), &name)?);
+    }
+    let bitmap = vol.inode(vol.system_file("global_bitmap")?)?.header().bitmap1();
+    let report = SparseReport {
+        hole_clusters: trees.iter().map(|t| t.hole_clusters).sum(),
+        free_clusters: u64::from(bitmap.i_total.get().saturating_sub(bitmap.i_used.get())),
+        trees,
+    };
+    out.emit(&report, |r| {
+        let mut s = String::from("Iterating from the root directory:\n#inode\tcluster nums\tfilepath\n");
+        for (i, t) in r.trees.iter().enumerate() {
+            if i == 1 {
+                s.push_str("Iterating orphan_dirs:\n");
+            }
+            for f in &t.files {
+                s.push_str(&format!("{}\t{}\t\t{}\n", f.inode, f.hole_clusters, f.path));
+            }
+            s.push_str(&format!("Total hole clusters in {}: {}\n", t.name, t.hole_clusters));
+        }
+        s.push_str(&format!(
+            "Total hole clusters in the volume: {}\n\nTotal free {} clusters in the volume.\n",
+            r.hole_clusters, r.free_clusters
+        ));
+        s
+    })
+}
+
+#[derive(Debug, Serialize)]
+struct FsFeatures {
+    compat: Vec<&'static str>,
+    incompat: Vec<&'static str>,
+    ro_compat: Vec<&'static str>,
+}
+
+/// o2info's line filling: words with a space after each, a new line before
+/// one that would pass 80 columns.
+fn fill_80(words: &[&str]) -> String {
+    let mut s = String::new();
+    let mut len = 0;
+    for w in words {
+        let piece = format!("{w} ");
+        len += piece.len();
+        if len > 80 {
+            s.push('\n');
+            len = piece.len();
+        }
+        s.push_str(&piece);
+    }
+    s.push('\n');
+    s
+}
+
+pub fn run_fs_features(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+    let sb = vol.superblock();
+    let f = FsFeatures {
+        compat: feature_names(sb.s_feature_compat.get(), compat::NAMES),
+        incompat: feature_names(sb.s_feature_incompat.get(), incompat::NAMES),
+        ro_compat: feature_names(sb.s_feature_ro_compat.get(), ro_compat::NAMES),
+    };
+    out.emit(&f, |f| {
+        let all: Vec<&str> = f.compat.iter().chain(&f.incompat).chain(&f.ro_compat).copied().collect();
+        fill_80(&all)
+    })
+}
