@@ -82,6 +82,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A container around the volume (a partition table, a split raw image, an
+    /// EWF/E01 image) is malformed, incomplete or inconsistent.
+    #[error("{container}{}: byte offset {offset}: {what}", segment_text(segment))]
+    Container {
+        /// The container format: `"MBR"`, `"GPT"`, `"split image"`, `"EWF"`.
+        container: &'static str,
+        /// The segment file the problem is in (or that is missing), for
+        /// containers made of several files.
+        segment: Option<std::path::PathBuf>,
+        /// Byte offset of the bad structure, in the segment when one is named,
+        /// else in the source the container was read from.
+        offset: u64,
+        /// What is wrong.
+        what: String,
+    },
+    /// A disk image holds several OCFS2 partitions and none was chosen.
+    #[error("the disk holds OCFS2 volumes in partitions {}; choose one", list_numbers(candidates))]
+    ChoosePartition {
+        /// The numbers (1-based) of the partitions holding OCFS2.
+        candidates: Vec<u32>,
+    },
     /// Reading or writing the medium failed.
     #[error("I/O error at byte offset {offset}: {source}")]
     Io {
@@ -93,7 +114,25 @@ pub enum Error {
     },
 }
 
+fn segment_text(segment: &Option<std::path::PathBuf>) -> String {
+    segment.as_ref().map(|s| format!(" segment {}", s.display())).unwrap_or_default()
+}
+
+fn list_numbers(n: &[u32]) -> String {
+    n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
 impl Error {
+    /// Builds an [`Error::Container`].
+    pub fn container(
+        container: &'static str,
+        segment: Option<&std::path::Path>,
+        offset: u64,
+        what: impl Into<String>,
+    ) -> Self {
+        Error::Container { container, segment: segment.map(std::path::Path::to_path_buf), offset, what: what.into() }
+    }
+
     /// Maps the failure to open or examine `path` to an [`Error::Open`].
     pub fn open(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
         move |source| Error::Open { path: path.to_path_buf(), source }

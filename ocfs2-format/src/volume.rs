@@ -178,8 +178,13 @@ pub struct OpenOptions {
     /// How to reach the medium.
     pub access: io::Access,
     /// Byte offset of the volume inside the image or device (a volume that does
-    /// not start at byte 0 of a disk image). Applied below every other option.
+    /// not start at byte 0 of a disk image). Counts from the start of the
+    /// partition when one is chosen.
     pub offset: u64,
+    /// Partition `n` (1-based, as partition tools number them) of a disk image.
+    /// Without it, a disk whose only OCFS2 volume is in a partition opens that
+    /// one ([`Volume::partition`] says which).
+    pub partition: Option<u32>,
 }
 
 /// An inode block read and validated, with its typed view.
@@ -218,6 +223,7 @@ pub struct Volume {
     meta_ecc: bool,
     corrections: Mutex<Vec<EccCorrection>>,
     sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
+    partition: Option<crate::intake::ChosenPartition>,
 }
 
 impl Volume {
@@ -229,11 +235,13 @@ impl Volume {
 
     /// Opens `path` with options.
     pub fn open_with(path: &Path, opts: OpenOptions) -> Result<Self> {
-        let src = io::open_with(path, opts.access)?;
-        if opts.offset == 0 {
-            return Self::from_source(src, opts);
-        }
-        Self::from_source(Box::new(io::RangeSource::from_offset(src, opts.offset)?), opts)
+        let (src, partition) = crate::intake::select(io::open_with(path, opts.access)?, &opts)?;
+        Ok(Volume { partition, ..Self::from_source(src, opts)? })
+    }
+
+    /// The partition of a disk image the volume was opened from, if any.
+    pub fn partition(&self) -> Option<&crate::intake::ChosenPartition> {
+        self.partition.as_ref()
     }
 
     /// Opens a volume over any byte source.
@@ -288,6 +296,7 @@ impl Volume {
             meta_ecc,
             corrections: Mutex::new(corrections),
             sysdir: OnceLock::new(),
+            partition: None,
         })
     }
 
@@ -530,6 +539,19 @@ fn verify_ecc(block: &mut [u8], kind: MetaKind, blkno: u64, structure: &'static 
             format!("{:#010x} (computed)", f.computed_crc),
             format!("{:#010x}", f.stored.crc32e.get()),
         )),
+    }
+}
+
+/// The label and UUID of the OCFS2 volume starting at byte 0 of `src`, or
+/// `None` when no superblock is there.
+pub(crate) fn probe_superblock(src: &dyn BlockSource) -> Result<Option<crate::intake::VolumeId>> {
+    match probe_primary(src) {
+        Ok((_, _, block)) => {
+            let sb = sb_of(&block);
+            Ok(Some(crate::intake::VolumeId { label: sb.label().to_vec(), uuid: sb.uuid_hex() }))
+        }
+        Err(Error::NotOcfs2) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

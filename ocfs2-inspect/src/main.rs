@@ -26,6 +26,10 @@ struct Cli {
     /// does not start at byte 0, such as one inside a disk image).
     #[arg(long, global = true, default_value_t = 0, value_name = "BYTES")]
     offset: u64,
+    /// Partition N (1-based, as fdisk/gdisk number them) of a disk image; a
+    /// disk whose only OCFS2 volume is in a partition opens it without this.
+    #[arg(long, global = true, value_name = "N")]
+    partition: Option<u32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -194,6 +198,9 @@ enum Command {
     /// Indexed directories, xattrs, refcount trees, quotas and forensic listings.
     #[command(flatten)]
     Meta(cmd::meta::MetaCommand),
+    /// Partition tables, split and EWF images.
+    #[command(flatten)]
+    Intake(cmd::intake::IntakeCommand),
 }
 
 impl Command {
@@ -217,7 +224,7 @@ impl Command {
             | Command::Volinfo { image }
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
-            Command::Cluster(_) | Command::Check { .. } => None,
+            Command::Cluster(_) | Command::Intake(_) | Command::Check { .. } => None,
         }
     }
 }
@@ -226,7 +233,7 @@ impl Cli {
     /// How every command opens its image: the global options, in one place.
     fn open_options(&self) -> OpenOptions {
         let access = if self.direct { Access::Direct } else { Access::Auto };
-        OpenOptions { access, offset: self.offset, ..OpenOptions::default() }
+        OpenOptions { access, offset: self.offset, partition: self.partition, ..OpenOptions::default() }
     }
 }
 
@@ -236,6 +243,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let command = match cli.command {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
+        Command::Intake(c) => return cmd::intake::run(c, &out, opts),
         Command::Meta(m) => Command::Meta(m.finish()),
         other => other,
     };
@@ -248,6 +256,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     };
     let vol = Volume::open_with(image, OpenOptions { backup, ..opts })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
+    cmd::intake::note_partition(&vol);
     let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
         Command::Ls { spec, long, deleted, .. } => cmd::ls::run(&vol, &out, &spec, long, deleted),
@@ -268,6 +277,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(&vol, &out),
         Command::Meta(m) => cmd::meta::run(m, &vol, &out),
         Command::Cluster(c) => cmd::cluster::run(c, &out, opts),
+        Command::Intake(c) => cmd::intake::run(c, &out, opts),
         Command::Check { .. } => Ok(()), // run from main for its exit codes
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.

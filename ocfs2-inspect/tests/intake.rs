@@ -35,3 +35,273 @@ fn offset_opens_a_volume_inside_a_larger_image() {
     assert!(!past.status.success());
     assert!(String::from_utf8_lossy(&past.stderr).contains("offset 999999999999"), "names the offset");
 }
+
+// ---------------------------------------------------------------------------
+// Partition tables, split and EWF images: built from the fixture with the real
+// tools (sfdisk, sgdisk, mkfs.ext4, split, ewfacquire), which are also the
+// oracles for what we list and verify.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+/// Whether `tools` are installed; under CI their absence fails the test.
+fn have(tools: &[&str]) -> bool {
+    let missing: Vec<&&str> =
+        tools.iter().filter(|t| Command::new("which").arg(t).output().map_or(true, |o| !o.status.success())).collect();
+    if !missing.is_empty() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but {missing:?} are not installed");
+        eprintln!("SKIPPED: {missing:?} not installed (bash .ci/run installs them)");
+    }
+    missing.is_empty()
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn sha256_file(p: &Path) -> String {
+    let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Copies the fixture A-default into `disk` at byte `at` (sparse, as dd would).
+fn place_fixture(disk: &Path, at: u64) {
+    assert_eq!(at % 512, 0);
+    run(Command::new("dd")
+        .arg(format!("if={}", fixture("A-default").display()))
+        .arg(format!("of={}", disk.display()))
+        .args(["bs=512", "conv=notrunc,sparse", "status=none"])
+        .arg(format!("seek={}", at / 512)));
+}
+
+/// A sparse file of `mib` MiB.
+fn blank(path: &Path, mib: u64) {
+    std::fs::File::create(path).and_then(|f| f.set_len(mib << 20)).expect("create disk image");
+}
+
+/// The `file SHA SIZE PATH` records of A-default in fixtures/README.md.
+fn expected_files() -> Vec<(String, u64, String)> {
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/README.md");
+    let text = std::fs::read_to_string(readme).expect("fixtures/README.md");
+    let block = text.split("```kfix-expect\n").nth(1).and_then(|b| b.split("```").next()).expect("kfix-expect block");
+    let a = block.split("fixture ").find(|s| s.starts_with("A-default\n")).expect("A-default records");
+    a.lines()
+        .filter_map(|l| l.strip_prefix("file "))
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(3, ' ').collect();
+            (f[0].to_string(), f[1].parse().expect("size"), f[2].to_string())
+        })
+        .collect()
+}
+
+/// `rdump IMAGE / OUT` with `extra` global options: every file of A-default
+/// comes out byte-exact. Returns stderr.
+fn rdump_exact(extra: &[&str], image: &Path) -> String {
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut args: Vec<&str> = extra.to_vec();
+    args.extend(["rdump", image.to_str().expect("utf-8"), "/", out.path().to_str().expect("utf-8")]);
+    let r = inspect(&args);
+    assert!(r.status.success(), "rdump {args:?}: {}", String::from_utf8_lossy(&r.stderr));
+    let files = expected_files();
+    assert!(files.len() > 10, "README lists A-default's files");
+    for (sha, size, path) in files {
+        let p = out.path().join(&path);
+        assert_eq!(std::fs::metadata(&p).map(|m| m.len()).ok(), Some(size), "{args:?}: size of {path}");
+        assert_eq!(sha256_file(&p), sha, "{args:?}: sha256 of {path}");
+    }
+    String::from_utf8_lossy(&r.stderr).into_owned()
+}
+
+/// sfdisk's view of a table (it reads MBR and GPT): (number, start, size, type).
+fn sfdisk_view(disk: &Path) -> Vec<(u64, u64, u64, String)> {
+    let v: serde_json::Value =
+        serde_json::from_str(&run(Command::new("sfdisk").arg("-J").arg(disk))).expect("sfdisk -J");
+    let t = &v["partitiontable"];
+    let ss = t["sectorsize"].as_u64().unwrap_or(512);
+    t["partitions"]
+        .as_array()
+        .expect("partitions")
+        .iter()
+        .map(|p| {
+            let node = p["node"].as_str().expect("node");
+            let n = node.rsplit(|c: char| !c.is_ascii_digit()).next().expect("number").parse().expect("number");
+            let kind = p["type"].as_str().expect("type").to_uppercase();
+            (n, p["start"].as_u64().expect("start") * ss, p["size"].as_u64().expect("size") * ss, kind)
+        })
+        .collect()
+}
+
+/// Our listing in sfdisk's terms: MBR ids without `0x`, as sfdisk prints them.
+fn our_view(disk: &Path) -> (serde_json::Value, Vec<(u64, u64, u64, String)>) {
+    let v = inspect_json(&["partitions", disk.to_str().expect("utf-8")]);
+    let rows = v["partitions"]
+        .as_array()
+        .expect("partitions")
+        .iter()
+        .map(|p| {
+            let id = p["type_id"].as_str().expect("type_id");
+            let id = id.strip_prefix("0x").map_or(id.to_string(), |h| h.trim_start_matches('0').to_uppercase());
+            (
+                p["number"].as_u64().expect("n"),
+                p["start"].as_u64().expect("start"),
+                p["size"].as_u64().expect("size"),
+                id,
+            )
+        })
+        .collect();
+    (v, rows)
+}
+
+/// A GPT disk: partition 1 an ext4 filesystem, partition 2 A-default.
+fn gpt_disk(dir: &Path) -> PathBuf {
+    let disk = dir.join("gpt.img");
+    blank(&disk, 300);
+    run(Command::new("sgdisk")
+        .args([
+            "-n",
+            "1:2048:+8M",
+            "-t",
+            "1:8300",
+            "-c",
+            "1:scratch",
+            "-n",
+            "2:0:+256M",
+            "-t",
+            "2:8300",
+            "-c",
+            "2:cluster",
+        ])
+        .arg(&disk));
+    run(Command::new("mkfs.ext4").args(["-q", "-F", "-L", "notocfs2", "-E", "offset=1048576"]).arg(&disk).arg("8192"));
+    place_fixture(&disk, 18432 * 512);
+    disk
+}
+
+#[test]
+fn gpt_disk_with_ext4_and_ocfs2_lists_and_rdumps() {
+    if !have(&["sgdisk", "sfdisk", "mkfs.ext4"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let disk = gpt_disk(dir.path());
+    let before = sha256_file(&disk);
+    // The ext4 superblock's magic, so partition 1 really holds another filesystem.
+    let bytes = std::fs::read(&disk).expect("read disk");
+    assert_eq!(&bytes[(1 << 20) + 1080..(1 << 20) + 1082], &[0x53, 0xef], "mkfs.ext4 wrote partition 1");
+    drop(bytes);
+
+    let (v, rows) = our_view(&disk);
+    assert_eq!(v["table"], "GPT");
+    assert_eq!(rows, sfdisk_view(&disk), "the same partitions as sfdisk -J");
+    let p = v["partitions"].as_array().expect("rows");
+    assert_eq!(
+        (p[0]["name"].as_str(), p[0]["type_name"].as_str(), p[0]["ocfs2"].as_bool()),
+        (Some("scratch"), Some("Linux filesystem"), Some(false))
+    );
+    let vol = inspect_json(&["volinfo", fixture("A-default").to_str().expect("utf-8")]);
+    assert_eq!((p[1]["name"].as_str(), p[1]["ocfs2"].as_bool()), (Some("cluster"), Some(true)));
+    assert_eq!((&p[1]["label"], &p[1]["uuid"]), (&vol["label"], &vol["uuid"]), "label and UUID as volinfo reads them");
+
+    // The only OCFS2 partition opens without options, with a note saying which.
+    let note = rdump_exact(&[], &disk);
+    assert!(note.contains("GPT partition 2"), "stderr names the partition it chose: {note}");
+    let quiet = rdump_exact(&["--partition", "2"], &disk);
+    assert!(!quiet.contains("note"), "no note when the partition is named: {quiet}");
+    // Partition 1 is ext4: naming it fails as "not OCFS2".
+    let one = inspect(&["--partition", "1", "stats", disk.to_str().expect("utf-8")]);
+    assert!(!one.status.success());
+    assert_eq!(sha256_file(&disk), before, "the disk image is only read");
+}
+
+/// An MBR disk: primary 1, extended 2 holding logical 5 and 6; A-default in
+/// logical 6 (and, when `twice`, in primary 1 as well).
+fn mbr_disk(dir: &Path, twice: bool) -> PathBuf {
+    let disk = dir.join(if twice { "mbr2.img" } else { "mbr.img" });
+    blank(&disk, 560);
+    let script = "label: dos\nstart=2048, size=524288, type=83\nstart=528384, type=5\n\
+                  start=530432, size=16384, type=83\nstart=548864, size=524288, type=83\n";
+    let mut child =
+        Command::new("sfdisk").arg("-q").arg(&disk).stdin(std::process::Stdio::piped()).spawn().expect("run sfdisk");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), script.as_bytes()).expect("write script");
+    assert!(child.wait().expect("sfdisk").success(), "sfdisk");
+    place_fixture(&disk, 548864 * 512);
+    if twice {
+        place_fixture(&disk, 2048 * 512);
+    }
+    disk
+}
+
+#[test]
+fn mbr_disk_with_ocfs2_in_a_logical_partition() {
+    if !have(&["sfdisk"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let disk = mbr_disk(dir.path(), false);
+    let before = sha256_file(&disk);
+    let (v, rows) = our_view(&disk);
+    assert_eq!(v["table"], "MBR");
+    assert_eq!(rows, sfdisk_view(&disk), "the same partitions as sfdisk -J");
+    let ocfs2: Vec<u64> = v["partitions"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|p| p["ocfs2"] == true)
+        .map(|p| p["number"].as_u64().expect("n"))
+        .collect();
+    assert_eq!(ocfs2, [6]);
+    let note = rdump_exact(&[], &disk);
+    assert!(note.contains("MBR partition 6"), "{note}");
+    rdump_exact(&["--partition", "6"], &disk);
+    // The extended partition is a container, not a volume.
+    let ext = inspect(&["--partition", "2", "stats", disk.to_str().expect("utf-8")]);
+    assert!(String::from_utf8_lossy(&ext.stderr).contains("extended"), "{}", String::from_utf8_lossy(&ext.stderr));
+
+    // Two OCFS2 partitions: none is picked; the error lists both.
+    let two = mbr_disk(dir.path(), true);
+    let r = inspect(&["ls", two.to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("partitions 1, 6"), "{err}");
+    rdump_exact(&["--partition", "1"], &two);
+    assert_eq!(sha256_file(&disk), before, "the disk image is only read");
+}
+
+#[test]
+fn damaged_partition_tables_are_named_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bad.img");
+    // Primary 1 at sector 2048 of 4096 sectors, then claims 8192: past the end.
+    let mut d = vec![0u8; 4096 * 512];
+    let entry = |d: &mut Vec<u8>, slot: usize, start: u32, count: u32| {
+        let e = 446 + 16 * slot;
+        d[e + 4] = 0x83;
+        d[e + 8..e + 12].copy_from_slice(&start.to_le_bytes());
+        d[e + 12..e + 16].copy_from_slice(&count.to_le_bytes());
+        d[510] = 0x55;
+        d[511] = 0xaa;
+    };
+    entry(&mut d, 0, 2048, 8192);
+    std::fs::write(&path, &d).expect("write");
+    let r = inspect(&["partitions", path.to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("MBR: byte offset 446") && err.contains("past the end"), "{err}");
+    // Two primaries sharing sectors.
+    entry(&mut d, 0, 2048, 1024);
+    entry(&mut d, 1, 3000, 100);
+    std::fs::write(&path, &d).expect("write");
+    let r = inspect(&["partitions", path.to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        !r.status.success() && err.contains("MBR: byte offset 462") && err.contains("overlaps partition 1"),
+        "{err}"
+    );
+}

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 mod direct;
 mod mem;
 mod mmap;
+pub mod partition;
 mod range;
 mod sink;
 mod zst;

@@ -1,0 +1,115 @@
+//! From what an examiner is handed down to the volume: the container (a split
+//! raw image or an EWF/E01 image, opened by [`crate::io::open_with`]), then a
+//! partition of the disk it holds, then a byte offset. Each layer is a
+//! [`BlockSource`] over the one below.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::io::partition::{read_table, Partition, PartitionTable, TableKind};
+use crate::io::{BlockSource, RangeSource};
+use crate::volume::{probe_superblock, OpenOptions};
+
+/// The partition a volume was opened from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChosenPartition {
+    /// The table it is in.
+    pub table: TableKind,
+    /// The partition.
+    pub partition: Partition,
+    /// Chosen by the library, because it is the disk's only OCFS2 partition
+    /// (not named in [`OpenOptions::partition`]). Front-ends say so.
+    pub automatic: bool,
+}
+
+/// What an OCFS2 superblock at the start of a partition says about its volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeId {
+    /// The label (raw bytes, without NUL padding).
+    pub label: Vec<u8>,
+    /// The UUID as 32 upper-case hex digits, as debugfs.ocfs2 prints it.
+    pub uuid: String,
+}
+
+/// One partition of a disk and whether it holds an OCFS2 volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionReport {
+    /// The partition.
+    pub partition: Partition,
+    /// The volume's identity when the partition starts with an OCFS2
+    /// superblock (`None` for other contents and extended partitions).
+    pub ocfs2: Option<VolumeId>,
+}
+
+/// The partition table of `src` with each partition probed for OCFS2, or
+/// `None` when `src` has no partition table.
+pub fn partitions(src: Arc<dyn BlockSource>) -> Result<Option<(PartitionTable, Vec<PartitionReport>)>> {
+    let Some(table) = read_table(src.as_ref())? else { return Ok(None) };
+    let mut out = Vec::with_capacity(table.partitions.len());
+    for p in &table.partitions {
+        let ocfs2 = if p.kind.is_extended() { None } else { probe(&src, p)? };
+        out.push(PartitionReport { partition: p.clone(), ocfs2 });
+    }
+    Ok(Some((table, out)))
+}
+
+fn window(src: &Arc<dyn BlockSource>, p: &Partition) -> Result<RangeSource<Arc<dyn BlockSource>>> {
+    RangeSource::new(Arc::clone(src), p.start, p.size)
+}
+
+fn probe(src: &Arc<dyn BlockSource>, p: &Partition) -> Result<Option<VolumeId>> {
+    probe_superblock(&window(src, p)?)
+}
+
+/// Applies the partition and offset of `opts` to `src`: the partition named
+/// by [`OpenOptions::partition`], or, when neither a partition nor an offset is
+/// given and `src` itself does not start with an OCFS2 volume, the only OCFS2
+/// partition of its table. The offset counts from the partition's start.
+pub(crate) fn select(
+    src: Box<dyn BlockSource>,
+    opts: &OpenOptions,
+) -> Result<(Box<dyn BlockSource>, Option<ChosenPartition>)> {
+    let src: Arc<dyn BlockSource> = Arc::from(src);
+    let chosen = match opts.partition {
+        Some(n) => {
+            let Some(table) = read_table(src.as_ref())? else {
+                return Err(Error::Invalid(format!("partition {n}: the source has no partition table")));
+            };
+            let Some(p) = table.get(n) else {
+                let have: Vec<String> = table.partitions.iter().map(|p| p.number.to_string()).collect();
+                return Err(Error::NotFound(format!(
+                    "partition {n} (the {} table has {})",
+                    table.kind.name(),
+                    if have.is_empty() { "none".to_string() } else { have.join(", ") }
+                )));
+            };
+            if p.kind.is_extended() {
+                return Err(Error::Invalid(format!(
+                    "partition {n} is an extended partition (a container of logical ones)"
+                )));
+            }
+            Some(ChosenPartition { table: table.kind, partition: p.clone(), automatic: false })
+        }
+        None if opts.offset == 0 && probe_superblock(src.as_ref())?.is_none() => auto(&src)?,
+        None => None,
+    };
+    let base: Box<dyn BlockSource> = match &chosen {
+        Some(c) => Box::new(window(&src, &c.partition)?),
+        None => Box::new(src),
+    };
+    if opts.offset == 0 {
+        return Ok((base, chosen));
+    }
+    Ok((Box::new(RangeSource::from_offset(base, opts.offset)?), chosen))
+}
+
+/// The only OCFS2 partition of the disk, if there is exactly one.
+fn auto(src: &Arc<dyn BlockSource>) -> Result<Option<ChosenPartition>> {
+    let Some((table, reports)) = partitions(Arc::clone(src))? else { return Ok(None) };
+    let found: Vec<&PartitionReport> = reports.iter().filter(|r| r.ocfs2.is_some()).collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(ChosenPartition { table: table.kind, partition: one.partition.clone(), automatic: true })),
+        many => Err(Error::ChoosePartition { candidates: many.iter().map(|r| r.partition.number).collect() }),
+    }
+}
