@@ -305,3 +305,68 @@ fn damaged_partition_tables_are_named_errors() {
         "{err}"
     );
 }
+
+/// Splits `image` into `dir/prefix...` pieces of `bytes` with `split` (numeric
+/// suffixes from 001 as dd and FTK Imager name them, or split's own `aa`).
+fn split_image(image: &Path, dir: &Path, prefix: &str, bytes: u64, numeric: bool) -> Vec<PathBuf> {
+    let mut cmd = Command::new("split");
+    cmd.arg(format!("--bytes={bytes}"));
+    if numeric {
+        cmd.args(["--numeric-suffixes=1", "--suffix-length=3"]);
+    }
+    run(cmd.arg(image).arg(dir.join(prefix)));
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix)))
+        .collect();
+    parts.sort();
+    parts
+}
+
+#[test]
+fn split_raw_images_read_as_one() {
+    if !have(&["split", "sgdisk", "mkfs.ext4"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // split's own names, an odd size that cuts blocks in two.
+    let alpha = dir.path().join("alpha");
+    std::fs::create_dir(&alpha).expect("mkdir");
+    let parts = split_image(&fixture("A-default"), &alpha, "volume", 10_000_019, false);
+    assert!(parts.len() > 20 && parts[0].ends_with("volumeaa"), "{parts:?}");
+    rdump_exact(&[], &parts[0]);
+    let plain = inspect_json(&["volinfo", fixture("A-default").to_str().expect("utf-8")]);
+    assert_eq!(inspect_json(&["volinfo", parts[0].to_str().expect("utf-8")]), plain);
+
+    // dd/FTK names, of a partitioned disk: split -> GPT partition, stacked.
+    let num = dir.path().join("num");
+    std::fs::create_dir(&num).expect("mkdir");
+    let disk = gpt_disk(dir.path());
+    let parts = split_image(&disk, &num, "disk.", 33_554_467, true);
+    assert!(parts.len() > 5 && parts[0].ends_with("disk.001"), "{parts:?}");
+    std::fs::remove_file(&disk).expect("rm disk");
+    let hashes: Vec<String> = parts.iter().map(|p| sha256_file(p)).collect();
+    let note = rdump_exact(&[], &parts[0]);
+    assert!(note.contains("GPT partition 2"), "{note}");
+    let (v, _) = our_view(&parts[0]);
+    assert_eq!(v["partitions"][1]["ocfs2"], true);
+    assert_eq!(parts.iter().map(|p| sha256_file(p)).collect::<Vec<_>>(), hashes, "segments are only read");
+
+    // A truncated middle segment, then a missing one: each named.
+    let second = parts[1].to_str().expect("utf-8");
+    std::fs::File::options().write(true).open(&parts[1]).and_then(|f| f.set_len(1 << 20)).expect("truncate");
+    let r = inspect(&["ls", parts[0].to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        !r.status.success() && err.contains(&format!("split image segment {second}: byte offset 1048576")),
+        "{err}"
+    );
+    std::fs::remove_file(&parts[1]).expect("rm");
+    let r = inspect(&["ls", parts[0].to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        !r.status.success() && err.contains(&format!("split image segment {second}: byte offset 0: segment missing")),
+        "{err}"
+    );
+}

@@ -14,6 +14,7 @@ mod mmap;
 pub mod partition;
 mod range;
 mod sink;
+pub mod split;
 mod zst;
 
 pub use direct::DirectSource;
@@ -21,6 +22,7 @@ pub use mem::MemSource;
 pub use mmap::MmapSource;
 pub use range::RangeSource;
 pub use sink::{BlockSink, FileSink};
+pub use split::SplitSource;
 pub use zst::{decompress_zst, open_zst};
 
 /// A read-only, random-access byte source: an image, a device, or memory.
@@ -87,8 +89,17 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
     open_with(path, Access::Auto)
 }
 
-/// Opens `path` read-only with the chosen access method.
+/// Opens `path` read-only with the chosen access method. The first segment of
+/// a split raw image (`IMG.001`, `IMGaa`) opens the whole set.
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
+    if let Some(segments) = split::segments(path)? {
+        return Ok(Box::new(SplitSource::open(segments, |p| open_file(p, access))?));
+    }
+    open_file(path, access)
+}
+
+/// Opens one file or device.
+fn open_file(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
     if meta.file_type().is_block_device() || access == Access::Direct {
