@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 mod direct;
+pub mod ewf;
 mod mem;
 mod mmap;
 pub mod partition;
@@ -18,6 +19,7 @@ pub mod split;
 mod zst;
 
 pub use direct::DirectSource;
+pub use ewf::EwfSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
 pub use range::RangeSource;
@@ -90,12 +92,23 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 }
 
 /// Opens `path` read-only with the chosen access method. The first segment of
-/// a split raw image (`IMG.001`, `IMGaa`) opens the whole set.
+/// a split raw image (`IMG.001`, `IMGaa`) opens the whole set; an EWF image
+/// (found by its signature) opens as the media it holds, from all its segments.
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     if let Some(segments) = split::segments(path)? {
         return Ok(Box::new(SplitSource::open(segments, |p| open_file(p, access))?));
     }
-    open_file(path, access)
+    let src = open_file(path, access)?;
+    if src.size() >= ewf::SIGNATURE.len() as u64 && ewf::is_ewf(&src.bytes(0, ewf::SIGNATURE.len())?) {
+        return Ok(Box::new(EwfSource::open(path, |p| open_file(p, access))?));
+    }
+    Ok(src)
+}
+
+/// Opens the EWF image whose first segment is `path` (for what only EWF has:
+/// its stored hashes).
+pub fn open_ewf(path: &Path, access: Access) -> Result<EwfSource> {
+    EwfSource::open(path, |p| open_file(p, access))
 }
 
 /// Opens one file or device.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 use ocfs2_format::intake::{self, ChosenPartition};
-use ocfs2_format::io::{self, Access};
+use ocfs2_format::io::{self, Access, BlockSource};
 use ocfs2_format::{OpenOptions, Volume};
 use serde::Serialize;
 
@@ -20,11 +20,18 @@ pub enum IntakeCommand {
         /// Disk image or device (raw, split, E01).
         image: PathBuf,
     },
+    /// Check an EWF (E01) image's stored MD5 and SHA-1 against its data (as
+    /// ewfverify does); exit status 1 when they differ or a chunk is damaged.
+    Verify {
+        /// First segment (`.E01`).
+        image: PathBuf,
+    },
 }
 
 pub fn run(c: IntakeCommand, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
     match c {
         IntakeCommand::Partitions { image } => partitions(&image, out, opts.access),
+        IntakeCommand::Verify { image } => verify(&image, out, opts.access),
     }
 }
 
@@ -62,7 +69,7 @@ struct Row {
 
 fn partitions(image: &Path, out: &Out, access: Access) -> Result<(), CmdError> {
     let at = |e| CmdError::at(image.display().to_string(), e);
-    let src: Arc<dyn io::BlockSource> = Arc::from(io::open_with(image, access).map_err(at)?);
+    let src: Arc<dyn BlockSource> = Arc::from(io::open_with(image, access).map_err(at)?);
     let report = match intake::partitions(src).map_err(at)? {
         None => Partitions { table: None, sector_size: None, partitions: Vec::new() },
         Some((table, parts)) => Partitions {
@@ -105,4 +112,93 @@ fn partitions(image: &Path, out: &Out, access: Access) -> Result<(), CmdError> {
         s.push_str(&render::table(&["#", "start", "size", "type", "name", "contents"], rows, &[0, 1, 2]));
         s
     })
+}
+
+#[derive(Debug, Serialize)]
+struct Verify {
+    segments: Vec<String>,
+    /// The hashes checked: `md5`, `sha1`.
+    checked: Vec<&'static str>,
+    md5: Hash,
+    sha1: Hash,
+    bad_chunks: Vec<BadChunk>,
+    ok: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Hash {
+    stored: Option<String>,
+    computed: String,
+    matches: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct BadChunk {
+    chunk: u64,
+    /// Media bytes `start..end` it holds.
+    start: u64,
+    end: u64,
+    error: String,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn verify(image: &Path, out: &Out, access: Access) -> Result<(), CmdError> {
+    let at = |e| CmdError::at(image.display().to_string(), e);
+    let ewf = io::open_ewf(image, access).map_err(at)?;
+    let v = ewf.verify().map_err(at)?;
+    let hash = |stored: Option<&[u8]>, computed: &[u8]| Hash {
+        stored: stored.map(hex),
+        computed: hex(computed),
+        matches: stored.map(|s| s == computed),
+    };
+    let chunk = ewf.chunk_size();
+    let report = Verify {
+        segments: ewf.paths().map(|p| p.display().to_string()).collect(),
+        checked: [("md5", v.stored.md5.is_some()), ("sha1", v.stored.sha1.is_some())]
+            .into_iter()
+            .filter_map(|(n, have)| have.then_some(n))
+            .collect(),
+        md5: hash(v.stored.md5.as_ref().map(|h| &h[..]), &v.md5),
+        sha1: hash(v.stored.sha1.as_ref().map(|h| &h[..]), &v.sha1),
+        bad_chunks: v
+            .bad_chunks
+            .iter()
+            .map(|(i, e)| BadChunk {
+                chunk: *i,
+                start: i * chunk,
+                end: ((i + 1) * chunk).min(ewf.size()),
+                error: e.to_string(),
+            })
+            .collect(),
+        ok: v.ok(),
+    };
+    out.emit(&report, |r| {
+        let mut s = format!("EWF image in {} segment(s)\n", r.segments.len());
+        for (name, h) in [("MD5", &r.md5), ("SHA1", &r.sha1)] {
+            match (&h.stored, h.matches) {
+                (Some(st), Some(m)) => s.push_str(&format!(
+                    "{name:<5} stored {st}\n{:<5} data   {}  {}\n",
+                    "",
+                    h.computed,
+                    if m { "matches" } else { "MISMATCH" }
+                )),
+                _ => s.push_str(&format!("{name:<5} not stored (data {})\n", h.computed)),
+            }
+        }
+        for b in &r.bad_chunks {
+            s.push_str(&format!("bad chunk {} (media bytes {}..{}): {}\n", b.chunk, b.start, b.end, b.error));
+        }
+        let checked =
+            if r.checked.is_empty() { "nothing (no hash stored)".to_string() } else { r.checked.join(" and ") };
+        s.push_str(&format!("checked {checked}: {}\n", if r.ok { "OK" } else { "FAILED" }));
+        s
+    })?;
+    if report.ok {
+        Ok(())
+    } else {
+        Err(CmdError::msg(format!("{}: verification failed", image.display())))
+    }
 }
