@@ -65,7 +65,9 @@ fn probe(src: &Arc<dyn BlockSource>, p: &Partition) -> Result<Option<VolumeId>> 
 /// by [`OpenOptions::partition`], or, when neither a partition nor an offset is
 /// given and `src` itself does not start with an OCFS2 volume, the only OCFS2
 /// partition of its table. The offset counts from the partition's start.
-pub(crate) fn select(
+/// [`crate::Volume::open_with`] does this; a front-end holding a source of its
+/// own calls it before [`crate::Volume::from_source`].
+pub fn select(
     src: Box<dyn BlockSource>,
     opts: &OpenOptions,
 ) -> Result<(Box<dyn BlockSource>, Option<ChosenPartition>)> {

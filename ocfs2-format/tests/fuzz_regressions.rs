@@ -10,6 +10,10 @@ use ocfs2_format::io::open_zst;
 
 #[path = "../../fuzz/fuzz_targets/shared/blocks.rs"]
 mod blocks;
+#[path = "../../fuzz/fuzz_targets/shared/ewf.rs"]
+mod ewf;
+#[path = "../../fuzz/fuzz_targets/shared/partition.rs"]
+mod partition;
 #[path = "../../fuzz/fuzz_targets/shared/volume.rs"]
 mod volume;
 
@@ -46,4 +50,22 @@ fn volume_regressions_replay() {
         eprintln!("replaying {}", p.display());
         volume::run(&base, &std::fs::read(&p).unwrap());
     }
+}
+
+#[test]
+fn partition_regressions_replay() {
+    for p in inputs("partition") {
+        eprintln!("replaying {}", p.display());
+        partition::run(&std::fs::read(&p).unwrap());
+    }
+    partition::run(&[0, 1]);
+}
+
+#[test]
+fn ewf_regressions_replay() {
+    for p in inputs("ewf") {
+        eprintln!("replaying {}", p.display());
+        ewf::run(&std::fs::read(&p).unwrap());
+    }
+    ewf::run(&[0, 0]);
 }

@@ -101,7 +101,7 @@ pub struct EwfSource {
 }
 
 /// An inflated chunk and its number.
-type Cached = (u64, Arc<[u8]>);
+type Cached = (u64, Arc<Vec<u8>>);
 
 /// Whether `head` (the first bytes of a file) starts an EWF v1 segment.
 pub fn is_ewf(head: &[u8]) -> bool {
@@ -123,6 +123,13 @@ fn segment_path(first: &Path, n: usize) -> PathBuf {
         format!("{}{}{}", (base + x as u8) as char, (a + y as u8) as char, (a + z as u8) as char)
     };
     first.with_extension(name)
+}
+
+/// Adler-32 (EWF's checksum), vectorised: raw chunks are checked on every load.
+fn adler32(data: &[u8]) -> u32 {
+    let mut a = simd_adler32::Adler32::new();
+    a.write(data);
+    a.finish()
 }
 
 fn le32(b: &[u8], at: usize) -> u32 {
@@ -174,15 +181,18 @@ impl EwfSource {
             if n > MAX_SEGMENTS {
                 return Err(Error::container(KIND, Some(&path), 0, format!("more than {MAX_SEGMENTS} segments")));
             }
-            if n > 1 && !path.exists() {
-                return Err(Error::container(
-                    KIND,
-                    Some(&path),
-                    0,
-                    format!("segment {n} is missing (segment {} ends with a \"next\" section)", n - 1),
-                ));
-            }
-            segments.push(Segment { path: path.clone(), src: open(&path)? });
+            let src = match open(&path) {
+                Err(Error::Open { source, .. }) if n > 1 && source.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::container(
+                        KIND,
+                        Some(&path),
+                        0,
+                        format!("segment {n} is missing (segment {} ends with a \"next\" section)", n - 1),
+                    ));
+                }
+                r => r?,
+            };
+            segments.push(Segment { path, src });
             let p = Parser { seg: &segments[n - 1], index: n as u32 - 1 };
             let done = p.sections(&mut geo, &mut chunks, &mut hashes)?;
             if done {
@@ -246,15 +256,15 @@ impl EwfSource {
     }
 
     /// Chunk `i`, inflated and checked, from the cache when it is there.
-    fn chunk(&self, i: u64) -> Result<Arc<[u8]>> {
+    fn chunk(&self, i: u64) -> Result<Arc<Vec<u8>>> {
         let slot = &self.cache[i as usize % CACHE_SLOTS];
         if let Some((n, data)) = &*slot.lock().unwrap_or_else(|e| e.into_inner()) {
             if *n == i {
                 return Ok(Arc::clone(data));
             }
         }
-        let data: Arc<[u8]> = match self.load(i)? {
-            (data, None) => data.into(),
+        let data = match self.load(i)? {
+            (data, None) => Arc::new(data),
             (_, Some(e)) => return Err(e),
         };
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((i, Arc::clone(&data)));
@@ -272,8 +282,17 @@ impl EwfSource {
         let want = self.chunk_len(i) as usize;
         if c.offset & COMPRESSED != 0 {
             let mut out = Vec::with_capacity(want);
-            let mut z = flate2::Decompress::new(true);
-            match z.decompress_vec(&raw, &mut out, flate2::FlushDecompress::Finish) {
+            // One inflate state per thread, reset per chunk: a fresh one costs
+            // more to set up than a 32 KiB chunk takes to inflate.
+            thread_local! {
+                static INFLATE: std::cell::RefCell<flate2::Decompress> =
+                    std::cell::RefCell::new(flate2::Decompress::new(true));
+            }
+            let r = INFLATE.with_borrow_mut(|z| {
+                z.reset(true);
+                z.decompress_vec(&raw, &mut out, flate2::FlushDecompress::Finish)
+            });
+            match r {
                 Ok(flate2::Status::StreamEnd) if out.len() == want => Ok((out, None)),
                 Ok(flate2::Status::StreamEnd) => Err(bad(format!("inflates to {} bytes, not {want}", out.len()))),
                 Ok(_) => Err(bad(format!("zlib stream incomplete or longer than {want} bytes"))),
@@ -284,7 +303,7 @@ impl EwfSource {
                 return Err(bad(format!("stored uncompressed in {} bytes, not {} plus a checksum", raw.len(), want)));
             }
             let (data, sum) = raw.split_at(want);
-            let (stored, computed) = (le32(sum, 0), adler2::adler32_slice(data));
+            let (stored, computed) = (le32(sum, 0), adler32(data));
             let err = (stored != computed).then(|| bad(format!("Adler-32 {stored:#010x}, computed {computed:#010x}")));
             Ok((data.to_vec(), err))
         }
@@ -309,7 +328,7 @@ impl Parser<'_> {
         loop {
             let d = self.read(off, DESCRIPTOR)?;
             let stored = le32(&d, 72);
-            let computed = adler2::adler32_slice(&d[..72]);
+            let computed = adler32(&d[..72]);
             if stored != computed {
                 return Err(
                     self.err(off, format!("section descriptor Adler-32 {stored:#010x}, computed {computed:#010x}"))
@@ -386,7 +405,7 @@ impl Parser<'_> {
             return Err(self.err(body, format!("table section of {len} bytes, need 24")));
         }
         let h = self.read(body, 24)?;
-        let (stored, computed) = (le32(&h, 20), adler2::adler32_slice(&h[..20]));
+        let (stored, computed) = (le32(&h, 20), adler32(&h[..20]));
         if stored != computed {
             return Err(self.err(body + 20, format!("table header Adler-32 {stored:#010x}, computed {computed:#010x}")));
         }
@@ -424,6 +443,22 @@ impl Parser<'_> {
 impl BlockSource for EwfSource {
     fn size(&self) -> u64 {
         self.size
+    }
+
+    /// One copy out of the cached chunks (the default would zero a buffer first).
+    fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+        if offset.checked_add(len as u64).is_none_or(|end| end > self.size) {
+            return Err(eof(offset, len, self.size));
+        }
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let at = offset + out.len() as u64;
+            let (i, within) = (at / self.chunk_size, (at % self.chunk_size) as usize);
+            let data = self.chunk(i)?;
+            let n = (data.len() - within).min(len - out.len());
+            out.extend_from_slice(&data[within..within + n]);
+        }
+        Ok(Cow::Owned(out))
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
