@@ -115,3 +115,89 @@ fn auto(src: &Arc<dyn BlockSource>) -> Result<Option<ChosenPartition>> {
         many => Err(Error::ChoosePartition { candidates: many.iter().map(|r| r.partition.number).collect() }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::MemSource;
+    use crate::mkfs::{layout, plan, write, MkfsOptions, Randomness, Target};
+    use crate::volume::Volume;
+
+    const MIB: u64 = 1 << 20;
+
+    /// A 32 MiB volume made by the library's mkfs, with `label`.
+    fn volume(label: &str) -> MemSource {
+        let size = 32 * MIB;
+        let opts = MkfsOptions { slots: Some(1), label: label.into(), ..Default::default() };
+        let p = plan(&opts, &Target { size, sector_size: 512 }).expect("plan");
+        let mut img = MemSource::new(size);
+        write(&layout(&p).expect("layout"), &Randomness::from_seed(1, [7; 16], 0), &mut img, &mut |_, _| {})
+            .expect("mkfs");
+        img
+    }
+
+    /// A 128 MiB MBR disk: partitions 1 (sectors 2048..), 2 and 3 of 36 MiB
+    /// each; `vols` puts a volume at (partition, byte offset inside it).
+    fn disk(vols: &[(u32, u64, &str)]) -> Box<dyn BlockSource> {
+        let mut d = MemSource::new(128 * MIB);
+        let mut mbr = vec![0u8; 512];
+        for slot in 0..3u32 {
+            let e = 446 + 16 * slot as usize;
+            mbr[e + 4] = 0x83;
+            mbr[e + 8..e + 12].copy_from_slice(&(2048 + slot * 36 * 2048).to_le_bytes());
+            mbr[e + 12..e + 16].copy_from_slice(&(36 * 2048u32).to_le_bytes());
+        }
+        mbr[510..].copy_from_slice(&[0x55, 0xaa]);
+        d.write_at(0, &mbr).expect("mbr");
+        for &(part, at, label) in vols {
+            let v = volume(label);
+            let base = MIB + u64::from(part - 1) * 36 * MIB + at;
+            let mut block = vec![0u8; 4096];
+            for off in (0..v.size()).step_by(4096) {
+                v.read_at(off, &mut block).expect("read");
+                if block.iter().any(|&b| b != 0) {
+                    d.write_at(base + off, &block).expect("write");
+                }
+            }
+        }
+        Box::new(d)
+    }
+
+    fn open(
+        src: Box<dyn BlockSource>,
+        partition: Option<u32>,
+        offset: u64,
+    ) -> Result<(Volume, Option<ChosenPartition>)> {
+        let opts = OpenOptions { partition, offset, ..Default::default() };
+        let (src, chosen) = select(src, &opts)?;
+        Ok((Volume::from_source(src, opts)?, chosen))
+    }
+
+    #[test]
+    fn the_only_ocfs2_partition_is_chosen_and_said_so() {
+        // Partition 2's volume starts 4 MiB in: not found by the probe.
+        let (vol, chosen) = open(disk(&[(3, 0, "three"), (2, 4 * MIB, "two")]), None, 0).expect("open");
+        let c = chosen.expect("a partition");
+        assert_eq!((c.partition.number, c.automatic, c.table), (3, true, TableKind::Mbr));
+        assert_eq!(vol.superblock().label(), b"three");
+        // The offset counts from the start of the named partition.
+        let (vol, chosen) = open(disk(&[(2, 4 * MIB, "two")]), Some(2), 4 * MIB).expect("open");
+        assert_eq!((vol.superblock().label(), chosen.map(|c| c.automatic)), (&b"two"[..], Some(false)));
+        assert!(matches!(open(disk(&[(2, 4 * MIB, "two")]), Some(2), 0), Err(Error::NotOcfs2)));
+    }
+
+    #[test]
+    fn several_ocfs2_partitions_need_a_choice() {
+        let two = || disk(&[(1, 0, "one"), (3, 0, "three")]);
+        match open(two(), None, 0) {
+            Err(Error::ChoosePartition { candidates }) => assert_eq!(candidates, [1, 3]),
+            other => panic!("expected ChoosePartition, got {other:?}"),
+        }
+        let (vol, _) = open(two(), Some(1), 0).expect("partition 1");
+        assert_eq!(vol.superblock().label(), b"one");
+        let listed = partitions(Arc::from(two())).expect("list").expect("a table").1;
+        let labels: Vec<Option<Vec<u8>>> = listed.iter().map(|r| r.ocfs2.as_ref().map(|v| v.label.clone())).collect();
+        assert_eq!(labels, [Some(b"one".to_vec()), None, Some(b"three".to_vec())]);
+        assert!(matches!(open(two(), Some(4), 0), Err(Error::NotFound(_))));
+    }
+}

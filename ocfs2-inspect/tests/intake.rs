@@ -304,6 +304,22 @@ fn damaged_partition_tables_are_named_errors() {
         !r.status.success() && err.contains("MBR: byte offset 462") && err.contains("overlaps partition 1"),
         "{err}"
     );
+
+    // GPT: a damaged primary header falls back to the backup in the last
+    // sector, as gdisk does; both damaged is an error naming the primary's CRC.
+    if !have(&["sgdisk"]) {
+        return;
+    }
+    blank(&path, 8);
+    run(Command::new("sgdisk").args(["-n", "1:2048:+2M", "-t", "1:8300", "-c", "1:only"]).arg(&path));
+    let good = our_view(&path).1;
+    let len = std::fs::metadata(&path).expect("stat").len();
+    flip(&path, 512 + 40); // first usable LBA, under the header CRC
+    assert_eq!(our_view(&path).1, good, "read from the backup header");
+    flip(&path, len - 512 + 40);
+    let r = inspect(&["partitions", path.to_str().expect("utf-8")]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("GPT: byte offset 528: header CRC32"), "{err}");
 }
 
 /// Splits `image` into `dir/prefix...` pieces of `bytes` with `split` (numeric
