@@ -423,12 +423,12 @@ fn ewfverify(first: &Path) -> (bool, String, String, Option<u64>) {
 /// and, when `hashes`, the same hashes of the data. (A chunk that does not
 /// inflate is hashed by ewfverify 20140813 from whatever its buffer held: two
 /// runs over the same damage gave two MD5s. We hash zeros there.)
-fn verify_agrees(first: &Path, hashes: bool) -> bool {
+fn verify_agrees(first: &Path, hashes: bool, checked: &[&str]) -> bool {
     let out = inspect(&["--json", "verify", first.to_str().expect("utf-8")]);
     let ours: serde_json::Value = serde_json::from_slice(&out.stdout).expect("verify JSON");
     let (ok, md5, sha1, sector) = ewfverify(first);
     assert_eq!((out.status.success(), ours["ok"].as_bool()), (ok, Some(ok)), "verdicts: {ours}");
-    assert_eq!(ours["checked"], serde_json::json!(["md5", "sha1"]), "says which hashes it checked");
+    assert_eq!(ours["checked"], serde_json::json!(checked), "says which hashes it checked");
     if hashes {
         let computed = (ours["md5"]["computed"].as_str(), ours["sha1"]["computed"].as_str());
         assert_eq!(computed, (Some(&*md5), Some(&*sha1)), "hashes of the data as ewfverify computes them");
@@ -462,7 +462,7 @@ fn ewf_images_rdump_byte_exact_and_verify_like_ewfverify() {
         let hashes: Vec<String> = segs.iter().map(|p| sha256_file(p)).collect();
         assert_eq!(inspect_json(&["volinfo", segs[0].to_str().expect("utf-8")]), plain, "{name}");
         rdump_exact(&[], &segs[0]);
-        assert!(verify_agrees(&segs[0], true), "{name}: verifies");
+        assert!(verify_agrees(&segs[0], true, &["md5", "sha1"]), "{name}: verifies");
         assert_eq!(segs.iter().map(|p| sha256_file(p)).collect::<Vec<_>>(), hashes, "{name}: segments are only read");
 
         // A flipped bit in the first chunk of the second segment (in a zlib
@@ -471,7 +471,55 @@ fn ewf_images_rdump_byte_exact_and_verify_like_ewfverify() {
         let sectors = bytes.windows(16).position(|w| w == b"sectors\0\0\0\0\0\0\0\0\0").expect("a sectors section");
         drop(bytes);
         flip(&segs[1], sectors as u64 + 76 + 3);
-        assert!(!verify_agrees(&segs[0], compression == "none"), "{name}: a flipped bit fails verification");
+        assert!(
+            !verify_agrees(&segs[0], compression == "none", &["md5", "sha1"]),
+            "{name}: a flipped bit fails verification"
+        );
+    }
+}
+
+/// Every EWF v1 flavour ewfacquire writes: EnCase 2 to 7, FTK, linen, the
+/// original EWF and SMART (chunks inside the table section, `.s01` names; in
+/// 1 MiB segments it runs past `.s99` into `.saa`); MD5 stored only.
+#[test]
+fn ewf_flavours_open_and_verify() {
+    if !have(&["ewfacquire", "ewfverify"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = fixture("A-default");
+    for (format, segment) in [
+        ("encase2", "100MiB"),
+        ("encase5", "100MiB"),
+        ("ftk", "100MiB"),
+        ("linen6", "100MiB"),
+        ("ewf", "100MiB"),
+        ("smart", "1MiB"),
+    ] {
+        let target = dir.path().join(format);
+        run(Command::new("ewfacquire")
+            .args(["-u", "-q", "-f", format, "-c", "deflate:fast", "-S", segment, "-t"])
+            .arg(&target)
+            .arg(&raw));
+        let ext = if format == "smart" {
+            "s01"
+        } else if format == "ewf" {
+            "e01"
+        } else {
+            "E01"
+        };
+        let first = target.with_extension(ext);
+        let cat = inspect(&["cat", first.to_str().expect("utf-8"), "/small/hello.txt"]);
+        assert_eq!(
+            cat.stdout,
+            b"hello ocfs2 from the linux kernel\n",
+            "{format}: {}",
+            String::from_utf8_lossy(&cat.stderr)
+        );
+        assert!(verify_agrees(&first, true, &["md5"]), "{format}: verifies");
+        if format == "smart" {
+            assert!(target.with_extension("saa").exists(), "the set runs past .s99");
+        }
     }
 }
 

@@ -103,18 +103,25 @@ pub struct EwfSource {
 /// An inflated chunk and its number.
 type Cached = (u64, Arc<Vec<u8>>);
 
-/// Whether `head` (the first bytes of a file) starts an EWF v1 segment.
-pub fn is_ewf(head: &[u8]) -> bool {
-    head.starts_with(&SIGNATURE)
+/// The signature of EWF version 2 (`.Ex01`) segments, which we do not read.
+const SIGNATURE_V2: [u8; 8] = *b"EVF2\x0d\x0a\x81\x00";
+
+/// Whether `head` (the first 8 bytes of a file) starts an EWF v1 segment; an
+/// EWF v2 segment is an [`Error::Unsupported`].
+pub fn is_ewf(head: &[u8]) -> Result<bool> {
+    if head.starts_with(&SIGNATURE_V2) {
+        return Err(Error::Unsupported { what: "EWF version 2 (Ex01) image", bit: 2 });
+    }
+    Ok(head.starts_with(&SIGNATURE))
 }
 
 /// The name of segment `n` (1-based) beside `first`: `.E01` to `.E99`, then
-/// `.EAA`, ..., `.EZZ`, `.FAA`, ... (the case of the first segment's extension).
+/// `.EAA`, ..., `.EZZ`, `.FAA`, ... (the letter and case of the first
+/// segment's extension: `.e01`, `.s01` for the SMART format).
 fn segment_path(first: &Path, n: usize) -> PathBuf {
     let ext = first.extension().and_then(|e| e.to_str()).unwrap_or("E01");
-    let lower = ext.starts_with(|c: char| c.is_ascii_lowercase());
-    let base = if lower { b'e' } else { b'E' };
-    let a = if lower { b'a' } else { b'A' };
+    let base = ext.bytes().next().filter(u8::is_ascii_alphabetic).unwrap_or(b'E');
+    let a = if base.is_ascii_lowercase() { b'a' } else { b'A' };
     let name = if n <= 99 {
         format!("{}{n:02}", base as char)
     } else {
@@ -314,7 +321,7 @@ impl Parser<'_> {
     /// Reads this segment's sections; returns whether it was the last (`done`).
     fn sections(&self, geo: &mut Option<Geometry>, chunks: &mut Vec<Chunk>, hashes: &mut StoredHashes) -> Result<bool> {
         let head = self.read(0, FILE_HEADER)?;
-        if !is_ewf(&head) {
+        if !is_ewf(&head[..8])? {
             return Err(self.err(0, "no EWF signature (EVF 09 0D 0A FF 00)"));
         }
         let number = u16::from_le_bytes([head[9], head[10]]);
@@ -341,11 +348,23 @@ impl Parser<'_> {
             match kind.as_slice() {
                 b"done" => return Ok(true),
                 b"next" => return Ok(false),
-                b"volume" | b"disk" => *geo = Some(self.volume(body, body_len)?),
+                b"volume" | b"disk" => {
+                    let g = self.volume(body, body_len)?;
+                    if geo
+                        .as_ref()
+                        .is_some_and(|old| (old.chunks, old.chunk_size, old.size) != (g.chunks, g.chunk_size, g.size))
+                    {
+                        return Err(self.err(off, "a second volume section with another geometry"));
+                    }
+                    *geo = Some(g);
+                }
                 b"sectors" => sectors_end = Some(off.saturating_add(len).min(size)),
                 b"table" => {
                     let Some(g) = geo else { return Err(self.err(off, "table before any volume section")) };
-                    self.table(body, body_len, g, sectors_end.unwrap_or(off), chunks)?;
+                    // Chunks live in the last sectors section or, in the
+                    // original EWF and SMART formats, after the table's entries.
+                    let ends = (sectors_end.unwrap_or(off), off.saturating_add(len).min(size));
+                    self.table(body, body_len, g, ends, chunks)?;
                 }
                 b"hash" if body_len >= 16 => {
                     let md5: [u8; 16] = self.read(body, 16)?[..].try_into().unwrap_or_else(|_| unreachable!("16"));
@@ -400,7 +419,9 @@ impl Parser<'_> {
     }
 
     /// A table's entries become chunks; each must lie in this segment.
-    fn table(&self, body: u64, len: u64, geo: &Geometry, sectors_end: u64, chunks: &mut Vec<Chunk>) -> Result<()> {
+    /// `ends`: where the sectors section before the table ends, and where the
+    /// table section ends (the end of its last chunk, wherever it lies).
+    fn table(&self, body: u64, len: u64, geo: &Geometry, ends: (u64, u64), chunks: &mut Vec<Chunk>) -> Result<()> {
         if len < 24 {
             return Err(self.err(body, format!("table section of {len} bytes, need 24")));
         }
@@ -422,7 +443,11 @@ impl Parser<'_> {
         let at = |k: usize| base.saturating_add(u64::from(le32(&entries, 4 * k) & 0x7fff_ffff));
         for k in 0..count as usize {
             let start = at(k);
-            let end = if k + 1 < count as usize { at(k + 1) } else { sectors_end };
+            let end = match k + 1 < count as usize {
+                true => at(k + 1),
+                false if start >= body => ends.1,
+                false => ends.0,
+            };
             let entry = body + 24 + 4 * k as u64;
             if start < FILE_HEADER || end <= start || end > size || end - start > 2 * geo.chunk_size + 1024 {
                 return Err(self.err(
@@ -489,5 +514,6 @@ mod tests {
         let want = ["disk.E02", "disk.E99", "disk.EAA", "disk.EAB", "disk.EZZ", "disk.FAA"];
         assert_eq!(names, want.iter().map(|w| Path::new("/x").join(w)).collect::<Vec<_>>());
         assert_eq!(segment_path(Path::new("d.e01"), 3), Path::new("d.e03"));
+        assert_eq!(segment_path(Path::new("d.s01"), 100), Path::new("d.saa"));
     }
 }

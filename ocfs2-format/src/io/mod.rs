@@ -99,7 +99,7 @@ pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
         return Ok(Box::new(SplitSource::open(segments, |p| open_file(p, access))?));
     }
     let src = open_file(path, access)?;
-    if src.size() >= ewf::SIGNATURE.len() as u64 && ewf::is_ewf(&src.bytes(0, ewf::SIGNATURE.len())?) {
+    if src.size() >= ewf::SIGNATURE.len() as u64 && ewf::is_ewf(&src.bytes(0, ewf::SIGNATURE.len())?)? {
         return Ok(Box::new(EwfSource::open(path, |p| open_file(p, access))?));
     }
     Ok(src)
