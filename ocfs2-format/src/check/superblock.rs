@@ -29,7 +29,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let backups = vol.backup_blknos();
     let total = backups.len() as u64;
     for (i, blkno) in backups.into_iter().enumerate() {
-        cx.progress(Pass::Superblock, i as u64, total);
+        cx.progress(Pass::Superblock, i as u64, total)?;
         let s = "ocfs2_super_block (backup)";
         let mut block = match vol.read_block(blkno) {
             Ok(b) => b.into_owned(),
@@ -39,14 +39,14 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             }
         };
         if &block[..8] != SUPERBLOCK_SIGNATURE {
-            let found = String::from_utf8_lossy(crate::layout::cstr(&block[..8])).into_owned();
+            let found = crate::layout::signature_text(&block[..8]);
             cx.error(
                 Some("RECOVER_BACKUP_SUPERBLOCK"),
                 blkno,
                 s,
                 "signature",
                 "OCFSV2",
-                format!("{found:?}"),
+                found,
                 "backup superblock missing",
             );
             continue;

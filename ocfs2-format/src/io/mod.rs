@@ -14,6 +14,7 @@ mod mem;
 mod mmap;
 pub mod partition;
 mod range;
+mod reader;
 mod sink;
 pub mod split;
 mod zst;
@@ -23,9 +24,10 @@ pub use ewf::EwfSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
 pub use range::RangeSource;
+pub use reader::{BytesSource, ReaderSource};
 pub use sink::{BlockSink, FileSink};
 pub use split::SplitSource;
-pub use zst::{decompress_zst, open_zst};
+pub use zst::{decompress_zst, decompress_zst_with, open_zst, open_zst_with};
 
 /// A read-only, random-access byte source: an image, a device, or memory.
 ///
@@ -95,12 +97,23 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 /// a split raw image (`IMG.001`, `IMGaa`) opens the whole set; an EWF image
 /// (found by its signature) opens as the media it holds, from all its segments.
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
+    open_with_progress(path, access, &mut crate::progress::ignore)
+}
+
+/// [`open_with`], reporting the decompression of a `.zst` image to `on` (which
+/// may cancel it); other sources open at once.
+pub fn open_with_progress(
+    path: &Path,
+    access: Access,
+    on: &mut crate::progress::OnProgress<'_>,
+) -> Result<Box<dyn BlockSource>> {
+    let quiet = |p: &Path| open_file(p, access, &mut crate::progress::ignore);
     if let Some(segments) = split::segments(path)? {
-        return Ok(Box::new(SplitSource::open(segments, |p| open_file(p, access))?));
+        return Ok(Box::new(SplitSource::open(segments, quiet)?));
     }
-    let src = open_file(path, access)?;
+    let src = open_file(path, access, on)?;
     if src.size() >= ewf::SIGNATURE.len() as u64 && ewf::is_ewf(&src.bytes(0, ewf::SIGNATURE.len())?)? {
-        return Ok(Box::new(EwfSource::open(path, |p| open_file(p, access))?));
+        return Ok(Box::new(EwfSource::open(path, quiet)?));
     }
     Ok(src)
 }
@@ -108,18 +121,21 @@ pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
 /// Opens the EWF image whose first segment is `path` (for what only EWF has:
 /// its stored hashes).
 pub fn open_ewf(path: &Path, access: Access) -> Result<EwfSource> {
-    EwfSource::open(path, |p| open_file(p, access))
+    EwfSource::open(path, |p| open_file(p, access, &mut crate::progress::ignore))
 }
 
 /// Opens one file or device.
-fn open_file(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
+fn open_file(path: &Path, access: Access, on: &mut crate::progress::OnProgress<'_>) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
+    if meta.is_dir() {
+        return Err(Error::open(path)(std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
     if meta.file_type().is_block_device() || access == Access::Direct {
         return Ok(Box::new(DirectSource::open(path)?));
     }
     if path.extension().is_some_and(|e| e == "zst") {
-        return Ok(Box::new(open_zst(path)?));
+        return Ok(Box::new(zst::open_zst_with(path, on)?));
     }
     Ok(Box::new(MmapSource::open(path)?))
 }
