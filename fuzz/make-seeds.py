@@ -56,6 +56,32 @@ for name in ("B", "C1", "R-4k", "R-1k"):
     units = (len(raw) // bs) // 64
     log = raw[j + start * bs:j + (start + 64) * bs]
     write("replay", bytes([sel]) + units.to_bytes(2, "little") + bytes(sb) + log)
+# partition: (disk size in KiB u16, disk bytes): MBR with logical partitions and GPT, made by sfdisk and sgdisk.
+import tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    disk = os.path.join(tmp, "disk.img")
+    for script in ("label: dos\nstart=4, size=8, type=83\nstart=16, size=48, type=5\nstart=18, size=8, type=83\nstart=40, size=8, type=8e\n",
+                   "label: gpt\nstart=40, size=8, type=L, name=one\nstart=48, size=8, type=S\n"):
+        with open(disk, "wb") as f:
+            f.truncate(4 << 20)
+        subprocess.run(["sfdisk", "-q", disk], input=script.encode(), check=True)
+        with open(disk, "rb") as f:
+            raw = f.read()
+        # The tables and the first extended boot records (the rest is zeros).
+        write("partition", (4096).to_bytes(2, "little") + raw[:64 * 512].rstrip(b"\0"))
+
+# ewf: (length of segment 1 u16, segment 1, segment 2): ewfacquire output of a small pattern, zlib and raw.
+with tempfile.TemporaryDirectory() as tmp:
+    src = os.path.join(tmp, "media")
+    with open(src, "wb") as f:
+        f.write(bytes(i * 7 % 251 for i in range(40 << 10)))
+    for comp in ("deflate:fast", "none"):
+        target = os.path.join(tmp, comp.split(":")[0])
+        subprocess.run(["ewfacquire", "-u", "-q", "-c", comp, "-S", "1MiB", "-t", target, src], check=True, capture_output=True)
+        with open(target + ".E01", "rb") as f:
+            seg = f.read()
+        if len(seg) < 65536:
+            write("ewf", len(seg).to_bytes(2, "little") + seg)
 print("seeds written under", os.path.join(here, "corpus"), file=sys.stderr)
 
 # locks: lock names and saved lock-state lines (formats of the kernel's debug files).

@@ -82,6 +82,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A container around the volume (a partition table, a split raw image, an
+    /// EWF/E01 image) is malformed, incomplete or inconsistent.
+    #[error("{container}{}: byte offset {offset}: {what}", segment_text(segment))]
+    Container {
+        /// The container format: `"MBR"`, `"GPT"`, `"split image"`, `"EWF"`.
+        container: &'static str,
+        /// The segment file the problem is in (or that is missing), for
+        /// containers made of several files.
+        segment: Option<std::path::PathBuf>,
+        /// Byte offset of the bad structure, in the segment when one is named,
+        /// else in the source the container was read from.
+        offset: u64,
+        /// What is wrong.
+        what: String,
+    },
+    /// A disk image holds several OCFS2 partitions and none was chosen.
+    #[error("the disk holds OCFS2 volumes in partitions {}; choose one", list_numbers(candidates))]
+    ChoosePartition {
+        /// The numbers (1-based) of the partitions holding OCFS2.
+        candidates: Vec<u32>,
+    },
     /// Reading or writing the medium failed.
     #[error("I/O error at byte offset {offset}: {source}")]
     Io {
@@ -108,7 +129,25 @@ pub enum Error {
     Cancelled,
 }
 
+fn segment_text(segment: &Option<std::path::PathBuf>) -> String {
+    segment.as_ref().map(|s| format!(" segment {}", s.display())).unwrap_or_default()
+}
+
+fn list_numbers(n: &[u32]) -> String {
+    n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
 impl Error {
+    /// Builds an [`Error::Container`].
+    pub fn container(
+        container: &'static str,
+        segment: Option<&std::path::Path>,
+        offset: u64,
+        what: impl Into<String>,
+    ) -> Self {
+        Error::Container { container, segment: segment.map(std::path::Path::to_path_buf), offset, what: what.into() }
+    }
+
     /// Maps the failure to open or examine `path` to an [`Error::Open`].
     pub fn open(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
         move |source| Error::Open { path: path.to_path_buf(), source }
@@ -133,9 +172,9 @@ impl Error {
 
     /// The Linux `errno` value a program (a FUSE daemon, Python's `OSError`)
     /// reports for this error: `ENOENT` for [`Error::NotFound`], `ENOTDIR`,
-    /// `EISDIR`, `ELOOP`, `EINVAL` for [`Error::Invalid`] and [`Error::NotOcfs2`],
-    /// `EOPNOTSUPP` for [`Error::Unsupported`], `ECANCELED`, `EIO` for corruption and a
-    /// truncated image, and the OS error of [`Error::Io`] and [`Error::Open`]
+    /// `EISDIR`, `ELOOP`, `EINVAL` for [`Error::Invalid`], [`Error::NotOcfs2`] and
+    /// [`Error::ChoosePartition`], `EOPNOTSUPP` for [`Error::Unsupported`],
+    /// `ECANCELED`, `EIO` for corruption, a damaged container and a truncated image, and the OS error of [`Error::Io`] and [`Error::Open`]
     /// (`EIO` when there is none).
     pub fn errno(&self) -> i32 {
         match self {
@@ -144,17 +183,17 @@ impl Error {
             Error::IsADirectory(_) => libc::EISDIR,
             Error::SymlinkLoop(_) => libc::ELOOP,
             Error::Cancelled => libc::ECANCELED,
-            Error::Invalid(_) | Error::NotOcfs2 => libc::EINVAL,
+            Error::Invalid(_) | Error::NotOcfs2 | Error::ChoosePartition { .. } => libc::EINVAL,
             Error::Unsupported { .. } => libc::EOPNOTSUPP,
-            Error::Corrupt(_) | Error::Truncated { .. } => libc::EIO,
+            Error::Corrupt(_) | Error::Truncated { .. } | Error::Container { .. } => libc::EIO,
             Error::Io { source, .. } | Error::Open { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
         }
     }
 
     /// The [`std::io::ErrorKind`] that `From<Error> for std::io::Error` gives:
     /// `NotFound`, `NotADirectory`, `IsADirectory`, `InvalidInput` for
-    /// [`Error::Invalid`], `Other` for [`Error::Cancelled`], `InvalidData` for corruption, an unsupported feature
-    /// and a volume that is not OCFS2, `UnexpectedEof` for a truncated image, and
+    /// [`Error::Invalid`] and [`Error::ChoosePartition`], `Other` for [`Error::Cancelled`], `InvalidData` for
+    /// corruption, a damaged container, an unsupported feature and a volume that is not OCFS2, `UnexpectedEof` for a truncated image, and
     /// the kind of the OS error for [`Error::Io`] and [`Error::Open`].
     pub fn io_kind(&self) -> std::io::ErrorKind {
         use std::io::ErrorKind as K;
@@ -164,10 +203,10 @@ impl Error {
             Error::IsADirectory(_) => K::IsADirectory,
             // The kind for ELOOP is not nameable on stable Rust.
             Error::SymlinkLoop(_) => std::io::Error::from_raw_os_error(libc::ELOOP).kind(),
-            Error::Invalid(_) => K::InvalidInput,
+            Error::Invalid(_) | Error::ChoosePartition { .. } => K::InvalidInput,
             // Not Interrupted: std's readers retry that kind.
             Error::Cancelled => K::Other,
-            Error::Corrupt(_) | Error::Unsupported { .. } | Error::NotOcfs2 => K::InvalidData,
+            Error::Corrupt(_) | Error::Unsupported { .. } | Error::NotOcfs2 | Error::Container { .. } => K::InvalidData,
             Error::Truncated { .. } => K::UnexpectedEof,
             Error::Io { source, .. } | Error::Open { source, .. } => source.kind(),
         }

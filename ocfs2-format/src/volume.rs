@@ -179,7 +179,8 @@ pub struct OpenOptions {
     /// How to reach the medium.
     pub access: io::Access,
     /// Byte offset of the volume inside the image or device (a volume that does
-    /// not start at byte 0 of a disk image). Applied below every other option.
+    /// not start at byte 0 of a disk image). Counts from the start of the
+    /// partition when one is chosen.
     pub offset: u64,
     /// Read the volume as journal recovery would leave it: every dirty slot's
     /// committed transactions are replayed in memory ([`journal::recovery`]);
@@ -187,6 +188,10 @@ pub struct OpenOptions {
     ///
     /// [`journal::recovery`]: crate::journal::recovery
     pub replay: bool,
+    /// Partition `n` (1-based, as partition tools number them) of a disk image.
+    /// Without it, a disk whose only OCFS2 volume is in a partition opens that
+    /// one ([`Volume::partition`] says which).
+    pub partition: Option<u32>,
 }
 
 /// An inode block read and validated, with its typed view.
@@ -235,6 +240,7 @@ pub struct Volume {
     corrections: Mutex<Vec<EccCorrection>>,
     sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
     recovery: Option<Arc<Recovery>>,
+    partition: Option<crate::intake::ChosenPartition>,
 }
 
 impl Volume {
@@ -276,12 +282,17 @@ impl Volume {
         Self::from_source_at(Box::new(io::BytesSource::new(bytes)), opts)
     }
 
-    /// [`Volume::from_source`] with `opts.offset` applied as a window.
-    fn from_source_at(src: Box<dyn BlockSource>, opts: OpenOptions) -> Result<Self> {
-        if opts.offset == 0 {
-            return Self::from_source(src, opts);
-        }
-        Self::from_source(Box::new(io::RangeSource::from_offset(src, opts.offset)?), opts)
+    /// [`Volume::from_source`] after `opts.partition` and `opts.offset` are
+    /// applied to `src` (see [`crate::intake::select`]): for a source that is a
+    /// whole disk image or holds the volume at an offset.
+    pub fn from_source_at(src: Box<dyn BlockSource>, opts: OpenOptions) -> Result<Self> {
+        let (src, partition) = crate::intake::select(src, &opts)?;
+        Ok(Volume { partition, ..Self::from_source(src, opts)? })
+    }
+
+    /// The partition of a disk image the volume was opened from, if any.
+    pub fn partition(&self) -> Option<&crate::intake::ChosenPartition> {
+        self.partition.as_ref()
     }
 
     /// Opens a volume over any byte source: the source is the volume, from its
@@ -355,6 +366,7 @@ impl Volume {
             corrections: Mutex::new(corrections),
             sysdir: OnceLock::new(),
             recovery: None,
+            partition: None,
         })
     }
 
@@ -611,6 +623,19 @@ fn verify_ecc(block: &mut [u8], kind: MetaKind, blkno: u64, structure: &'static 
             format!("{:#010x} (computed)", f.computed_crc),
             format!("{:#010x}", f.stored.crc32e.get()),
         )),
+    }
+}
+
+/// The label and UUID of the OCFS2 volume starting at byte 0 of `src`, or
+/// `None` when no superblock is there.
+pub(crate) fn probe_superblock(src: &dyn BlockSource) -> Result<Option<crate::intake::VolumeId>> {
+    match probe_primary(src) {
+        Ok((_, _, block)) => {
+            let sb = sb_of(&block);
+            Ok(Some(crate::intake::VolumeId { label: sb.label().to_vec(), uuid: sb.uuid_hex() }))
+        }
+        Err(Error::NotOcfs2) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

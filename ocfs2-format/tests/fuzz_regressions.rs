@@ -10,8 +10,12 @@ use ocfs2_format::io::open_zst;
 
 #[path = "../../fuzz/fuzz_targets/shared/blocks.rs"]
 mod blocks;
+#[path = "../../fuzz/fuzz_targets/shared/ewf.rs"]
+mod ewf;
 #[path = "../../fuzz/fuzz_targets/shared/locks.rs"]
 mod locks;
+#[path = "../../fuzz/fuzz_targets/shared/partition.rs"]
+mod partition;
 #[path = "../../fuzz/fuzz_targets/shared/replay.rs"]
 mod replay;
 #[path = "../../fuzz/fuzz_targets/shared/volume.rs"]
@@ -84,4 +88,22 @@ fn locks_regressions_replay() {
     for text in ["M0000000000000000000005980f5f66", "N000000000000000500002a18", "0x4\tM\n", "NAME:x\nLOCK:1\n"] {
         locks::run(text.as_bytes());
     }
+}
+
+#[test]
+fn partition_regressions_replay() {
+    for p in inputs("partition") {
+        eprintln!("replaying {}", p.display());
+        partition::run(&std::fs::read(&p).unwrap());
+    }
+    partition::run(&[0, 1]);
+}
+
+#[test]
+fn ewf_regressions_replay() {
+    for p in inputs("ewf") {
+        eprintln!("replaying {}", p.display());
+        ewf::run(&std::fs::read(&p).unwrap());
+    }
+    ewf::run(&[0, 0]);
 }

@@ -45,6 +45,10 @@ struct Cli {
     noprompt: bool,
     /// Image or device for the shell, `-R` or `-f` (when no command is given).
     image: Option<PathBuf>,
+    /// Partition N (1-based, as fdisk/gdisk number them) of a disk image; a
+    /// disk whose only OCFS2 volume is in a partition opens it without this.
+    #[arg(long, global = true, value_name = "N")]
+    partition: Option<u32>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -229,6 +233,9 @@ enum Command {
     /// The shell, lock names, debugfs spellings, queries, reports and manuals.
     #[command(flatten)]
     Admin(cmd::admin::AdminCommand),
+    /// Partition tables, split and EWF images.
+    #[command(flatten)]
+    Intake(cmd::intake::IntakeCommand),
 }
 
 impl Command {
@@ -253,7 +260,7 @@ impl Command {
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
             Command::Admin(a) => a.image(),
-            Command::Cluster(_) | Command::Check { .. } | Command::Recover(_) => None,
+            Command::Cluster(_) | Command::Intake(_) | Command::Check { .. } | Command::Recover(_) => None,
         }
     }
 }
@@ -262,7 +269,13 @@ impl Cli {
     /// How every command opens its image: the global options, in one place.
     fn open_options(&self) -> OpenOptions {
         let access = if self.direct { Access::Direct } else { Access::Auto };
-        OpenOptions { access, offset: self.offset, replay: self.replay, ..OpenOptions::default() }
+        OpenOptions {
+            access,
+            offset: self.offset,
+            replay: self.replay,
+            partition: self.partition,
+            ..OpenOptions::default()
+        }
     }
 }
 
@@ -273,6 +286,7 @@ fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
         Command::Recover(r) => return cmd::recover::run(r, &out, opts),
+        Command::Intake(c) => return cmd::intake::run(c, &out, opts),
         Command::Meta(m) => Command::Meta(m.finish()),
         other => other,
     };
@@ -291,6 +305,7 @@ fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
     let vol = Volume::open_with(image, opts).map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
     cmd::warn_if_truncated(image, &vol);
     cmd::recover::announce(&vol);
+    cmd::intake::note_partition(&vol);
     let result = dispatch(command, &vol, &out, opts);
     warn_ecc(&vol);
     result
@@ -328,6 +343,7 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
         Command::Admin(a) => cmd::admin::run(a, vol, out),
         Command::Cluster(c) => cmd::cluster::run(c, out, opts),
         Command::Recover(r) => cmd::recover::run(r, out, opts),
+        Command::Intake(c) => cmd::intake::run(c, out, opts),
         Command::Check { image, no_progress } => {
             // Its report is the output; the exit code matters only to `main`.
             cmd::check::main(&image, out, opts, !no_progress);

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ocfs2_format::files::{File, FileType, Metadata};
 use ocfs2_format::heartbeat::{JournalState as LibJournalState, Liveness, Region, SlotMap, DEFAULT_SECTOR_SIZE};
-use ocfs2_format::io::{Access, RangeSource};
+use ocfs2_format::io::Access;
 use ocfs2_format::{check, fs, OpenOptions, Volume};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -160,7 +160,7 @@ impl Follow {
 #[pymethods]
 impl PyVolume {
     #[new]
-    #[pyo3(signature = (source, *, offset = 0, backup = None, direct = false, replay = false))]
+    #[pyo3(signature = (source, *, offset = 0, backup = None, direct = false, replay = false, partition = None))]
     fn new(
         py: Python<'_>,
         source: &Bound<'_, PyAny>,
@@ -168,12 +168,14 @@ impl PyVolume {
         backup: Option<usize>,
         direct: bool,
         replay: bool,
+        partition: Option<u32>,
     ) -> PyResult<Self> {
         let opts = OpenOptions {
             backup,
             access: if direct { Access::Direct } else { Access::Auto },
             offset,
             replay,
+            partition,
             ..OpenOptions::default()
         };
         let is_path = source.is_instance_of::<PyString>()
@@ -185,14 +187,7 @@ impl PyVolume {
             py.detach(|| Volume::open_with(&path, opts)).map_err(err(py))?
         } else {
             let src = source::PySource::new(source)?;
-            py.detach(|| {
-                if offset == 0 {
-                    Volume::from_source(Box::new(src), opts)
-                } else {
-                    Volume::from_source(Box::new(RangeSource::from_offset(src, offset)?), opts)
-                }
-            })
-            .map_err(err(py))?
+            py.detach(|| Volume::from_source_at(Box::new(src), opts)).map_err(err(py))?
         };
         Ok(PyVolume { vol: Mutex::new(Some(Arc::new(vol))) })
     }

@@ -9,19 +9,24 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 mod direct;
+pub mod ewf;
 mod mem;
 mod mmap;
+pub mod partition;
 mod range;
 mod reader;
 mod sink;
+pub mod split;
 mod zst;
 
 pub use direct::DirectSource;
+pub use ewf::EwfSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
 pub use range::RangeSource;
 pub use reader::{BytesSource, ReaderSource};
 pub use sink::{BlockSink, FileSink};
+pub use split::SplitSource;
 pub use zst::{decompress_zst, decompress_zst_with, open_zst, open_zst_with};
 
 /// A read-only, random-access byte source: an image, a device, or memory.
@@ -88,7 +93,9 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
     open_with(path, Access::Auto)
 }
 
-/// Opens `path` read-only with the chosen access method.
+/// Opens `path` read-only with the chosen access method. The first segment of
+/// a split raw image (`IMG.001`, `IMGaa`) opens the whole set; an EWF image
+/// (found by its signature) opens as the media it holds, from all its segments.
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     open_with_progress(path, access, &mut crate::progress::ignore)
 }
@@ -100,6 +107,25 @@ pub fn open_with_progress(
     access: Access,
     on: &mut crate::progress::OnProgress<'_>,
 ) -> Result<Box<dyn BlockSource>> {
+    let quiet = |p: &Path| open_file(p, access, &mut crate::progress::ignore);
+    if let Some(segments) = split::segments(path)? {
+        return Ok(Box::new(SplitSource::open(segments, quiet)?));
+    }
+    let src = open_file(path, access, on)?;
+    if src.size() >= ewf::SIGNATURE.len() as u64 && ewf::is_ewf(&src.bytes(0, ewf::SIGNATURE.len())?)? {
+        return Ok(Box::new(EwfSource::open(path, quiet)?));
+    }
+    Ok(src)
+}
+
+/// Opens the EWF image whose first segment is `path` (for what only EWF has:
+/// its stored hashes).
+pub fn open_ewf(path: &Path, access: Access) -> Result<EwfSource> {
+    EwfSource::open(path, |p| open_file(p, access, &mut crate::progress::ignore))
+}
+
+/// Opens one file or device.
+fn open_file(path: &Path, access: Access, on: &mut crate::progress::OnProgress<'_>) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
     if meta.is_dir() {

@@ -106,6 +106,28 @@ impl BlockSource for Box<dyn BlockSource> {
     }
 }
 
+/// Partitions of one disk share its source.
+impl BlockSource for std::sync::Arc<dyn BlockSource> {
+    fn size(&self) -> u64 {
+        (**self).size()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        (**self).read_at(offset, buf)
+    }
+    fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+        (**self).bytes(offset, len)
+    }
+    fn prefetch(&self, offset: u64, len: u64) {
+        (**self).prefetch(offset, len)
+    }
+    fn is_cached(&self, offset: u64) -> bool {
+        (**self).is_cached(offset)
+    }
+    fn parallel_reads(&self) -> usize {
+        (**self).parallel_reads()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

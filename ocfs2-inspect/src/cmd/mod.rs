@@ -15,6 +15,7 @@ pub mod frag;
 pub mod group;
 pub mod hb;
 pub mod icheck;
+pub mod intake;
 pub mod logdump;
 pub mod ls;
 pub mod lsdel;

@@ -228,11 +228,13 @@ def open(
     backup: Optional[int] = None,
     direct: bool = False,
     replay: bool = False,
+    partition: Optional[int] = None,
 ) -> Volume:
     """Opens an OCFS2 volume, read-only. ``source`` is a path (an image, a ``.zst`` image or a block
     device) or a file object with ``seek`` and ``read`` (or ``readinto``), such as ``io.BytesIO`` or a
     dfVFS file object. ``offset``: byte offset of the volume inside the source; ``backup``: read backup
     superblock N (1-based) instead of the primary; ``direct``: read a path with O_DIRECT; ``replay``: show
     the volume as journal recovery would leave it (dirty journals replayed in memory; the source is never
-    written)."""
-    return Volume(source, offset=offset, backup=backup, direct=direct, replay=replay)
+    written); ``partition``: partition N (1-based) of a disk image (a disk whose only OCFS2 volume is in a
+    partition opens it without this)."""
+    return Volume(source, offset=offset, backup=backup, direct=direct, replay=replay, partition=partition)

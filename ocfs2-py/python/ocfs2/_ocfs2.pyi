@@ -171,6 +171,7 @@ class Volume:
         backup: Optional[int] = None,
         direct: bool = False,
         replay: bool = False,
+        partition: Optional[int] = None,
     ) -> None: ...
     def close(self) -> None: ...
     @property

@@ -1,0 +1,519 @@
+//! Expert Witness Format (EWF v1: `.E01`, `.E02`, ...), as EnCase, FTK Imager
+//! and libewf's `ewfacquire` write it, read as the raw image it holds.
+//!
+//! Our own reader rather than the `ewf` crate: that crate opens its segment
+//! files itself (we read every byte through a [`BlockSource`], mmap or
+//! O_DIRECT, so E01 stacks under partitions and offsets like any image), and
+//! its errors cannot name the segment and offset a damaged image fails at.
+//!
+//! A segment file is a 13-byte header (`EVF\x09\x0d\x0a\xff\x00`, 0x01, the
+//! segment number, 0x0000) then a chain of sections, each behind a 76-byte
+//! descriptor (type, offset of the next section, size, Adler-32). The media is
+//! cut into chunks (`sectors per chunk` x `bytes per sector`, 32 KiB by
+//! default); `sectors` sections hold them, zlib-compressed or raw with an
+//! Adler-32 appended; each `table` section lists where its chunks start (the
+//! top bit of an entry marks a compressed chunk). `volume`/`disk` gives the
+//! geometry, `hash` and `digest` the MD5 and SHA-1 computed at acquisition,
+//! `next` ends a segment and `done` the last.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::{eof, BlockSource};
+use crate::error::{Error, Result};
+
+const KIND: &str = "EWF";
+/// The signature that starts every EWF v1 segment file.
+pub const SIGNATURE: [u8; 8] = *b"EVF\x09\x0d\x0a\xff\x00";
+const FILE_HEADER: u64 = 13;
+const DESCRIPTOR: u64 = 76;
+/// Chunks larger than this are refused (ewfacquire allows up to 32768 sectors
+/// of 512 bytes, 16 MiB).
+const MAX_CHUNK: u64 = 64 << 20;
+/// Inflated chunks kept: 256 of 32 KiB is 8 MiB. Direct-mapped by chunk number,
+/// so a sequential read inflates each chunk once and scattered metadata reads
+/// keep their hot chunks.
+const CACHE_SLOTS: usize = 256;
+/// Segments beyond `.E99` continue `.EAA` to `.ZZZ`.
+const MAX_SEGMENTS: usize = 99 + 22 * 26 * 26;
+
+/// Where one chunk is stored.
+#[derive(Debug, Clone, Copy)]
+struct Chunk {
+    segment: u32,
+    /// Byte offset in the segment file; the top bit marks a compressed chunk.
+    offset: u64,
+    len: u32,
+}
+
+const COMPRESSED: u64 = 1 << 63;
+
+#[derive(Debug)]
+struct Segment {
+    path: PathBuf,
+    src: Box<dyn BlockSource>,
+}
+
+/// The hashes an EWF image stores of the media, computed at acquisition.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredHashes {
+    /// MD5 (from the `hash` or `digest` section).
+    pub md5: Option<[u8; 16]>,
+    /// SHA-1 (from the `digest` section).
+    pub sha1: Option<[u8; 20]>,
+}
+
+/// The result of [`EwfSource::verify`].
+#[derive(Debug)]
+pub struct Verification {
+    /// What the image stores.
+    pub stored: StoredHashes,
+    /// MD5 of the media as read now.
+    pub md5: [u8; 16],
+    /// SHA-1 of the media as read now.
+    pub sha1: [u8; 20],
+    /// Chunks that could not be read (checksum or inflate failures), with
+    /// their number. As in ewfverify, a raw chunk whose checksum fails is
+    /// hashed as stored, one that does not inflate as zeros.
+    pub bad_chunks: Vec<(u64, Error)>,
+}
+
+impl Verification {
+    /// Whether every stored hash matches and every chunk read cleanly (and at
+    /// least one hash was stored to check).
+    pub fn ok(&self) -> bool {
+        let md5 = self.stored.md5.is_none_or(|m| m == self.md5);
+        let sha1 = self.stored.sha1.is_none_or(|s| s == self.sha1);
+        md5 && sha1 && self.bad_chunks.is_empty() && (self.stored.md5.is_some() || self.stored.sha1.is_some())
+    }
+}
+
+/// An EWF image's media, read as one source.
+#[derive(Debug)]
+pub struct EwfSource {
+    segments: Vec<Segment>,
+    chunks: Vec<Chunk>,
+    chunk_size: u64,
+    size: u64,
+    hashes: StoredHashes,
+    cache: Vec<Mutex<Option<Cached>>>,
+}
+
+/// An inflated chunk and its number.
+type Cached = (u64, Arc<Vec<u8>>);
+
+/// The signature of EWF version 2 (`.Ex01`) segments, which we do not read.
+const SIGNATURE_V2: [u8; 8] = *b"EVF2\x0d\x0a\x81\x00";
+
+/// Whether `head` (the first 8 bytes of a file) starts an EWF v1 segment; an
+/// EWF v2 segment is an [`Error::Unsupported`].
+pub fn is_ewf(head: &[u8]) -> Result<bool> {
+    if head.starts_with(&SIGNATURE_V2) {
+        return Err(Error::Unsupported { what: "EWF version 2 (Ex01) image", bit: 2 });
+    }
+    Ok(head.starts_with(&SIGNATURE))
+}
+
+/// The name of segment `n` (1-based) beside `first`: `.E01` to `.E99`, then
+/// `.EAA`, ..., `.EZZ`, `.FAA`, ... (the letter and case of the first
+/// segment's extension: `.e01`, `.s01` for the SMART format).
+fn segment_path(first: &Path, n: usize) -> PathBuf {
+    let ext = first.extension().and_then(|e| e.to_str()).unwrap_or("E01");
+    let base = ext.bytes().next().filter(u8::is_ascii_alphabetic).unwrap_or(b'E');
+    let a = if base.is_ascii_lowercase() { b'a' } else { b'A' };
+    let name = if n <= 99 {
+        format!("{}{n:02}", base as char)
+    } else {
+        let k = n - 100;
+        let (x, y, z) = (k / 676, k / 26 % 26, k % 26);
+        format!("{}{}{}", (base + x as u8) as char, (a + y as u8) as char, (a + z as u8) as char)
+    };
+    first.with_extension(name)
+}
+
+/// Adler-32 (EWF's checksum), vectorised: raw chunks are checked on every load.
+fn adler32(data: &[u8]) -> u32 {
+    let mut a = simd_adler32::Adler32::new();
+    a.write(data);
+    a.finish()
+}
+
+fn le32(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn le64(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_else(|_| unreachable!("8 bytes")))
+}
+
+/// Geometry from a `volume`/`disk` section.
+struct Geometry {
+    chunks: u64,
+    chunk_size: u64,
+    size: u64,
+}
+
+/// Reads a segment's sections in order.
+struct Parser<'a> {
+    seg: &'a Segment,
+    index: u32,
+}
+
+impl Parser<'_> {
+    fn err(&self, offset: u64, what: impl Into<String>) -> Error {
+        Error::container(KIND, Some(&self.seg.path), offset, what)
+    }
+
+    fn read(&self, offset: u64, len: u64) -> Result<Cow<'_, [u8]>> {
+        let size = self.seg.src.size();
+        if offset.checked_add(len).is_none_or(|end| end > size) {
+            return Err(self.err(offset, format!("{len} bytes here run past the end of the segment ({size} bytes)")));
+        }
+        self.seg.src.bytes(offset, len as usize)
+    }
+}
+
+impl EwfSource {
+    /// Opens the EWF image whose first segment is `first`, reading each
+    /// segment file through `open`.
+    pub fn open(first: &Path, open: impl Fn(&Path) -> Result<Box<dyn BlockSource>>) -> Result<Self> {
+        let mut segments = Vec::new();
+        let mut chunks = Vec::new();
+        let mut geo: Option<Geometry> = None;
+        let mut hashes = StoredHashes::default();
+        loop {
+            let n = segments.len() + 1;
+            let path = if n == 1 { first.to_path_buf() } else { segment_path(first, n) };
+            if n > MAX_SEGMENTS {
+                return Err(Error::container(KIND, Some(&path), 0, format!("more than {MAX_SEGMENTS} segments")));
+            }
+            let src = match open(&path) {
+                Err(Error::Open { source, .. }) if n > 1 && source.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::container(
+                        KIND,
+                        Some(&path),
+                        0,
+                        format!("segment {n} is missing (segment {} ends with a \"next\" section)", n - 1),
+                    ));
+                }
+                r => r?,
+            };
+            segments.push(Segment { path, src });
+            let p = Parser { seg: &segments[n - 1], index: n as u32 - 1 };
+            let done = p.sections(&mut geo, &mut chunks, &mut hashes)?;
+            if done {
+                break;
+            }
+        }
+        let last = &segments[segments.len() - 1].path;
+        let Some(geo) = geo else {
+            return Err(Error::container(KIND, Some(first), FILE_HEADER, "no volume or disk section"));
+        };
+        if chunks.len() as u64 != geo.chunks {
+            return Err(Error::container(
+                KIND,
+                Some(last),
+                0,
+                format!("the tables list {} chunks, the volume section {}", chunks.len(), geo.chunks),
+            ));
+        }
+        let cache = (0..CACHE_SLOTS).map(|_| Mutex::new(None)).collect();
+        Ok(EwfSource { segments, chunks, chunk_size: geo.chunk_size, size: geo.size, hashes, cache })
+    }
+
+    /// The hashes stored at acquisition.
+    pub fn stored_hashes(&self) -> StoredHashes {
+        self.hashes
+    }
+
+    /// The segment files, in order.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.segments.iter().map(|s| s.path.as_path())
+    }
+
+    /// Bytes per chunk.
+    pub fn chunk_size(&self) -> u64 {
+        self.chunk_size
+    }
+
+    /// Reads every chunk and hashes the media with MD5 and SHA-1, to compare
+    /// with the hashes stored at acquisition.
+    pub fn verify(&self) -> Result<Verification> {
+        use md5::Digest;
+        let mut md5 = md5::Md5::new();
+        let mut sha1 = sha1::Sha1::new();
+        let mut bad_chunks = Vec::new();
+        for i in 0..self.chunks.len() as u64 {
+            let (data, bad) = match self.load(i) {
+                Ok(r) => r,
+                Err(e @ Error::Container { .. }) => (vec![0u8; self.chunk_len(i) as usize], Some(e)),
+                Err(e) => return Err(e),
+            };
+            md5.update(&data);
+            sha1.update(&data);
+            bad_chunks.extend(bad.map(|e| (i, e)));
+        }
+        Ok(Verification { stored: self.hashes, md5: md5.finalize().into(), sha1: sha1.finalize().into(), bad_chunks })
+    }
+
+    /// Media bytes in chunk `i` (the last one may be short).
+    fn chunk_len(&self, i: u64) -> u64 {
+        self.chunk_size.min(self.size - i * self.chunk_size)
+    }
+
+    /// Chunk `i`, inflated and checked, from the cache when it is there.
+    fn chunk(&self, i: u64) -> Result<Arc<Vec<u8>>> {
+        let slot = &self.cache[i as usize % CACHE_SLOTS];
+        if let Some((n, data)) = &*slot.lock().unwrap_or_else(|e| e.into_inner()) {
+            if *n == i {
+                return Ok(Arc::clone(data));
+            }
+        }
+        let data = match self.load(i)? {
+            (data, None) => Arc::new(data),
+            (_, Some(e)) => return Err(e),
+        };
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((i, Arc::clone(&data)));
+        Ok(data)
+    }
+
+    /// Chunk `i` from its segment, and the checksum error of a raw chunk
+    /// whose data could still be read.
+    fn load(&self, i: u64) -> Result<(Vec<u8>, Option<Error>)> {
+        let c = self.chunks[i as usize];
+        let seg = &self.segments[c.segment as usize];
+        let at = c.offset & !COMPRESSED;
+        let bad = |what: String| Error::container(KIND, Some(&seg.path), at, format!("chunk {i}: {what}"));
+        let raw = seg.src.bytes(at, c.len as usize)?;
+        let want = self.chunk_len(i) as usize;
+        if c.offset & COMPRESSED != 0 {
+            let mut out = Vec::with_capacity(want);
+            // One inflate state per thread, reset per chunk: a fresh one costs
+            // more to set up than a 32 KiB chunk takes to inflate.
+            thread_local! {
+                static INFLATE: std::cell::RefCell<flate2::Decompress> =
+                    std::cell::RefCell::new(flate2::Decompress::new(true));
+            }
+            let r = INFLATE.with_borrow_mut(|z| {
+                z.reset(true);
+                z.decompress_vec(&raw, &mut out, flate2::FlushDecompress::Finish)
+            });
+            match r {
+                Ok(flate2::Status::StreamEnd) if out.len() == want => Ok((out, None)),
+                Ok(flate2::Status::StreamEnd) => Err(bad(format!("inflates to {} bytes, not {want}", out.len()))),
+                Ok(_) => Err(bad(format!("zlib stream incomplete or longer than {want} bytes"))),
+                Err(e) => Err(bad(format!("zlib: {e}"))),
+            }
+        } else {
+            if raw.len() != want + 4 {
+                return Err(bad(format!("stored uncompressed in {} bytes, not {} plus a checksum", raw.len(), want)));
+            }
+            let (data, sum) = raw.split_at(want);
+            let (stored, computed) = (le32(sum, 0), adler32(data));
+            let err = (stored != computed).then(|| bad(format!("Adler-32 {stored:#010x}, computed {computed:#010x}")));
+            Ok((data.to_vec(), err))
+        }
+    }
+}
+
+impl Parser<'_> {
+    /// Reads this segment's sections; returns whether it was the last (`done`).
+    fn sections(&self, geo: &mut Option<Geometry>, chunks: &mut Vec<Chunk>, hashes: &mut StoredHashes) -> Result<bool> {
+        let head = self.read(0, FILE_HEADER)?;
+        if !is_ewf(&head[..8])? {
+            return Err(self.err(0, "no EWF signature (EVF 09 0D 0A FF 00)"));
+        }
+        let number = u16::from_le_bytes([head[9], head[10]]);
+        if u32::from(number) != self.index + 1 {
+            return Err(self.err(9, format!("segment number {number}, expected {}", self.index + 1)));
+        }
+        let size = self.seg.src.size();
+        let mut off = FILE_HEADER;
+        // The end of the last `sectors` section: where a table's last chunk ends.
+        let mut sectors_end = None;
+        loop {
+            let d = self.read(off, DESCRIPTOR)?;
+            let stored = le32(&d, 72);
+            let computed = adler32(&d[..72]);
+            if stored != computed {
+                return Err(
+                    self.err(off, format!("section descriptor Adler-32 {stored:#010x}, computed {computed:#010x}"))
+                );
+            }
+            let kind = d[..16].split(|&b| b == 0).next().unwrap_or_default().to_vec();
+            let (next, len) = (le64(&d, 16), le64(&d, 24));
+            let body = off + DESCRIPTOR;
+            let body_len = len.saturating_sub(DESCRIPTOR);
+            match kind.as_slice() {
+                b"done" => return Ok(true),
+                b"next" => return Ok(false),
+                b"volume" | b"disk" => {
+                    let g = self.volume(body, body_len)?;
+                    if geo
+                        .as_ref()
+                        .is_some_and(|old| (old.chunks, old.chunk_size, old.size) != (g.chunks, g.chunk_size, g.size))
+                    {
+                        return Err(self.err(off, "a second volume section with another geometry"));
+                    }
+                    *geo = Some(g);
+                }
+                b"sectors" => sectors_end = Some(off.saturating_add(len).min(size)),
+                b"table" => {
+                    let Some(g) = geo else { return Err(self.err(off, "table before any volume section")) };
+                    // Chunks live in the last sectors section or, in the
+                    // original EWF and SMART formats, after the table's entries.
+                    let ends = (sectors_end.unwrap_or(off), off.saturating_add(len).min(size));
+                    self.table(body, body_len, g, ends, chunks)?;
+                }
+                b"hash" if body_len >= 16 => {
+                    let md5: [u8; 16] = self.read(body, 16)?[..].try_into().unwrap_or_else(|_| unreachable!("16"));
+                    hashes.md5 = hashes.md5.or((md5 != [0; 16]).then_some(md5));
+                }
+                b"digest" if body_len >= 36 => {
+                    let b = self.read(body, 36)?;
+                    let md5: [u8; 16] = b[..16].try_into().unwrap_or_else(|_| unreachable!("16"));
+                    let sha1: [u8; 20] = b[16..36].try_into().unwrap_or_else(|_| unreachable!("20"));
+                    hashes.md5 = (md5 != [0; 16]).then_some(md5).or(hashes.md5);
+                    hashes.sha1 = (sha1 != [0; 20]).then_some(sha1).or(hashes.sha1);
+                }
+                _ => {}
+            }
+            let name = String::from_utf8_lossy(&kind);
+            if next >= size {
+                return Err(self.err(
+                    off + 16,
+                    format!(
+                        "section {name:?} links to byte {next}, past the end of the segment ({size} bytes): truncated"
+                    ),
+                ));
+            }
+            // Sections only move forward, so the walk ends.
+            if next <= off {
+                return Err(self.err(off + 16, format!("section {name:?} links back to byte {next}")));
+            }
+            off = next;
+        }
+    }
+
+    fn volume(&self, body: u64, len: u64) -> Result<Geometry> {
+        if len < 24 {
+            return Err(self.err(body, format!("volume section of {len} bytes, need 24")));
+        }
+        let v = self.read(body, 24)?;
+        let (chunks, spc, bps) = (u64::from(le32(&v, 4)), u64::from(le32(&v, 8)), u64::from(le32(&v, 12)));
+        // The short (SMART, 94-byte) layout keeps a 32-bit sector count.
+        let sectors = if len >= 1052 { le64(&v, 16) } else { u64::from(le32(&v, 16)) };
+        if !(512..=4096).contains(&bps) || !bps.is_power_of_two() {
+            return Err(self.err(body + 12, format!("bytes per sector {bps}")));
+        }
+        let chunk_size = spc * bps;
+        if chunk_size == 0 || chunk_size > MAX_CHUNK {
+            return Err(self.err(body + 8, format!("chunk of {spc} sectors ({chunk_size} bytes)")));
+        }
+        let size = sectors.checked_mul(bps).ok_or_else(|| self.err(body + 16, format!("{sectors} sectors")))?;
+        if size.div_ceil(chunk_size) != chunks {
+            return Err(self.err(body + 4, format!("{chunks} chunks of {chunk_size} bytes cannot hold {size} bytes")));
+        }
+        Ok(Geometry { chunks, chunk_size, size })
+    }
+
+    /// A table's entries become chunks; each must lie in this segment.
+    /// `ends`: where the sectors section before the table ends, and where the
+    /// table section ends (the end of its last chunk, wherever it lies).
+    fn table(&self, body: u64, len: u64, geo: &Geometry, ends: (u64, u64), chunks: &mut Vec<Chunk>) -> Result<()> {
+        if len < 24 {
+            return Err(self.err(body, format!("table section of {len} bytes, need 24")));
+        }
+        let h = self.read(body, 24)?;
+        let (stored, computed) = (le32(&h, 20), adler32(&h[..20]));
+        if stored != computed {
+            return Err(self.err(body + 20, format!("table header Adler-32 {stored:#010x}, computed {computed:#010x}")));
+        }
+        let count = u64::from(le32(&h, 0));
+        let base = le64(&h, 8);
+        if 24 + 4 * count > len {
+            return Err(self.err(body, format!("{count} entries do not fit a table section of {len} bytes")));
+        }
+        if chunks.len() as u64 + count > geo.chunks {
+            return Err(self.err(body, format!("{count} more entries than the volume's {} chunks", geo.chunks)));
+        }
+        let entries = self.read(body + 24, 4 * count)?;
+        let size = self.seg.src.size();
+        let at = |k: usize| base.saturating_add(u64::from(le32(&entries, 4 * k) & 0x7fff_ffff));
+        for k in 0..count as usize {
+            let start = at(k);
+            let end = match k + 1 < count as usize {
+                true => at(k + 1),
+                false if start >= body => ends.1,
+                false => ends.0,
+            };
+            let entry = body + 24 + 4 * k as u64;
+            if start < FILE_HEADER || end <= start || end > size || end - start > 2 * geo.chunk_size + 1024 {
+                return Err(self.err(
+                    entry,
+                    format!(
+                        "chunk {} at bytes {start}..{end} does not lie in the segment ({size} bytes)",
+                        chunks.len()
+                    ),
+                ));
+            }
+            let flag = if le32(&entries, 4 * k) >> 31 == 1 { COMPRESSED } else { 0 };
+            chunks.push(Chunk { segment: self.index, offset: start | flag, len: (end - start) as u32 });
+        }
+        Ok(())
+    }
+}
+
+impl BlockSource for EwfSource {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// One copy out of the cached chunks (the default would zero a buffer first).
+    fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+        if offset.checked_add(len as u64).is_none_or(|end| end > self.size) {
+            return Err(eof(offset, len, self.size));
+        }
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let at = offset + out.len() as u64;
+            let (i, within) = (at / self.chunk_size, (at % self.chunk_size) as usize);
+            let data = self.chunk(i)?;
+            let n = (data.len() - within).min(len - out.len());
+            out.extend_from_slice(&data[within..within + n]);
+        }
+        Ok(Cow::Owned(out))
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.size) {
+            return Err(eof(offset, buf.len(), self.size));
+        }
+        let mut done = 0;
+        while done < buf.len() {
+            let at = offset + done as u64;
+            let (i, within) = (at / self.chunk_size, (at % self.chunk_size) as usize);
+            let data = self.chunk(i)?;
+            let n = (data.len() - within).min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&data[within..within + n]);
+            done += n;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_names_follow_libewf() {
+        let p = Path::new("/x/disk.E01");
+        let names: Vec<PathBuf> = [2, 99, 100, 101, 775, 776].iter().map(|&n| segment_path(p, n)).collect();
+        let want = ["disk.E02", "disk.E99", "disk.EAA", "disk.EAB", "disk.EZZ", "disk.FAA"];
+        assert_eq!(names, want.iter().map(|w| Path::new("/x").join(w)).collect::<Vec<_>>());
+        assert_eq!(segment_path(Path::new("d.e01"), 3), Path::new("d.e03"));
+        assert_eq!(segment_path(Path::new("d.s01"), 100), Path::new("d.saa"));
+    }
+}
