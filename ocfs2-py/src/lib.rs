@@ -176,7 +176,6 @@ impl PyVolume {
             offset,
             replay,
             partition,
-            ..OpenOptions::default()
         };
         let is_path = source.is_instance_of::<PyString>()
             || source.is_instance_of::<PyBytes>()
