@@ -70,6 +70,13 @@ pub enum Error {
         /// Size of the source in bytes.
         size: u64,
     },
+    /// The image is an o2image file and does not hold filesystem block `blkno`:
+    /// o2image copies metadata only, never the data of regular files.
+    #[error("block {blkno} is not in the image (an o2image file holds metadata only)")]
+    NotInImage {
+        /// The filesystem block asked for.
+        blkno: u64,
+    },
     /// The image or device could not be opened or examined (it does not exist,
     /// access is denied, it is not a file or device...), before any of its bytes
     /// were read. The message leaves the path to the caller, which knows it (and

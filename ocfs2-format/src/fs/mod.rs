@@ -25,4 +25,4 @@ pub use quota::{
     GlobalQuota, IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaCharge, QuotaSet,
 };
 pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree};
-pub use xattr::{read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};
+pub use xattr::{read_xattr_layout, read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 mod direct;
 mod mem;
 mod mmap;
+pub mod o2image;
 mod range;
 mod sink;
 mod zst;
@@ -18,6 +19,7 @@ mod zst;
 pub use direct::DirectSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
+pub use o2image::O2ImageSource;
 pub use range::RangeSource;
 pub use sink::{BlockSink, FileSink};
 pub use zst::{decompress_zst, open_zst};
@@ -90,13 +92,15 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
-    if meta.file_type().is_block_device() || access == Access::Direct {
-        return Ok(Box::new(DirectSource::open(path)?));
-    }
-    if path.extension().is_some_and(|e| e == "zst") {
-        return Ok(Box::new(open_zst(path)?));
-    }
-    Ok(Box::new(MmapSource::open(path)?))
+    let src: Box<dyn BlockSource> = if meta.file_type().is_block_device() || access == Access::Direct {
+        Box::new(DirectSource::open(path)?)
+    } else if path.extension().is_some_and(|e| e == "zst") {
+        Box::new(open_zst(path)?)
+    } else {
+        Box::new(MmapSource::open(path)?)
+    };
+    // Containers are recognised by their first bytes and read as the volume they hold.
+    o2image::detect(src)
 }
 
 /// The error for a read that runs past the end of a source.
