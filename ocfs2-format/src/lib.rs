@@ -31,6 +31,7 @@ pub mod config;
 pub mod error;
 pub mod fs;
 pub mod heartbeat;
+pub mod image;
 pub mod io;
 pub mod journal;
 pub mod layout;

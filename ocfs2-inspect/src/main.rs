@@ -194,6 +194,9 @@ enum Command {
     /// Indexed directories, xattrs, refcount trees, quotas and forensic listings.
     #[command(flatten)]
     Meta(cmd::meta::MetaCommand),
+    /// o2image files, bodyfile timelines and hash lists.
+    #[command(flatten)]
+    Export(cmd::export::ExportCommand),
 }
 
 impl Command {
@@ -217,7 +220,7 @@ impl Command {
             | Command::Volinfo { image }
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
-            Command::Cluster(_) | Command::Check { .. } => None,
+            Command::Cluster(_) | Command::Export(_) | Command::Check { .. } => None,
         }
     }
 }
@@ -236,6 +239,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let command = match cli.command {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
+        Command::Export(c) => return cmd::export::run(c, &out, opts),
         Command::Meta(m) => Command::Meta(m.finish()),
         other => other,
     };
@@ -268,6 +272,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(&vol, &out),
         Command::Meta(m) => cmd::meta::run(m, &vol, &out),
         Command::Cluster(c) => cmd::cluster::run(c, &out, opts),
+        Command::Export(c) => cmd::export::run(c, &out, opts),
         Command::Check { .. } => Ok(()), // run from main for its exit codes
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.

@@ -8,13 +8,11 @@
 //! never zeros. A raw image (`o2image -r`) is a sparse volume image and needs
 //! no translation.
 //!
-//! [`write_packed`] and [`write_raw`] write both formats from any source.
-
-use std::borrow::Cow;
-use std::io::Write;
+//! [`ImageBitmap`] and [`encode_header`] serve the writer too (`crate::image`).
 
 use super::{eof, BlockSource};
 use crate::error::{Error, Result};
+use std::borrow::Cow;
 
 /// `hdr_magic` of a packed image.
 pub const MAGIC: u32 = 0x72A3_D45F;
@@ -172,6 +170,13 @@ impl ImageBitmap {
         if blkno < self.blocks {
             self.bits[(blkno / 64) as usize] |= 1 << (blkno % 64);
             self.ranks.clear();
+        }
+    }
+
+    /// Marks blocks `start..start + n` as held (those past the end are ignored).
+    pub fn set_range(&mut self, start: u64, n: u64) {
+        for b in start..start.saturating_add(n).min(self.blocks) {
+            self.set(b);
         }
     }
 
@@ -333,52 +338,28 @@ pub fn detect(src: Box<dyn BlockSource>) -> Result<Box<dyn BlockSource>> {
     Ok(Box::new(O2ImageSource::new(src)?))
 }
 
-/// Writes a packed image of the blocks `held` marks, read from `src` (a volume
-/// of `held`'s length in blocks of `block_size`), to `out`: header, blocks,
-/// bitmap, as `o2image` lays them out. `backups` are the filesystem block
-/// numbers of the backup superblocks, recorded by their image block numbers.
-pub fn write_packed(
-    src: &dyn BlockSource,
-    block_size: u64,
-    held: &ImageBitmap,
-    backups: &[u64],
-    timestamp: u32,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let io = |offset: u64| move |source| Error::Io { offset, source };
+/// The header block of a packed image (`block_size` bytes) for a volume of
+/// `held`'s length holding the blocks `held` marks. `backups` are the backup
+/// superblocks' filesystem block numbers that the volume's size allows; each is
+/// recorded by its image block number, or `u64::MAX` when it is not held.
+pub fn encode_header(block_size: u64, held: &ImageBitmap, backups: &[u64], timestamp: u32) -> Vec<u8> {
     let mut hdr = vec![0u8; block_size as usize];
     hdr[0..4].copy_from_slice(&MAGIC.to_le_bytes());
     hdr[4..8].copy_from_slice(&timestamp.to_le_bytes());
     hdr[8..20].copy_from_slice(DESC);
-    let backups: Vec<u64> = backups.iter().copied().filter(|&b| held.contains(b)).take(MAX_BACKUPS).collect();
-    let image_blkno = |b: u64| 1 + held.iter().take_while(|&x| x < b).count() as u64;
+    let backups = &backups[..backups.len().min(MAX_BACKUPS)];
+    let image_blkno = |b: u64| {
+        if held.contains(b) {
+            1 + held.iter().take_while(|&x| x < b).count() as u64
+        } else {
+            u64::MAX
+        }
+    };
     let fields = [VERSION, held.blocks, block_size, held.count(), BITMAP_BLOCK, backups.len() as u64];
     for (i, v) in fields.into_iter().chain(backups.iter().map(|&b| image_blkno(b))).enumerate() {
         hdr[24 + 8 * i..32 + 8 * i].copy_from_slice(&v.to_le_bytes());
     }
-    out.write_all(&hdr).map_err(io(0))?;
-    let mut written = block_size;
-    for b in held.iter() {
-        let block = src.bytes(b * block_size, block_size as usize)?;
-        out.write_all(&block).map_err(io(written))?;
-        written += block_size;
-    }
-    out.write_all(&held.to_bytes()).map_err(io(written))?;
-    Ok(())
-}
-
-/// Writes a raw image (`o2image -r`): each block `held` marks at its own offset
-/// of `out`, which is cut to end at the last of them; the rest is left sparse.
-pub fn write_raw(src: &dyn BlockSource, block_size: u64, held: &ImageBitmap, out: &std::fs::File) -> Result<()> {
-    use std::os::unix::fs::FileExt;
-    let mut end = 0;
-    for b in held.iter() {
-        let at = b * block_size;
-        let block = src.bytes(at, block_size as usize)?;
-        out.write_all_at(&block, at).map_err(|source| Error::Io { offset: at, source })?;
-        end = at + block_size;
-    }
-    out.set_len(end).map_err(|source| Error::Io { offset: end, source })
+    hdr
 }
 
 #[cfg(test)]
@@ -396,8 +377,11 @@ mod tests {
         for b in [1, 2, 5] {
             held.set(b);
         }
-        let mut out = Vec::new();
-        write_packed(&MemSource::from_bytes(&vol), 512, &held, &[5], 7, &mut out).expect("write");
+        let mut out = encode_header(512, &held, &[5], 7);
+        for b in held.iter() {
+            out.extend_from_slice(&vol[b as usize * 512..][..512]);
+        }
+        out.extend(held.to_bytes());
         out
     }
 
