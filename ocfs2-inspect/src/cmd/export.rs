@@ -4,9 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
+use md5::Md5;
+use ocfs2_format::fs::{read_symlink, resolve_spec, walk_tree, FileReader, NameState, TreeEntry, MAX_READ};
 use ocfs2_format::image::{write_image, ImageFormat};
-use ocfs2_format::{OpenOptions, Volume};
+use ocfs2_format::layout::dir::file_type as ft;
+use ocfs2_format::{Inode, OpenOptions, Volume};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::CmdError;
 use crate::render::Out;
@@ -24,6 +28,36 @@ pub enum ExportCommand {
         #[arg(long)]
         raw: bool,
     },
+    /// A timeline in The Sleuth Kit's body format (`fls -r -m`), for `mactime -b`:
+    /// every name under SPEC with its inode's times, then the deleted names still
+    /// in directory slack (`ls -d`) and the deleted or orphaned inodes nothing
+    /// names (`lsdel`, as `$OrphanFiles/OrphanFile-N`), marked ` (deleted)`.
+    Bodyfile {
+        /// Image or device.
+        image: PathBuf,
+        /// Directory to start from: `/path`, `//system_dir_path` or `<blkno>`.
+        #[arg(default_value = "/")]
+        spec: String,
+        /// Hash the contents of regular files (MD5, first column); costs a read of all data.
+        #[arg(long)]
+        md5: bool,
+        /// Put in front of every path (fls's `-m` argument, the mount point).
+        #[arg(long, default_value = "/")]
+        prefix: String,
+    },
+    /// A hash list of the regular files under SPEC, in `sha256sum`'s format (or
+    /// `md5sum`'s), with the paths `rdump SPEC OUTDIR` writes: `cd OUTDIR;
+    /// sha256sum -c LIST` checks an extracted tree.
+    Hash {
+        /// Image or device.
+        image: PathBuf,
+        /// Directory to hash: `/path`, `//system_dir_path` or `<blkno>`.
+        #[arg(default_value = "/")]
+        spec: String,
+        /// MD5 instead of SHA-256.
+        #[arg(long)]
+        md5: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -38,7 +72,227 @@ struct ImageReport {
 pub fn run(cmd: ExportCommand, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
     match cmd {
         ExportCommand::Image { src, out: path, raw } => image(&src, &path, raw, out, opts),
+        ExportCommand::Bodyfile { image, spec, md5, prefix } => {
+            no_json(out, "bodyfile")?;
+            bodyfile(&open(&image, opts)?, &spec, md5, prefix.as_bytes())
+        }
+        ExportCommand::Hash { image, spec, md5 } => {
+            no_json(out, "hash")?;
+            hash(&open(&image, opts)?, &spec, md5)
+        }
     }
+}
+
+/// These commands write formats other tools read; JSON would serve no one.
+fn no_json(out: &Out, what: &str) -> Result<(), CmdError> {
+    if out.json() {
+        return Err(CmdError::msg(format!("{what} writes a text format of its own; --json does not apply")));
+    }
+    Ok(())
+}
+
+/// Lines of output gathered and written in large pieces.
+struct Lines(Vec<u8>);
+
+impl Lines {
+    fn line_done(&mut self) -> Result<(), CmdError> {
+        self.0.push(b'\n');
+        if self.0.len() >= 1 << 16 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), CmdError> {
+        crate::render::write_stdout(&self.0)?;
+        self.0.clear();
+        Ok(())
+    }
+}
+
+/// The digest of a file's contents, streamed.
+fn digest<D: Digest>(vol: &Volume, inode: &Inode<'_>, buf: &mut [u8]) -> Result<Vec<u8>, CmdError> {
+    let at = |e| CmdError::at(format!("inode {}", inode.blkno()), e);
+    let r = FileReader::new(vol, inode).map_err(at)?;
+    let mut d = D::new();
+    let mut off = 0;
+    loop {
+        let n = r.read_at(off, buf).map_err(at)?;
+        if n == 0 {
+            return Ok(d.finalize().to_vec());
+        }
+        d.update(&buf[..n]);
+        off += n as u64;
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn walk_from(vol: &Volume, spec: &str) -> Result<u64, CmdError> {
+    let start = resolve_spec(vol, spec).map_err(|e| CmdError::at(spec.to_string(), e))?;
+    let dir = vol.inode(start).map_err(|e| CmdError::at(spec.to_string(), e))?;
+    if !dir.header().is_dir() {
+        return Err(CmdError::msg(format!("{spec}: not a directory")));
+    }
+    Ok(start)
+}
+
+fn bodyfile(vol: &Volume, spec: &str, md5: bool, prefix: &[u8]) -> Result<(), CmdError> {
+    let start = walk_from(vol, spec)?;
+    let mut out = Lines(Vec::with_capacity(1 << 17));
+    let mut buf = vec![0u8; if md5 { MAX_READ } else { 0 }];
+    walk_tree(vol, start, true, |e| {
+        let hash = match &e.inode {
+            Some(i) if md5 && e.state == NameState::Live && i.header().file_type() == 0o100000 => {
+                Some(digest::<Md5>(vol, i, &mut buf)?)
+            }
+            _ => None,
+        };
+        body_line(vol, e, hash.as_deref(), prefix, &mut out.0);
+        out.line_done()
+    })?;
+    out.flush()
+}
+
+/// Appends the body line of `e` (without its newline) to `out`: TSK's
+/// `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`.
+fn body_line(vol: &Volume, e: &TreeEntry<'_>, md5: Option<&[u8]>, prefix: &[u8], out: &mut Vec<u8>) {
+    use std::io::Write;
+    match md5 {
+        Some(d) => out.extend_from_slice(hex(d).as_bytes()),
+        None => out.push(b'0'),
+    }
+    out.push(b'|');
+    name_bytes(prefix, out);
+    name_bytes(&e.path, out);
+    let meta = e.inode.as_ref().map(|i| i.header());
+    if let Some(i) = e.inode.as_ref().filter(|i| i.header().is_symlink()) {
+        if let Ok(target) = read_symlink(vol, i) {
+            out.extend_from_slice(b" -> ");
+            name_bytes(&target, out);
+        }
+    }
+    if e.state != NameState::Live {
+        out.extend_from_slice(if e.inode_in_use() && e.state == NameState::Deleted {
+            b" (deleted-realloc)"
+        } else {
+            b" (deleted)"
+        });
+    }
+    let _ = write!(out, "|{}|{}/", e.inode_no, name_type_letter(e.file_type));
+    match meta {
+        None => out.extend_from_slice(b"----------|0|0|0|0|0|0|0"),
+        Some(h) => {
+            let _ = write!(
+                out,
+                "{}|{}|{}|{}|{}|{}|{}|0",
+                meta_mode_string(h.i_mode.get()),
+                h.i_uid.get(),
+                h.i_gid.get(),
+                h.i_size.get(),
+                h.i_atime.get(),
+                h.i_mtime.get(),
+                h.i_ctime.get()
+            );
+        }
+    }
+}
+
+/// A name as TSK prints it (control characters as `^`), with `|` and `%`
+/// percent-encoded: mactime splits lines on `|` and then decodes `%XX`, so
+/// every name reads back exactly.
+fn name_bytes(name: &[u8], out: &mut Vec<u8>) {
+    for &c in name {
+        match c {
+            b'|' => out.extend_from_slice(b"%7C"),
+            b'%' => out.extend_from_slice(b"%25"),
+            c if c < 0x20 || c == 0x7f => out.push(b'^'),
+            c => out.push(c),
+        }
+    }
+}
+
+/// TSK's letter for a name's type (`tsk_fs_name_type_str`).
+fn name_type_letter(t: u8) -> char {
+    match t {
+        ft::REG => 'r',
+        ft::DIR => 'd',
+        ft::CHR => 'c',
+        ft::BLK => 'b',
+        ft::FIFO => 'p',
+        ft::SOCK => 's',
+        ft::SYMLINK => 'l',
+        _ => '-',
+    }
+}
+
+/// TSK's mode string (`tsk_fs_meta_make_ls`): the inode's type letter (`h` for
+/// a socket, in TSK's table), then `rwx` with `s`/`S` and `t`/`T`.
+fn meta_mode_string(mode: u16) -> String {
+    let t = match mode & 0o170000 {
+        0o100000 => 'r',
+        0o040000 => 'd',
+        0o010000 => 'p',
+        0o020000 => 'c',
+        0o060000 => 'b',
+        0o120000 => 'l',
+        0o140000 => 'h',
+        _ => '-',
+    };
+    let mut s = String::with_capacity(10);
+    s.push(t);
+    for (shift, special, set, unset) in [(6, 0o4000, 's', 'S'), (3, 0o2000, 's', 'S'), (0, 0o1000, 't', 'T')] {
+        let p = (mode >> shift) & 7;
+        s.push(if p & 4 != 0 { 'r' } else { '-' });
+        s.push(if p & 2 != 0 { 'w' } else { '-' });
+        s.push(match (p & 1 != 0, mode & special != 0) {
+            (true, true) => set,
+            (false, true) => unset,
+            (true, false) => 'x',
+            (false, false) => '-',
+        });
+    }
+    s
+}
+
+/// `sha256sum`-style lines (`HEX  PATH`) for every regular file under `spec`,
+/// each path as `rdump spec OUTDIR` writes it below OUTDIR (hard links under
+/// each of their names).
+fn hash(vol: &Volume, spec: &str, md5: bool) -> Result<(), CmdError> {
+    let start = walk_from(vol, spec)?;
+    let base = spec.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let base: &[u8] = if matches!(base, "" | "." | "..") || spec.starts_with('<') { b"" } else { base.as_bytes() };
+    let mut out = Lines(Vec::with_capacity(1 << 17));
+    let mut buf = vec![0u8; MAX_READ];
+    walk_tree(vol, start, false, |e| {
+        let Some(i) = e.inode.as_ref().filter(|i| i.header().file_type() == 0o100000) else { return Ok(()) };
+        let d = if md5 { digest::<Md5>(vol, i, &mut buf)? } else { digest::<Sha256>(vol, i, &mut buf)? };
+        // sha256sum escapes a name holding a newline, CR or backslash and marks the line with `\`.
+        let mut path = Vec::with_capacity(base.len() + 1 + e.path.len());
+        if !base.is_empty() {
+            path.extend_from_slice(base);
+            path.push(b'/');
+        }
+        path.extend_from_slice(&e.path);
+        let escape = path.iter().any(|&c| c == b'\n' || c == b'\\' || c == b'\r');
+        if escape {
+            out.0.push(b'\\');
+        }
+        out.0.extend_from_slice(hex(&d).as_bytes());
+        out.0.extend_from_slice(b"  ");
+        for c in path {
+            match c {
+                b'\n' if escape => out.0.extend_from_slice(b"\\n"),
+                b'\r' if escape => out.0.extend_from_slice(b"\\r"),
+                b'\\' if escape => out.0.extend_from_slice(b"\\\\"),
+                c => out.0.push(c),
+            }
+        }
+        out.line_done()
+    })?;
+    out.flush()
 }
 
 fn open(path: &Path, opts: OpenOptions) -> Result<Volume, CmdError> {
