@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use md5::Md5;
-use ocfs2_format::fs::{read_symlink, resolve_spec, walk_tree, FileReader, NameState, TreeEntry, MAX_READ};
+use ocfs2_format::fs::{resolve_spec, walk_tree, FileReader, NameState, MAX_READ};
 use ocfs2_format::image::{write_image, ImageFormat};
-use ocfs2_format::layout::dir::file_type as ft;
 use ocfs2_format::{Inode, OpenOptions, Volume};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -150,111 +149,10 @@ fn bodyfile(vol: &Volume, spec: &str, md5: bool, prefix: &[u8]) -> Result<(), Cm
             }
             _ => None,
         };
-        body_line(vol, e, hash.as_deref(), prefix, &mut out.0);
+        e.body_line(vol, hash.as_deref(), prefix, &mut out.0);
         out.line_done()
     })?;
     out.flush()
-}
-
-/// Appends the body line of `e` (without its newline) to `out`: TSK's
-/// `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`.
-fn body_line(vol: &Volume, e: &TreeEntry<'_>, md5: Option<&[u8]>, prefix: &[u8], out: &mut Vec<u8>) {
-    use std::io::Write;
-    match md5 {
-        Some(d) => out.extend_from_slice(hex(d).as_bytes()),
-        None => out.push(b'0'),
-    }
-    out.push(b'|');
-    name_bytes(prefix, out);
-    name_bytes(&e.path, out);
-    let meta = e.inode.as_ref().map(|i| i.header());
-    if let Some(i) = e.inode.as_ref().filter(|i| i.header().is_symlink()) {
-        if let Ok(target) = read_symlink(vol, i) {
-            out.extend_from_slice(b" -> ");
-            name_bytes(&target, out);
-        }
-    }
-    if e.state != NameState::Live {
-        out.extend_from_slice(if e.inode_in_use() && e.state == NameState::Deleted {
-            b" (deleted-realloc)"
-        } else {
-            b" (deleted)"
-        });
-    }
-    let _ = write!(out, "|{}|{}/", e.inode_no, name_type_letter(e.file_type));
-    match meta {
-        None => out.extend_from_slice(b"----------|0|0|0|0|0|0|0"),
-        Some(h) => {
-            let _ = write!(
-                out,
-                "{}|{}|{}|{}|{}|{}|{}|0",
-                meta_mode_string(h.i_mode.get()),
-                h.i_uid.get(),
-                h.i_gid.get(),
-                h.i_size.get(),
-                h.i_atime.get(),
-                h.i_mtime.get(),
-                h.i_ctime.get()
-            );
-        }
-    }
-}
-
-/// A name as TSK prints it (control characters as `^`), with `|` and `%`
-/// percent-encoded: mactime splits lines on `|` and then decodes `%XX`, so
-/// every name reads back exactly.
-fn name_bytes(name: &[u8], out: &mut Vec<u8>) {
-    for &c in name {
-        match c {
-            b'|' => out.extend_from_slice(b"%7C"),
-            b'%' => out.extend_from_slice(b"%25"),
-            c if c < 0x20 || c == 0x7f => out.push(b'^'),
-            c => out.push(c),
-        }
-    }
-}
-
-/// TSK's letter for a name's type (`tsk_fs_name_type_str`).
-fn name_type_letter(t: u8) -> char {
-    match t {
-        ft::REG => 'r',
-        ft::DIR => 'd',
-        ft::CHR => 'c',
-        ft::BLK => 'b',
-        ft::FIFO => 'p',
-        ft::SOCK => 's',
-        ft::SYMLINK => 'l',
-        _ => '-',
-    }
-}
-
-/// TSK's mode string (`tsk_fs_meta_make_ls`): the inode's type letter (`h` for
-/// a socket, in TSK's table), then `rwx` with `s`/`S` and `t`/`T`.
-fn meta_mode_string(mode: u16) -> String {
-    let t = match mode & 0o170000 {
-        0o100000 => 'r',
-        0o040000 => 'd',
-        0o010000 => 'p',
-        0o020000 => 'c',
-        0o060000 => 'b',
-        0o120000 => 'l',
-        0o140000 => 'h',
-        _ => '-',
-    };
-    let mut s = String::with_capacity(10);
-    s.push(t);
-    for (shift, special, set, unset) in [(6, 0o4000, 's', 'S'), (3, 0o2000, 's', 'S'), (0, 0o1000, 't', 'T')] {
-        let p = (mode >> shift) & 7;
-        s.push(if p & 4 != 0 { 'r' } else { '-' });
-        s.push(if p & 2 != 0 { 'w' } else { '-' });
-        s.push(match (p & 1 != 0, mode & special != 0) {
-            (true, true) => set,
-            (false, true) => unset,
-            (true, false) => 'x',
-            (false, false) => '-',
-        });
-    }
-    s
 }
 
 /// `sha256sum`-style lines (`HEX  PATH`) for every regular file under `spec`,
