@@ -137,7 +137,7 @@ fn file_data_is_not_in_a_packed_image_and_reading_it_says_which_block() {
     let dir = tempfile::tempdir().unwrap();
     let packed = o2image(&[], &fixture("A-default"), dir.path().join("a.o2i"));
     let vol = Volume::open(&packed).unwrap();
-    let orig = Volume::open(&fixture("A-default")).unwrap();
+    let orig = Volume::open(fixture("A-default")).unwrap();
     // pat5000 has one extent of 2 clusters; its first block is the one missing.
     let ino = vol.inode(lookup(&vol, "/small/pat5000").unwrap()).unwrap();
     let first = orig.inode(lookup(&orig, "/small/pat5000").unwrap()).unwrap();

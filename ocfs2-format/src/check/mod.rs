@@ -70,6 +70,16 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    /// A readable name: fsck.ocfs2's code, else `structure.field`.
+    pub fn name(&self) -> String {
+        match self.code {
+            Some(c) => c.to_string(),
+            None => format!("{}.{}", self.at.structure, self.at.field),
+        }
+    }
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(c) = self.code {
@@ -147,9 +157,9 @@ pub struct Counts {
 pub struct Report {
     /// Findings, in the order found (at most [`MAX_PER_CODE`] per problem code).
     pub findings: Vec<Finding>,
-    /// Findings per problem code (`None`: no fsck code), including those left
-    /// out of `findings`.
-    pub by_code: Vec<(Option<&'static str>, u64)>,
+    /// Findings per name (the fsck code, else the structure and field), most
+    /// frequent first, including those left out of `findings`.
+    pub by_code: Vec<CodeCount>,
     /// What was looked at.
     pub counts: Counts,
     dropped_errors: u64,
@@ -170,6 +180,17 @@ impl Report {
     pub fn is_clean(&self) -> bool {
         self.errors() == 0
     }
+}
+
+/// How many findings share a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeCount {
+    /// fsck.ocfs2's problem code, where one exists.
+    pub code: Option<&'static str>,
+    /// The code, else `structure.field` (see [`Finding::name`]).
+    pub name: String,
+    /// Findings of that name.
+    pub count: u64,
 }
 
 /// Findings kept per problem code; later ones are only counted.
@@ -293,7 +314,8 @@ pub(crate) struct Ctx<'v, 'p> {
     pub vol: &'v Volume,
     progress: &'p mut dyn FnMut(Progress),
     findings: Vec<Finding>,
-    per_code: HashMap<Option<&'static str>, u64>,
+    /// Per code, or per structure and field for findings without one.
+    per_code: HashMap<(Option<&'static str>, &'static str, &'static str), u64>,
     /// The findings listed, so that a block two passes read (an xattr block is
     /// met through its inode and its allocator bit) is reported once.
     listed: HashSet<Corruption>,
@@ -365,7 +387,8 @@ impl<'v, 'p> Ctx<'v, 'p> {
         if self.listed.contains(&at) {
             return;
         }
-        let n = self.per_code.entry(code).or_insert(0);
+        let key = if code.is_some() { (code, "", "") } else { (None, at.structure, at.field) };
+        let n = self.per_code.entry(key).or_insert(0);
         *n += 1;
         if *n > MAX_PER_CODE {
             if severity == Severity::Error {
@@ -406,8 +429,8 @@ impl<'v, 'p> Ctx<'v, 'p> {
             other => {
                 let at = Corruption {
                     blkno,
-                    structure: "volume",
-                    field: "-",
+                    structure: "metadata",
+                    field: unreadable_kind(&other),
                     expected: "readable metadata".into(),
                     actual: other.to_string(),
                 };
@@ -418,9 +441,31 @@ impl<'v, 'p> Ctx<'v, 'p> {
     }
 
     fn finish(self) -> Report {
-        let mut by_code: Vec<_> = self.per_code.into_iter().collect();
-        by_code.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut by_code: Vec<CodeCount> = self
+            .per_code
+            .into_iter()
+            .map(|((code, structure, field), count)| CodeCount {
+                code,
+                name: code.map_or_else(|| format!("{structure}.{field}"), str::to_string),
+                count,
+            })
+            .collect();
+        by_code.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         Report { findings: self.findings, by_code, counts: self.counts, dropped_errors: self.dropped_errors }
+    }
+}
+
+/// The field of a finding about metadata that could not be read: what kind of
+/// failure it was (the error itself is the finding's `found`).
+pub(crate) fn unreadable_kind(e: &Error) -> &'static str {
+    match e {
+        Error::Corrupt(_) => "corrupt",
+        Error::Unsupported { .. } => "unsupported",
+        Error::NotOcfs2 => "not_ocfs2",
+        Error::NotFound(_) => "not_found",
+        Error::Invalid(_) => "invalid",
+        Error::Truncated { .. } => "truncated",
+        _ => "unreadable",
     }
 }
 

@@ -48,7 +48,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 let at = Corruption {
                     blkno: 0,
                     structure: "journal",
-                    field: "-",
+                    field: super::unreadable_kind(&e),
                     expected: "a valid JBD2 journal".into(),
                     actual: e.to_string(),
                 };

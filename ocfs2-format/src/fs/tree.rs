@@ -1,17 +1,12 @@
-//! One walk over a directory tree, for the front-ends that list every name
-//! with its inode: timelines (`bodyfile`), hash lists, and with deleted names,
-//! what `ls -d` and `lsdel` recover.
+//! Timelines: every name of a tree with its inode's attributes, the live ones
+//! from the facade's walk ([`Volume::walk`]) and, after them, what `ls -d` and
+//! `lsdel` recover, in The Sleuth Kit's body format.
 
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::layout::dinode::flags;
-use crate::layout::dir::file_type as ft;
-use crate::volume::{Inode, Volume};
-
-use super::dir::{prefetch_entry_inodes, read_dir};
-use super::file::read_symlink;
-use super::forensics::{deleted_entries, deleted_inodes};
+use crate::files::{FileType, Metadata};
+use crate::volume::Volume;
 
 /// How a name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,28 +22,24 @@ pub enum NameState {
 
 /// One name met by [`walk_tree`].
 #[derive(Debug)]
-pub struct TreeEntry<'v> {
+pub struct TreeEntry {
     /// The path below the walk's start: names joined by `/`, no leading `/`.
     pub path: Vec<u8>,
     /// The inode number the name gives (0 when the kernel cleared it).
     pub inode_no: u64,
-    /// The directory entry's file type (see [`crate::layout::dir::file_type`]);
-    /// for orphans, derived from the inode's mode.
-    pub file_type: u8,
+    /// The type the directory entry records; for orphans, the inode's.
+    pub file_type: FileType,
     /// Live, deleted or orphan.
     pub state: NameState,
-    /// The inode, when its block holds a valid inode of this volume (for
-    /// deleted names it may be freed, or in use again by another file).
-    pub inode: Option<Inode<'v>>,
+    /// The inode's attributes, when its block holds an inode of this volume
+    /// (for deleted names it may be freed, or in use again by another file).
+    pub meta: Option<Metadata>,
+    /// For a deleted name: whether the inode it gives is in use again (The
+    /// Sleuth Kit's "deleted-realloc").
+    pub realloc: bool,
 }
 
-impl TreeEntry<'_> {
-    /// Whether the inode is in use (VALID): for a deleted name, that it was
-    /// reallocated (The Sleuth Kit's "deleted-realloc").
-    pub fn inode_in_use(&self) -> bool {
-        self.inode.as_ref().is_some_and(|i| i.header().has_flag(flags::VALID))
-    }
-
+impl TreeEntry {
     /// Appends this entry's line of The Sleuth Kit's 3.x body format (what
     /// `fls -r -m PREFIX` prints and `mactime -b` reads), without its newline:
     /// `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`. `md5` is
@@ -70,34 +61,27 @@ impl TreeEntry<'_> {
         out.push(b'|');
         name_bytes(prefix, out);
         name_bytes(&self.path, out);
-        if let Some(i) = self.inode.as_ref().filter(|i| i.header().is_symlink()) {
-            if let Ok(target) = read_symlink(vol, i) {
+        if self.meta.as_ref().is_some_and(Metadata::is_symlink) {
+            if let Ok(target) = vol.read_link_ino(self.inode_no) {
                 out.extend_from_slice(b" -> ");
                 name_bytes(&target, out);
             }
         }
         if self.state != NameState::Live {
-            out.extend_from_slice(if self.inode_in_use() && self.state == NameState::Deleted {
-                b" (deleted-realloc)"
-            } else {
-                b" (deleted)"
-            });
+            out.extend_from_slice(if self.realloc { b" (deleted-realloc)" } else { b" (deleted)" });
         }
         out.push(b'|');
         push_decimal(out, self.inode_no);
         out.extend_from_slice(&[b'|', name_type_letter(self.file_type), b'/']);
-        match self.inode.as_ref().map(|i| i.header()) {
+        match &self.meta {
             None => out.extend_from_slice(b"----------|0|0|0|0|0|0|0"),
-            Some(h) => {
-                out.extend_from_slice(&meta_mode_string(h.i_mode.get()));
-                for v in [
-                    u64::from(h.i_uid.get()),
-                    u64::from(h.i_gid.get()),
-                    h.i_size.get(),
-                    h.i_atime.get(),
-                    h.i_mtime.get(),
-                    h.i_ctime.get(),
-                ] {
+            Some(m) => {
+                out.extend_from_slice(&meta_mode_string(m.mode() as u16));
+                // Times before the epoch print as 0, as TSK's unsigned fields would not hold them.
+                let secs = |t: (i64, u32)| u64::try_from(t.0).unwrap_or(0);
+                for v in
+                    [u64::from(m.uid()), u64::from(m.gid()), m.len(), secs(m.atime()), secs(m.mtime()), secs(m.ctime())]
+                {
                     out.push(b'|');
                     push_decimal(out, v);
                 }
@@ -107,75 +91,72 @@ impl TreeEntry<'_> {
     }
 }
 
-/// Walks the tree under directory `start`, depth first, each directory's live
-/// entries in on-disk order (a subdirectory's contents right after its own
-/// entry), `.` and `..` left out. With `deleted`, each directory's deleted
-/// entries follow its live ones, and when `start` is the root, the deleted and
-/// orphaned inodes no name reaches come last. Directories are entered once
-/// (hard-linked or looping directories are not walked twice); deleted
-/// directories are not entered. A live entry whose inode cannot be read stops
-/// the walk with that error. An error `f` returns stops it too: `f`'s error
-/// type is the caller's, as long as this crate's [`Error`] converts into it.
+/// Walks the tree under the directory at `start` (a path): first every live
+/// name below it, as [`Volume::walk`] meets them (depth first, on-disk order,
+/// `.` and `..` left out, each directory once); then, with `deleted`, each
+/// walked directory's deleted entries (`ls -d`), and when `start` is the root,
+/// the deleted and orphaned inodes no deleted entry names (`lsdel`). Paths are
+/// relative to `start`. The first error (an unreadable directory or inode, or
+/// one `f` returns) stops the walk: `f`'s error type is the caller's, as long
+/// as this crate's [`Error`] converts into it.
 pub fn walk_tree<E: From<Error>>(
     vol: &Volume,
-    start: u64,
+    start: &[u8],
     deleted: bool,
-    mut f: impl FnMut(&TreeEntry<'_>) -> Result<(), E>,
+    mut f: impl FnMut(&TreeEntry) -> Result<(), E>,
 ) -> Result<(), E> {
-    let blocks = vol.geometry().blocks;
-    let mut seen_dirs = HashSet::from([start]);
-    let mut named = HashSet::new();
-    // One level per directory being walked: its path and the names left to
-    // visit. Inodes are read as each name is visited, so a directory of a
-    // million names holds a million names, not a million inode blocks.
-    let mut stack: Vec<(Vec<u8>, std::vec::IntoIter<Name>)> = Vec::new();
-    let open = |dir: u64, named: &mut HashSet<u64>| -> Result<std::vec::IntoIter<Name>> {
-        let inode = vol.inode(dir)?;
-        let live = read_dir(vol, &inode)?;
-        prefetch_entry_inodes(vol, &live);
-        let mut out: Vec<Name> = live
-            .into_iter()
-            .filter(|e| e.name != b"." && e.name != b"..")
-            .map(|e| (e.inode, e.file_type, e.name, NameState::Live))
-            .collect();
-        if deleted {
-            for d in deleted_entries(vol, &inode)? {
-                named.insert(d.inode);
-                out.push((d.inode, d.file_type, d.name, NameState::Deleted));
-            }
-        }
-        Ok(out.into_iter())
-    };
-    stack.push((Vec::new(), open(start, &mut named)?));
-    while let Some((prefix, names)) = stack.last_mut() {
-        let Some((inode_no, file_type, name, state)) = names.next() else {
-            stack.pop();
+    let mut dirs: Vec<(u64, Vec<u8>)> = Vec::new();
+    for item in vol.walk(start) {
+        let w = item?;
+        let rel = w.path().get(start.len()..).unwrap_or_default();
+        let rel = rel.strip_prefix(b"/").unwrap_or(rel).to_vec();
+        if w.depth() == 0 {
+            dirs.push((w.ino(), rel));
             continue;
+        }
+        let e = TreeEntry {
+            path: rel,
+            inode_no: w.ino(),
+            file_type: w.file_type(),
+            state: NameState::Live,
+            meta: Some(w.metadata()?),
+            realloc: false,
         };
-        let inode = match state {
-            NameState::Live => Some(vol.inode(inode_no)?),
-            _ if inode_no != 0 && inode_no < blocks => vol.inode(inode_no).ok(),
-            _ => None,
-        };
-        let e = TreeEntry { path: join(prefix, &name), inode_no, file_type, state, inode };
         f(&e)?;
-        let is_dir = e.inode.as_ref().is_some_and(|i| i.header().is_dir());
-        if state == NameState::Live && is_dir && seen_dirs.insert(inode_no) {
-            stack.push((e.path, open(inode_no, &mut named)?));
+        if deleted && w.file_type().is_dir() {
+            dirs.push((w.ino(), e.path));
         }
     }
-    if deleted && start == vol.superblock().s_root_blkno.get() {
-        for d in deleted_inodes(vol)? {
-            if named.contains(&d.blkno) {
+    if !deleted {
+        return Ok(());
+    }
+    let mut named = HashSet::new();
+    for (dir, prefix) in &dirs {
+        for d in vol.deleted_entries_ino(*dir)? {
+            let ino = d.ino().unwrap_or(0);
+            named.insert(ino);
+            f(&TreeEntry {
+                path: join(prefix, d.name()),
+                inode_no: ino,
+                file_type: d.file_type(),
+                state: NameState::Deleted,
+                meta: d.ino().and_then(|i| vol.metadata_ino(i).ok()),
+                realloc: d.ino().is_some_and(|i| vol.inode_in_use(i)),
+            })?;
+        }
+    }
+    if dirs.first().is_some_and(|(ino, _)| *ino == vol.root_blkno()) {
+        for d in vol.deleted_inodes()? {
+            if named.contains(&d.ino()) {
                 continue;
             }
-            let inode = vol.inode(d.blkno).ok();
             f(&TreeEntry {
-                path: format!("$OrphanFiles/OrphanFile-{}", d.blkno).into_bytes(),
-                inode_no: d.blkno,
-                file_type: type_of_mode(d.mode),
+                path: format!("$OrphanFiles/OrphanFile-{}", d.ino()).into_bytes(),
+                inode_no: d.ino(),
+                file_type: d.metadata().file_type(),
                 state: NameState::Orphan,
-                inode,
+                meta: Some(d.metadata().clone()),
+                realloc: false,
             })?;
         }
     }
@@ -215,16 +196,16 @@ fn push_decimal(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// TSK's letter for a name's type (`tsk_fs_name_type_str`).
-fn name_type_letter(t: u8) -> u8 {
+fn name_type_letter(t: FileType) -> u8 {
     match t {
-        ft::REG => b'r',
-        ft::DIR => b'd',
-        ft::CHR => b'c',
-        ft::BLK => b'b',
-        ft::FIFO => b'p',
-        ft::SOCK => b's',
-        ft::SYMLINK => b'l',
-        _ => b'-',
+        FileType::File => b'r',
+        FileType::Dir => b'd',
+        FileType::CharDevice => b'c',
+        FileType::BlockDevice => b'b',
+        FileType::Fifo => b'p',
+        FileType::Socket => b's',
+        FileType::Symlink => b'l',
+        FileType::Unknown(_) => b'-',
     }
 }
 
@@ -262,9 +243,6 @@ fn meta_mode_string(mode: u16) -> [u8; 10] {
     s
 }
 
-/// A name met in a directory: inode, file type, name, how it was found.
-type Name = (u64, u8, Vec<u8>, NameState);
-
 fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     let mut p = Vec::with_capacity(prefix.len() + 1 + name.len());
     if !prefix.is_empty() {
@@ -273,20 +251,6 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     }
     p.extend_from_slice(name);
     p
-}
-
-/// The directory file type an inode's mode stands for.
-fn type_of_mode(mode: u16) -> u8 {
-    match mode & 0o170000 {
-        0o100000 => ft::REG,
-        0o040000 => ft::DIR,
-        0o020000 => ft::CHR,
-        0o060000 => ft::BLK,
-        0o010000 => ft::FIFO,
-        0o140000 => ft::SOCK,
-        0o120000 => ft::SYMLINK,
-        _ => ft::UNKNOWN,
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod mem;
 mod mmap;
 pub mod o2image;
 mod range;
+mod reader;
 mod sink;
 mod zst;
 
@@ -21,6 +22,7 @@ pub use mem::MemSource;
 pub use mmap::MmapSource;
 pub use o2image::O2ImageSource;
 pub use range::RangeSource;
+pub use reader::{BytesSource, ReaderSource};
 pub use sink::{BlockSink, FileSink};
 pub use zst::{decompress_zst, open_zst};
 
@@ -92,6 +94,9 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
+    if meta.is_dir() {
+        return Err(Error::open(path)(std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
     let src: Box<dyn BlockSource> = if meta.file_type().is_block_device() || access == Access::Direct {
         Box::new(DirectSource::open(path)?)
     } else if path.extension().is_some_and(|e| e == "zst") {

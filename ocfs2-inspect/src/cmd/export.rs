@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use md5::Md5;
-use ocfs2_format::fs::{resolve_spec, walk_tree, FileReader, NameState, MAX_READ};
+use ocfs2_format::fs::{resolve_spec, walk_tree, NameState, MAX_READ};
 use ocfs2_format::image::{write_image, ImageFormat};
-use ocfs2_format::{Inode, OpenOptions, Volume};
+use ocfs2_format::{OpenOptions, Volume};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -109,19 +109,25 @@ impl Lines {
     }
 }
 
-/// The digest of a file's contents, streamed.
-fn digest<D: Digest>(vol: &Volume, inode: &Inode<'_>, buf: &mut [u8]) -> Result<Vec<u8>, CmdError> {
-    let at = |e| CmdError::at(format!("inode {}", inode.blkno()), e);
-    let r = FileReader::new(vol, inode).map_err(at)?;
+/// The digest of inode `ino`'s contents, streamed.
+fn digest<D: Digest>(vol: &Volume, ino: u64, buf: &mut [u8]) -> Result<Vec<u8>, CmdError> {
+    use std::io::Read;
+    let at = |e| CmdError::at(format!("inode {ino}"), e);
+    let mut file = vol.open_file_ino(ino).map_err(at)?;
     let mut d = D::new();
-    let mut off = 0;
     loop {
-        let n = r.read_at(off, buf).map_err(at)?;
-        if n == 0 {
-            return Ok(d.finalize().to_vec());
+        match file.read(buf) {
+            Ok(0) => return Ok(d.finalize().to_vec()),
+            Ok(n) => d.update(&buf[..n]),
+            // The library's error travels inside the io::Error; keep it typed.
+            Err(e) => {
+                return Err(match e.into_inner().map(|b| b.downcast::<ocfs2_format::Error>()) {
+                    Some(Ok(lib)) => at(*lib),
+                    Some(Err(other)) => CmdError::msg(format!("inode {ino}: {other}")),
+                    None => CmdError::msg(format!("inode {ino}: read failed")),
+                })
+            }
         }
-        d.update(&buf[..n]);
-        off += n as u64;
     }
 }
 
@@ -129,25 +135,26 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn walk_from(vol: &Volume, spec: &str) -> Result<u64, CmdError> {
+/// Checks that `spec` (a path) names a directory.
+fn walk_from(vol: &Volume, spec: &str) -> Result<(), CmdError> {
     let start = resolve_spec(vol, spec).map_err(|e| CmdError::at(spec.to_string(), e))?;
     let dir = vol.inode(start).map_err(|e| CmdError::at(spec.to_string(), e))?;
     if !dir.header().is_dir() {
         return Err(CmdError::msg(format!("{spec}: not a directory")));
     }
-    Ok(start)
+    Ok(())
 }
 
 fn bodyfile(vol: &Volume, spec: &str, md5: bool, prefix: &[u8]) -> Result<(), CmdError> {
-    let start = walk_from(vol, spec)?;
+    walk_from(vol, spec)?;
     let mut out = Lines(Vec::with_capacity(1 << 17));
     let mut buf = vec![0u8; if md5 { MAX_READ } else { 0 }];
-    walk_tree(vol, start, true, |e| {
-        let hash = match &e.inode {
-            Some(i) if md5 && e.state == NameState::Live && i.header().file_type() == 0o100000 => {
-                Some(digest::<Md5>(vol, i, &mut buf)?)
-            }
-            _ => None,
+    walk_tree(vol, spec.as_bytes(), true, |e| {
+        let file = e.meta.as_ref().is_some_and(|m| m.is_file());
+        let hash = if md5 && file && e.state == NameState::Live {
+            Some(digest::<Md5>(vol, e.inode_no, &mut buf)?)
+        } else {
+            None
         };
         e.body_line(vol, hash.as_deref(), prefix, &mut out.0);
         out.line_done()
@@ -159,14 +166,17 @@ fn bodyfile(vol: &Volume, spec: &str, md5: bool, prefix: &[u8]) -> Result<(), Cm
 /// each path as `rdump spec OUTDIR` writes it below OUTDIR (hard links under
 /// each of their names).
 fn hash(vol: &Volume, spec: &str, md5: bool) -> Result<(), CmdError> {
-    let start = walk_from(vol, spec)?;
+    walk_from(vol, spec)?;
     let base = spec.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let base: &[u8] = if matches!(base, "" | "." | "..") || spec.starts_with('<') { b"" } else { base.as_bytes() };
     let mut out = Lines(Vec::with_capacity(1 << 17));
     let mut buf = vec![0u8; MAX_READ];
-    walk_tree(vol, start, false, |e| {
-        let Some(i) = e.inode.as_ref().filter(|i| i.header().file_type() == 0o100000) else { return Ok(()) };
-        let d = if md5 { digest::<Md5>(vol, i, &mut buf)? } else { digest::<Sha256>(vol, i, &mut buf)? };
+    walk_tree(vol, spec.as_bytes(), false, |e| {
+        if !e.meta.as_ref().is_some_and(|m| m.is_file()) {
+            return Ok(());
+        }
+        let ino = e.inode_no;
+        let d = if md5 { digest::<Md5>(vol, ino, &mut buf)? } else { digest::<Sha256>(vol, ino, &mut buf)? };
         // sha256sum escapes a name holding a newline, CR or backslash and marks the line with `\`.
         let mut path = Vec::with_capacity(base.len() + 1 + e.path.len());
         if !base.is_empty() {
