@@ -34,7 +34,7 @@ pub enum ExportCommand {
     Bodyfile {
         /// Image or device.
         image: PathBuf,
-        /// Directory to start from: `/path`, `//system_dir_path` or `<blkno>`.
+        /// Directory to start from, as a path.
         #[arg(default_value = "/")]
         spec: String,
         /// Hash the contents of regular files (MD5, first column); costs a read of all data.
@@ -50,7 +50,7 @@ pub enum ExportCommand {
     Hash {
         /// Image or device.
         image: PathBuf,
-        /// Directory to hash: `/path`, `//system_dir_path` or `<blkno>`.
+        /// Directory to hash, as a path.
         #[arg(default_value = "/")]
         spec: String,
         /// MD5 instead of SHA-256.
@@ -135,8 +135,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks that `spec` (a path) names a directory.
+/// Checks that `spec` is a path under `/` naming a directory: the walk starts
+/// from a path, and the system directory holds no files to list.
 fn walk_from(vol: &Volume, spec: &str) -> Result<(), CmdError> {
+    if !spec.starts_with('/') || spec.starts_with("//") {
+        return Err(CmdError::msg(format!("{spec}: give a directory as a path under / (such as /data)")));
+    }
     let start = resolve_spec(vol, spec).map_err(|e| CmdError::at(spec.to_string(), e))?;
     let dir = vol.inode(start).map_err(|e| CmdError::at(spec.to_string(), e))?;
     if !dir.header().is_dir() {
