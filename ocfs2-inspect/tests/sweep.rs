@@ -543,6 +543,7 @@ fn cli_commands(img: &Path, out: &Path, blkno: u64, kind: Kind, slots: u16) -> V
     let i = img.display().to_string();
     let b = format!("<{blkno}>");
     let o = out.display().to_string();
+    let o2i = out.join("image.o2i").display().to_string();
     let mut v: Vec<Vec<&str>> = vec![
         vec!["stats", &i],
         vec!["ls", "-l", &i, "/"],
@@ -568,6 +569,9 @@ fn cli_commands(img: &Path, out: &Path, blkno: u64, kind: Kind, slots: u16) -> V
         vec!["refcount", &i, &b],
         vec!["freeinode", &i],
         vec!["lsdel", &i],
+        vec!["bodyfile", &i],
+        vec!["hash", &i, "/"],
+        vec!["image", &i, &o2i],
     ];
     if matches!(kind, Kind::DxRoot | Kind::DxLeaf | Kind::Inode | Kind::DirBlock) {
         v.push(vec!["dx_dump", &i, &b]);
