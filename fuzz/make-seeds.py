@@ -4,6 +4,8 @@
 blocks: every non-zero metadata block of A-default, B and C1 (one file each, first byte 3 = 4 KiB blocks).
 volume: a few patch lists that touch the superblock, the system directory and the root.
 o2image: small packed images of C1's first blocks.
+replay: the journal region of every dirty fixture (B, C1, R-4k, R-1k): selector, volume size, the JBD2
+superblock pointed at log block 1, then up to 64 log blocks from its s_start (the journals are contiguous).
 """
 import hashlib, os, subprocess, sys
 
@@ -54,4 +56,21 @@ for held in (range(0, 8), range(0, 32)):
     img = bytes(hdr) + b"".join(raw[b * 4096:(b + 1) * 4096] for b in held) + bytes(bitmap)
     write("o2image", img)
     write("o2image", img[:-100])
+
+# replay: (block-size selector, volume size in 64-block units u16, superblock, log blocks)
+for name in ("B", "C1", "R-4k", "R-1k"):
+    raw = subprocess.run(["zstd", "-q", "-d", "-c", os.path.join(fixtures, name + ".img.zst")], check=True, capture_output=True).stdout
+    bs = 4096 if raw[2 * 4096:2 * 4096 + 6] == b"OCFSV2" else 1024
+    with open(os.path.join(here, "corpus", "seed.img"), "wb") as f:
+        f.write(raw)
+    out = subprocess.run(["debugfs.ocfs2", "-R", "bmap //journal:0000 0", os.path.join(here, "corpus", "seed.img")], capture_output=True, text=True).stdout
+    os.unlink(os.path.join(here, "corpus", "seed.img"))
+    j = int(out.split()[-1]) * bs
+    sb = bytearray(raw[j:j + bs])
+    start = int.from_bytes(sb[0x1c:0x20], "big")
+    sb[0x1c:0x20] = (1).to_bytes(4, "big")
+    sel = {1024: 0, 2048: 1, 4096: 2}[bs] | 0x80
+    units = (len(raw) // bs) // 64
+    log = raw[j + start * bs:j + (start + 64) * bs]
+    write("replay", bytes([sel]) + units.to_bytes(2, "little") + bytes(sb) + log)
 print("seeds written under", os.path.join(here, "corpus"), file=sys.stderr)

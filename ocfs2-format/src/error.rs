@@ -109,6 +109,10 @@ pub enum Error {
     /// (`ELOOP`).
     #[error("too many levels of symbolic links: {0}")]
     SymlinkLoop(String),
+    /// A progress callback asked a long operation to stop (see
+    /// [`crate::progress`]); `ECANCELED`.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {
@@ -137,7 +141,7 @@ impl Error {
     /// The Linux `errno` value a program (a FUSE daemon, Python's `OSError`)
     /// reports for this error: `ENOENT` for [`Error::NotFound`], `ENOTDIR`,
     /// `EISDIR`, `ELOOP`, `EINVAL` for [`Error::Invalid`] and [`Error::NotOcfs2`],
-    /// `EOPNOTSUPP` for [`Error::Unsupported`], `EIO` for corruption, a
+    /// `EOPNOTSUPP` for [`Error::Unsupported`], `ECANCELED`, `EIO` for corruption, a
     /// truncated image and a block an o2image file lacks, and the OS error of [`Error::Io`] and [`Error::Open`]
     /// (`EIO` when there is none).
     pub fn errno(&self) -> i32 {
@@ -146,6 +150,7 @@ impl Error {
             Error::NotADirectory(_) => libc::ENOTDIR,
             Error::IsADirectory(_) => libc::EISDIR,
             Error::SymlinkLoop(_) => libc::ELOOP,
+            Error::Cancelled => libc::ECANCELED,
             Error::Invalid(_) | Error::NotOcfs2 => libc::EINVAL,
             Error::Unsupported { .. } => libc::EOPNOTSUPP,
             Error::Corrupt(_) | Error::Truncated { .. } | Error::NotInImage { .. } => libc::EIO,
@@ -155,7 +160,7 @@ impl Error {
 
     /// The [`std::io::ErrorKind`] that `From<Error> for std::io::Error` gives:
     /// `NotFound`, `NotADirectory`, `IsADirectory`, `InvalidInput` for
-    /// [`Error::Invalid`], `InvalidData` for corruption, an unsupported feature
+    /// [`Error::Invalid`], `Other` for [`Error::Cancelled`], `InvalidData` for corruption, an unsupported feature
     /// and a volume that is not OCFS2, `UnexpectedEof` for a truncated image,
     /// EIO's kind for a block an o2image file lacks, and
     /// the kind of the OS error for [`Error::Io`] and [`Error::Open`].
@@ -168,6 +173,8 @@ impl Error {
             // The kind for ELOOP is not nameable on stable Rust.
             Error::SymlinkLoop(_) => std::io::Error::from_raw_os_error(libc::ELOOP).kind(),
             Error::Invalid(_) => K::InvalidInput,
+            // Not Interrupted: std's readers retry that kind.
+            Error::Cancelled => K::Other,
             Error::Corrupt(_) | Error::Unsupported { .. } | Error::NotOcfs2 => K::InvalidData,
             Error::Truncated { .. } => K::UnexpectedEof,
             // What ocfs2-tools' image reader answers for a block it lacks.

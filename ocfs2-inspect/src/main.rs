@@ -26,6 +26,11 @@ struct Cli {
     /// does not start at byte 0, such as one inside a disk image).
     #[arg(long, global = true, default_value_t = 0, value_name = "BYTES")]
     offset: u64,
+    /// Show the volume as journal recovery would leave it: the committed
+    /// transactions of every dirty slot's journal are replayed in memory (the
+    /// image is never written).
+    #[arg(long, global = true)]
+    replay: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -197,6 +202,9 @@ enum Command {
     /// o2image files, bodyfile timelines and hash lists.
     #[command(flatten)]
     Export(cmd::export::ExportCommand),
+    /// Journal recovery, planned (never done).
+    #[command(flatten)]
+    Recover(cmd::recover::RecoverCommand),
 }
 
 impl Command {
@@ -220,7 +228,7 @@ impl Command {
             | Command::Volinfo { image }
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
-            Command::Cluster(_) | Command::Export(_) | Command::Check { .. } => None,
+            Command::Cluster(_) | Command::Check { .. } | Command::Recover(_) | Command::Export(_) => None,
         }
     }
 }
@@ -229,7 +237,7 @@ impl Cli {
     /// How every command opens its image: the global options, in one place.
     fn open_options(&self) -> OpenOptions {
         let access = if self.direct { Access::Direct } else { Access::Auto };
-        OpenOptions { access, offset: self.offset, ..OpenOptions::default() }
+        OpenOptions { access, offset: self.offset, replay: self.replay, ..OpenOptions::default() }
     }
 }
 
@@ -240,6 +248,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
         Command::Export(c) => return cmd::export::run(c, &out, opts),
+        Command::Recover(r) => return cmd::recover::run(r, &out, opts),
         Command::Meta(m) => Command::Meta(m.finish()),
         other => other,
     };
@@ -253,6 +262,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let vol = Volume::open_with(image, OpenOptions { backup, ..opts })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
     cmd::warn_if_truncated(image, &vol);
+    cmd::recover::announce(&vol);
     let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
         Command::Ls { spec, long, deleted, .. } => cmd::ls::run(&vol, &out, &spec, long, deleted),
@@ -274,6 +284,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::Meta(m) => cmd::meta::run(m, &vol, &out),
         Command::Cluster(c) => cmd::cluster::run(c, &out, opts),
         Command::Export(c) => cmd::export::run(c, &out, opts),
+        Command::Recover(r) => cmd::recover::run(r, &out, opts),
         Command::Check { .. } => Ok(()), // run from main for its exit codes
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.

@@ -32,7 +32,7 @@ pub fn run(data: &[u8]) {
     if let Ok(sb) = jbd2::Superblock::parse(&block, 7, bs as u32) {
         let _ = (sb.tag_size(), sb.unsupported_incompat());
     }
-    let _ = jbd2::descriptor_tags(&block, if sel & 4 != 0 { 12 } else { 8 });
+    let _ = jbd2::descriptor_tags(&block, jbd2::TagLayout::plain(sel & 4 != 0));
     let _ = jbd2::revoke_records(&block, 7, if sel & 4 != 0 { 8 } else { 4 });
     let _ = heartbeat::SlotReading::decode(sel, &block[..512], 7);
     for fmt in [slot_map::SlotMapFormat::Normal, slot_map::SlotMapFormat::Extended] {
@@ -62,6 +62,7 @@ pub fn run(data: &[u8]) {
         }
     }
     let _ = xattr::decode_acl(&block[..n]);
+    let _ = ocfs2_format::files::acl_to_linux(&block[..n]);
     if let Ok(r) = refcount::RefcountBlockView::parse(&block, 7) {
         std::hint::black_box(&r.body);
     }

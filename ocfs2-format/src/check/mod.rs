@@ -24,8 +24,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::ops::ControlFlow;
 
 use crate::error::{Corruption, Error, Result};
+use crate::progress::{OnProgress, Task};
 use crate::volume::Volume;
 
 mod chains;
@@ -200,7 +202,19 @@ pub const MAX_PER_CODE: u64 = 1000;
 /// operational error (the medium cannot be read); problems with the volume are
 /// findings in the report.
 pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report> {
-    let mut cx = Ctx::new(vol, progress);
+    check_with(vol, &mut |p: crate::progress::Progress| {
+        if let Task::Check(pass) = p.task {
+            progress(Progress { pass, done: p.done, total: p.total.unwrap_or(0) });
+        }
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`check`] with the crate's one progress callback ([`crate::progress`]):
+/// [`Task::Check`] with the pass, which may cancel ([`Error::Cancelled`],
+/// within one group or directory of where it was asked).
+pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
+    let mut cx = Ctx::new(vol, on);
     superblock::run(&mut cx)?;
     slots::run(&mut cx)?;
     chains::run(&mut cx)?;
@@ -312,7 +326,7 @@ pub(crate) struct InodeFacts {
 /// State shared by the passes.
 pub(crate) struct Ctx<'v, 'p> {
     pub vol: &'v Volume,
-    progress: &'p mut dyn FnMut(Progress),
+    progress: &'p mut OnProgress<'p>,
     findings: Vec<Finding>,
     /// Per code, or per structure and field for findings without one.
     per_code: HashMap<(Option<&'static str>, &'static str, &'static str), u64>,
@@ -351,7 +365,7 @@ pub(crate) struct Ctx<'v, 'p> {
 }
 
 impl<'v, 'p> Ctx<'v, 'p> {
-    fn new(vol: &'v Volume, progress: &'p mut dyn FnMut(Progress)) -> Self {
+    fn new(vol: &'v Volume, progress: &'p mut OnProgress<'p>) -> Self {
         Ctx {
             vol,
             progress,
@@ -378,8 +392,9 @@ impl<'v, 'p> Ctx<'v, 'p> {
         }
     }
 
-    pub fn progress(&mut self, pass: Pass, done: u64, total: u64) {
-        (self.progress)(Progress { pass, done, total });
+    /// Reports progress; [`Error::Cancelled`] when the callback asks to stop.
+    pub fn progress(&mut self, pass: Pass, done: u64, total: u64) -> Result<()> {
+        crate::progress::report(self.progress, Task::Check(pass), done, Some(total))
     }
 
     /// Records a finding.
