@@ -3,6 +3,7 @@
 
 blocks: every non-zero metadata block of A-default, B and C1 (one file each, first byte 3 = 4 KiB blocks).
 volume: a few patch lists that touch the superblock, the system directory and the root.
+o2image: small packed images of C1's first blocks.
 replay: the journal region of every dirty fixture (B, C1, R-4k, R-1k): selector, volume size, the JBD2
 superblock pointed at log block 1, then up to 64 log blocks from its s_start (the journals are contiguous).
 """
@@ -40,6 +41,22 @@ for name in ("A-default", "B", "C1"):
 # volume: (block u16, offset u16, len u8, bytes)
 for blk, off, data in [(2, 192 + 32, b"\xff\xff"), (6, 0, b"XNODE01"), (5, 232, b"\x00\x00\x10\x00"), (273 % 2048, 0, b"\x01" * 32)]:
     write("volume", blk.to_bytes(2, "little") + off.to_bytes(2, "little") + bytes([len(data)]) + data)
+# o2image: packed images of the first blocks of C1 (superblock zone, system directory, root), whole and cut short.
+raw = subprocess.run(["zstd", "-q", "-d", "-c", os.path.join(fixtures, "C1.img.zst")], check=True, capture_output=True).stdout
+blocks = len(raw) // 4096
+for held in (range(0, 8), range(0, 32)):
+    bitmap = bytearray(((blocks - 1) // 32768 + 1) * 4096)
+    for b in held:
+        bitmap[b >> 3] |= 1 << (b & 7)
+    hdr = bytearray(4096)
+    hdr[0:4] = (0x72A3D45F).to_bytes(4, "little")
+    hdr[8:20] = b"OCFS2 IMAGE\0"
+    for i, v in enumerate([1, blocks, 4096, len(held), 4096, 0]):
+        hdr[24 + 8 * i:32 + 8 * i] = v.to_bytes(8, "little")
+    img = bytes(hdr) + b"".join(raw[b * 4096:(b + 1) * 4096] for b in held) + bytes(bitmap)
+    write("o2image", img)
+    write("o2image", img[:-100])
+
 # replay: (block-size selector, volume size in 64-block units u16, superblock, log blocks)
 for name in ("B", "C1", "R-4k", "R-1k"):
     raw = subprocess.run(["zstd", "-q", "-d", "-c", os.path.join(fixtures, name + ".img.zst")], check=True, capture_output=True).stdout

@@ -70,6 +70,13 @@ pub enum Error {
         /// Size of the source in bytes.
         size: u64,
     },
+    /// The image is an o2image file and does not hold filesystem block `blkno`:
+    /// o2image copies metadata only, never the data of regular files.
+    #[error("block {blkno} is not in the image (an o2image file holds metadata only)")]
+    NotInImage {
+        /// The filesystem block asked for.
+        blkno: u64,
+    },
     /// The image or device could not be opened or examined (it does not exist,
     /// access is denied, it is not a file or device...), before any of its bytes
     /// were read. The message leaves the path to the caller, which knows it (and
@@ -174,7 +181,8 @@ impl Error {
     /// reports for this error: `ENOENT` for [`Error::NotFound`], `ENOTDIR`,
     /// `EISDIR`, `ELOOP`, `EINVAL` for [`Error::Invalid`], [`Error::NotOcfs2`] and
     /// [`Error::ChoosePartition`], `EOPNOTSUPP` for [`Error::Unsupported`],
-    /// `ECANCELED`, `EIO` for corruption, a damaged container and a truncated image, and the OS error of [`Error::Io`] and [`Error::Open`]
+    /// `ECANCELED`, `EIO` for corruption, a damaged container, a truncated image and a block an o2image file
+    /// lacks, and the OS error of [`Error::Io`] and [`Error::Open`]
     /// (`EIO` when there is none).
     pub fn errno(&self) -> i32 {
         match self {
@@ -185,7 +193,9 @@ impl Error {
             Error::Cancelled => libc::ECANCELED,
             Error::Invalid(_) | Error::NotOcfs2 | Error::ChoosePartition { .. } => libc::EINVAL,
             Error::Unsupported { .. } => libc::EOPNOTSUPP,
-            Error::Corrupt(_) | Error::Truncated { .. } | Error::Container { .. } => libc::EIO,
+            Error::Corrupt(_) | Error::Truncated { .. } | Error::Container { .. } | Error::NotInImage { .. } => {
+                libc::EIO
+            }
             Error::Io { source, .. } | Error::Open { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
         }
     }
@@ -193,7 +203,8 @@ impl Error {
     /// The [`std::io::ErrorKind`] that `From<Error> for std::io::Error` gives:
     /// `NotFound`, `NotADirectory`, `IsADirectory`, `InvalidInput` for
     /// [`Error::Invalid`] and [`Error::ChoosePartition`], `Other` for [`Error::Cancelled`], `InvalidData` for
-    /// corruption, a damaged container, an unsupported feature and a volume that is not OCFS2, `UnexpectedEof` for a truncated image, and
+    /// corruption, a damaged container, an unsupported feature and a volume that is not OCFS2, `UnexpectedEof`
+    /// for a truncated image, EIO's kind for a block an o2image file lacks, and
     /// the kind of the OS error for [`Error::Io`] and [`Error::Open`].
     pub fn io_kind(&self) -> std::io::ErrorKind {
         use std::io::ErrorKind as K;
@@ -208,6 +219,8 @@ impl Error {
             Error::Cancelled => K::Other,
             Error::Corrupt(_) | Error::Unsupported { .. } | Error::NotOcfs2 | Error::Container { .. } => K::InvalidData,
             Error::Truncated { .. } => K::UnexpectedEof,
+            // What ocfs2-tools' image reader answers for a block it lacks.
+            Error::NotInImage { .. } => std::io::Error::from_raw_os_error(libc::EIO).kind(),
             Error::Io { source, .. } | Error::Open { source, .. } => source.kind(),
         }
     }

@@ -37,6 +37,7 @@ pub mod error;
 pub mod files;
 pub mod fs;
 pub mod heartbeat;
+pub mod image;
 pub mod intake;
 pub mod io;
 pub mod journal;

@@ -14,6 +14,8 @@ mod blocks;
 mod ewf;
 #[path = "../../fuzz/fuzz_targets/shared/locks.rs"]
 mod locks;
+#[path = "../../fuzz/fuzz_targets/shared/o2image.rs"]
+mod o2image;
 #[path = "../../fuzz/fuzz_targets/shared/partition.rs"]
 mod partition;
 #[path = "../../fuzz/fuzz_targets/shared/replay.rs"]
@@ -53,6 +55,36 @@ fn volume_regressions_replay() {
     for p in inputs("volume") {
         eprintln!("replaying {}", p.display());
         volume::run(&base, &std::fs::read(&p).unwrap());
+    }
+}
+
+#[test]
+fn o2image_regressions_replay() {
+    for p in inputs("o2image") {
+        eprintln!("replaying {}", p.display());
+        o2image::run(&std::fs::read(&p).unwrap());
+    }
+    // And fixed shapes: a packed image of C1's first 64 blocks, whole, cut at
+    // every 997th byte, and with each header field set to extremes.
+    let base = open_zst(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/C1.img.zst")).unwrap();
+    let blocks = ocfs2_format::io::BlockSource::size(&base) / 4096;
+    let mut held = ocfs2_format::io::o2image::ImageBitmap::new(blocks);
+    held.set_range(0, 64);
+    let mut img = ocfs2_format::io::o2image::encode_header(4096, &held, &[], 0);
+    for b in held.iter() {
+        img.extend_from_slice(&ocfs2_format::io::BlockSource::bytes(&base, b * 4096, 4096).unwrap());
+    }
+    img.extend(held.to_bytes());
+    o2image::run(&img);
+    for cut in (0..img.len()).step_by(997) {
+        o2image::run(&img[..cut]);
+    }
+    for field in (24..72).step_by(8) {
+        for v in [0u64, 1, 63, 4096, u64::MAX / 4096, u64::MAX] {
+            let mut bad = img.clone();
+            bad[field..field + 8].copy_from_slice(&v.to_le_bytes());
+            o2image::run(&bad);
+        }
     }
 }
 

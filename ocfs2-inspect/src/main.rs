@@ -227,6 +227,9 @@ enum Command {
     /// Indexed directories, xattrs, refcount trees, quotas and forensic listings.
     #[command(flatten)]
     Meta(cmd::meta::MetaCommand),
+    /// o2image files, bodyfile timelines and hash lists.
+    #[command(flatten)]
+    Export(cmd::export::ExportCommand),
     /// Journal recovery, planned (never done).
     #[command(flatten)]
     Recover(cmd::recover::RecoverCommand),
@@ -260,7 +263,11 @@ impl Command {
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
             Command::Admin(a) => a.image(),
-            Command::Cluster(_) | Command::Intake(_) | Command::Check { .. } | Command::Recover(_) => None,
+            Command::Cluster(_)
+            | Command::Intake(_)
+            | Command::Check { .. }
+            | Command::Recover(_)
+            | Command::Export(_) => None,
         }
     }
 }
@@ -285,6 +292,7 @@ fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
     let command = match command {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
+        Command::Export(c) => return cmd::export::run(c, &out, opts),
         Command::Recover(r) => return cmd::recover::run(r, &out, opts),
         Command::Intake(c) => return cmd::intake::run(c, &out, opts),
         Command::Meta(m) => Command::Meta(m.finish()),
@@ -344,6 +352,7 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
         Command::Cluster(c) => cmd::cluster::run(c, out, opts),
         Command::Recover(r) => cmd::recover::run(r, out, opts),
         Command::Intake(c) => cmd::intake::run(c, out, opts),
+        Command::Export(c) => cmd::export::run(c, out, opts),
         Command::Check { image, no_progress } => {
             // Its report is the output; the exit code matters only to `main`.
             cmd::check::main(&image, out, opts, !no_progress);

@@ -544,6 +544,7 @@ fn cli_commands(img: &Path, out: &Path, blkno: u64, kind: Kind, slots: u16) -> V
     let b = format!("<{blkno}>");
     let o = out.display().to_string();
     let svg = out.join("map.svg").display().to_string();
+    let o2i = out.join("image.o2i").display().to_string();
     let mut v: Vec<Vec<&str>> = vec![
         vec!["stats", &i],
         vec!["ls", "-l", &i, "/"],
@@ -576,6 +577,9 @@ fn cli_commands(img: &Path, out: &Path, blkno: u64, kind: Kind, slots: u16) -> V
         vec!["gd_free_bits", &i],
         vec!["query", &i, "%V %U %M %H %O\\n"],
         vec!["-R", "stat /small/hello.txt", &i],
+        vec!["bodyfile", &i],
+        vec!["hash", &i, "/"],
+        vec!["image", &i, &o2i],
     ];
     if matches!(kind, Kind::DxRoot | Kind::DxLeaf | Kind::Inode | Kind::DirBlock) {
         v.push(vec!["dx_dump", &i, &b]);

@@ -16,7 +16,7 @@ use crate::volume::{slot_file_name, Inode, Volume};
 use super::dx::DxRoot;
 use super::extent_map::ExtentMap;
 use super::refcount::refcount_tree_of;
-use super::xattr::read_xattrs;
+use super::xattr::read_xattr_layout;
 
 /// One block of an inode allocator group that holds an inode signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +272,7 @@ fn owners_of_inode(vol: &Volume, inode: &Inode<'_>, f: &mut dyn FnMut(u64, Block
             f(b, BlockRole::DxLeaf);
         }
     }
-    let x = read_xattrs(vol, inode)?;
+    let x = read_xattr_layout(vol, inode)?;
     if let Some(b) = x.block {
         f(b, BlockRole::XattrBlock);
     }

@@ -9,6 +9,7 @@ mod forensics;
 mod path;
 mod quota;
 mod refcount;
+mod tree;
 mod xattr;
 
 pub use dir::{prefetch_entry_inodes, read_dir, DirEntryInfo};
@@ -26,4 +27,5 @@ pub use quota::{
     GlobalQuota, IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaCharge, QuotaSet,
 };
 pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree};
-pub use xattr::{read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};
+pub use tree::{walk_tree, NameState, TreeEntry};
+pub use xattr::{read_xattr_layout, read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};

@@ -90,6 +90,18 @@ pub struct XattrSet {
 
 /// Reads every extended attribute of `inode` (empty without HAS_XATTR).
 pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
+    read_set(vol, inode, true)
+}
+
+/// Reads where `inode`'s extended attributes are, without the values kept
+/// outside the entries (their `value` is left empty; `value_extents` say where
+/// they are). For walks that need only the layout (checks, block owners): they
+/// work on an o2image file too, which never holds those values.
+pub fn read_xattr_layout(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
+    read_set(vol, inode, false)
+}
+
+fn read_set(vol: &Volume, inode: &Inode<'_>, values: bool) -> Result<XattrSet> {
     let h = inode.header();
     let mut set = XattrSet::default();
     if !h.has_dyn(dyn_features::HAS_XATTR) {
@@ -111,7 +123,7 @@ pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
         let region = &block[block.len() - size..];
         let view = XattrHeaderView::parse(region, blkno, "ocfs2_dinode inline xattr header")?;
         set.inline_count = Some(view.header.xh_count.get());
-        collect(vol, &view, XattrPlace::Inline, blkno, &mut set.attrs)?;
+        collect(vol, &view, XattrPlace::Inline, blkno, values, &mut set.attrs)?;
     }
     let loc = h.i_xattr_loc.get();
     if loc != 0 {
@@ -119,13 +131,13 @@ pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
         set.block = Some(xb);
         let block = vol.read_meta(xb, MetaKind::XATTR_BLOCK)?;
         match XattrBlockView::parse(&block, xb)?.body {
-            XattrBlockBody::Header(view) => collect(vol, &view, XattrPlace::Block(xb), xb, &mut set.attrs)?,
+            XattrBlockBody::Header(view) => collect(vol, &view, XattrPlace::Block(xb), xb, values, &mut set.attrs)?,
             XattrBlockBody::Tree { list, .. } => {
                 set.indexed = true;
                 let map = ExtentMap::load_list(vol, list, xb, "ocfs2_xattr_block.xb_root.xt_list")?;
                 set.tree_extents = map.extents().to_vec();
                 for e in map.extents() {
-                    read_buckets(vol, e, &mut set)?;
+                    read_buckets(vol, e, values, &mut set)?;
                 }
             }
         }
@@ -134,7 +146,7 @@ pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
 }
 
 /// Reads the buckets of one extent of a bucket tree.
-fn read_buckets(vol: &Volume, e: &Extent, set: &mut XattrSet) -> Result<()> {
+fn read_buckets(vol: &Volume, e: &Extent, values: bool, set: &mut XattrSet) -> Result<()> {
     let geo = vol.geometry();
     let bs = geo.block_size as usize;
     let per_bucket = (BUCKET_SIZE / bs).max(1) as u64;
@@ -165,7 +177,7 @@ fn read_buckets(vol: &Volume, e: &Extent, set: &mut XattrSet) -> Result<()> {
             count: view.header.xh_count.get(),
             num_buckets: view.header.xh_num_buckets.get(),
         });
-        collect(vol, &view, XattrPlace::Bucket(first), first, &mut set.attrs)?;
+        collect(vol, &view, XattrPlace::Bucket(first), first, values, &mut set.attrs)?;
         i += 1;
     }
     Ok(())
@@ -191,12 +203,14 @@ fn checked_bucket<'a>(vol: &Volume, raw: Cow<'a, [u8]>, first: u64, bs: usize) -
     Ok(Cow::Owned(owned))
 }
 
-/// Reads the entries of one header, with their values.
+/// Reads the entries of one header, with their values unless `values` is false
+/// (then a value kept outside the entry is left empty).
 fn collect(
     vol: &Volume,
     view: &XattrHeaderView<'_>,
     place: XattrPlace,
     blkno: u64,
+    values: bool,
     out: &mut Vec<Xattr>,
 ) -> Result<()> {
     for i in 0..view.entries.len() {
@@ -212,8 +226,11 @@ fn collect(
                 let map = ExtentMap::load_list(vol, list, blkno, "ocfs2_xattr_value_root.xr_list")?;
                 let hdr = (list.depth(), list.list.l_count.get(), list.list.l_next_free_rec.get());
                 let extents = map.extents().to_vec();
-                let mut value = vec![0u8; size as usize]; // at most VALUE_MAX
-                FileReader::from_map(vol, blkno, map, size).read_full_at(0, &mut value)?;
+                let mut value = Vec::new();
+                if values {
+                    value.resize(size as usize, 0); // at most VALUE_MAX
+                    FileReader::from_map(vol, blkno, map, size).read_full_at(0, &mut value)?;
+                }
                 (value, extents, Some(hdr))
             }
         };

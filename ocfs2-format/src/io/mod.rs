@@ -12,6 +12,7 @@ mod direct;
 pub mod ewf;
 mod mem;
 mod mmap;
+pub mod o2image;
 pub mod partition;
 mod range;
 mod reader;
@@ -23,6 +24,7 @@ pub use direct::DirectSource;
 pub use ewf::EwfSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
+pub use o2image::O2ImageSource;
 pub use range::RangeSource;
 pub use reader::{BytesSource, ReaderSource};
 pub use sink::{BlockSink, FileSink};
@@ -131,13 +133,15 @@ fn open_file(path: &Path, access: Access, on: &mut crate::progress::OnProgress<'
     if meta.is_dir() {
         return Err(Error::open(path)(std::io::Error::from_raw_os_error(libc::EISDIR)));
     }
-    if meta.file_type().is_block_device() || access == Access::Direct {
-        return Ok(Box::new(DirectSource::open(path)?));
-    }
-    if path.extension().is_some_and(|e| e == "zst") {
-        return Ok(Box::new(zst::open_zst_with(path, on)?));
-    }
-    Ok(Box::new(MmapSource::open(path)?))
+    let src: Box<dyn BlockSource> = if meta.file_type().is_block_device() || access == Access::Direct {
+        Box::new(DirectSource::open(path)?)
+    } else if path.extension().is_some_and(|e| e == "zst") {
+        Box::new(zst::open_zst_with(path, on)?)
+    } else {
+        Box::new(MmapSource::open(path)?)
+    };
+    // Containers are recognised by their first bytes and read as the volume they hold.
+    o2image::detect(src)
 }
 
 /// The error for a read that runs past the end of a source.

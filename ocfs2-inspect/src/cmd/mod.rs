@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod dump;
 pub mod dx;
+pub mod export;
 pub mod findpath;
 pub mod frag;
 pub mod group;
