@@ -91,6 +91,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A path names something under a non-directory (`/file/x`), or a
+    /// directory operation was asked of a non-directory (`ENOTDIR`).
+    #[error("not a directory: {0}")]
+    NotADirectory(String),
+    /// A file operation was asked of a directory (`EISDIR`).
+    #[error("is a directory: {0}")]
+    IsADirectory(String),
+    /// Resolving a path met more than 40 symbolic links, the kernel's limit
+    /// (`ELOOP`).
+    #[error("too many levels of symbolic links: {0}")]
+    SymlinkLoop(String),
 }
 
 impl Error {
@@ -116,11 +127,59 @@ impl Error {
         }))
     }
 
+    /// The Linux `errno` value a program (a FUSE daemon, Python's `OSError`)
+    /// reports for this error: `ENOENT` for [`Error::NotFound`], `ENOTDIR`,
+    /// `EISDIR`, `ELOOP`, `EINVAL` for [`Error::Invalid`] and [`Error::NotOcfs2`],
+    /// `EOPNOTSUPP` for [`Error::Unsupported`], `EIO` for corruption and a
+    /// truncated image, and the OS error of [`Error::Io`] and [`Error::Open`]
+    /// (`EIO` when there is none).
+    pub fn errno(&self) -> i32 {
+        match self {
+            Error::NotFound(_) => libc::ENOENT,
+            Error::NotADirectory(_) => libc::ENOTDIR,
+            Error::IsADirectory(_) => libc::EISDIR,
+            Error::SymlinkLoop(_) => libc::ELOOP,
+            Error::Invalid(_) | Error::NotOcfs2 => libc::EINVAL,
+            Error::Unsupported { .. } => libc::EOPNOTSUPP,
+            Error::Corrupt(_) | Error::Truncated { .. } => libc::EIO,
+            Error::Io { source, .. } | Error::Open { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
+        }
+    }
+
+    /// The [`std::io::ErrorKind`] that `From<Error> for std::io::Error` gives:
+    /// `NotFound`, `NotADirectory`, `IsADirectory`, `InvalidInput` for
+    /// [`Error::Invalid`], `InvalidData` for corruption, an unsupported feature
+    /// and a volume that is not OCFS2, `UnexpectedEof` for a truncated image, and
+    /// the kind of the OS error for [`Error::Io`] and [`Error::Open`].
+    pub fn io_kind(&self) -> std::io::ErrorKind {
+        use std::io::ErrorKind as K;
+        match self {
+            Error::NotFound(_) => K::NotFound,
+            Error::NotADirectory(_) => K::NotADirectory,
+            Error::IsADirectory(_) => K::IsADirectory,
+            // The kind for ELOOP is not nameable on stable Rust.
+            Error::SymlinkLoop(_) => std::io::Error::from_raw_os_error(libc::ELOOP).kind(),
+            Error::Invalid(_) => K::InvalidInput,
+            Error::Corrupt(_) | Error::Unsupported { .. } | Error::NotOcfs2 => K::InvalidData,
+            Error::Truncated { .. } => K::UnexpectedEof,
+            Error::Io { source, .. } | Error::Open { source, .. } => source.kind(),
+        }
+    }
+
     /// The corruption details, when this is [`Error::Corrupt`].
     pub fn corruption(&self) -> Option<&Corruption> {
         match self {
             Error::Corrupt(c) => Some(c),
             _ => None,
         }
+    }
+}
+
+/// Wraps the error in a [`std::io::Error`] of kind [`Error::io_kind`]; the
+/// original is kept inside (`get_ref()` and `downcast::<Error>()` give it back),
+/// so a reader used through [`std::io::Read`] loses nothing.
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> Self {
+        std::io::Error::new(e.io_kind(), e)
     }
 }

@@ -1,34 +1,40 @@
 #![deny(missing_docs)]
-//! Zero-copy, validated views of the OCFS2 cluster filesystem's on-disk format.
+//! Read OCFS2 volumes (the Oracle cluster filesystem) from images, `.zst`
+//! images and block devices, without the kernel, and never writing.
 //!
-//! Open a volume (an image file, a `.zst`-compressed image, or a block device, all
-//! read-only), then walk it:
+//! Start with [`Volume`] and its `std::fs`-shaped methods (module [`files`]):
 //!
 //! ```
-//! use ocfs2_format::{fs, Volume};
+//! use ocfs2_format::Volume;
 //! use std::io::Read;
 //!
 //! // A volume written by the Linux kernel, bundled with the sources.
-//! let vol = Volume::open("../fixtures/A-default.img.zst".as_ref())?;
-//! println!("label {:?}", String::from_utf8_lossy(vol.superblock().label()));
-//! let root = vol.inode(vol.root_blkno())?;
-//! for e in fs::read_dir(&vol, &root)? {
-//!     println!("{:>8} {}", e.inode, String::from_utf8_lossy(&e.name));
+//! let vol = Volume::open("../fixtures/A-default.img.zst")?;
+//! println!("label {}", vol.label());
+//! for entry in vol.read_dir("/")? {
+//!     let entry = entry?;
+//!     println!("{:>8} {:?} {:?}", entry.ino(), entry.file_type(), entry.file_name());
 //! }
-//! let file = vol.inode(fs::lookup(&vol, "/small/hello.txt")?)?;
+//! let meta = vol.metadata("/small/hello.txt")?;
+//! assert_eq!(meta.len(), 34);
 //! let mut text = String::new();
-//! fs::FileReader::new(&vol, &file)?.read_to_string(&mut text)?;
+//! vol.open_file("/small/hello.txt")?.read_to_string(&mut text)?;
 //! assert_eq!(text, "hello ocfs2 from the linux kernel\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Layers, one direction: [`io`] (bytes) → [`Volume`] (geometry, validated
-//! blocks) → [`layout`] (typed views) → [`fs`] (paths, directories, files).
+//! Below the facade, layers run one way: [`io`] (bytes) → [`Volume`] (geometry,
+//! validated blocks) → [`layout`] (typed views of every on-disk structure) →
+//! [`fs`] (extent maps, directories, xattrs, forensic walks) → [`files`] (the
+//! facade). [`check`], [`alloc`], [`journal`] and [`heartbeat`] answer the
+//! questions fsck.ocfs2, debugfs.ocfs2 and o2cb ask. Every failure is one
+//! [`Error`], typed by cause.
 
 pub mod alloc;
 pub mod check;
 pub mod config;
 pub mod error;
+pub mod files;
 pub mod fs;
 pub mod heartbeat;
 pub mod io;
@@ -41,4 +47,13 @@ pub mod volume;
 mod test_util;
 
 pub use error::{Corruption, Error, Result};
+pub use files::{Acl, DirEntry, File, FileType, Metadata, ReadDir, Run, StatFs, XattrEntry};
 pub use volume::{Geometry, Inode, MetaKind, OpenOptions, Volume};
+
+/// `Volume` is shared between threads (a FUSE daemon's workers, Python threads):
+/// every read takes `&self`.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Volume>();
+    assert_send_sync::<File<std::sync::Arc<Volume>>>();
+};

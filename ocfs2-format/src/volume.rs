@@ -223,13 +223,13 @@ pub struct Volume {
 impl Volume {
     /// Opens the image or device at `path` (a `.zst` image is decompressed into
     /// memory).
-    pub fn open(path: &Path) -> Result<Self> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(path, OpenOptions::default())
     }
 
     /// Opens `path` with options.
-    pub fn open_with(path: &Path, opts: OpenOptions) -> Result<Self> {
-        let src = io::open_with(path, opts.access)?;
+    pub fn open_with(path: impl AsRef<Path>, opts: OpenOptions) -> Result<Self> {
+        let src = io::open_with(path.as_ref(), opts.access)?;
         if opts.offset == 0 {
             return Self::from_source(src, opts);
         }

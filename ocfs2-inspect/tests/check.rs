@@ -481,7 +481,7 @@ fn exit_code_8_when_not_ocfs2() {
 
 #[test]
 fn library_reports_progress() {
-    let vol = Volume::open(&common::fixture_zst("C1")).unwrap();
+    let vol = Volume::open(common::fixture_zst("C1")).unwrap();
     let mut passes = Vec::new();
     let report = ocfs2_format::check::check(&vol, &mut |p| {
         if passes.last() != Some(&p.pass) {

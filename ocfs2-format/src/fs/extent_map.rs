@@ -25,6 +25,11 @@ impl Extent {
     pub fn is_unwritten(&self) -> bool {
         self.flags & flags::UNWRITTEN != 0
     }
+    /// Whether the extent's clusters may be shared with other files (a reflink):
+    /// their counts live in the inode's refcount tree.
+    pub fn is_refcounted(&self) -> bool {
+        self.flags & flags::REFCOUNTED != 0
+    }
 }
 
 /// Where one logical block lives.

@@ -63,25 +63,18 @@ enum Body {
     Extents(ExtentMap),
 }
 
-/// Reads a file's bytes `0..i_size` in order ([`Read`], [`Seek`]) or at any
-/// offset ([`FileReader::read_at`]).
-///
-/// Holes and unwritten extents read as zeros; refcounted (reflinked) extents read
-/// like any other. Only the extent map is held in memory.
+/// A file's bytes `0..i_size` and where they live, independent of how the volume
+/// is held: [`FileReader`] borrows the volume, `files::File` may own an `Arc`.
 #[derive(Debug)]
-pub struct FileReader<'v> {
-    vol: &'v Volume,
+pub(crate) struct Contents {
     blkno: u64,
     body: Body,
     size: u64,
-    pos: u64,
 }
 
-impl<'v> FileReader<'v> {
-    /// Prepares to read `inode`'s contents. Inodes whose `id2` holds no file data
-    /// (allocators, local alloc, truncate log, the superblock) are
-    /// [`Error::Invalid`]; device nodes, FIFOs and sockets read as empty.
-    pub fn new(vol: &'v Volume, inode: &Inode<'_>) -> Result<Self> {
+impl Contents {
+    /// See [`FileReader::new`].
+    pub(crate) fn new(vol: &Volume, inode: &Inode<'_>) -> Result<Self> {
         let h = inode.header();
         let mut size = h.i_size.get();
         let body = match inode.dinode().id2()? {
@@ -110,22 +103,14 @@ impl<'v> FileReader<'v> {
                 )))
             }
         };
-        Ok(FileReader { vol, blkno: inode.blkno(), body, size, pos: 0 })
+        Ok(Contents { blkno: inode.blkno(), body, size })
     }
 
-    /// Reads the `size` bytes that `map` maps, an extent tree that is not an
-    /// inode's own (an xattr value's), kept in block `owner`.
-    pub fn from_map(vol: &'v Volume, owner: u64, map: ExtentMap, size: u64) -> Self {
-        FileReader { vol, blkno: owner, body: Body::Extents(map), size, pos: 0 }
-    }
-
-    /// The file size in bytes.
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.size
     }
 
-    /// The extent map (empty for inline files and fast symlinks).
-    pub fn extent_map(&self) -> &ExtentMap {
+    pub(crate) fn extent_map(&self) -> &ExtentMap {
         static EMPTY: ExtentMap = ExtentMap::EMPTY;
         match &self.body {
             Body::Extents(m) => m,
@@ -133,17 +118,12 @@ impl<'v> FileReader<'v> {
         }
     }
 
-    /// Whether the data lives in the inode block (inline data, fast symlink).
-    pub fn is_inline(&self) -> bool {
+    pub(crate) fn is_inline(&self) -> bool {
         matches!(self.body, Body::Inline(_))
     }
 
-    /// The run of bytes starting at `offset` that are all stored contiguously, or
-    /// all zeros (hole or unwritten extent), clipped to the file size. `None` at
-    /// or past the end of the file.
-    ///
-    /// Lets a copier skip zero runs (to write a sparse copy) without reading them.
-    pub fn span_at(&self, offset: u64) -> Option<Span> {
+    /// See [`FileReader::span_at`].
+    pub(crate) fn span_at(&self, vol: &Volume, offset: u64) -> Option<Span> {
         if offset >= self.size {
             return None;
         }
@@ -152,7 +132,7 @@ impl<'v> FileReader<'v> {
             Body::Inline(_) => return Some(Span::Data { blkno: self.blkno, len: rest }),
             Body::Extents(m) => m,
         };
-        let geo = self.vol.geometry();
+        let geo = vol.geometry();
         let cbits = geo.cluster_bits;
         let cpos = offset >> cbits;
         match map.locate(cpos) {
@@ -173,11 +153,9 @@ impl<'v> FileReader<'v> {
         }
     }
 
-    /// Reads up to `buf.len()` bytes (at most [`MAX_READ`], and never across a
-    /// change between stored and zero runs) at byte `offset`. Returns the count, 0
-    /// at or past the end of the file; call again for the rest.
-    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
-        let Some(span) = self.span_at(offset) else {
+    /// See [`FileReader::read_at`].
+    pub(crate) fn read_at(&self, vol: &Volume, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let Some(span) = self.span_at(vol, offset) else {
             return Ok(0);
         };
         let n = span.len().min(buf.len().min(MAX_READ) as u64) as usize;
@@ -188,10 +166,10 @@ impl<'v> FileReader<'v> {
                 out.copy_from_slice(&data[o..o + n]);
             }
             (Span::Data { blkno, .. }, Body::Extents(_)) => {
-                let bs = u64::from(self.vol.geometry().block_size);
+                let bs = u64::from(vol.geometry().block_size);
                 let in_blk = (offset % bs) as usize;
                 let count = (in_blk as u64 + n as u64).div_ceil(bs);
-                let data = self.vol.read_blocks(blkno, count)?;
+                let data = vol.read_blocks(blkno, count)?;
                 out.copy_from_slice(&data[in_blk..in_blk + n]);
             }
             (Span::Zeros { .. }, Body::Extents(_)) => out.fill(0),
@@ -199,11 +177,11 @@ impl<'v> FileReader<'v> {
         Ok(n)
     }
 
-    /// Reads until `buf` is full or the file ends; returns the count.
-    pub fn read_full_at(&self, mut offset: u64, buf: &mut [u8]) -> Result<usize> {
+    /// See [`FileReader::read_full_at`].
+    pub(crate) fn read_full_at(&self, vol: &Volume, mut offset: u64, buf: &mut [u8]) -> Result<usize> {
         let mut got = 0;
         while got < buf.len() {
-            let n = self.read_at(offset, &mut buf[got..])?;
+            let n = self.read_at(vol, offset, &mut buf[got..])?;
             if n == 0 {
                 break;
             }
@@ -214,6 +192,71 @@ impl<'v> FileReader<'v> {
     }
 }
 
+/// Reads a file's bytes `0..i_size` in order ([`Read`], [`Seek`]) or at any
+/// offset ([`FileReader::read_at`]).
+///
+/// Holes and unwritten extents read as zeros; refcounted (reflinked) extents read
+/// like any other. Only the extent map is held in memory. [`Read`] reports a
+/// failure as the [`std::io::Error`] that `From<Error>` makes (a truncated image
+/// is `UnexpectedEof`, corruption `InvalidData`, the [`Error`] inside).
+#[derive(Debug)]
+pub struct FileReader<'v> {
+    vol: &'v Volume,
+    contents: Contents,
+    pos: u64,
+}
+
+impl<'v> FileReader<'v> {
+    /// Prepares to read `inode`'s contents. Inodes whose `id2` holds no file data
+    /// (allocators, local alloc, truncate log, the superblock) are
+    /// [`Error::Invalid`]; device nodes, FIFOs and sockets read as empty.
+    pub fn new(vol: &'v Volume, inode: &Inode<'_>) -> Result<Self> {
+        Ok(FileReader { vol, contents: Contents::new(vol, inode)?, pos: 0 })
+    }
+
+    /// Reads the `size` bytes that `map` maps, an extent tree that is not an
+    /// inode's own (an xattr value's), kept in block `owner`.
+    pub fn from_map(vol: &'v Volume, owner: u64, map: ExtentMap, size: u64) -> Self {
+        FileReader { vol, contents: Contents { blkno: owner, body: Body::Extents(map), size }, pos: 0 }
+    }
+
+    /// The file size in bytes.
+    pub fn size(&self) -> u64 {
+        self.contents.size()
+    }
+
+    /// The extent map (empty for inline files and fast symlinks).
+    pub fn extent_map(&self) -> &ExtentMap {
+        self.contents.extent_map()
+    }
+
+    /// Whether the data lives in the inode block (inline data, fast symlink).
+    pub fn is_inline(&self) -> bool {
+        self.contents.is_inline()
+    }
+
+    /// The run of bytes starting at `offset` that are all stored contiguously, or
+    /// all zeros (hole or unwritten extent), clipped to the file size. `None` at
+    /// or past the end of the file.
+    ///
+    /// Lets a copier skip zero runs (to write a sparse copy) without reading them.
+    pub fn span_at(&self, offset: u64) -> Option<Span> {
+        self.contents.span_at(self.vol, offset)
+    }
+
+    /// Reads up to `buf.len()` bytes (at most [`MAX_READ`], and never across a
+    /// change between stored and zero runs) at byte `offset`. Returns the count, 0
+    /// at or past the end of the file; call again for the rest.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.contents.read_at(self.vol, offset, buf)
+    }
+
+    /// Reads until `buf` is full or the file ends; returns the count.
+    pub fn read_full_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        self.contents.read_full_at(self.vol, offset, buf)
+    }
+}
+
 /// First byte past extent `e`.
 fn extent_end(e: &Extent, cbits: u32) -> u64 {
     (u64::from(e.cpos) + u64::from(e.clusters)) << cbits
@@ -221,7 +264,7 @@ fn extent_end(e: &Extent, cbits: u32) -> u64 {
 
 impl Read for FileReader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.read_at(self.pos, buf).map_err(io::Error::other)?;
+        let n = self.read_at(self.pos, buf)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -231,7 +274,7 @@ impl Seek for FileReader<'_> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let target = match to {
             SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.size.checked_add_signed(d),
+            SeekFrom::End(d) => self.size().checked_add_signed(d),
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
         let p =

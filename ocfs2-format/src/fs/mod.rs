@@ -14,12 +14,13 @@ mod xattr;
 pub use dir::{prefetch_entry_inodes, read_dir, DirEntryInfo};
 pub use dx::{dx_entries, dx_free_list, dx_lookup, dx_seed, read_dx_leaf, DxLeafInfo, DxRoot, FreeBlock};
 pub use extent_map::{Extent, ExtentMap, Mapping};
+pub(crate) use file::Contents;
 pub use file::{read_symlink, FileReader, Span, MAX_READ};
 pub use forensics::{
     block_owners, deleted_entries, deleted_inodes, inode_in_use, scan_inodes, BlockOwner, BlockRole, BlockUse,
     DeletedEntry, DeletedInode, ScannedInode,
 };
-pub use path::{find_paths, lookup, resolve_spec};
+pub use path::{find_paths, lookup, lookup_name, resolve_spec};
 pub use quota::{
     quota_charge, quota_enabled, read_global_quota, read_local_quota, read_quotas, recount_usage, DataBlockInfo, Dquot,
     GlobalQuota, IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaCharge, QuotaSet,

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::volume::Volume;
+use crate::volume::{Inode, Volume};
 
 use super::dir::read_dir;
 use super::dx::dx_lookup;
@@ -28,16 +28,20 @@ pub fn lookup(vol: &Volume, path: &str) -> Result<u64> {
         if !dir.header().is_dir() {
             return Err(Error::NotFound(format!("{path}: {comp} is under a non-directory")));
         }
-        let found = if dir.header().has_dyn(dyn_features::INDEXED_DIR) {
-            // The index answers without reading every block; it agrees with a
-            // linear scan (see the tests of `fs::dx`).
-            dx_lookup(vol, &dir, comp.as_bytes())?
-        } else {
-            read_dir(vol, &dir)?.into_iter().find(|e| e.name == comp.as_bytes()).map(|e| e.inode)
-        };
-        cur = found.ok_or_else(|| Error::NotFound(path.to_string()))?;
+        cur = lookup_name(vol, &dir, comp.as_bytes())?.ok_or_else(|| Error::NotFound(path.to_string()))?;
     }
     Ok(cur)
+}
+
+/// Finds `name` (one component, `.` and `..` included) in directory `dir`:
+/// through the index of an indexed directory, by a scan otherwise.
+pub fn lookup_name(vol: &Volume, dir: &Inode<'_>, name: &[u8]) -> Result<Option<u64>> {
+    if dir.header().has_dyn(dyn_features::INDEXED_DIR) {
+        // The index answers without reading every block; it agrees with a
+        // linear scan (see the tests of `fs::dx`).
+        return dx_lookup(vol, dir, name);
+    }
+    Ok(read_dir(vol, dir)?.into_iter().find(|e| e.name == name).map(|e| e.inode))
 }
 
 /// Resolves a debugfs.ocfs2 file specification: `<blkno>`, `//system_file` or a

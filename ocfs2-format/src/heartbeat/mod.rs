@@ -8,7 +8,7 @@
 //! use ocfs2_format::Volume;
 //!
 //! // A volume written by the Linux kernel while node 0 was heartbeating.
-//! let vol = Volume::open("../fixtures/C1.img.zst".as_ref())?;
+//! let vol = Volume::open("../fixtures/C1.img.zst")?;
 //! let region = Region::locate(&vol, DEFAULT_SECTOR_SIZE)?;
 //! let slots = region.read_volume(&vol)?;
 //! let node0 = &slots[0];

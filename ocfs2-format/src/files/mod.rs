@@ -1,0 +1,459 @@
+//! The volume as files: a `std::fs`-shaped API on [`Volume`].
+//!
+//! ```
+//! use ocfs2_format::Volume;
+//! use std::io::Read;
+//!
+//! let vol = Volume::open("../fixtures/A-default.img.zst")?;
+//! for entry in vol.read_dir("/small")? {
+//!     let entry = entry?;
+//!     let meta = entry.metadata()?;
+//!     println!("{:?} {} bytes", entry.file_name(), meta.len());
+//! }
+//! let mut text = String::new();
+//! vol.open_file("/small/hello.txt")?.read_to_string(&mut text)?;
+//! assert_eq!(text, "hello ocfs2 from the linux kernel\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Paths are bytes (`&str`, `&[u8]`, `Vec<u8>`...), absolute from the volume's
+//! root: `/a/b` (a missing leading `/` means the same); `//name` starts in the
+//! system directory, as in debugfs.ocfs2. Empty components and `.` are skipped,
+//! `..` goes up (and stays at the top). Every path method has a twin taking an
+//! inode number (`*_ino`).
+//!
+//! Symbolic links: [`Volume::metadata`], [`Volume::open_file`], [`Volume::read`]
+//! and [`Volume::canonicalize`] follow them everywhere (at most 40, then
+//! [`Error::SymlinkLoop`]); [`Volume::symlink_metadata`] and
+//! [`Volume::read_link`] follow all but the last component;
+//! [`Volume::lookup`] follows none, as the inspector does. A target starting
+//! with `/` starts again at the volume's root.
+//!
+//! Errors: a missing name is [`Error::NotFound`], a path through a
+//! non-directory [`Error::NotADirectory`], a file operation on a directory
+//! [`Error::IsADirectory`]; [`Error::errno`] and `From<Error> for io::Error`
+//! turn them into what `std` or a FUSE reply needs.
+
+mod file;
+mod metadata;
+mod xattr;
+
+use std::collections::VecDeque;
+use std::ffi::OsStr;
+use std::ops::Deref;
+use std::os::unix::ffi::OsStrExt;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo};
+use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
+use crate::volume::{Inode, Volume};
+
+pub use file::{File, Run};
+pub use metadata::{FileType, Metadata};
+pub use xattr::{acl_to_linux, Acl, XattrEntry, ACL_UNDEFINED_ID, ACL_XATTR_VERSION};
+
+/// Symbolic links followed while resolving one path (the kernel's `MAXSYMLINKS`).
+pub const MAX_SYMLINKS: usize = 40;
+
+/// Components resolved in one path, to bound the work on hostile input.
+const MAX_COMPONENTS: usize = 4096;
+
+/// Which symbolic links a path resolution follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    /// None (the inspector's lookup).
+    Never,
+    /// All but the last component (`lstat`, `readlink`).
+    Parents,
+    /// All (`stat`, `open`).
+    Always,
+}
+
+/// A resolved path: the inode and the components that lead to it.
+struct Resolved {
+    ino: u64,
+    /// Starts in the system directory (`//`).
+    system: bool,
+    names: Vec<Vec<u8>>,
+}
+
+/// An iterator over a directory's entries, without `.` and `..`, in on-disk
+/// order (the order `ls -f` shows). The directory is read when
+/// [`Volume::read_dir`] is called, so errors come from there; the items are
+/// `Result`s to leave room for streaming very large directories.
+#[derive(Debug)]
+pub struct ReadDir<'v> {
+    vol: &'v Volume,
+    entries: std::vec::IntoIter<DirEntryInfo>,
+}
+
+impl<'v> Iterator for ReadDir<'v> {
+    type Item = Result<DirEntry<'v>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let e = self.entries.by_ref().find(|e| e.name != b"." && e.name != b"..")?;
+        Some(Ok(DirEntry { vol: self.vol, ino: e.inode, file_type: e.file_type, name: e.name }))
+    }
+}
+
+/// One entry of a directory.
+#[derive(Debug, Clone)]
+pub struct DirEntry<'v> {
+    vol: &'v Volume,
+    ino: u64,
+    file_type: u8,
+    name: Vec<u8>,
+}
+
+impl DirEntry<'_> {
+    /// The name as stored (any bytes but `/` and NUL).
+    pub fn name(&self) -> &[u8] {
+        &self.name
+    }
+    /// The name as an [`OsStr`] (the same bytes).
+    pub fn file_name(&self) -> &OsStr {
+        OsStr::from_bytes(&self.name)
+    }
+    /// The inode number the entry names.
+    pub fn ino(&self) -> u64 {
+        self.ino
+    }
+    /// The type the entry records (no inode read).
+    pub fn file_type(&self) -> FileType {
+        FileType::from_dirent(self.file_type)
+    }
+    /// Reads the inode the entry names (a symlink is not followed).
+    pub fn metadata(&self) -> Result<Metadata> {
+        self.vol.metadata_ino(self.ino)
+    }
+}
+
+/// Space and inode counts, as `statfs(2)` on the mounted volume reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatFs {
+    /// `f_bsize`: the block size.
+    pub block_size: u32,
+    /// `f_frsize`: the kernel leaves it to default to the block size.
+    pub fragment_size: u32,
+    /// The cluster size (the allocation unit).
+    pub cluster_size: u32,
+    /// `f_blocks`: the global bitmap's clusters, in blocks.
+    pub blocks: u64,
+    /// `f_bfree` (and `f_bavail`): its free clusters, in blocks.
+    pub blocks_free: u64,
+    /// `f_files`: the kernel reports the global bitmap's cluster count.
+    pub files: u64,
+    /// `f_ffree`: the free clusters (the kernel's choice too: inodes are
+    /// allocated from clusters on demand).
+    pub files_free: u64,
+    /// `f_namelen`: 255.
+    pub name_max: u32,
+}
+
+impl Volume {
+    /// Resolves `path` to an inode number without following any symlink (like
+    /// the inspector's file specs, `<blkno>` aside).
+    pub fn lookup(&self, path: impl AsRef<[u8]>) -> Result<u64> {
+        Ok(self.resolve(path.as_ref(), Follow::Never)?.ino)
+    }
+
+    /// Finds one `name` in directory `dir` (through its index when it has one);
+    /// `.` and `..` are looked up as the entries on disk.
+    pub fn lookup_in(&self, dir: u64, name: impl AsRef<[u8]>) -> Result<u64> {
+        let name = name.as_ref();
+        let inode = self.dir_inode(dir)?;
+        lookup_name(self, &inode, name)?
+            .ok_or_else(|| Error::NotFound(format!("{} in directory {dir}", String::from_utf8_lossy(name))))
+    }
+
+    /// The entries of the directory at `path` (symlinks followed).
+    pub fn read_dir(&self, path: impl AsRef<[u8]>) -> Result<ReadDir<'_>> {
+        self.read_dir_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+    }
+
+    /// The entries of directory `ino`.
+    pub fn read_dir_ino(&self, ino: u64) -> Result<ReadDir<'_>> {
+        let inode = self.dir_inode(ino)?;
+        Ok(ReadDir { vol: self, entries: crate::fs::read_dir(self, &inode)?.into_iter() })
+    }
+
+    /// The attributes of what `path` names, symlinks followed (`stat`).
+    pub fn metadata(&self, path: impl AsRef<[u8]>) -> Result<Metadata> {
+        self.metadata_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+    }
+
+    /// The attributes of what `path` names, a final symlink not followed
+    /// (`lstat`).
+    pub fn symlink_metadata(&self, path: impl AsRef<[u8]>) -> Result<Metadata> {
+        self.metadata_ino(self.resolve(path.as_ref(), Follow::Parents)?.ino)
+    }
+
+    /// The attributes of inode `ino` (validated: signature, block number,
+    /// generation, ECC).
+    pub fn metadata_ino(&self, ino: u64) -> Result<Metadata> {
+        Ok(Metadata::new(&self.inode_checked(ino)?, self.geometry()))
+    }
+
+    /// Opens the file at `path` for reading (symlinks followed). A directory is
+    /// [`Error::IsADirectory`].
+    pub fn open_file(&self, path: impl AsRef<[u8]>) -> Result<File<&Volume>> {
+        self.open_file_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+    }
+
+    /// Opens inode `ino` for reading. A symlink's inode reads as its target's
+    /// text; device nodes, FIFOs and sockets read as empty; a directory is
+    /// [`Error::IsADirectory`], an allocator or other metadata inode
+    /// [`Error::Invalid`].
+    pub fn open_file_ino(&self, ino: u64) -> Result<File<&Volume>> {
+        let (meta, contents) = self.file_parts(ino)?;
+        Ok(File::new(self, meta, contents))
+    }
+
+    /// [`Volume::open_file`] for a shared volume: the handle owns an `Arc`, so it
+    /// is `'static` and can move between threads (a FUSE daemon, Python).
+    pub fn open_file_arc(self: &Arc<Self>, path: impl AsRef<[u8]>) -> Result<File<Arc<Volume>>> {
+        let ino = self.resolve(path.as_ref(), Follow::Always)?.ino;
+        self.open_file_ino_arc(ino)
+    }
+
+    /// [`Volume::open_file_ino`] for a shared volume.
+    pub fn open_file_ino_arc(self: &Arc<Self>, ino: u64) -> Result<File<Arc<Volume>>> {
+        let (meta, contents) = self.file_parts(ino)?;
+        Ok(File::new(Arc::clone(self), meta, contents))
+    }
+
+    /// The whole contents of the file at `path` (symlinks followed). Refuses a
+    /// file larger than the address space; mind the memory for big files (use
+    /// [`Volume::open_file`] to stream).
+    pub fn read(&self, path: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        read_all(&self.open_file(path)?)
+    }
+
+    /// The whole contents of inode `ino` (see [`Volume::open_file_ino`]).
+    pub fn read_ino(&self, ino: u64) -> Result<Vec<u8>> {
+        read_all(&self.open_file_ino(ino)?)
+    }
+
+    /// The target of the symlink at `path` (the last component not followed).
+    /// Not a symlink: [`Error::Invalid`].
+    pub fn read_link(&self, path: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        self.read_link_ino(self.resolve(path.as_ref(), Follow::Parents)?.ino)
+    }
+
+    /// The target of symlink inode `ino`.
+    pub fn read_link_ino(&self, ino: u64) -> Result<Vec<u8>> {
+        read_symlink(self, &self.inode_checked(ino)?)
+    }
+
+    /// Whether `path` names something (symlinks followed: a dangling link is
+    /// `false`). Only "not found" and "not a directory" are `false`; other
+    /// errors (corruption, I/O) are returned.
+    pub fn exists(&self, path: impl AsRef<[u8]>) -> Result<bool> {
+        match self.resolve(path.as_ref(), Follow::Always) {
+            Ok(_) => Ok(true),
+            Err(Error::NotFound(_) | Error::NotADirectory(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The absolute path of what `path` names, with every symlink, `.` and `..`
+    /// resolved: `/a/b`, `/` for the root, `//name` in the system directory.
+    pub fn canonicalize(&self, path: impl AsRef<[u8]>) -> Result<Vec<u8>> {
+        let r = self.resolve(path.as_ref(), Follow::Always)?;
+        let mut out = if r.system { b"/".to_vec() } else { Vec::new() };
+        for n in &r.names {
+            out.push(b'/');
+            out.extend_from_slice(n);
+        }
+        if out.is_empty() || out == b"/" {
+            out = if r.system { b"//".to_vec() } else { b"/".to_vec() };
+        }
+        Ok(out)
+    }
+
+    /// The extended attributes of what `path` names (symlinks followed), under
+    /// their Linux names, ACLs in the Linux format (see [`XattrEntry::value`]);
+    /// inline ones first, then the block's or the buckets', as stored.
+    pub fn xattrs(&self, path: impl AsRef<[u8]>) -> Result<Vec<XattrEntry>> {
+        self.xattrs_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+    }
+
+    /// The extended attributes of inode `ino` (see [`Volume::xattrs`]).
+    pub fn xattrs_ino(&self, ino: u64) -> Result<Vec<XattrEntry>> {
+        let set = crate::fs::read_xattrs(self, &self.inode_checked(ino)?)?;
+        Ok(set.attrs.into_iter().map(XattrEntry::new).collect())
+    }
+
+    /// The value of attribute `name` (a full Linux name, `user.x`,
+    /// `system.posix_acl_access`) of what `path` names, or `None` when it has
+    /// no such attribute (`ENODATA`).
+    pub fn getxattr(&self, path: impl AsRef<[u8]>, name: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
+        self.getxattr_ino(self.resolve(path.as_ref(), Follow::Always)?.ino, name)
+    }
+
+    /// [`Volume::getxattr`] by inode number.
+    pub fn getxattr_ino(&self, ino: u64, name: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
+        let name = name.as_ref();
+        Ok(self.xattrs_ino(ino)?.into_iter().find(|x| x.name() == name).map(XattrEntry::into_value))
+    }
+
+    /// Space and inode counts as `statfs(2)` reports them for the mounted
+    /// volume (from the global bitmap's counts; the local-alloc windows count
+    /// as used, as they do there).
+    pub fn statfs(&self) -> Result<StatFs> {
+        let gb = self.inode(self.system_file("global_bitmap")?)?;
+        let b = gb.header().bitmap1();
+        let (total, used) = (u64::from(b.i_total.get()), u64::from(b.i_used.get()));
+        let free = total.saturating_sub(used);
+        let geo = self.geometry();
+        let bpc = geo.blocks_per_cluster();
+        Ok(StatFs {
+            block_size: geo.block_size,
+            fragment_size: geo.block_size,
+            cluster_size: geo.cluster_size,
+            blocks: total * bpc,
+            blocks_free: free * bpc,
+            files: total,
+            files_free: free,
+            name_max: crate::layout::dir::MAX_NAME_LEN as u32,
+        })
+    }
+
+    /// The volume label (`s_label`), lossily as UTF-8.
+    pub fn label(&self) -> String {
+        String::from_utf8_lossy(self.superblock().label()).into_owned()
+    }
+
+    /// The volume UUID (`s_uuid`).
+    pub fn uuid(&self) -> [u8; 16] {
+        self.superblock().s_uuid
+    }
+
+    /// The UUID as `blkid` prints it: `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
+    pub fn uuid_string(&self) -> String {
+        let u = self.uuid();
+        let hex = |r: std::ops::Range<usize>| u[r].iter().map(|b| format!("{b:02x}")).collect::<String>();
+        format!("{}-{}-{}-{}-{}", hex(0..4), hex(4..6), hex(6..8), hex(8..10), hex(10..16))
+    }
+
+    /// The feature names set on the volume, as `mkfs.ocfs2 --fs-features` and
+    /// debugfs.ocfs2 spell them, in three lists: compat, incompat, ro_compat.
+    pub fn features(&self) -> [Vec<&'static str>; 3] {
+        let sb = self.superblock();
+        [
+            feature_names(sb.s_feature_compat.get(), compat::NAMES),
+            feature_names(sb.s_feature_incompat.get(), incompat::NAMES),
+            feature_names(sb.s_feature_ro_compat.get(), ro_compat::NAMES),
+        ]
+    }
+
+    /// Reads inode `ino` after checking it lies inside the volume.
+    fn inode_checked(&self, ino: u64) -> Result<Inode<'_>> {
+        if ino == 0 || ino >= self.geometry().blocks {
+            return Err(Error::NotFound(format!("inode {ino}: past the end of the volume")));
+        }
+        self.inode(ino)
+    }
+
+    /// Inode `ino`, which must be a directory.
+    fn dir_inode(&self, ino: u64) -> Result<Inode<'_>> {
+        let inode = self.inode_checked(ino)?;
+        if !inode.header().is_dir() {
+            return Err(Error::NotADirectory(format!("inode {ino}")));
+        }
+        Ok(inode)
+    }
+
+    /// What a [`File`] holds, for inode `ino`.
+    fn file_parts(&self, ino: u64) -> Result<(Metadata, Contents)> {
+        let inode = self.inode_checked(ino)?;
+        if inode.header().is_dir() {
+            return Err(Error::IsADirectory(format!("inode {ino}")));
+        }
+        Ok((Metadata::new(&inode, self.geometry()), Contents::new(self, &inode)?))
+    }
+
+    /// Resolves `path` (see the module docs for the rules).
+    fn resolve(&self, path: &[u8], follow: Follow) -> Result<Resolved> {
+        let shown = || String::from_utf8_lossy(path).into_owned();
+        let (system, rest) = match path.strip_prefix(b"//") {
+            Some(rest) => (true, rest),
+            None => (false, path),
+        };
+        let mut r = Resolved { ino: 0, system, names: Vec::new() };
+        let mut stack: Vec<u64> = Vec::new(); // the inode of each name
+        let mut todo: VecDeque<Vec<u8>> = components(rest).collect();
+        let (mut links, mut steps) = (0, 0);
+        while let Some(comp) = todo.pop_front() {
+            steps += 1;
+            if steps > MAX_COMPONENTS {
+                return Err(Error::Invalid(format!("{}: more than {MAX_COMPONENTS} components", shown())));
+            }
+            if comp == b"." {
+                continue;
+            }
+            if comp == b".." {
+                r.names.pop();
+                stack.pop();
+                continue;
+            }
+            let top = if r.system { self.system_dir_blkno() } else { self.root_blkno() };
+            let dir = stack.last().copied().unwrap_or(top);
+            let inode = self.inode_checked(dir)?;
+            if !inode.header().is_dir() {
+                return Err(Error::NotADirectory(shown()));
+            }
+            let ino = lookup_name(self, &inode, &comp)?.ok_or_else(|| Error::NotFound(shown()))?;
+            let last = todo.is_empty();
+            let follows = match follow {
+                Follow::Never => false,
+                Follow::Parents => !last,
+                Follow::Always => true,
+            };
+            if follows {
+                let child = self.inode_checked(ino)?;
+                if child.header().is_symlink() {
+                    links += 1;
+                    if links > MAX_SYMLINKS {
+                        return Err(Error::SymlinkLoop(shown()));
+                    }
+                    let target = read_symlink(self, &child)?;
+                    if target.first() == Some(&b'/') {
+                        // An absolute target means the volume's root, never `//`.
+                        r.system = false;
+                        r.names.clear();
+                        stack.clear();
+                    }
+                    for c in components(&target).rev() {
+                        todo.push_front(c);
+                    }
+                    continue;
+                }
+            }
+            r.names.push(comp);
+            stack.push(ino);
+        }
+        let top = if r.system { self.system_dir_blkno() } else { self.root_blkno() };
+        r.ino = stack.last().copied().unwrap_or(top);
+        Ok(r)
+    }
+}
+
+/// The non-empty components of `path`.
+fn components(path: &[u8]) -> impl DoubleEndedIterator<Item = Vec<u8>> + '_ {
+    path.split(|&b| b == b'/').filter(|c| !c.is_empty()).map(<[u8]>::to_vec)
+}
+
+/// Reads all of `f`.
+fn read_all<V: Deref<Target = Volume>>(f: &File<V>) -> Result<Vec<u8>> {
+    let len = usize::try_from(f.len()).map_err(|_| Error::Invalid(format!("inode {}: too large", f.ino())))?;
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len).map_err(|_| Error::Invalid(format!("inode {}: {len} bytes do not fit", f.ino())))?;
+    buf.resize(len, 0);
+    let got = f.read_full_at(0, &mut buf)?;
+    buf.truncate(got);
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,187 @@
+//! The facade on the kernel-written fixtures; expected values from
+//! fixtures/README.md (checked there against debugfs.ocfs2).
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Seek, SeekFrom};
+
+use super::*;
+
+fn vol() -> &'static Volume {
+    crate::test_util::fixture("A-default")
+}
+
+#[test]
+fn read_dir_skips_dot_entries() {
+    let v = vol();
+    let mut names: Vec<Vec<u8>> = v.read_dir("/small").unwrap().map(|e| e.unwrap().name().to_vec()).collect();
+    names.sort();
+    let want: Vec<&[u8]> = vec![b"empty", b"hello.txt", b"one-byte", b"pat100", b"pat3000", b"pat5000"];
+    assert_eq!(names, want);
+    let e = v.read_dir("/links").unwrap().map(Result::unwrap).find(|e| e.name() == b"sym-hello").unwrap();
+    assert_eq!(e.file_type(), FileType::Symlink);
+    assert!(e.metadata().unwrap().is_symlink());
+    assert!(matches!(v.read_dir("/small/hello.txt"), Err(Error::NotADirectory(_))));
+}
+
+#[test]
+fn paths_resolve_like_std() {
+    let v = vol();
+    let hello = v.lookup("/small/hello.txt").unwrap();
+    assert_eq!(v.lookup("small//./hello.txt").unwrap(), hello);
+    assert_eq!(v.lookup("/d1/../small/hello.txt").unwrap(), hello);
+    assert_eq!(v.lookup("/../small/hello.txt").unwrap(), hello);
+    // metadata follows the symlink, symlink_metadata does not, lookup never.
+    assert_eq!(v.metadata("/links/sym-hello").unwrap().ino(), hello);
+    let link = v.symlink_metadata("/links/sym-hello").unwrap();
+    assert!(link.is_symlink() && link.len() == 18);
+    assert_eq!(v.lookup("/links/sym-hello").unwrap(), link.ino());
+    assert_eq!(v.read_link("/links/sym-hello").unwrap(), b"../small/hello.txt");
+    assert_eq!(v.canonicalize("/links/sym-hello").unwrap(), b"/small/hello.txt");
+    assert_eq!(v.canonicalize("/d1/d2/..").unwrap(), b"/d1");
+    assert_eq!(v.canonicalize("/").unwrap(), b"/");
+    assert_eq!(v.canonicalize("//global_bitmap").unwrap(), b"//global_bitmap");
+    assert_eq!(v.lookup("//global_bitmap").unwrap(), v.system_file("global_bitmap").unwrap());
+    assert!(v.exists("/small/hello.txt").unwrap());
+    assert!(!v.exists("/small/nope").unwrap());
+    assert!(!v.exists("/small/hello.txt/x").unwrap());
+    // The slow symlink points to /long/..., which does not exist.
+    assert!(!v.exists("/links/sym-long").unwrap());
+    assert!(matches!(v.metadata("/nope"), Err(Error::NotFound(_))));
+    assert!(matches!(v.lookup("/small/hello.txt/x"), Err(Error::NotADirectory(_))));
+    assert_eq!(v.lookup_in(v.lookup("/small").unwrap(), "hello.txt").unwrap(), hello);
+    // Indexed directory: through the index.
+    let bigdir = v.lookup("/bigdir").unwrap();
+    assert_eq!(v.lookup_in(bigdir, "e04999").unwrap(), v.lookup("/bigdir/e04999").unwrap());
+}
+
+#[test]
+fn files_read_and_seek() {
+    let v = vol();
+    assert_eq!(v.read("/links/sym-hello").unwrap(), b"hello ocfs2 from the linux kernel\n");
+    let mut f = v.open_file("/small/pat5000").unwrap();
+    assert_eq!(f.len(), 5000);
+    f.seek(SeekFrom::End(-10)).unwrap();
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).unwrap();
+    assert_eq!(tail.len(), 10);
+    assert!(matches!(v.open_file("/small"), Err(Error::IsADirectory(_))));
+    assert_eq!(v.open_file("/small").unwrap_err().errno(), libc::EISDIR);
+}
+
+#[test]
+fn runs_and_seek_data_hole() {
+    let v = vol();
+    let f = v.open_file("/sparse/holey").unwrap();
+    let cs = u64::from(v.geometry().cluster_size);
+    let mib8 = 8u64 << 20;
+    let shape: Vec<(u64, u64, &str)> = f
+        .runs()
+        .iter()
+        .map(|r| {
+            let kind = match r {
+                Run::Data { .. } => "data",
+                Run::Unwritten { .. } => "unwritten",
+                Run::Hole { .. } => "hole",
+            };
+            (r.logical(), r.len(), kind)
+        })
+        .collect();
+    assert_eq!(shape, [(0, cs, "data"), (cs, mib8 - cs, "hole"), (mib8, cs, "data"), (mib8 + cs, mib8 - cs, "hole")]);
+    assert_eq!(f.next_data(0), Some(0));
+    assert_eq!(f.next_hole(0), Some(cs));
+    assert_eq!(f.next_data(cs), Some(mib8));
+    assert_eq!(f.next_hole(mib8), Some(mib8 + cs));
+    assert_eq!(f.next_data(mib8 + cs), None);
+    assert_eq!(f.next_hole(mib8 + cs), Some(mib8 + cs));
+    assert_eq!(f.next_hole(16 << 20), None);
+
+    let p = v.open_file("/data/prealloc").unwrap();
+    assert!(matches!(p.runs()[..], [Run::Unwritten { logical: 0, len, .. }] if len == 4 << 20));
+    assert_eq!(p.next_data(0), None);
+    assert_eq!(p.next_hole(0), Some(0));
+
+    let r = v.open_file("/data/pat1m").unwrap();
+    assert!(r.runs().iter().all(|r| matches!(r, Run::Data { refcounted: true, .. })));
+    let inline = v.open_file("/small/hello.txt").unwrap();
+    let ino = inline.ino();
+    assert_eq!(
+        inline.runs(),
+        [Run::Data { logical: 0, physical: v.geometry().block_offset(ino) + 200, len: 34, refcounted: false }]
+    );
+}
+
+#[test]
+fn metadata_fields() {
+    let v = vol();
+    let m = v.metadata("/small/pat5000").unwrap();
+    assert!(m.is_file() && !m.is_inline() && !m.is_sparse());
+    assert_eq!(m.mode() & 0o170000, 0o100000);
+    assert_eq!(m.blocks(), u64::from(m.clusters()) * u64::from(v.geometry().cluster_size) / 512);
+    assert_eq!(m.blksize(), v.geometry().cluster_size);
+    assert!(v.metadata("/small/hello.txt").unwrap().is_inline());
+    assert!(v.metadata("/sparse/holey").unwrap().is_sparse());
+    assert!(!v.metadata("/data/prealloc").unwrap().is_sparse());
+    assert_eq!(v.metadata("/data/pat1m").unwrap().nlink(), 2);
+    assert!(v.metadata("/data/pat1m").unwrap().refcount_root().is_some());
+    let (s, ns) = m.mtime();
+    assert_eq!(m.modified().duration_since(std::time::UNIX_EPOCH).unwrap(), std::time::Duration::new(s as u64, ns));
+}
+
+#[test]
+fn statfs_counts_the_global_bitmap() {
+    let v = vol();
+    let s = v.statfs().unwrap();
+    let gb = v.inode(v.system_file("global_bitmap").unwrap()).unwrap();
+    let b = gb.header().bitmap1();
+    assert_eq!(s.files, u64::from(b.i_total.get()));
+    assert_eq!(s.blocks, s.files * v.geometry().blocks_per_cluster());
+    assert!(s.blocks_free < s.blocks && s.blocks_free > 0);
+    assert_eq!(s.name_max, 255);
+}
+
+#[test]
+fn xattrs_have_linux_names() {
+    let v = vol();
+    let names: Vec<Vec<u8>> = v.xattrs("/xattr/file").unwrap().iter().map(|x| x.name().to_vec()).collect();
+    assert_eq!(names, [b"user.small".to_vec(), b"user.medium".to_vec(), b"user.big".to_vec()]);
+    assert_eq!(v.getxattr("/xattr/file", "user.small").unwrap(), Some(b"v1".to_vec()));
+    assert_eq!(v.getxattr("/xattr/file", "user.none").unwrap(), None);
+}
+
+#[test]
+fn acls_convert_to_the_linux_format() {
+    let stored: Vec<u8> = [(1u16, 6u16, 0u32), (2, 4, 1000), (0x20, 4, 7)]
+        .iter()
+        .flat_map(|&(t, p, i)| [&t.to_le_bytes()[..], &p.to_le_bytes(), &i.to_le_bytes()].concat())
+        .collect();
+    let linux = acl_to_linux(&stored).unwrap();
+    let mut want = vec![2, 0, 0, 0];
+    want.extend_from_slice(&[1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff]);
+    want.extend_from_slice(&[2, 0, 4, 0, 0xe8, 0x03, 0, 0]);
+    want.extend_from_slice(&[0x20, 0, 4, 0, 0xff, 0xff, 0xff, 0xff]);
+    assert_eq!(linux, want);
+    assert_eq!(acl_to_linux(&stored[..7]), None);
+}
+
+/// X-max's ACLs were set through the Linux xattr format (fixtures/README.md);
+/// reading them back must give the same bytes.
+#[test]
+fn fixture_acls_read_back_as_set() {
+    let v = crate::test_util::fixture("X-max");
+    let linux = |entries: &[(u16, u16, u32)]| -> Vec<u8> {
+        let mut out = 2u32.to_le_bytes().to_vec();
+        for &(t, p, i) in entries {
+            out.extend_from_slice(&[&t.to_le_bytes()[..], &p.to_le_bytes(), &i.to_le_bytes()].concat());
+        }
+        out
+    };
+    let u = u32::MAX;
+    let access = v.getxattr("/extra/acl/file", "system.posix_acl_access").unwrap().unwrap();
+    assert_eq!(access, linux(&[(1, 6, u), (2, 4, 1000), (4, 4, u), (0x10, 6, u), (0x20, 4, u)]));
+    let x = v.xattrs("/extra/acl/file").unwrap();
+    let acl = x.iter().find(|x| x.is_acl()).unwrap().acl().unwrap();
+    assert_eq!(acl.to_string(), "user::rw-,user:1000:r--,group::r--,mask::rw-,other::r--");
+    let default = v.getxattr("/extra/acl", "system.posix_acl_default").unwrap().unwrap();
+    assert_eq!(default, linux(&[(1, 7, u), (4, 5, u), (0x20, 5, u)]));
+    assert_eq!(v.getxattr("/extra/acl", "system.posix_acl_access").unwrap(), None);
+}
