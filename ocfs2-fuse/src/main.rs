@@ -1,7 +1,6 @@
 //! `ocfs2-fuse IMAGE MOUNTPOINT [-f] [-o OPTIONS]`: mounts an OCFS2 image or device read-only
 //! through FUSE, with no kernel module and no cluster stack.
 
-mod adapter;
 mod mount;
 
 use std::ffi::CString;
@@ -180,8 +179,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The volume is read for as long as the daemon lives.
-    let vol: &'static Volume = Box::leak(Box::new(vol));
+    let vol = std::sync::Arc::new(vol);
 
     let mut config = Config::default();
     config.mount_options = vec![

@@ -16,9 +16,7 @@ use fuser::{
     KernelConfig, LockOwner, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
     ReplyEmpty, ReplyEntry, ReplyLseek, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
 };
-use ocfs2_format::{Error, Volume};
-
-use crate::adapter::{errno, open_file_ino, DirEntry, File, FileType, Metadata, VolumeExt};
+use ocfs2_format::{Error, File, FileType, Metadata, Volume};
 
 /// How long the kernel may keep attributes and names: the volume cannot change under a read-only
 /// mount of an image (a shared device written by live nodes is another matter: `-o ttl=0`).
@@ -41,7 +39,7 @@ pub struct Settings {
 /// An open file or directory.
 #[derive(Debug)]
 enum Handle {
-    File(Arc<File>),
+    File(Arc<File<Arc<Volume>>>),
     /// The entries as read at `opendir`, so that a listing in several calls is consistent and
     /// each call does not read the directory again.
     Dir(Arc<Vec<(u64, FuseType, Vec<u8>)>>),
@@ -50,7 +48,7 @@ enum Handle {
 /// The filesystem served to the kernel.
 #[derive(Debug)]
 pub struct Ocfs2Fs {
-    vol: &'static Volume,
+    vol: Arc<Volume>,
     root: u64,
     settings: Settings,
     handles: Mutex<HashMap<u64, Handle>>,
@@ -64,8 +62,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Ocfs2Fs {
-    /// Serves `vol` (which lives as long as the daemon).
-    pub fn new(vol: &'static Volume, settings: Settings) -> Self {
+    /// Serves `vol`.
+    pub fn new(vol: Arc<Volume>, settings: Settings) -> Self {
         Ocfs2Fs {
             root: vol.root_blkno(),
             vol,
@@ -99,7 +97,7 @@ impl Ocfs2Fs {
     /// what was being done.
     fn fail(&self, what: &str, blkno: u64, e: &Error) -> Errno {
         match e {
-            Error::NotFound(_) | Error::Invalid(_) => {}
+            Error::NotFound(_) | Error::NotADirectory(_) | Error::IsADirectory(_) | Error::Invalid(_) => {}
             Error::Corrupt(c) => {
                 let mut seen = lock(&self.logged);
                 if seen.len() < MAX_LOGGED && seen.insert((c.blkno, c.field)) {
@@ -108,7 +106,7 @@ impl Ocfs2Fs {
             }
             _ => log::error!("{what} of inode {blkno}: {e}"),
         }
-        Errno::from_i32(errno(e))
+        Errno::from_i32(e.errno())
     }
 
     fn attr(&self, m: &Metadata) -> Result<FileAttr, Errno> {
@@ -139,9 +137,8 @@ impl Ocfs2Fs {
             nlink: m.nlink(),
             uid: self.settings.uid.unwrap_or(m.uid()),
             gid: self.settings.gid.unwrap_or(m.gid()),
-            // FUSE takes the kernel's 32-bit encoding, which is how OCFS2 stores it.
-            rdev: m.rdev() as u32,
-            blksize: m.blksize() as u32,
+            rdev: kernel_dev(m.rdev()),
+            blksize: m.blksize(),
             flags: 0,
         })
     }
@@ -157,14 +154,14 @@ impl Ocfs2Fs {
         FileHandle(fh)
     }
 
-    fn file(&self, fh: FileHandle) -> Option<Arc<File>> {
+    fn file(&self, fh: FileHandle) -> Option<Arc<File<Arc<Volume>>>> {
         match lock(&self.handles).get(&fh.0) {
             Some(Handle::File(f)) => Some(f.clone()),
             _ => None,
         }
     }
 
-    fn kind_of(&self, e: &DirEntry) -> FuseType {
+    fn kind_of(&self, e: &ocfs2_format::DirEntry<'_>) -> FuseType {
         let from = |t| match t {
             FileType::File => Some(FuseType::RegularFile),
             FileType::Dir => Some(FuseType::Directory),
@@ -194,8 +191,6 @@ impl Filesystem for Ocfs2Fs {
         let dir = self.blkno(parent);
         let found = match self.vol.lookup_in(dir, name.as_bytes()) {
             Ok(b) => b,
-            Err(Error::NotFound(_)) => return reply.error(Errno::ENOENT),
-            Err(Error::Invalid(_)) => return reply.error(Errno::ENOTDIR),
             Err(e) => return reply.error(self.fail("lookup", dir, &e)),
         };
         if self.fuse_ino(found).is_none() {
@@ -228,7 +223,7 @@ impl Filesystem for Ocfs2Fs {
             return reply.error(Errno::EROFS);
         }
         let blkno = self.blkno(ino);
-        match open_file_ino(self.vol, blkno) {
+        match self.vol.open_file_ino_arc(blkno) {
             // The volume does not change: the kernel may keep pages across opens.
             Ok(f) => reply.opened(self.add_handle(Handle::File(Arc::new(f))), FopenFlags::FOPEN_KEEP_CACHE),
             Err(e) => reply.error(self.fail("open", blkno, &e)),
@@ -249,7 +244,7 @@ impl Filesystem for Ocfs2Fs {
         let Some(f) = self.file(fh) else { return reply.error(Errno::EBADF) };
         let want = (size as u64).min(f.len().saturating_sub(offset)) as usize;
         let mut buf = vec![0u8; want];
-        match f.read_at(offset, &mut buf) {
+        match f.read_full_at(offset, &mut buf) {
             Ok(n) => reply.data(&buf[..n]),
             Err(e) => reply.error(self.fail("read", self.blkno(ino), &e)),
         }
@@ -280,7 +275,8 @@ impl Filesystem for Ocfs2Fs {
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         let blkno = self.blkno(ino);
         let parent = if blkno == self.root { Ok(self.root) } else { self.vol.lookup_in(blkno, b"..") };
-        let listing = parent.and_then(|p| Ok((p, self.vol.read_dir_ino(blkno)?)));
+        let listing =
+            parent.and_then(|p| Ok((p, self.vol.read_dir_ino(blkno)?.collect::<ocfs2_format::Result<Vec<_>>>()?)));
         match listing {
             Ok((parent, entries)) => {
                 let mut list = Vec::with_capacity(entries.len() + 2);
@@ -382,8 +378,8 @@ impl Filesystem for Ocfs2Fs {
             _ => return reply.error(Errno::EINVAL),
         };
         match found {
-            Some(o) if off < f.len() => reply.offset(o as i64),
-            _ => reply.error(Errno::ENXIO),
+            Some(o) => reply.offset(o as i64),
+            None => reply.error(Errno::ENXIO),
         }
     }
 
@@ -513,6 +509,12 @@ impl Filesystem for Ocfs2Fs {
     ) {
         reply.error(Errno::EROFS);
     }
+}
+
+/// A `st_rdev` (glibc's `makedev` encoding) in the kernel's 32-bit form, which FUSE carries.
+fn kernel_dev(dev: u64) -> u32 {
+    let (major, minor) = (libc::major(dev), libc::minor(dev));
+    (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)
 }
 
 /// Answers a getxattr/listxattr: the size when asked for it (`size` 0), ERANGE when the caller's
