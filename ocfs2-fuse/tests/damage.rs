@@ -1,0 +1,159 @@
+//! Patched copies of A-default: device nodes, a FIFO and a socket (no kernel-written fixture has
+//! them), and damaged metadata, which must cost only the damaged entries.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::mem::offset_of;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+use common::*;
+use ocfs2_format::layout::dinode::{mode, DinodeHeader};
+use ocfs2_format::layout::dir::DirEntryHeader;
+use ocfs2_format::layout::extent::{ExtentList, ExtentRec};
+use ocfs2_format::Volume;
+
+fn write_at(img: &Path, offset: u64, bytes: &[u8]) {
+    let mut f = std::fs::OpenOptions::new().write(true).open(img).unwrap();
+    f.seek(SeekFrom::Start(offset)).unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+fn read_at(img: &Path, offset: u64, len: usize) -> Vec<u8> {
+    let mut f = std::fs::File::open(img).unwrap();
+    f.seek(SeekFrom::Start(offset)).unwrap();
+    let mut b = vec![0u8; len];
+    f.read_exact(&mut b).unwrap();
+    b
+}
+
+/// Byte offset of `name`'s directory entry header in directory block `blk`.
+fn dirent_at(img: &Path, bs: u64, blk: u64, ino: u64, name: &[u8]) -> u64 {
+    let block = read_at(img, blk * bs, bs as usize);
+    let hdr = size_of::<DirEntryHeader>();
+    let at = (hdr..block.len() - name.len())
+        .find(|&p| {
+            &block[p..p + name.len()] == name
+                && block[p - hdr..p - hdr + 8] == ino.to_le_bytes()
+                && usize::from(block[p - hdr + offset_of!(DirEntryHeader, name_len)]) == name.len()
+        })
+        .unwrap();
+    blk * bs + (at - hdr) as u64
+}
+
+/// The kernel's 32-bit device encoding (`new_encode_dev`), as OCFS2 stores `i_rdev`.
+fn kernel_dev(major: u32, minor: u32) -> u64 {
+    u64::from((minor & 0xff) | (major << 8) | ((minor & !0xff) << 12))
+}
+
+#[test]
+fn device_nodes_fifos_and_sockets() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("special.img");
+    decompress("A-default", &img);
+    let (bs, small, cases) = {
+        let vol = Volume::open(&img).unwrap();
+        let ino = |p: &str| vol.lookup(p).unwrap();
+        let cases = [
+            ("empty", ino("/small/empty"), mode::S_IFCHR | 0o620, kernel_dev(8, 300), 3u8),
+            ("one-byte", ino("/small/one-byte"), mode::S_IFBLK | 0o660, kernel_dev(259, 7), 4),
+            ("pat100", ino("/small/pat100"), mode::S_IFIFO | 0o600, 0, 5),
+            ("pat3000", ino("/small/pat3000"), mode::S_IFSOCK | 0o755, 0, 6),
+        ];
+        (vol.block_size() as u64, ino("/small"), cases)
+    };
+    for (name, ino, m, rdev, ftype) in cases {
+        write_at(&img, ino * bs + offset_of!(DinodeHeader, i_mode) as u64, &m.to_le_bytes());
+        write_at(&img, ino * bs + offset_of!(DinodeHeader, id1) as u64, &rdev.to_le_bytes());
+        // The entry's type byte too, as mknod writes it.
+        let at = dirent_at(&img, bs, small, ino, name.as_bytes());
+        write_at(&img, at + offset_of!(DirEntryHeader, file_type) as u64, &[ftype]);
+    }
+    let types = debugfs_batch(&img, &cases.iter().map(|c| format!("stat /small/{}", c.0)).collect::<Vec<_>>());
+    let before = sha256_file(&img);
+
+    let m = Mounted::new(&img, &[]);
+    let got = sh(m.path(), "stat -c '%n %F %t %T %a' small/empty small/one-byte small/pat100 small/pat3000");
+    assert_eq!(
+        got,
+        "small/empty character special file 8 12c 620\nsmall/one-byte block special file 103 7 660\n\
+         small/pat100 fifo 0 0 600\nsmall/pat3000 socket 0 0 755\n"
+    );
+    // debugfs.ocfs2 names the same types.
+    for (text, want) in types.iter().zip(["Char Device", "Block Device", "FIFO", "Socket"]) {
+        assert!(text.contains(&format!("Type: {want} ")), "debugfs: {text}");
+    }
+    // readdir gives the types without a stat (find -type reads d_type).
+    assert_eq!(
+        sh(&m.join("small"), "find . -type c -o -type b -o -type p -o -type s | sort"),
+        "./empty\n./one-byte\n./pat100\n./pat3000\n"
+    );
+    let meta = std::fs::symlink_metadata(m.join("small/empty")).unwrap();
+    assert!(meta.file_type().is_char_device());
+    assert_eq!((libc::major(meta.rdev()), libc::minor(meta.rdev())), (8, 300));
+    assert!(std::fs::symlink_metadata(m.join("small/pat100")).unwrap().file_type().is_fifo());
+    assert!(m.unmount().success());
+    assert_eq!(sha256_file(&img), before, "image unchanged");
+}
+
+/// Damaged inodes, a damaged extent and a damaged directory give EIO for those entries only, a
+/// log line naming block and field, and no crash: the rest of the tree reads as expected.
+#[test]
+fn damaged_metadata_costs_only_the_damaged_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("damaged.img");
+    decompress("A-default", &img);
+    let (bs, hello, d2, pat5000) = {
+        let vol = Volume::open(&img).unwrap();
+        let ino = |p: &str| vol.lookup(p).unwrap();
+        (vol.block_size() as u64, ino("/small/hello.txt"), ino("/d1/d2"), ino("/small/pat5000"))
+    };
+    // Two inodes lose their signature; pat5000's one extent points past the end of the volume.
+    for ino in [hello, d2] {
+        write_at(&img, ino * bs + offset_of!(DinodeHeader, i_signature) as u64, b"XXXXXXX\0");
+    }
+    let rec = size_of::<DinodeHeader>() + size_of::<ExtentList>() + offset_of!(ExtentRec, e_blkno);
+    write_at(&img, pat5000 * bs + rec as u64, &(1u64 << 40).to_le_bytes());
+    let before = sha256_file(&img);
+
+    let mut m = Mounted::new(&img, &[]);
+    let eio = |p: &str| -> Option<i32> {
+        let r = std::fs::metadata(m.join(p)).and_then(|_| std::fs::read(m.join(p)).map(|_| ()));
+        r.err().map(|e| e.raw_os_error().unwrap())
+    };
+    assert_eq!(eio("small/hello.txt"), Some(libc::EIO));
+    assert_eq!(eio("d1/d2"), Some(libc::EIO));
+    assert_eq!(eio("small/pat5000"), Some(libc::EIO));
+    // Listings still name the damaged entries.
+    let names = sh(m.path(), "ls small d1");
+    assert!(names.contains("hello.txt") && names.contains("pat5000") && names.contains("d2\n"), "{names}");
+
+    // A full walk: every file that is not damaged reads as the guest wrote it.
+    let walk = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("find . -path ./bigdir -prune -o -type f -exec sha256sum {} + 2>&1; ls -lR . >/dev/null 2>&1; true")
+        .current_dir(m.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8(walk.stdout).unwrap();
+    let got: BTreeMap<&str, &str> = out.lines().filter_map(|l| l.split_once("  ./")).map(|(sha, p)| (p, sha)).collect();
+    let damaged = ["small/hello.txt", "small/pat5000", "d1/d2/d3/deep.txt"];
+    for (sha, _, path) in &expectations("A-default").files {
+        if damaged.contains(&path.as_str()) {
+            assert!(!got.contains_key(path.as_str()), "{path} read despite damage");
+        } else {
+            assert_eq!(got.get(path.as_str()), Some(&sha.as_str()), "{path}: {out}");
+        }
+    }
+    assert!(m.alive(), "the daemon survived the walk");
+    let log = m.log_text();
+    for (blk, field) in [(hello, "ocfs2_dinode.signature"), (d2, "ocfs2_dinode.signature")] {
+        assert!(log.lines().any(|l| l.contains(&format!("block {blk}")) && l.contains(field)), "{blk} {field}: {log}");
+    }
+    assert!(log.contains(&format!("inode {pat5000}")), "the bad extent is logged: {log}");
+    assert!(m.unmount().success());
+    assert_eq!(sha256_file(&img), before, "image unchanged");
+}
