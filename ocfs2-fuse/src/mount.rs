@@ -13,9 +13,11 @@ use std::time::{Duration, SystemTime};
 
 use fuser::{
     AccessFlags, Errno, FileAttr, FileHandle, FileType as FuseType, Filesystem, FopenFlags, Generation, INodeNo,
-    KernelConfig, LockOwner, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyLseek, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request, TimeOrNow, WriteFlags,
+    InitFlags, KernelConfig, LockOwner, OpenAccMode, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData,
+    ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyLseek, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request,
+    TimeOrNow, WriteFlags,
 };
+use ocfs2_format::layout::dinode::dyn_features;
 use ocfs2_format::{Error, File, FileType, Metadata, Volume};
 
 /// How long the kernel may keep attributes and names: the volume cannot change under a read-only
@@ -24,6 +26,9 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(60);
 
 /// Distinct damaged places logged; past this, damage is still answered with EIO but not logged.
 const MAX_LOGGED: usize = 4096;
+
+/// Inodes whose metadata the daemon keeps (a few hundred bytes each).
+const MAX_CACHED: usize = 16384;
 
 /// Mount-wide settings from the command line.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +59,10 @@ pub struct Ocfs2Fs {
     handles: Mutex<HashMap<u64, Handle>>,
     next_fh: AtomicU64,
     logged: Mutex<HashSet<(u64, &'static str)>>,
+    /// Metadata by inode: `ls -l` asks each file for its attributes and then for an xattr
+    /// (`security.selinux`), which the kernel does not cache; the second request then costs no
+    /// read. Emptied when full; not used with `ttl=0` (a device that live nodes still write).
+    cached: Mutex<HashMap<u64, Metadata>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -71,6 +80,7 @@ impl Ocfs2Fs {
             handles: Mutex::new(HashMap::new()),
             next_fh: AtomicU64::new(1),
             logged: Mutex::new(HashSet::new()),
+            cached: Mutex::new(HashMap::new()),
         }
     }
 
@@ -143,8 +153,33 @@ impl Ocfs2Fs {
         })
     }
 
+    fn metadata(&self, blkno: u64) -> ocfs2_format::Result<Metadata> {
+        if self.settings.ttl.is_zero() {
+            return self.vol.metadata_ino(blkno);
+        }
+        if let Some(m) = lock(&self.cached).get(&blkno) {
+            return Ok(m.clone());
+        }
+        let m = self.vol.metadata_ino(blkno)?;
+        let mut cached = lock(&self.cached);
+        if cached.len() >= MAX_CACHED {
+            cached.clear();
+        }
+        cached.insert(blkno, m.clone());
+        Ok(m)
+    }
+
+    /// The inode's extended attributes; none without reading more than its metadata when it has
+    /// none.
+    fn xattrs(&self, blkno: u64) -> ocfs2_format::Result<Vec<ocfs2_format::XattrEntry>> {
+        if self.metadata(blkno)?.dyn_features() & dyn_features::HAS_XATTR == 0 {
+            return Ok(Vec::new());
+        }
+        self.vol.xattrs_ino(blkno)
+    }
+
     fn stat(&self, blkno: u64) -> Result<(FileAttr, Generation), Errno> {
-        let m = self.vol.metadata_ino(blkno).map_err(|e| self.fail("stat", blkno, &e))?;
+        let m = self.metadata(blkno).map_err(|e| self.fail("stat", blkno, &e))?;
         Ok((self.attr(&m)?, Generation(u64::from(m.generation()))))
     }
 
@@ -175,7 +210,7 @@ impl Ocfs2Fs {
         // An entry without a type (or with a bad one) gets its inode's; failing that the listing
         // still names it, and stat on it answers EIO.
         from(e.file_type())
-            .or_else(|| self.vol.metadata_ino(e.ino()).ok().and_then(|m| from(m.file_type())))
+            .or_else(|| self.metadata(e.ino()).ok().and_then(|m| from(m.file_type())))
             .unwrap_or(FuseType::RegularFile)
     }
 }
@@ -184,6 +219,9 @@ impl Filesystem for Ocfs2Fs {
     fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> std::io::Result<()> {
         // Large sequential reads: let the kernel read ahead as far as it will.
         let _ = config.set_max_readahead(1 << 20);
+        // The kernel then checks ACLs as a kernel mount would, and caches them: `ls -l` asks each
+        // file for its access ACL, which would otherwise be one request per file every time.
+        let _ = config.add_capabilities(InitFlags::FUSE_POSIX_ACL);
         Ok(())
     }
 
@@ -335,7 +373,7 @@ impl Filesystem for Ocfs2Fs {
 
     fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
         let blkno = self.blkno(ino);
-        let attrs = match self.vol.xattrs_ino(blkno) {
+        let attrs = match self.xattrs(blkno) {
             Ok(a) => a,
             Err(e) => return reply.error(self.fail("getxattr", blkno, &e)),
         };
@@ -347,7 +385,7 @@ impl Filesystem for Ocfs2Fs {
 
     fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
         let blkno = self.blkno(ino);
-        match self.vol.xattrs_ino(blkno) {
+        match self.xattrs(blkno) {
             Ok(attrs) => {
                 let mut names = Vec::new();
                 for a in &attrs {
