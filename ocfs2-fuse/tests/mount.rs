@@ -36,7 +36,18 @@ fn hashed_files(m: &Mounted) -> BTreeMap<String, (String, u64)> {
 /// Mounts `name`, checks every record of `expect` (all of its files, exactly, when `complete`),
 /// returns the mount for more checks.
 fn check_tree(name: &str, expect: &Expect, complete: bool) -> (Mounted, BTreeMap<String, (String, u64)>) {
-    let m = Mounted::new(&fixture(name), &[]);
+    check_tree_of(&fixture(name), &[], name, expect, complete)
+}
+
+/// [`check_tree`] of any image or device holding fixture `name`, mounted with `args`.
+fn check_tree_of(
+    image: &Path,
+    args: &[&str],
+    name: &str,
+    expect: &Expect,
+    complete: bool,
+) -> (Mounted, BTreeMap<String, (String, u64)>) {
+    let m = Mounted::new(image, args);
     let got = hashed_files(&m);
     for (sha, size, path) in &expect.files {
         assert_eq!(got.get(path), Some(&(sha.clone(), *size)), "{name}: {path}");
@@ -380,5 +391,46 @@ struct Unmount<'a>(&'a Path);
 impl Drop for Unmount<'_> {
     fn drop(&mut self) {
         let _ = Command::new("fusermount3").arg("-u").arg("-z").arg(self.0).output();
+    }
+}
+
+/// The other sources: a `.zst` image, a volume at an offset inside a bigger image (both ways of
+/// saying so), and a read-only loop device (a block device: O_DIRECT reads).
+#[test]
+fn zst_offset_and_block_device_sources() {
+    let expect = expectations("C1");
+    let (m, _) = check_tree_of(&fixture_zst("C1"), &[], "C1", &expect, true);
+    assert!(m.unmount().success());
+
+    let raw = fixture("C1");
+    let dir = tempfile::tempdir().unwrap();
+    let shifted = dir.path().join("shifted.img");
+    let st = Command::new("dd")
+        .arg(format!("if={}", raw.display()))
+        .arg(format!("of={}", shifted.display()))
+        .args(["bs=1M", "seek=1", "conv=sparse", "status=none"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for args in [&["--offset", "1048576"][..], &["-o", "offset=1048576"]] {
+        let (m, _) = check_tree_of(&shifted, args, "C1", &expect, true);
+        assert!(m.unmount().success());
+    }
+
+    let out = Command::new("losetup").args(["-r", "-f", "--show"]).arg(&raw).output().expect("losetup (util-linux)");
+    assert!(out.status.success(), "a loop device is needed: {}", String::from_utf8_lossy(&out.stderr));
+    let dev = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let _detach = Detach(dev.clone());
+    let (m, _) = check_tree_of(Path::new(&dev), &[], "C1", &expect, true);
+    assert!(m.unmount().success());
+    assert_eq!(sha256_file(&raw), expect.raw.unwrap().1, "C1 unchanged");
+}
+
+/// Detaches a loop device however the test ends.
+struct Detach(String);
+
+impl Drop for Detach {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").arg("-d").arg(&self.0).status();
     }
 }
