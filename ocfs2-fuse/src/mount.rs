@@ -261,9 +261,11 @@ impl Filesystem for Ocfs2Fs {
             return reply.error(Errno::EROFS);
         }
         let blkno = self.blkno(ino);
+        // The image does not change: the kernel may keep pages across opens (not with ttl=0, for a
+        // device other nodes still write).
+        let keep = if self.settings.ttl.is_zero() { FopenFlags::empty() } else { FopenFlags::FOPEN_KEEP_CACHE };
         match self.vol.open_file_ino_arc(blkno) {
-            // The volume does not change: the kernel may keep pages across opens.
-            Ok(f) => reply.opened(self.add_handle(Handle::File(Arc::new(f))), FopenFlags::FOPEN_KEEP_CACHE),
+            Ok(f) => reply.opened(self.add_handle(Handle::File(Arc::new(f))), keep),
             Err(e) => reply.error(self.fail("open", blkno, &e)),
         }
     }
@@ -312,10 +314,11 @@ impl Filesystem for Ocfs2Fs {
 
     fn opendir(&self, _req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
         let blkno = self.blkno(ino);
-        let parent = if blkno == self.root { Ok(self.root) } else { self.vol.lookup_in(blkno, b"..") };
-        let listing =
-            parent.and_then(|p| Ok((p, self.vol.read_dir_ino(blkno)?.collect::<ocfs2_format::Result<Vec<_>>>()?)));
-        match listing {
+        // `..` as its entry says (the kernel answers `..` lookups itself; this is only the listing's
+        // d_ino), the directory itself when that entry cannot be read.
+        let parent = if blkno == self.root { self.root } else { self.vol.lookup_in(blkno, b"..").unwrap_or(blkno) };
+        let listing = self.vol.read_dir_ino(blkno).and_then(|d| d.collect::<ocfs2_format::Result<Vec<_>>>());
+        match listing.map(|entries| (parent, entries)) {
             Ok((parent, entries)) => {
                 let mut list = Vec::with_capacity(entries.len() + 2);
                 list.push((ino.0, FuseType::Directory, b".".to_vec()));
@@ -365,7 +368,7 @@ impl Filesystem for Ocfs2Fs {
                 s.files_free,
                 s.block_size,
                 s.name_max,
-                s.block_size,
+                s.fragment_size,
             ),
             Err(e) => reply.error(self.fail("statfs", self.root, &e)),
         }
