@@ -386,12 +386,15 @@ impl Filesystem for Ocfs2Fs {
         }
     }
 
-    fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
+    fn listxattr(&self, req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
         let blkno = self.blkno(ino);
         match self.xattrs(blkno) {
             Ok(attrs) => {
                 let mut names = Vec::new();
-                for a in &attrs {
+                // As local filesystems list them: `trusted.` names only to root (the kernel
+                // refuses their values to others anyway).
+                let shown = |a: &&ocfs2_format::XattrEntry| req.uid() == 0 || !a.name().starts_with(b"trusted.");
+                for a in attrs.iter().filter(shown) {
                     names.extend_from_slice(a.name());
                     names.push(0);
                 }

@@ -14,6 +14,7 @@ use common::*;
 use ocfs2_format::layout::dinode::{mode, DinodeHeader};
 use ocfs2_format::layout::dir::DirEntryHeader;
 use ocfs2_format::layout::extent::{ExtentList, ExtentRec};
+use ocfs2_format::layout::xattr::{name_index, XattrEntry, XattrHeader};
 use ocfs2_format::Volume;
 
 fn write_at(img: &Path, offset: u64, bytes: &[u8]) {
@@ -154,6 +155,49 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
         assert!(log.lines().any(|l| l.contains(&format!("block {blk}")) && l.contains(field)), "{blk} {field}: {log}");
     }
     assert!(log.contains(&format!("inode {pat5000}")), "the bad extent is logged: {log}");
+    assert!(m.unmount().success());
+    assert_eq!(sha256_file(&img), before, "image unchanged");
+}
+
+/// `trusted.` and `security.` attributes (the fixtures hold `user.` ones only: two of xattr/file's
+/// inline entries get those name indexes, the name hash covering the name without its prefix):
+/// root sees both with their values; another user's listing leaves `trusted.` out.
+#[test]
+fn trusted_and_security_xattrs() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("xattr.img");
+    decompress("A-default", &img);
+    let (at, inline) = {
+        let vol = Volume::open(&img).unwrap();
+        let inode = vol.inode(vol.lookup("/xattr/file").unwrap()).unwrap();
+        let set = ocfs2_format::fs::read_xattrs(&vol, &inode).unwrap();
+        let inline: Vec<_> =
+            set.attrs.iter().filter(|a| a.place == ocfs2_format::fs::XattrPlace::Inline).cloned().collect();
+        assert!(inline.len() >= 2, "xattr/file has two inline attributes: {inline:?}");
+        let size = u64::from(inode.header().i_xattr_inline_size.get());
+        ((inode.blkno() + 1) * vol.block_size() as u64 - size, inline)
+    };
+    for (i, index) in [name_index::TRUSTED, name_index::SECURITY].into_iter().enumerate() {
+        let entry = at + (size_of::<XattrHeader>() + i * size_of::<XattrEntry>()) as u64;
+        let t = entry + offset_of!(XattrEntry, xe_type) as u64;
+        let old = read_at(&img, t, 1)[0];
+        write_at(&img, t, &[(old & 0x80) | index]);
+    }
+    let before = sha256_file(&img);
+    let m = Mounted::new(&img, &["-o", "allow_other"]);
+    let dump = sh(m.path(), "getfattr -d -m - -e hex xattr/file");
+    let hex = |v: &[u8]| v.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    for (a, prefix) in inline.iter().zip(["trusted.", "security."]) {
+        let line = format!("{prefix}{}=0x{}", String::from_utf8_lossy(&a.name), hex(&a.value));
+        assert!(dump.lines().any(|l| l == line), "{line} in {dump}");
+    }
+    let nobody = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "getfattr", "-m", "-", "xattr/file"])
+        .current_dir(m.path())
+        .output()
+        .unwrap();
+    let names = String::from_utf8(nobody.stdout).unwrap();
+    assert!(names.contains("security.") && !names.contains("trusted."), "{names}");
     assert!(m.unmount().success());
     assert_eq!(sha256_file(&img), before, "image unchanged");
 }

@@ -309,6 +309,40 @@ fn parallel_readers_agree_with_serial() {
     assert!(m.unmount().success());
 }
 
+/// Eight threads reading random ranges of one file (shared and copied-on-write reflinked
+/// extents) each get the bytes of a serial read, whose hash is the guest's.
+#[test]
+fn parallel_preads_of_one_file() {
+    use std::os::unix::fs::FileExt;
+    let m = Mounted::new(&fixture("A-default"), &[]);
+    let path = m.join("data/pat20m.reflink");
+    let whole = std::fs::read(&path).unwrap();
+    let (sha, size, _) = expectations("A-default").files.into_iter().find(|f| f.2 == "data/pat20m.reflink").unwrap();
+    assert_eq!((sha256_hex(&whole), whole.len() as u64), (sha, size));
+    std::thread::scope(|s| {
+        for t in 0..8u64 {
+            let (path, whole) = (&path, &whole);
+            s.spawn(move || {
+                let f = std::fs::File::open(path).unwrap();
+                let mut x = t.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                let mut buf = vec![0u8; 200_000];
+                for _ in 0..200 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let off = x % whole.len() as u64;
+                    let len = (x >> 40) as usize % buf.len() + 1;
+                    let n = f.read_at(&mut buf[..len], off).unwrap();
+                    let end = (off as usize + len).min(whole.len());
+                    assert!(n > 0 && n <= end - off as usize);
+                    assert_eq!(&buf[..n], &whole[off as usize..off as usize + n], "thread {t} at {off}+{len}");
+                }
+            });
+        }
+    });
+    assert!(m.unmount().success());
+}
+
 /// `df` on the mount reports the global bitmap as the kernel's statfs does (blocks of the block
 /// size, clusters as inodes).
 #[test]
