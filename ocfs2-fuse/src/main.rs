@@ -210,6 +210,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mountpoint = cli.mountpoint.canonicalize().ok();
     if !cli.foreground {
         if let Err(e) = daemonize() {
             eprintln!("ocfs2-fuse: cannot detach: {e}");
@@ -219,7 +220,8 @@ fn main() -> ExitCode {
     }
 
     let mut unmounter = session.unmount_callable();
-    let mountpoint = CString::new(cli.mountpoint.as_os_str().as_bytes()).ok();
+    // Absolute: a detached daemon runs in `/`.
+    let mountpoint = mountpoint.and_then(|p| CString::new(p.as_os_str().as_bytes()).ok());
     let waiter = std::thread::spawn(move || {
         let mut sig = 0;
         // SAFETY: `sigs` is initialised; sigwait writes one int.
