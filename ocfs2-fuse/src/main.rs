@@ -69,12 +69,14 @@ fn parse_options(list: &[String]) -> Result<MountOpts, String> {
             Some(("ttl", v)) => o.settings.ttl = Duration::from_secs(num("ttl", v)?),
             Some(("threads", v)) => o.threads = num("threads", v)?.clamp(1, 64) as usize,
             Some(("offset", v)) => o.offset = Some(num("offset", v)?),
+            Some(("fsname" | "subtype", _)) => {}
             Some((k, _)) => return Err(format!("-o {opt}: unknown option {k}")),
             None => match opt {
                 "allow_other" => o.acl = SessionACL::All,
                 "allow_root" => o.acl = SessionACL::RootAndOwner,
                 "direct" => o.direct = true,
-                "ro" => {}
+                // Always so, or fstab's words that mount.fuse3 may pass on.
+                "ro" | "default_permissions" | "defaults" | "auto" | "noauto" | "nofail" | "_netdev" => {}
                 "rw" => return Err("-o rw: the mount is read-only".into()),
                 "nodev" => o.flags.push(MountOption::NoDev),
                 "nosuid" => o.flags.push(MountOption::NoSuid),
@@ -244,6 +246,29 @@ fn main() -> ExitCode {
         Err(e) => {
             log::error!("session ended: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn opts(list: &[&str]) -> Result<MountOpts, String> {
+        parse_options(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn mount_options() {
+        let o = opts(&["uid=1000", "gid=100", "ttl=0", "threads=3", "offset=1048576", "allow_other", "nodev"]).unwrap();
+        assert_eq!((o.settings.uid, o.settings.gid, o.settings.ttl), (Some(1000), Some(100), Duration::ZERO));
+        assert_eq!((o.threads, o.offset, o.acl), (3, Some(1 << 20), SessionACL::All));
+        assert_eq!(o.flags, [MountOption::NoDev]);
+        let d = opts(&["ro", "defaults", ""]).unwrap();
+        assert_eq!((d.settings.uid, d.settings.ttl, d.acl), (None, DEFAULT_TTL, SessionACL::Owner));
+        for bad in ["rw", "uid=x", "bogus", "color=red"] {
+            assert!(opts(&[bad]).is_err(), "{bad}");
         }
     }
 }
