@@ -227,6 +227,28 @@ fn in_path(name: &str) -> io::Result<PathBuf> {
         })
 }
 
+/// Refuses to time ocfs2-tools when they would do their work more than once.
+/// Without `/sbin/modprobe` (Debian's kmod), libo2cb forks to exec it, the exec
+/// fails and the child carries on: mkfs.ocfs2 then formats four times and every
+/// ratio against it is inflated. One real format shows it: its closing line must
+/// print exactly once.
+fn fair_anchor(tools: &Tools, work: &Path) -> io::Result<()> {
+    let image = work.join("anchor.img");
+    fresh_sparse_file(&image, 256 << 20)?;
+    let out = Command::new(&tools.mkfs_ocfs2).args(["-F", "-x"]).arg(&image).output()?;
+    remove_image(&image)?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let runs = stdout.lines().filter(|l| l.trim() == "mkfs.ocfs2 successful").count();
+    if !out.status.success() || runs != 1 {
+        return Err(io::Error::other(format!(
+            "mkfs.ocfs2 printed its closing line {runs} times (exit {:?}): it forks copies of itself when \
+             /sbin/modprobe is missing; install kmod (apt-get install kmod) so the comparison has a fair anchor",
+            out.status.code()
+        )));
+    }
+    Ok(())
+}
+
 /// The measuring loop and what it has measured so far.
 #[derive(Debug)]
 struct Harness {
@@ -647,6 +669,7 @@ fn main() -> Res<()> {
     }
     // Everything goes in a directory of our own, removed when this returns.
     let work = tempfile::Builder::new().prefix("ocfs2-sbs-").tempdir_in(&base)?;
+    fair_anchor(&tools, work.path())?;
     progress!("working in {} ({} free, about {} needed)", work.path().display(), human_bytes(free), human_bytes(need));
 
     let started_unix = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
