@@ -120,18 +120,9 @@ impl Ocfs2Fs {
     }
 
     fn attr(&self, m: &Metadata) -> Result<FileAttr, Errno> {
-        let kind = match m.file_type() {
-            FileType::File => FuseType::RegularFile,
-            FileType::Dir => FuseType::Directory,
-            FileType::Symlink => FuseType::Symlink,
-            FileType::CharDevice => FuseType::CharDevice,
-            FileType::BlockDevice => FuseType::BlockDevice,
-            FileType::Fifo => FuseType::NamedPipe,
-            FileType::Socket => FuseType::Socket,
-            FileType::Unknown(bits) => {
-                let e = Error::corrupt(m.ino(), "ocfs2_dinode", "i_mode", "a file type", format!("{bits:#o}"));
-                return Err(self.fail("stat", m.ino(), &e));
-            }
+        let Some(kind) = fuse_type(m.file_type()) else {
+            let e = Error::corrupt(m.ino(), "ocfs2_dinode", "i_mode", "a file type", format!("{:#o}", m.mode()));
+            return Err(self.fail("stat", m.ino(), &e));
         };
         let ino = self.fuse_ino(m.ino()).ok_or(Errno::EIO)?;
         Ok(FileAttr {
@@ -197,20 +188,10 @@ impl Ocfs2Fs {
     }
 
     fn kind_of(&self, e: &ocfs2_format::DirEntry<'_>) -> FuseType {
-        let from = |t| match t {
-            FileType::File => Some(FuseType::RegularFile),
-            FileType::Dir => Some(FuseType::Directory),
-            FileType::Symlink => Some(FuseType::Symlink),
-            FileType::CharDevice => Some(FuseType::CharDevice),
-            FileType::BlockDevice => Some(FuseType::BlockDevice),
-            FileType::Fifo => Some(FuseType::NamedPipe),
-            FileType::Socket => Some(FuseType::Socket),
-            FileType::Unknown(_) => None,
-        };
         // An entry without a type (or with a bad one) gets its inode's; failing that the listing
         // still names it, and stat on it answers EIO.
-        from(e.file_type())
-            .or_else(|| self.metadata(e.ino()).ok().and_then(|m| from(m.file_type())))
+        fuse_type(e.file_type())
+            .or_else(|| self.metadata(e.ino()).ok().and_then(|m| fuse_type(m.file_type())))
             .unwrap_or(FuseType::RegularFile)
     }
 }
@@ -553,6 +534,20 @@ impl Filesystem for Ocfs2Fs {
     ) {
         reply.error(Errno::EROFS);
     }
+}
+
+/// FUSE's name for a file type; `None` for bits that name no type.
+fn fuse_type(t: FileType) -> Option<FuseType> {
+    Some(match t {
+        FileType::File => FuseType::RegularFile,
+        FileType::Dir => FuseType::Directory,
+        FileType::Symlink => FuseType::Symlink,
+        FileType::CharDevice => FuseType::CharDevice,
+        FileType::BlockDevice => FuseType::BlockDevice,
+        FileType::Fifo => FuseType::NamedPipe,
+        FileType::Socket => FuseType::Socket,
+        FileType::Unknown(_) => return None,
+    })
 }
 
 /// A `st_rdev` (glibc's `makedev` encoding) in the kernel's 32-bit form, which FUSE carries.

@@ -107,11 +107,14 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("damaged.img");
     decompress("A-default", &img);
-    let (bs, hello, d2, pat5000) = {
+    let (bs, hello, d2, pat5000, pat100) = {
         let vol = Volume::open(&img).unwrap();
         let ino = |p: &str| vol.lookup(p).unwrap();
-        (vol.block_size() as u64, ino("/small/hello.txt"), ino("/d1/d2"), ino("/small/pat5000"))
+        let (bs, hello, d2) = (vol.block_size() as u64, ino("/small/hello.txt"), ino("/d1/d2"));
+        (bs, hello, d2, ino("/small/pat5000"), ino("/small/pat100"))
     };
+    // One inode's mode names no file type.
+    write_at(&img, pat100 * bs + offset_of!(DinodeHeader, i_mode) as u64, &0o644u16.to_le_bytes());
     // Two inodes lose their signature; pat5000's one extent points past the end of the volume.
     for ino in [hello, d2] {
         write_at(&img, ino * bs + offset_of!(DinodeHeader, i_signature) as u64, b"XXXXXXX\0");
@@ -128,6 +131,7 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
     assert_eq!(eio("small/hello.txt"), Some(libc::EIO));
     assert_eq!(eio("d1/d2"), Some(libc::EIO));
     assert_eq!(eio("small/pat5000"), Some(libc::EIO));
+    assert_eq!(eio("small/pat100"), Some(libc::EIO));
     // Listings still name the damaged entries.
     let names = sh(m.path(), "ls small d1");
     assert!(names.contains("hello.txt") && names.contains("pat5000") && names.contains("d2\n"), "{names}");
@@ -141,7 +145,7 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
         .unwrap();
     let out = String::from_utf8(walk.stdout).unwrap();
     let got: BTreeMap<&str, &str> = out.lines().filter_map(|l| l.split_once("  ./")).map(|(sha, p)| (p, sha)).collect();
-    let damaged = ["small/hello.txt", "small/pat5000", "d1/d2/d3/deep.txt"];
+    let damaged = ["small/hello.txt", "small/pat5000", "small/pat100", "d1/d2/d3/deep.txt"];
     for (sha, _, path) in &expectations("A-default").files {
         if damaged.contains(&path.as_str()) {
             assert!(!got.contains_key(path.as_str()), "{path} read despite damage");
@@ -151,7 +155,9 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
     }
     assert!(m.alive(), "the daemon survived the walk");
     let log = m.log_text();
-    for (blk, field) in [(hello, "ocfs2_dinode.signature"), (d2, "ocfs2_dinode.signature")] {
+    for (blk, field) in
+        [(hello, "ocfs2_dinode.signature"), (d2, "ocfs2_dinode.signature"), (pat100, "ocfs2_dinode.i_mode")]
+    {
         assert!(log.lines().any(|l| l.contains(&format!("block {blk}")) && l.contains(field)), "{blk} {field}: {log}");
     }
     assert!(log.contains(&format!("inode {pat5000}")), "the bad extent is logged: {log}");
