@@ -124,6 +124,13 @@ impl Ocfs2Fs {
             let e = Error::corrupt(m.ino(), "ocfs2_dinode", "i_mode", "a file type", format!("{:#o}", m.mode()));
             return Err(self.fail("stat", m.ino(), &e));
         };
+        // Cluster offsets are 32-bit: no file reaches past 2^32 clusters. A larger size is damage,
+        // and a reader would never reach its end.
+        let max = 1u64 << (32 + self.vol.geometry().cluster_bits);
+        if m.len() > max {
+            let e = Error::corrupt(m.ino(), "ocfs2_dinode", "i_size", format!("<= {max} (2^32 clusters)"), m.len());
+            return Err(self.fail("stat", m.ino(), &e));
+        }
         let ino = self.fuse_ino(m.ino()).ok_or(Errno::EIO)?;
         Ok(FileAttr {
             ino,

@@ -107,12 +107,14 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("damaged.img");
     decompress("A-default", &img);
-    let (bs, hello, d2, pat5000, pat100) = {
+    let (bs, hello, d2, pat5000, pat100, one) = {
         let vol = Volume::open(&img).unwrap();
         let ino = |p: &str| vol.lookup(p).unwrap();
         let (bs, hello, d2) = (vol.block_size() as u64, ino("/small/hello.txt"), ino("/d1/d2"));
-        (bs, hello, d2, ino("/small/pat5000"), ino("/small/pat100"))
+        (bs, hello, d2, ino("/small/pat5000"), ino("/small/pat100"), ino("/small/one-byte"))
     };
+    // One size lies past 2^32 clusters, the largest file OCFS2 can map.
+    write_at(&img, one * bs + offset_of!(DinodeHeader, i_size) as u64, &(1u64 << 60).to_le_bytes());
     // One inode's mode names no file type.
     write_at(&img, pat100 * bs + offset_of!(DinodeHeader, i_mode) as u64, &0o644u16.to_le_bytes());
     // Two inodes lose their signature; pat5000's one extent points past the end of the volume.
@@ -132,6 +134,7 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
     assert_eq!(eio("d1/d2"), Some(libc::EIO));
     assert_eq!(eio("small/pat5000"), Some(libc::EIO));
     assert_eq!(eio("small/pat100"), Some(libc::EIO));
+    assert_eq!(eio("small/one-byte"), Some(libc::EIO));
     // Listings still name the damaged entries.
     let names = sh(m.path(), "ls small d1");
     assert!(names.contains("hello.txt") && names.contains("pat5000") && names.contains("d2\n"), "{names}");
@@ -145,7 +148,7 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
         .unwrap();
     let out = String::from_utf8(walk.stdout).unwrap();
     let got: BTreeMap<&str, &str> = out.lines().filter_map(|l| l.split_once("  ./")).map(|(sha, p)| (p, sha)).collect();
-    let damaged = ["small/hello.txt", "small/pat5000", "small/pat100", "d1/d2/d3/deep.txt"];
+    let damaged = ["small/hello.txt", "small/pat5000", "small/pat100", "small/one-byte", "d1/d2/d3/deep.txt"];
     for (sha, _, path) in &expectations("A-default").files {
         if damaged.contains(&path.as_str()) {
             assert!(!got.contains_key(path.as_str()), "{path} read despite damage");
@@ -155,9 +158,12 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
     }
     assert!(m.alive(), "the daemon survived the walk");
     let log = m.log_text();
-    for (blk, field) in
-        [(hello, "ocfs2_dinode.signature"), (d2, "ocfs2_dinode.signature"), (pat100, "ocfs2_dinode.i_mode")]
-    {
+    for (blk, field) in [
+        (hello, "ocfs2_dinode.signature"),
+        (d2, "ocfs2_dinode.signature"),
+        (pat100, "ocfs2_dinode.i_mode"),
+        (one, "ocfs2_dinode.i_size"),
+    ] {
         assert!(log.lines().any(|l| l.contains(&format!("block {blk}")) && l.contains(field)), "{blk} {field}: {log}");
     }
     assert!(log.contains(&format!("inode {pat5000}")), "the bad extent is logged: {log}");
@@ -234,6 +240,13 @@ fn random_damage_walks_without_a_crash() {
         }
         blocks.sort_unstable();
         blocks.dedup();
+        // The root and bigdir's own blocks stay whole, so that the walk goes everywhere and meets
+        // the damaged inodes of 5000 entries.
+        let bigdir = vol.lookup("/bigdir").unwrap();
+        let mut keep: Vec<u64> =
+            ocfs2_format::fs::read_dir(&vol, &vol.inode(bigdir).unwrap()).unwrap().iter().map(|e| e.block).collect();
+        keep.extend([vol.root_blkno(), bigdir]);
+        blocks.retain(|b| !keep.contains(b));
         (vol.block_size() as u64, blocks)
     };
     assert!(blocks.len() > 5000, "{} blocks", blocks.len());
@@ -257,18 +270,44 @@ fn random_damage_walks_without_a_crash() {
     let before = sha256_file(&img);
 
     let mut m = Mounted::new(&img, &[]);
-    let walk = std::process::Command::new("timeout")
-        .args([
-            "300",
-            "sh",
-            "-c",
-            "find . -type f -exec cat {} + >/dev/null 2>&1; ls -lR >/dev/null 2>&1; \
-               getfattr -R -d -m - . >/dev/null 2>&1; find . -type l -exec readlink {} + >/dev/null 2>&1; true",
-        ])
+    // Every name, every attribute, every link and the first MiB of every file: a damaged size can
+    // make a file of terabytes of holes, which no walk reads to the end.
+    let start = std::time::Instant::now();
+    let (mut files, mut dirs) = (0, vec![m.path().to_path_buf()]);
+    while let Some(d) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            // By the inode's type, not the entry's: a damaged mode can make a FIFO of a file,
+            // whose open would wait for a writer.
+            match std::fs::symlink_metadata(&p).map(|m| m.file_type()) {
+                Ok(t) if t.is_dir() => dirs.push(p),
+                Ok(t) if t.is_symlink() => drop(std::fs::read_link(&p)),
+                Ok(t) if t.is_file() => {
+                    if let Ok(f) = std::fs::File::open(&p) {
+                        let _ = f.take(1 << 20).read_to_end(&mut Vec::new());
+                        files += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let other = std::process::Command::new("timeout")
+        .args(["300", "sh", "-c", "ls -lR >/dev/null 2>&1; getfattr -R -d -m - . >/dev/null 2>&1; true"])
         .current_dir(m.path())
         .status()
         .unwrap();
-    assert!(walk.success(), "the walk ended within 5 minutes: {walk}");
+    assert!(other.success(), "ls -lR and getfattr -R ended within 5 minutes: {other}");
+    assert!(start.elapsed().as_secs() < 300, "the walk took {:?}", start.elapsed());
+    assert!(files > 2500, "{files} files opened");
+    let listed = sh(m.path(), "find . 2>/dev/null | wc -l; true").trim().parse::<u64>().unwrap();
+    let stat_ok =
+        sh(m.path(), "find bigdir -exec stat -c %i {} + 2>/dev/null | wc -l; true").trim().parse::<u64>().unwrap();
+    assert!(listed > 5000, "{listed} names listed");
+    // A third of bigdir's inodes have a flipped byte: those where it breaks a checked field
+    // (signature, block number, generation, type, size bound) stat as EIO, the rest as before.
+    assert!((2500..5001).contains(&stat_ok), "{stat_ok} of bigdir's 5001 names stat");
     assert!(m.alive(), "the daemon survived: {}", m.log_text());
     // A dead daemon leaves ENOTCONN behind; a live one answers, EIO at worst.
     if let Err(e) = std::fs::metadata(m.join("small")) {
