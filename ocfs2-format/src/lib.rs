@@ -48,7 +48,19 @@ mod test_util;
 
 pub use error::{Corruption, Error, Result};
 pub use files::{Acl, DirEntry, File, FileType, Metadata, ReadDir, Run, StatFs, XattrEntry};
-pub use volume::{Geometry, Inode, MetaKind, OpenOptions, Volume};
+pub use volume::{Geometry, Inode, OpenOptions, Volume};
+// Low-level: kept at the root for existing users, documented in `volume`.
+#[doc(hidden)]
+pub use volume::MetaKind;
+
+/// The types a program starts from, for a glob import:
+/// `use ocfs2_format::prelude::*;`. Low-level views stay in their modules.
+pub mod prelude {
+    pub use crate::files::{
+        DeletedEntry, DeletedInode, DirEntry, File, FileType, Metadata, Run, StatFs, Walk, WalkEntry, XattrEntry,
+    };
+    pub use crate::{Error, OpenOptions, Result, Volume};
+}
 
 /// `Volume` is shared between threads (a FUSE daemon's workers, Python threads):
 /// every read takes `&self`.

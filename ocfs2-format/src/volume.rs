@@ -229,14 +229,37 @@ impl Volume {
 
     /// Opens `path` with options.
     pub fn open_with(path: impl AsRef<Path>, opts: OpenOptions) -> Result<Self> {
-        let src = io::open_with(path.as_ref(), opts.access)?;
+        Self::from_source_at(io::open_with(path.as_ref(), opts.access)?, opts)
+    }
+
+    /// Opens a volume read through `reader` (any `Read + Seek`: a `Cursor`, a
+    /// network or decrypting stream); `opts.offset` is where the volume starts
+    /// in it. Reads are serialized through a lock (see [`io::ReaderSource`]).
+    pub fn from_reader<R: std::io::Read + std::io::Seek + Send + 'static>(
+        reader: R,
+        opts: OpenOptions,
+    ) -> Result<Self> {
+        Self::from_source_at(Box::new(io::ReaderSource::new(reader)?), opts)
+    }
+
+    /// Opens a volume held in memory, without copying it: `bytes` is any owner
+    /// of bytes (`Vec<u8>`, `Arc<[u8]>`, `Box<[u8]>`, `&'static [u8]`, a memory
+    /// map); `opts.offset` is where the volume starts in them.
+    pub fn from_bytes<B: AsRef<[u8]> + Send + Sync + 'static>(bytes: B, opts: OpenOptions) -> Result<Self> {
+        Self::from_source_at(Box::new(io::BytesSource::new(bytes)), opts)
+    }
+
+    /// [`Volume::from_source`] with `opts.offset` applied as a window.
+    fn from_source_at(src: Box<dyn BlockSource>, opts: OpenOptions) -> Result<Self> {
         if opts.offset == 0 {
             return Self::from_source(src, opts);
         }
         Self::from_source(Box::new(io::RangeSource::from_offset(src, opts.offset)?), opts)
     }
 
-    /// Opens a volume over any byte source.
+    /// Opens a volume over any byte source: the source is the volume, from its
+    /// first byte (`opts.offset` is not applied here: wrap the source in an
+    /// [`io::RangeSource`] for a volume inside a larger image).
     pub fn from_source(src: Box<dyn BlockSource>, opts: OpenOptions) -> Result<Self> {
         let (bits, blkno, mut block) = match opts.backup {
             None => probe_primary(src.as_ref())?,
@@ -325,6 +348,14 @@ impl Volume {
     /// image is truncated).
     pub fn source_size(&self) -> u64 {
         self.src.size()
+    }
+
+    /// How many bytes of the volume the source lacks (an image cut short of the
+    /// superblock's block count), or `None` when it holds the whole volume. Reads
+    /// past the end fail with [`Error::Truncated`].
+    pub fn missing_bytes(&self) -> Option<u64> {
+        let need = self.geo.blocks.saturating_mul(u64::from(self.geo.block_size));
+        need.checked_sub(self.source_size()).filter(|&m| m > 0)
     }
 
     /// Single-bit errors corrected in memory so far.
@@ -430,7 +461,7 @@ impl Volume {
                 kind.structure,
                 "signature",
                 String::from_utf8_lossy(cstr(kind.signature)),
-                format!("{:?}", String::from_utf8_lossy(cstr(sig))),
+                crate::layout::signature_text(sig),
             ));
         }
         if self.meta_ecc {

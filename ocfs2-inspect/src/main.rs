@@ -248,12 +248,13 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     };
     let vol = Volume::open_with(image, OpenOptions { backup, ..opts })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
+    cmd::warn_if_truncated(image, &vol);
     let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
         Command::Ls { spec, long, deleted, .. } => cmd::ls::run(&vol, &out, &spec, long, deleted),
         Command::Stat { spec, no_traverse, .. } => cmd::stat::run(&vol, &out, &spec, !no_traverse),
         Command::StatSysdir { .. } => cmd::stat::run_sysdir(&vol, &out),
-        Command::Cat { spec, .. } => cmd::dump::cat(&vol, &spec),
+        Command::Cat { spec, .. } => cmd::dump::cat(&vol, &out, &spec),
         Command::Dump { spec, out: path, preserve, .. } => cmd::dump::dump(&vol, &out, &spec, &path, preserve),
         Command::Rdump { spec, outdir, verbose, .. } => cmd::dump::rdump(&vol, &out, &spec, &outdir, verbose),
         Command::Bmap { spec, lblk, .. } => cmd::bmap::run(&vol, &out, &spec, lblk),

@@ -77,7 +77,7 @@ fn images(dir: &Path) -> Vec<PathBuf> {
         (
             "b2k_compat",
             128 * MIB,
-            &["-b", "2K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-feature-level=max-compat"],
+            &["-b", "2K", "-C", "4K", "-N", "2", "-J", "size=4M,block64", "--fs-feature-level=max-compat"],
         ),
     ];
     cases
@@ -154,6 +154,9 @@ fn mkfs_cmd_recreates_the_volume() {
         ] {
             assert_eq!(got[k], want[k], "{i}: {k} after {line}");
         }
+        // The journals' JBD2 features too (block64 of b2k_compat).
+        let journal = |p: &str| inspect_json(&["logdump", p, "0"])["superblock"]["feature_incompat"].clone();
+        assert_eq!(journal(copy.to_str().unwrap()), journal(i), "{i}: journal features after {line}");
         std::fs::remove_file(&copy).unwrap();
     }
 }

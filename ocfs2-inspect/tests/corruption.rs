@@ -272,3 +272,87 @@ fn unknown_incompat_feature_is_unsupported() {
     let e = open(src).unwrap_err();
     assert!(matches!(e, Error::Unsupported { what: "incompat feature", bit: 0x10000 }), "{e:?}");
 }
+
+/// Errors say what is wrong in words: a directory given as the image, a missing
+/// rdump output directory, an inode past the volume's end, a signature of
+/// unprintable bytes (hex, not Rust escapes).
+#[test]
+fn errors_say_what_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let err = |args: &[&str]| {
+        let out = inspect(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let e = err(&["stats", dir]);
+    assert!(e.contains(&format!("{dir}: cannot open: ")) && e.to_lowercase().contains("is a directory"), "{e}");
+    let a = fixture_zst("A-default");
+    let a = a.to_str().unwrap();
+    let missing = tmp.path().join("nope");
+    let e = err(&["rdump", a, "/small", missing.to_str().unwrap()]);
+    assert!(e.contains("does not exist"), "{e}");
+    let e = err(&["findpath", a, "999999999"]);
+    assert!(e.contains("past the end of the volume"), "{e}");
+    let ino = blkno_of("/small");
+    let mut src = a_default();
+    src.write_at(ino * 4096, &[2u8; 8]).unwrap();
+    let path = to_file(&src, tmp.path());
+    let e = err(&["ls", path.to_str().unwrap(), "/small"]);
+    assert!(e.contains("02 02 02 02 02 02 02 02") && !e.contains("\\u{"), "{e}");
+}
+
+/// A truncated image opens with one warning naming both sizes; the library says
+/// how much is missing.
+#[test]
+fn truncated_image_warns_once_at_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = a_default();
+    let total = full.size();
+    assert_eq!(open(a_default()).unwrap().missing_bytes(), None);
+    const CUT: u64 = 100 << 20;
+    let mut buf = vec![0u8; CUT as usize];
+    full.read_at(0, &mut buf).unwrap();
+    let mut short = MemSource::new(CUT);
+    short.write_at(0, &buf).unwrap();
+    assert_eq!(open(short).unwrap().missing_bytes(), Some(total - CUT));
+    let path = tmp.path().join("short.img");
+    std::fs::write(&path, &buf).unwrap();
+    let p = path.to_str().unwrap();
+    for args in [&["stats", p][..], &["--json", "ls", p, "/"], &["check", p], &["slotmap", p]] {
+        let out = inspect(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let warnings: Vec<&str> = err.lines().filter(|l| l.contains("truncated")).collect();
+        assert_eq!(warnings.len(), 1, "{args:?}: {err}");
+        assert!(warnings[0].contains(&total.to_string()) && warnings[0].contains(&CUT.to_string()), "{err}");
+    }
+    let whole = fixture_zst("A-default");
+    let out = inspect(&["stats", whole.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("truncated"));
+}
+
+/// `rdump` keeps going past files it cannot read: it names each path, copies the
+/// rest, counts the failures in its summary and exits non-zero at the end.
+#[test]
+fn rdump_keeps_going_past_unreadable_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut src = a_default();
+    for bad in ["/small/hello.txt", "/small/pat100"] {
+        src.write_at(blkno_of(bad) * 4096, b"BROKEN!\0").unwrap();
+    }
+    let path = to_file(&src, tmp.path());
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = inspect(&["--json", "rdump", path.to_str().unwrap(), "/small", out_dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    for bad in ["small/hello.txt", "small/pat100"] {
+        assert!(err.contains(&format!("{}: ", out_dir.join(bad).display())), "names {bad}: {err}");
+    }
+    let sum: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the summary is still printed");
+    assert_eq!(sum["failed"], 2, "{sum}");
+    assert_eq!(sum["files"], 4, "{sum}");
+    for good in ["empty", "one-byte", "pat3000", "pat5000"] {
+        assert!(out_dir.join("small").join(good).is_file(), "{good} copied");
+    }
+}

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{debugfs, fixture, have_tools, inspect_json};
+use std::path::Path;
+
+use common::{debugfs, fixture, have_tools, inspect_json, mkfs};
 use serde_json::Value;
 
 /// (leaf block, [(major, minor, dirent block)]) per leaf.
@@ -136,50 +138,68 @@ fn dirblocks_matches_debugfs_for_every_record() {
         return;
     }
     for (fx, dir) in [("A-default", "/bigdir"), ("X-max", "/extra/deldir"), ("X-max", "/bigdir")] {
-        let img = fixture(fx);
-        let ours = inspect_json(&["dirblocks", img.to_str().unwrap(), dir]);
-        let theirs = debugfs(&img, &format!("dirblocks {dir}"));
-        let mut want: Blocks = Vec::new();
-        let mut in_entries = false;
-        for line in theirs.lines() {
-            let t = line.trim();
-            if let Some(b) = t.strip_prefix("Dirblock: ") {
-                want.push((b.parse().unwrap(), Vec::new()));
-                in_entries = false;
-            } else if t == "Entries:" {
-                in_entries = true;
-            } else if in_entries {
-                let f: Vec<&str> = t.splitn(5, char::is_whitespace).filter(|s| !s.is_empty()).collect();
-                let f: Vec<&str> = if f.len() < 5 { t.split_whitespace().collect() } else { f };
-                let n = |i: usize| f[i].trim().parse::<u64>().unwrap();
-                let name = t.split_whitespace().skip(4).collect::<Vec<_>>().join(" ");
-                want.last_mut().unwrap().1.push((n(0), n(1), n(2), n(3), name));
-            }
-        }
-        let got: Blocks = ours
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| {
-                let recs = b["records"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|r| {
-                        (
-                            r["inode"].as_u64().unwrap(),
-                            r["rec_len"].as_u64().unwrap(),
-                            r["name_len"].as_u64().unwrap(),
-                            r["file_type"].as_u64().unwrap(),
-                            r["name"].as_str().unwrap().to_string(),
-                        )
-                    })
-                    .collect();
-                (b["blkno"].as_u64().unwrap(), recs)
-            })
-            .collect();
-        assert_eq!(got, want, "{fx} {dir}");
+        dirblocks_agree(fx, &fixture(fx), dir);
     }
+}
+
+#[test]
+fn dirblocks_stops_at_i_size() {
+    if !have_tools() {
+        return;
+    }
+    // A 1 MiB cluster holds 512 blocks of 2 KiB; the system directory uses one.
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("2k-1m.img");
+    mkfs(&img, 512 << 20, &["-b", "2048", "-C", "1M", "--fs-features=noinline-data"]);
+    for d in ["//", "/", "/lost+found"] {
+        dirblocks_agree("2k/1m", &img, d);
+    }
+}
+
+/// `dirblocks DIR` of `img` lists the blocks and records debugfs.ocfs2 lists.
+fn dirblocks_agree(fx: &str, img: &Path, dir: &str) {
+    let ours = inspect_json(&["dirblocks", img.to_str().unwrap(), dir]);
+    let theirs = debugfs(img, &format!("dirblocks {dir}"));
+    let mut want: Blocks = Vec::new();
+    let mut in_entries = false;
+    for line in theirs.lines() {
+        let t = line.trim();
+        if let Some(b) = t.strip_prefix("Dirblock: ") {
+            want.push((b.parse().unwrap(), Vec::new()));
+            in_entries = false;
+        } else if t == "Entries:" {
+            in_entries = true;
+        } else if in_entries {
+            let f: Vec<&str> = t.splitn(5, char::is_whitespace).filter(|s| !s.is_empty()).collect();
+            let f: Vec<&str> = if f.len() < 5 { t.split_whitespace().collect() } else { f };
+            let n = |i: usize| f[i].trim().parse::<u64>().unwrap();
+            let name = t.split_whitespace().skip(4).collect::<Vec<_>>().join(" ");
+            want.last_mut().unwrap().1.push((n(0), n(1), n(2), n(3), name));
+        }
+    }
+    let got: Blocks = ours
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let recs = b["records"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["inode"].as_u64().unwrap(),
+                        r["rec_len"].as_u64().unwrap(),
+                        r["name_len"].as_u64().unwrap(),
+                        r["file_type"].as_u64().unwrap(),
+                        r["name"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            (b["blkno"].as_u64().unwrap(), recs)
+        })
+        .collect();
+    assert_eq!(got, want, "{fx} {dir}");
 }
 
 /// Path lookup goes through the index in indexed directories; every name of

@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{debugfs, fixture, have_tools, inspect, inspect_json};
+use std::path::Path;
+
+use common::{debugfs, fixture, have_tools, inspect, inspect_json, mkfs};
 
 #[test]
 fn icheck_matches_debugfs_for_every_block() {
@@ -15,7 +17,6 @@ fn icheck_matches_debugfs_for_every_block() {
     }
     for fx in ["A-default", "X-max"] {
         let img = fixture(fx);
-        let p = img.to_str().unwrap();
         // Superblock zone, allocators, inodes, dx, xattr, refcount blocks, file
         // data (shared and private), the second global-bitmap group, free space.
         let mut blocks: Vec<u64> = (0..48).collect();
@@ -24,29 +25,49 @@ fn icheck_matches_debugfs_for_every_block() {
         blocks.extend([32256, 32257, 32273, 32400, 32529, 32600, 32785, 37000, 37650, 37651, 37653, 37669, 37693]);
         blocks.extend((38700..39200).step_by(25));
         blocks.extend([50000, 60000, 65535]);
-        for chunk in blocks.chunks(50) {
-            let args: Vec<String> = chunk.iter().map(|b| b.to_string()).collect();
-            let mut a = vec!["icheck", p];
-            a.extend(args.iter().map(String::as_str));
-            let ours = inspect_json(&a);
-            let theirs = debugfs(&img, &format!("icheck {}", args.join(" ")));
-            let rows: Vec<Vec<&str>> = theirs.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
-            assert_eq!(rows.len(), chunk.len());
-            for (row, o) in rows.iter().zip(ours.as_array().unwrap()) {
-                let blk = row[0];
-                assert_eq!(o["blkno"].as_u64().unwrap().to_string(), blk);
-                let known: Vec<&serde_json::Value> =
-                    o["owners"].as_array().unwrap().iter().filter(|x| x["known_to_debugfs"] == true).collect();
-                match row[1] {
-                    "Unused" => assert_eq!(o["status"], "unused", "{fx} block {blk}: {o}"),
-                    "Unknown" => assert!(known.is_empty(), "{fx} block {blk}: debugfs knows no owner, we say {o}"),
-                    ino => {
-                        let first =
-                            known.first().unwrap_or_else(|| panic!("{fx} block {blk}: no owner, debugfs {ino}"));
-                        assert_eq!(first["inode"].as_u64().unwrap().to_string(), ino, "{fx} block {blk}: {o}");
-                        let off = row.get(2).copied();
-                        assert_eq!(first["offset"].as_u64().map(|x| x.to_string()).as_deref(), off, "{fx} block {blk}");
-                    }
+        icheck_agrees(fx, &img, &blocks);
+    }
+}
+
+#[test]
+fn icheck_first_group_of_large_clusters_is_not_the_superblock_zone() {
+    if !have_tools() {
+        return;
+    }
+    // 64 blocks per cluster: the superblock zone is cluster 0 (blocks 0..=63);
+    // block 64 opens the first cluster group, owned by its allocator.
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("1k-64k.img");
+    mkfs(&img, 256 << 20, &["-b", "1024", "-C", "65536"]);
+    icheck_agrees("1k/64k", &img, &[0, 2, 3, 63, 64, 65, 127, 128, 129, 191, 192]);
+    let out = inspect(&["icheck", img.to_str().unwrap(), "64"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("superblock zone"));
+}
+
+/// Asks `icheck` about `blocks` of `img` and compares every row with debugfs.ocfs2's.
+fn icheck_agrees(fx: &str, img: &Path, blocks: &[u64]) {
+    let p = img.to_str().unwrap();
+    for chunk in blocks.chunks(50) {
+        let args: Vec<String> = chunk.iter().map(|b| b.to_string()).collect();
+        let mut a = vec!["icheck", p];
+        a.extend(args.iter().map(String::as_str));
+        let ours = inspect_json(&a);
+        let theirs = debugfs(img, &format!("icheck {}", args.join(" ")));
+        let rows: Vec<Vec<&str>> = theirs.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
+        assert_eq!(rows.len(), chunk.len());
+        for (row, o) in rows.iter().zip(ours.as_array().unwrap()) {
+            let blk = row[0];
+            assert_eq!(o["blkno"].as_u64().unwrap().to_string(), blk);
+            let known: Vec<&serde_json::Value> =
+                o["owners"].as_array().unwrap().iter().filter(|x| x["known_to_debugfs"] == true).collect();
+            match row[1] {
+                "Unused" => assert_eq!(o["status"], "unused", "{fx} block {blk}: {o}"),
+                "Unknown" => assert!(known.is_empty(), "{fx} block {blk}: debugfs knows no owner, we say {o}"),
+                ino => {
+                    let first = known.first().unwrap_or_else(|| panic!("{fx} block {blk}: no owner, debugfs {ino}"));
+                    assert_eq!(first["inode"].as_u64().unwrap().to_string(), ino, "{fx} block {blk}: {o}");
+                    let off = row.get(2).copied();
+                    assert_eq!(first["offset"].as_u64().map(|x| x.to_string()).as_deref(), off, "{fx} block {blk}");
                 }
             }
         }

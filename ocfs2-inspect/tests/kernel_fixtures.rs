@@ -870,6 +870,60 @@ fn rdump_names_like_debugfs() {
     assert!(!inspect(&["rdump", raw.img(), "/", missing.to_str().unwrap()]).status.success());
 }
 
+/// `--json cat` prints one JSON object: the file's bytes in base64, with its
+/// inode and size; the bytes are debugfs.ocfs2's.
+#[test]
+fn json_cat_is_one_object_with_the_bytes_in_base64() {
+    use base64::Engine;
+    if !have_tools() {
+        return;
+    }
+    let raw = Raw::shared("A-default");
+    for spec in ["/small/hello.txt", "/small/pat5000", "/sparse/holey"] {
+        let v = inspect_json(&["cat", raw.img(), spec]);
+        let want = debugfs_bytes(&raw, &format!("cat {spec}"));
+        let got = base64::engine::general_purpose::STANDARD.decode(v["base64"].as_str().unwrap()).unwrap();
+        assert!(got == want, "{spec}: --json cat bytes differ from debugfs.ocfs2 cat");
+        assert_eq!(v["size"].as_u64(), Some(want.len() as u64), "{spec}: {}", v["size"]);
+        let st = inspect_json(&["stat", raw.img(), spec]);
+        assert_eq!(v["inode"], st["inode"], "{spec}");
+    }
+}
+
+/// `rdump` keeps symlink times (to the nanosecond debugfs.ocfs2 `stat` shows);
+/// `dump` without `-p` creates files with mode 0666 minus the umask, as
+/// debugfs.ocfs2 does.
+#[test]
+fn rdump_keeps_symlink_times_and_dump_honours_the_umask() {
+    if !have_tools() {
+        return;
+    }
+    let raw = Raw::shared("A-default");
+    let out = TempDir::new().unwrap();
+    ok(inspect(&["rdump", raw.img(), "/links", out.path().to_str().unwrap()]), "rdump /links");
+    let links: Vec<String> =
+        debugfs_walk(&raw)["/links"].iter().filter(|r| r.mode.starts_with('l')).map(|r| r.name.clone()).collect();
+    assert!(!links.is_empty());
+    let texts = debugfs_batch(&raw.img, &links.iter().map(|n| format!("stat /links/{n}")).collect::<Vec<_>>());
+    for (n, text) in links.iter().zip(texts) {
+        let m = fs::symlink_metadata(out.path().join("links").join(n)).unwrap();
+        assert!(m.file_type().is_symlink());
+        assert_eq!((m.mtime() as u64, m.mtime_nsec() as u64), debugfs_time(&text, "mtime:"), "mtime of /links/{n}");
+        assert_eq!((m.atime() as u64, m.atime_nsec() as u64), debugfs_time(&text, "atime:"), "atime of /links/{n}");
+    }
+    for umask in ["022", "077", "002"] {
+        let (ours, theirs) = (out.path().join(format!("ours{umask}")), out.path().join(format!("theirs{umask}")));
+        let sh = |cmd: String| {
+            let o = Command::new("sh").arg("-c").arg(format!("umask {umask} && {cmd}")).output().unwrap();
+            assert!(o.status.success(), "{cmd}: {}", String::from_utf8_lossy(&o.stderr));
+        };
+        sh(format!("{} dump {} /small/hello.txt {}", common::bin(), raw.img(), ours.display()));
+        sh(format!("debugfs.ocfs2 -R 'dump /small/hello.txt {}' {}", theirs.display(), raw.img()));
+        let (mo, mt) = (fs::metadata(&ours).unwrap().mode(), fs::metadata(&theirs).unwrap().mode());
+        assert_eq!(mo, mt, "umask {umask}: dump made {mo:o}, debugfs.ocfs2 {mt:o}");
+    }
+}
+
 /// Unwritten (preallocated) extents read as zeros whatever their blocks hold. In
 /// the fixture those blocks happen to be zero, so fill them with stale bytes in a
 /// copy (a valid state: fallocate over freed blocks) and compare with debugfs.ocfs2,

@@ -192,6 +192,27 @@ fn c1_and_a_default_journals_match_debugfs() {
     assert_eq!(a0["transactions"].as_array().unwrap().len(), 0);
 }
 
+/// A journal flagged dirty whose log is empty (the node stopped after its last
+/// checkpoint): logdump says what recovery will do, not "clean".
+#[test]
+fn dirty_flag_with_an_empty_log_says_what_recovery_does() {
+    use std::os::unix::fs::FileExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("a.img");
+    common::decompress_fixture("A-default", &img);
+    let p = img.to_str().unwrap();
+    let ino = inspect_json(&["stat", p, "//journal:0000"])["inode"].as_u64().unwrap();
+    let at = ino * 4096 + std::mem::offset_of!(ocfs2_format::layout::dinode::DinodeHeader, id1) as u64;
+    let f = std::fs::OpenOptions::new().write(true).open(&img).unwrap();
+    f.write_all_at(&ocfs2_format::layout::dinode::JOURNAL_DIRTY.to_le_bytes(), at).unwrap();
+    let v = inspect_json(&["logdump", p, "0"]);
+    assert_eq!((v["dirty"].as_bool(), v["superblock"]["start_log_blknum"].as_u64()), (Some(true), Some(0)));
+    let out = common::inspect(&["logdump", p, "0"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("clean:"), "{text}");
+    assert!(text.contains("nothing to replay") && text.contains("orphan"), "{text}");
+}
+
 #[test]
 fn fresh_mkfs_journals_match_debugfs() {
     if !have_tools() {

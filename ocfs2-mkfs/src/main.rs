@@ -276,6 +276,39 @@ fn live_nodes(path: &Path) -> Res<Vec<u8>> {
         .collect())
 }
 
+/// The message for options that cannot be laid out on `target`: when a larger
+/// target takes them, the smallest that does (to the MiB), else the error itself.
+fn plan_error(opts: &MkfsOptions, target: &Target, e: ocfs2_format::Error) -> String {
+    const MIB: u64 = 1 << 20;
+    // Beyond 1 TiB a failure is not about the size.
+    const LIMIT_MIB: u64 = 1 << 20;
+    if opts.blocks.is_some() {
+        return e.to_string(); // the size is the one asked for, not the target's
+    }
+    let fits = |mib: u64| {
+        let t = Target { size: mib * MIB, ..*target };
+        mkfs::plan(opts, &t).and_then(|p| mkfs::layout(&p)).is_ok()
+    };
+    // `lo` MiB does not fit (the target, rounded down, did not); `hi` MiB does.
+    let mut lo = target.size / MIB;
+    let mut hi = (lo * 2).max(lo + 1);
+    while !fits(hi) {
+        if hi >= LIMIT_MIB {
+            return e.to_string();
+        }
+        (lo, hi) = (hi, hi * 2);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    format!("{} bytes is too small for these options: they need at least {} bytes ({hi} MiB)", target.size, hi * MIB)
+}
+
 fn run(a: &Args) -> Res<()> {
     let opts = options(a)?;
     if !a.quiet {
@@ -304,6 +337,10 @@ fn run(a: &Args) -> Res<()> {
         say(&p.report());
         return Ok(());
     }
+    // Every argument and the size are checked before anything is said about the target.
+    let target = Target { size, sector_size };
+    let planned = mkfs::plan(&opts, &target).and_then(|p| Ok((mkfs::layout(&p)?, p)));
+    let (lay, p) = planned.map_err(|e| plan_error(&opts, &target, e))?;
     if let Some(fs) = existing_signature(&a.device)? {
         if !a.force {
             return Err(format!(
@@ -327,9 +364,7 @@ fn run(a: &Args) -> Res<()> {
     if let Some(s) = &opts.stack {
         say(&format!("Cluster stack: {}\nCluster name: {}\nStack Flags: {:#x}\n", s.stack, s.name, s.flags()));
     }
-    let p = mkfs::plan(&opts, &Target { size, sector_size }).map_err(|e| e.to_string())?;
     say(&p.report());
-    let lay = mkfs::layout(&p).map_err(|e| e.to_string())?;
     let mut sink = FileSink::open(&a.device).map_err(|e| e.to_string())?;
     if sink.size() < p.bytes() {
         return Err(format!("{} is smaller than the planned volume", a.device.display()));

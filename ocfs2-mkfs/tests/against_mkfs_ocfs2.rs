@@ -279,6 +279,7 @@ fn images_match_mkfs_ocfs2() {
         (8 * M, "-N 1"),
         (40 * M, "-C 1M"),
         (10 * M, "-H"),
+        (10 * M, "-H --cluster-stack=o2cb --cluster-name=x --global-heartbeat"),
         (2 * G, "-T datafiles -N 2"),
         (5 * G, "-b 1K -N 2 -J size=4M"),
         (1100 * G, "-J size=4M -N 2"),
@@ -445,6 +446,44 @@ fn clear_errors_before_writing() {
         assert!(!o.stderr.is_empty());
         let f = File::open(&img).unwrap();
         assert!(data_ranges(&f, *size).is_empty(), "{args:?} wrote something");
+    }
+}
+
+/// A target too small for the options names the smallest size that works (which
+/// does work, and one MiB less does not); an argument error stops the run before
+/// "Overwriting existing ocfs2 partition." is printed.
+#[test]
+fn too_small_names_the_smallest_size_and_argument_errors_come_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("img");
+    for opts in [&[][..], &["-N", "4"], &["-b", "4K", "-C", "64K", "-J", "size=8M"]] {
+        sparse(&img, 3 << 20);
+        let mut a = vec!["-q"];
+        a.extend_from_slice(opts);
+        let o = ours(&a, &img);
+        assert!(!o.status.success(), "{opts:?} on 3 MiB");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        let need: u64 = err
+            .split("at least ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{opts:?}: no smallest size in {err:?}"));
+        sparse(&img, need - (1 << 20));
+        assert!(!ours(&a, &img).status.success(), "{opts:?}: {} bytes should be too small", need - (1 << 20));
+        sparse(&img, need);
+        let o = ours(&a, &img);
+        assert!(o.status.success(), "{opts:?} on {need} bytes: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    sparse(&img, 64 << 20);
+    assert!(ours(&["-q"], &img).status.success());
+    for bad in [&["-J", "size=1"][..], &["-L", &"x".repeat(64)], &["--cluster-stack=xx", "--cluster-name=y"]] {
+        let mut a = vec!["-F"];
+        a.extend_from_slice(bad);
+        let o = ours(&a, &img);
+        assert!(!o.status.success(), "{bad:?}");
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(!said.contains("Overwriting"), "{bad:?}: {said}");
     }
 }
 

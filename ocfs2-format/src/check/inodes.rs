@@ -508,14 +508,14 @@ fn meta_block(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Resul
         b"DXDIR01\0" => MetaKind::DX_ROOT,
         b"REFCNT1\0" => MetaKind::REFCOUNT_BLOCK,
         sig => {
-            let sig = String::from_utf8_lossy(crate::layout::cstr(sig)).into_owned();
+            let sig = crate::layout::signature_text(sig);
             cx.error(
                 None,
                 blkno,
                 "ocfs2_extent_block",
                 "signature",
                 "EXBLK01, XATTR01, DXDIR01 or REFCNT1",
-                format!("{sig:?}"),
+                sig,
                 format!("in-use bit {bit} of extent allocator group {} holds no metadata block", g.blkno),
             );
             return Ok(());

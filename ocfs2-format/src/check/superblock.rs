@@ -39,14 +39,14 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             }
         };
         if &block[..8] != SUPERBLOCK_SIGNATURE {
-            let found = String::from_utf8_lossy(crate::layout::cstr(&block[..8])).into_owned();
+            let found = crate::layout::signature_text(&block[..8]);
             cx.error(
                 Some("RECOVER_BACKUP_SUPERBLOCK"),
                 blkno,
                 s,
                 "signature",
                 "OCFSV2",
-                format!("{found:?}"),
+                found,
                 "backup superblock missing",
             );
             continue;

@@ -35,7 +35,9 @@
 //! turn them into what `std` or a FUSE reply needs.
 
 mod file;
+mod forensics;
 mod metadata;
+mod walk;
 mod xattr;
 
 use std::collections::VecDeque;
@@ -50,7 +52,9 @@ use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use crate::volume::{Inode, Volume};
 
 pub use file::{File, Run};
+pub use forensics::{DeletedEntry, DeletedInode};
 pub use metadata::{FileType, Metadata};
+pub use walk::{Walk, WalkEntry, WalkIter};
 pub use xattr::{acl_to_linux, Acl, XattrEntry, ACL_UNDEFINED_ID, ACL_XATTR_VERSION};
 
 /// Symbolic links followed while resolving one path (the kernel's `MAXSYMLINKS`).
@@ -175,6 +179,12 @@ impl Volume {
     pub fn read_dir_ino(&self, ino: u64) -> Result<ReadDir<'_>> {
         let inode = self.dir_inode(ino)?;
         Ok(ReadDir { vol: self, entries: crate::fs::read_dir(self, &inode)?.into_iter() })
+    }
+
+    /// A walk of the tree under `path` (see [`Walk`] for its options and rules).
+    /// Nothing is read until it is iterated.
+    pub fn walk(&self, path: impl AsRef<[u8]>) -> Walk<'_> {
+        Walk::new(self, path.as_ref())
     }
 
     /// The attributes of what `path` names, symlinks followed (`stat`).

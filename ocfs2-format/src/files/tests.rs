@@ -185,3 +185,129 @@ fn fixture_acls_read_back_as_set() {
     assert_eq!(default, linux(&[(1, 7, u), (4, 5, u), (0x20, 5, u)]));
     assert_eq!(v.getxattr("/extra/acl", "system.posix_acl_access").unwrap(), None);
 }
+
+/// The regular files of A-default outside lost+found and bigdir, from
+/// fixtures/README.md's expectations.
+fn expected_files(fixture: &str) -> Vec<(String, u64)> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/README.md")).unwrap();
+    let mut out = Vec::new();
+    let mut on = false;
+    for line in readme.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match f.as_slice() {
+            ["fixture", name] => on = *name == fixture,
+            ["file", _, size, path] if on => out.push((format!("/{path}"), size.parse().unwrap())),
+            _ => {}
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn walk_finds_every_file_and_marks_hard_links() {
+    let v = vol();
+    let mut files = Vec::new();
+    let mut links_seen = Vec::new();
+    for e in v.walk("/").sort_by_name(true) {
+        let e = e.unwrap();
+        let p = String::from_utf8(e.path().to_vec()).unwrap();
+        if p.starts_with("/lost+found") || p.starts_with("/bigdir/") {
+            continue;
+        }
+        if e.hard_link_seen() {
+            links_seen.push(p.clone());
+        }
+        if e.file_type().is_file() {
+            files.push((p, e.metadata().unwrap().len()));
+        }
+    }
+    assert_eq!(files, expected_files("A-default"));
+    // Sorted by name, /data/pat1m comes before /links/hard-pat1m.
+    assert_eq!(links_seen, ["/links/hard-pat1m"]);
+}
+
+#[test]
+fn walk_depths_and_links() {
+    let v = vol();
+    let shallow: Vec<(usize, Vec<u8>)> = v
+        .walk("/d1")
+        .sort_by_name(true)
+        .max_depth(1)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .map(|e| (e.depth(), e.path().to_vec()))
+        .collect();
+    assert_eq!(shallow, [(0, b"/d1".to_vec()), (1, b"/d1/d2".to_vec()), (1, b"/d1/d2b".to_vec())]);
+    let deep: Vec<Vec<u8>> = v.walk("/d1/").min_depth(3).into_iter().map(|e| e.unwrap().path().to_vec()).collect();
+    assert_eq!(deep, [b"/d1/d2/d3/deep.txt".to_vec()]);
+    // Following links: sym-hello is a file; sym-long dangles (an Err item).
+    let items: Vec<_> = v.walk("/links").sort_by_name(true).follow_links(true).into_iter().collect();
+    assert_eq!(items.len(), 4, "{items:?}");
+    let hello = items[2].as_ref().unwrap();
+    assert_eq!(hello.name(), b"sym-hello");
+    assert!(hello.path_is_symlink() && hello.file_type().is_file());
+    assert_eq!(hello.ino(), v.lookup("/small/hello.txt").unwrap());
+    assert!(matches!(items[3], Err(Error::NotFound(_))));
+    // Not following: the link itself.
+    let plain = v.walk("/links").sort_by_name(true).into_iter().nth(2).unwrap().unwrap();
+    assert!(plain.file_type().is_symlink() && !plain.path_is_symlink());
+}
+
+/// A damaged copy of A-default where `/d1/d2`'s entry `d3` names `/d1`: the walk
+/// reports the directory met twice and ends.
+#[test]
+fn walk_survives_a_directory_cycle() {
+    use crate::io::{open_zst, BlockSource};
+    let v = vol();
+    let (d1, d2) = (v.lookup("/d1").unwrap(), v.lookup("/d1/d2").unwrap());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
+    let mut src = open_zst(&path).unwrap();
+    let bs = v.block_size();
+    let block = src.bytes(v.geometry().block_offset(d2), bs).unwrap().into_owned();
+    // The inline entry: inode(8) rec_len(2) name_len(1)=2 file_type(1)=DIR, "d3".
+    let at = (12..bs - 2).find(|&i| &block[i..i + 2] == b"d3" && block[i - 2] == 2 && block[i - 1] == 2).unwrap() - 12;
+    src.write_at(v.geometry().block_offset(d2) + at as u64, &d1.to_le_bytes()).unwrap();
+    let bad = Volume::from_source(Box::new(src), crate::OpenOptions::default()).unwrap();
+    let items: Vec<_> = bad.walk("/d1").sort_by_name(true).into_iter().collect();
+    let errs: Vec<&Error> = items.iter().filter_map(|i| i.as_ref().err()).collect();
+    assert_eq!(errs.len(), 1, "{items:?}");
+    let c = errs[0].corruption().unwrap();
+    assert_eq!((c.blkno, c.field), (d1, "inode"));
+    assert!(c.actual.ends_with("/d1/d2/d3"));
+    assert_eq!(items.len(), 5); // d1, d2, d3 (the cycle), d2b, sib.txt
+}
+
+/// B's orphan (fixtures/README.md: inode 15804, 64 KiB, pattern 77) opens and
+/// reads whole; A-default's freed inode keeps its deletion time but no data;
+/// deleted names have their inode number zeroed by the kernel.
+#[test]
+fn deleted_handles() {
+    use sha2::{Digest, Sha256};
+    let b = crate::test_util::fixture("B");
+    let dead = b.deleted_inodes().unwrap();
+    let o = dead.iter().find(|d| d.ino() == 15804).unwrap();
+    assert!(o.allocated() && o.is_orphan() && o.has_data() && o.deleted().is_none());
+    let mut data = Vec::new();
+    o.open().unwrap().read_to_end(&mut data).unwrap();
+    let hex: String = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!((data.len(), hex.as_str()), (65536, "f9c7a6a2374c91088808cd07acf79b6b73b8ad3b61fce87e5cd994a0ebb7cd96"));
+
+    let a = vol();
+    let freed = a.deleted_inodes().unwrap();
+    assert_eq!(freed.len(), 1);
+    let f = &freed[0];
+    assert!(!f.allocated() && !f.is_orphan() && !f.has_data());
+    let dtime = f.metadata().dtime();
+    assert_eq!(f.deleted(), Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(dtime)));
+    assert!(f.metadata().ctime().0 as u64 <= dtime); // dtime has no nanoseconds
+    let names = a.deleted_entries("/data").unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!((names[0].name(), names[0].ino(), names[0].file_type()), (&b"deleted"[..], None, FileType::File));
+    assert!(names[0].inode().is_none());
+
+    let x = crate::test_util::fixture("X-max");
+    let gone: Vec<Vec<u8>> = x.deleted_entries("/extra/deldir").unwrap().iter().map(|e| e.name().to_vec()).collect();
+    let want: Vec<Vec<u8>> = (10..20).map(|i| format!("file-{i:03}").into_bytes()).collect();
+    assert_eq!(gone, want);
+}

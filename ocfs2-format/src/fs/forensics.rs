@@ -151,7 +151,8 @@ pub fn block_owners(vol: &Volume, blocks: &[u64]) -> Result<Vec<BlockUse>> {
     };
     let bpc = geo.blocks_per_cluster();
     for &b in blocks {
-        if b <= bpc.max(SUPERBLOCK_BLKNO) {
+        // Cluster 0, or blocks 0..=2 when a cluster is smaller than that.
+        if b < bpc.max(SUPERBLOCK_BLKNO + 1) {
             claim(&mut want, b, SUPERBLOCK_BLKNO, BlockRole::SuperblockZone);
         }
     }

@@ -91,7 +91,7 @@ impl DirectSource {
     fn pread_full(&self, start: u64, buf: &mut [u8]) -> std::io::Result<usize> {
         let mut got = 0;
         while got < buf.len() {
-            match self.file.read_at(&mut buf[got..], start + got as u64) {
+            match FileExt::read_at(&self.file, &mut buf[got..], start + got as u64) {
                 Ok(0) => break,
                 Ok(n) => {
                     got += n;

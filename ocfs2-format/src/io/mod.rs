@@ -12,6 +12,7 @@ mod direct;
 mod mem;
 mod mmap;
 mod range;
+mod reader;
 mod sink;
 mod zst;
 
@@ -19,6 +20,7 @@ pub use direct::DirectSource;
 pub use mem::MemSource;
 pub use mmap::MmapSource;
 pub use range::RangeSource;
+pub use reader::{BytesSource, ReaderSource};
 pub use sink::{BlockSink, FileSink};
 pub use zst::{decompress_zst, open_zst};
 
@@ -90,6 +92,9 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
+    if meta.is_dir() {
+        return Err(Error::open(path)(std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
     if meta.file_type().is_block_device() || access == Access::Direct {
         return Ok(Box::new(DirectSource::open(path)?));
     }

@@ -21,7 +21,10 @@ pub fn open_zst(path: &Path) -> Result<MemSource> {
 /// is the decompressed length. All-zero 4 KiB chunks are not stored, so memory is
 /// bounded by the non-zero data, not by the image size.
 ///
-/// A failure is an [`Error::Io`] whose offset is the decompressed position reached.
+/// A stream that ends inside a frame (a cut copy) is [`Error::Truncated`]
+/// (`size`: the bytes decompressed; the block size being unknown yet, `blkno`
+/// counts 4 KiB units); another failure is an [`Error::Io`] whose offset is the
+/// decompressed position reached.
 pub fn decompress_zst<R: Read>(r: R) -> Result<MemSource> {
     let mut decoder = zstd::stream::read::Decoder::new(r).map_err(|source| Error::Io { offset: 0, source })?;
     let mut src = MemSource::new(0);
@@ -29,7 +32,11 @@ pub fn decompress_zst<R: Read>(r: R) -> Result<MemSource> {
     let mut index = 0u64;
     loop {
         let offset = index * CHUNK as u64;
-        let n = fill(&mut decoder, &mut buf).map_err(|source| Error::Io { offset, source })?;
+        let n = fill(&mut decoder, &mut buf).map_err(|source| match source.kind() {
+            // The compressed stream ends inside a frame: a cut copy.
+            ErrorKind::UnexpectedEof => Error::Truncated { blkno: offset / CHUNK as u64, size: offset },
+            _ => Error::Io { offset, source },
+        })?;
         src.store_chunk(index, &buf[..n]);
         if n < CHUNK {
             src.set_size(offset + n as u64);
@@ -113,7 +120,7 @@ mod tests {
         assert!(matches!(err, Error::Io { .. }));
         let mut packed = zstd::encode_all(&vec![7u8; 100_000][..], 1).unwrap();
         packed.truncate(packed.len() / 2);
-        assert!(decompress_zst(&packed[..]).is_err());
+        assert!(matches!(decompress_zst(&packed[..]), Err(Error::Truncated { .. })));
     }
 
     #[test]

@@ -87,6 +87,17 @@ pub fn cstr(bytes: &[u8]) -> &[u8] {
     &bytes[..end]
 }
 
+/// A signature field as a person reads it: its text when that is printable
+/// ASCII up to the NUL padding, else its bytes in hex (`02 02 ...`).
+pub fn signature_text(bytes: &[u8]) -> String {
+    let text = cstr(bytes);
+    if !text.is_empty() && text.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        format!("\"{}\"", String::from_utf8_lossy(text))
+    } else {
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    }
+}
+
 /// Asserts a type's size at compile time (the layout tables in the format reference).
 macro_rules! assert_size {
     ($t:ty, $n:expr) => {

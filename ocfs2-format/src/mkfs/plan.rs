@@ -538,14 +538,13 @@ impl Plan {
 
     /// The feature words of the superblock as written: the planned set plus what
     /// mkfs adds at write time (local mount, stack bits), heartbeat devices reduced
-    /// to their two bits.
+    /// to their two bits and the stack's.
     pub fn superblock_features(&self) -> Features {
         use crate::layout::superblock::compat;
-        if self.heartbeat_device {
-            return Features::new(compat::JBD2_SB, incompat::HEARTBEAT_DEV, 0);
-        }
         let mut f = self.features;
-        if self.mount_local {
+        if self.heartbeat_device {
+            f = Features::new(compat::JBD2_SB, incompat::HEARTBEAT_DEV, 0);
+        } else if self.mount_local {
             f.incompat |= incompat::LOCAL_MOUNT;
         }
         if let Some(s) = &self.stack {
@@ -554,7 +553,7 @@ impl Plan {
                 f.incompat |= if s.stack == "o2cb" { incompat::CLUSTERINFO } else { incompat::USERSPACE_STACK };
             }
         }
-        if self.backup_super {
+        if self.backup_super && !self.heartbeat_device {
             f.compat |= compat::BACKUP_SB;
         } else {
             f.compat &= !compat::BACKUP_SB;

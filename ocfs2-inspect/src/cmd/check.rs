@@ -136,6 +136,7 @@ pub fn main(image: &Path, out: &Out, opts: OpenOptions, progress: bool) -> ExitC
             return ExitCode::from(EXIT_OPERATIONAL);
         }
     };
+    super::warn_if_truncated(image, &vol);
     let bar = (progress && std::io::stderr().is_terminal()).then(|| {
         let b = ProgressBar::new(0);
         b.set_style(

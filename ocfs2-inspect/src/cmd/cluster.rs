@@ -124,7 +124,9 @@ pub fn run(cmd: ClusterCommand, out: &Out, opts: OpenOptions) -> Result<(), CmdE
 
 /// Opens a volume read-only, naming the path in errors.
 pub fn open_volume(path: &Path, opts: OpenOptions) -> Result<Volume, CmdError> {
-    Volume::open_with(path, opts).map_err(|e| CmdError::at(path.display().to_string(), e))
+    let vol = Volume::open_with(path, opts).map_err(|e| CmdError::at(path.display().to_string(), e))?;
+    super::warn_if_truncated(path, &vol);
+    Ok(vol)
 }
 
 /// Reads a text file, naming it in errors.

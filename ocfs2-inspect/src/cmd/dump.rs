@@ -14,6 +14,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::write::EncoderWriter;
 use ocfs2_format::fs::{prefetch_entry_inodes, read_dir, read_symlink, read_xattrs, FileReader, Span, MAX_READ};
 use ocfs2_format::layout::dinode::{mode, DinodeHeader};
 use ocfs2_format::layout::xattr::name_index;
@@ -29,6 +31,11 @@ fn io_err(what: &Path, e: io::Error) -> CmdError {
 
 fn read_err(inode: u64) -> impl Fn(ocfs2_format::Error) -> CmdError {
     move |e| CmdError::at(format!("inode {inode}"), e)
+}
+
+/// A read error of the inode being copied to `path`, naming both.
+fn read_err_at(path: &Path, inode: u64) -> impl Fn(ocfs2_format::Error) -> CmdError + '_ {
+    move |e| CmdError::at(format!("{} (inode {inode})", path.display()), e)
 }
 
 /// Streams a file's bytes to `w` (stdout: zero runs are written out).
@@ -59,7 +66,7 @@ fn copy_sparse(r: &FileReader<'_>, inode: u64, f: &File, path: &Path, buf: &mut 
         if let Span::Data { .. } = span {
             while off < end {
                 let want = (end - off).min(buf.len() as u64) as usize;
-                let n = r.read_at(off, &mut buf[..want]).map_err(read_err(inode))?;
+                let n = r.read_at(off, &mut buf[..want]).map_err(read_err_at(path, inode))?;
                 if n == 0 {
                     break;
                 }
@@ -84,22 +91,25 @@ fn clear_path(path: &Path) -> Result<(), CmdError> {
     }
 }
 
-/// Creates the regular file `path` (replacing a file already there) with mode
-/// 0600 until [`preserve`] runs.
-fn create_file(path: &Path) -> Result<File, CmdError> {
+/// Creates the regular file `path` (replacing a file already there) with `mode`
+/// less the umask: 0600 until [`preserve`] runs, or 0666 as debugfs.ocfs2 `dump`
+/// without `-p`.
+fn create_file(path: &Path, mode: u32) -> Result<File, CmdError> {
     clear_path(path)?;
     File::options()
         .write(true)
         .create_new(true)
-        .mode(0o600)
+        .mode(mode)
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .map_err(|e| io_err(path, e))
 }
 
 /// `cat SPEC`: a regular file's bytes on stdout. Like debugfs.ocfs2, anything
-/// else (directory, symlink, device) is refused; `dump` copies those.
-pub fn cat(vol: &Volume, spec: &str) -> Result<(), CmdError> {
+/// else (directory, symlink, device) is refused; `dump` copies those. With
+/// `--json`, one object `{"inode", "size", "base64"}`: the bytes are streamed
+/// through the encoder, never held whole.
+pub fn cat(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     let inode = vol.inode(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
     if inode.header().file_type() != mode::S_IFREG {
         return Err(CmdError::msg(format!("{spec}: not a regular file (inode {})", inode.blkno())));
@@ -107,8 +117,22 @@ pub fn cat(vol: &Volume, spec: &str) -> Result<(), CmdError> {
     let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
     let stdout = io::stdout();
     let mut lock = stdout.lock();
-    copy_stream(&r, inode.blkno(), &mut lock)?;
-    match lock.flush() {
+    let written = if out.json() {
+        // The base64 alphabet needs no JSON escapes.
+        let head = format!("{{\n  \"inode\": {},\n  \"size\": {},\n  \"base64\": \"", inode.blkno(), r.size());
+        match lock.write_all(head.as_bytes()) {
+            Ok(()) => {
+                let mut enc = EncoderWriter::new(&mut lock, &STANDARD);
+                copy_stream(&r, inode.blkno(), &mut enc)?;
+                enc.finish().and_then(|w| w.write_all(b"\"\n}\n"))
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        copy_stream(&r, inode.blkno(), &mut lock)?;
+        Ok(())
+    };
+    match written.and_then(|()| lock.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CmdError::msg(e.to_string())),
         _ => Ok(()),
     }
@@ -116,14 +140,13 @@ pub fn cat(vol: &Volume, spec: &str) -> Result<(), CmdError> {
 
 /// Applies owner, times and mode to a written path, in that order: chown clears
 /// set-id bits, so the mode comes last. The owner is set only when permitted (root).
-/// Symlinks get their owner only: their mode is fixed and their times are not
-/// worth a `utimensat(AT_SYMLINK_NOFOLLOW)` (debugfs.ocfs2 does not set them either).
+/// Symlinks get their owner and times (their mode is fixed).
 fn preserve(path: &Path, h: &DinodeHeader, symlink: bool) -> Result<(), CmdError> {
     use std::os::unix::fs::{lchown, PermissionsExt};
     // chown fails for non-root users; keeping the data matters more than the owner.
     let _ = lchown(path, Some(h.i_uid.get()), Some(h.i_gid.get()));
     if symlink {
-        return Ok(());
+        return symlink_times(path, h);
     }
     // A time the host cannot represent (a corrupt inode) is left unset, never a panic.
     let t = |s: u64, ns: u32| std::time::UNIX_EPOCH.checked_add(std::time::Duration::new(s, ns.min(999_999_999)));
@@ -140,6 +163,27 @@ fn preserve(path: &Path, h: &DinodeHeader, symlink: bool) -> Result<(), CmdError
     f.set_times(times).map_err(|e| io_err(path, e))?;
     f.set_permissions(fs::Permissions::from_mode(u32::from(h.i_mode.get() & 0o7777))).map_err(|e| io_err(path, e))?;
     Ok(())
+}
+
+/// Sets a symlink's own atime and mtime (`utimensat` with `AT_SYMLINK_NOFOLLOW`:
+/// std has no call that leaves the link unfollowed). A time the host cannot
+/// represent (a corrupt inode) is left unset.
+fn symlink_times(path: &Path, h: &DinodeHeader) -> Result<(), CmdError> {
+    let ts = |s: u64, ns: u32| match libc::time_t::try_from(s) {
+        Ok(sec) => libc::timespec { tv_sec: sec, tv_nsec: libc::c_long::from(ns.min(999_999_999)) },
+        Err(_) => libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
+    };
+    let times = [ts(h.i_atime.get(), h.i_atime_nsec.get()), ts(h.i_mtime.get(), h.i_mtime_nsec.get())];
+    let p = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| CmdError::msg(format!("{}: a NUL in the path", path.display())))?;
+    // SAFETY: the path is NUL-terminated and `times` holds the two entries
+    // utimensat reads; both live across the call.
+    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, p.as_ptr(), times.as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io_err(path, io::Error::last_os_error()))
+    }
 }
 
 /// Makes a symlink at `path` to `target`, replacing a file already there
@@ -167,7 +211,7 @@ pub fn dump(vol: &Volume, out: &Out, spec: &str, path: &Path, keep: bool) -> Res
         (link.len() as u64, true)
     } else {
         let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
-        let f = create_file(path)?;
+        let f = create_file(path, if keep { 0o600 } else { 0o666 })?;
         let bytes = copy_sparse(&r, inode.blkno(), &f, path, &mut vec![0u8; MAX_READ])?;
         drop(f);
         (bytes, false)
@@ -197,6 +241,8 @@ struct RdumpSummary {
     /// `user.*` attributes that could not be set, counted by errno name
     /// (`unreadable` when the volume's xattr storage could not be read).
     xattr_failures: BTreeMap<String, u64>,
+    /// Paths that could not be copied (each named on stderr); the rest were.
+    failed: u64,
 }
 
 /// The name of an errno for the failure counts.
@@ -326,7 +372,7 @@ impl Rdump<'_> {
             self.first_path.insert(blkno, target.to_path_buf());
         }
         if h.is_symlink() {
-            let link = read_symlink(self.vol, &inode).map_err(read_err(blkno))?;
+            let link = read_symlink(self.vol, &inode).map_err(read_err_at(target, blkno))?;
             make_symlink(&link, target)?;
             preserve(target, &h, true)?;
             self.sum.symlinks += 1;
@@ -337,8 +383,8 @@ impl Rdump<'_> {
             self.sum.other += 1;
             return Ok(());
         }
-        let r = FileReader::new(self.vol, &inode).map_err(read_err(blkno))?;
-        let f = create_file(target)?;
+        let r = FileReader::new(self.vol, &inode).map_err(read_err_at(target, blkno))?;
+        let f = create_file(target, 0o600)?;
         self.sum.bytes += copy_sparse(&r, blkno, &f, target, &mut self.buf)?;
         drop(f);
         self.xattrs(&inode, target);
@@ -364,15 +410,25 @@ impl Rdump<'_> {
                 continue;
             }
             if e.name.is_empty() || e.name.contains(&b'/') || e.name.contains(&0) {
-                return Err(CmdError::msg(format!(
+                self.failed(CmdError::msg(format!(
                     "{}: unsafe entry name {:?}",
                     target.display(),
                     String::from_utf8_lossy(&e.name)
                 )));
+                continue;
             }
-            self.entry(e.inode, &target.join(OsStr::from_bytes(&e.name)))?;
+            if let Err(err) = self.entry(e.inode, &target.join(OsStr::from_bytes(&e.name))) {
+                self.failed(err);
+            }
         }
         Ok(())
+    }
+
+    /// A path that could not be copied (its error names it): said now, counted,
+    /// and the copy goes on.
+    fn failed(&mut self, e: CmdError) {
+        eprintln!("ocfs2-inspect: {e} (not copied)");
+        self.sum.failed += 1;
     }
 }
 
@@ -384,8 +440,13 @@ impl Rdump<'_> {
 /// directory OUTDIR/".)
 pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
-    if !outdir.is_dir() {
-        return Err(CmdError::msg(format!("{}: not a directory", outdir.display())));
+    match fs::metadata(outdir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(CmdError::msg(format!("{}: not a directory", outdir.display()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(CmdError::msg(format!("{}: the output directory does not exist", outdir.display())))
+        }
+        Err(e) => return Err(io_err(outdir, e)),
     }
     let name = spec.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let verbose = verbose.then_some(if out.json() { Verbose::Stderr } else { Verbose::Stdout });
@@ -426,7 +487,14 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
             let f: Vec<String> = s.xattr_failures.iter().map(|(k, v)| format!("{k} x{v}")).collect();
             t.push_str(&format!(", xattr failures: {}", f.join(", ")));
         }
+        if s.failed > 0 {
+            t.push_str(&format!(", {} not copied", s.failed));
+        }
         t.push('\n');
         t
-    })
+    })?;
+    match r.sum.failed {
+        0 => Ok(()),
+        n => Err(CmdError::msg(format!("{n} paths could not be copied (named above)"))),
+    }
 }

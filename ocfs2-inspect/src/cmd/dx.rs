@@ -312,10 +312,14 @@ pub fn run_dirblocks(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError
     if map.extents().is_empty() {
         return Err(CmdError::msg(format!("{spec}: the directory has no blocks (its entries are inline)")));
     }
-    let bpc = vol.geometry().blocks_per_cluster();
+    let geo = vol.geometry();
+    let bpc = geo.blocks_per_cluster();
+    // As debugfs: the blocks under i_size; the rest of the last cluster is unused.
+    let size_blocks = dir.header().i_size.get().div_ceil(u64::from(geo.block_size));
     let mut blocks = Vec::new();
     for e in map.extents() {
-        for b in 0..u64::from(e.clusters) * bpc {
+        let first = geo.cluster_to_block(u64::from(e.cpos));
+        for b in 0..(u64::from(e.clusters) * bpc).min(size_blocks.saturating_sub(first)) {
             let blkno = e.blkno + b;
             let raw = vol.read_block(blkno).map_err(at)?;
             // A block with a trailer is checked like any metadata block.

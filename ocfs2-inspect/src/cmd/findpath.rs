@@ -29,6 +29,10 @@ fn parse_inode(s: &str) -> Option<u64> {
 
 pub fn run(vol: &Volume, out: &Out, inode: &str) -> Result<(), CmdError> {
     let ino = parse_inode(inode).ok_or_else(|| CmdError::msg(format!("{inode}: not an inode number")))?;
+    let blocks = vol.geometry().blocks;
+    if ino >= blocks {
+        return Err(CmdError::msg(format!("inode {ino}: past the end of the volume ({blocks} blocks)")));
+    }
     let paths = find_paths(vol, ino)?;
     if paths.is_empty() {
         return Err(CmdError::msg(format!("inode {ino}: no path names it")));

@@ -116,8 +116,13 @@ fn raw_entry(e: &ScanEntry) -> RawEntry {
     RawEntry { first: e.first, count: e.count, kind }
 }
 
-fn end_text(e: &LogEnd) -> String {
+fn end_text(e: &LogEnd, dirty: bool) -> String {
     match e {
+        // Mounted, or stopped without unmounting, after the last checkpoint.
+        LogEnd::Clean if dirty => "the log is empty (s_start 0), but the slot was not unmounted cleanly: recovery \
+                                   has nothing to replay; it recovers the slot's orphans, local alloc and truncate \
+                                   log, then clears the dirty flag"
+            .into(),
         LogEnd::Clean => "clean: s_start is 0, nothing to replay".into(),
         LogEnd::NoMagic { block } => format!("log ends at block {block} (no JBD2 block there)"),
         LogEnd::Sequence { block, expected, found } => {
@@ -175,7 +180,7 @@ pub fn run(vol: &Volume, out: &Out, slot: u16, raw: bool) -> Result<(), CmdError
                 })
                 .collect(),
         );
-        report.log_end = Some(end_text(&r.end));
+        report.log_end = Some(end_text(&r.end, j.dirty()));
     }
     out.emit(&report, render)
 }

@@ -67,6 +67,20 @@ impl fmt::Display for CmdError {
     }
 }
 
+/// Warns, once at open, when the image is cut short of the volume its superblock
+/// describes: commands that read past the end will fail one by one.
+pub fn warn_if_truncated(image: &std::path::Path, vol: &ocfs2_format::Volume) {
+    if let Some(missing) = vol.missing_bytes() {
+        let held = vol.source_size();
+        eprintln!(
+            "ocfs2-inspect: warning: {}: truncated image: the volume is {} bytes, the image holds {held} \
+             ({missing} missing); reads past its end will fail",
+            image.display(),
+            held + missing
+        );
+    }
+}
+
 /// Resolves a file spec, naming it in the error.
 pub fn resolve(vol: &ocfs2_format::Volume, spec: &str) -> Result<u64, CmdError> {
     ocfs2_format::fs::resolve_spec(vol, spec).map_err(|e| CmdError::at(spec.to_string(), e))

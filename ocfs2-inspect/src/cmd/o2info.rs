@@ -3,6 +3,8 @@
 //! device); these read any image. The human output follows o2info's.
 
 use ocfs2_format::alloc::{self, MAX_HIST};
+use ocfs2_format::journal::Journal;
+use ocfs2_format::layout::jbd2;
 use ocfs2_format::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use ocfs2_format::Volume;
 use serde::Serialize;
@@ -118,6 +120,10 @@ pub fn run_mkfs_cmd(vol: &Volume, out: &Out) -> Result<(), CmdError> {
         geo.block_size,
         geo.cluster_size
     );
+    // A journal with 64-bit block numbers is made only when asked for (or when
+    // the volume needs it): say so, or the copy gets 32-bit journals.
+    let jsb = *Journal::open(vol, 0)?.superblock();
+    let block64 = if jsb.s_feature_incompat.get() & jbd2::incompat::BIT64 != 0 { ",block64" } else { "" };
     let mut cmd = vec![
         "mkfs.ocfs2".to_string(),
         "-b".into(),
@@ -127,7 +133,7 @@ pub fn run_mkfs_cmd(vol: &Volume, out: &Out) -> Result<(), CmdError> {
         "-N".into(),
         sb.s_max_slots.get().to_string(),
         "-J".into(),
-        format!("size={}K", journal_size / 1024),
+        format!("size={}K{block64}", journal_size / 1024),
     ];
     if !label.is_empty() {
         cmd.extend(["-L".into(), shell_word(&label)]);

@@ -52,8 +52,9 @@ pub struct Stats {
     pub uuid: String,
     pub uuid_hash: u32,
     pub dx_seeds: [u32; 3],
-    /// `None`: no stack recorded (classic o2cb, or a local volume).
-    pub cluster_stack: Option<String>,
+    /// The stack the superblock names (`o2cb`, `pcmk`, ...), or `classic o2cb`
+    /// when it names none (as debugfs.ocfs2 says, local volumes included).
+    pub cluster_stack: String,
     pub cluster_name: Option<String>,
     pub cluster_flags: u8,
     /// Names of the `cluster_flags` bits; only the o2cb stack names them
@@ -186,7 +187,7 @@ pub fn report(vol: &Volume) -> Result<Stats, CmdError> {
         uuid: sb.uuid_hex(),
         uuid_hash: sb.s_uuid_hash.get(),
         dx_seeds: sb.s_dx_seed.map(|s| s.get()),
-        cluster_stack: sb.cluster_stack().map(txt),
+        cluster_stack: sb.cluster_stack().map_or_else(|| "classic o2cb".into(), txt),
         cluster_name: sb.cluster_name().map(txt),
         cluster_flags,
         cluster_flag_names: if sb.is_o2cb_stack() {
@@ -239,7 +240,7 @@ pub fn render(s: &Stats) -> String {
                 s.dx_seeds[0], s.dx_seeds[1], s.dx_seeds[2], s.dx_seeds[0], s.dx_seeds[1], s.dx_seeds[2]
             ),
         ),
-        ("Cluster stack", s.cluster_stack.clone().unwrap_or_else(|| "classic o2cb".into())),
+        ("Cluster stack", s.cluster_stack.clone()),
     ];
     if let Some(name) = &s.cluster_name {
         rows.push(("Cluster name", name.clone()));
