@@ -17,6 +17,7 @@ use fuser::{
     ReplyDirectory, ReplyEmpty, ReplyEntry, ReplyLseek, ReplyOpen, ReplyStatfs, ReplyWrite, ReplyXattr, Request,
     TimeOrNow, WriteFlags,
 };
+use ocfs2_format::fs::{read_dir_partial, DirEntryInfo};
 use ocfs2_format::layout::dinode::dyn_features;
 use ocfs2_format::{Error, File, FileType, Metadata, Volume};
 
@@ -194,11 +195,21 @@ impl Ocfs2Fs {
         }
     }
 
-    fn kind_of(&self, e: &ocfs2_format::DirEntry<'_>) -> FuseType {
+    /// The image does not change: the kernel may keep pages and listings across opens (not with
+    /// ttl=0, for a device other nodes still write).
+    fn keep_cache(&self) -> FopenFlags {
+        if self.settings.ttl.is_zero() {
+            FopenFlags::empty()
+        } else {
+            FopenFlags::FOPEN_KEEP_CACHE
+        }
+    }
+
+    fn kind_of(&self, e: &DirEntryInfo) -> FuseType {
         // An entry without a type (or with a bad one) gets its inode's; failing that the listing
         // still names it, and stat on it answers EIO.
-        fuse_type(e.file_type())
-            .or_else(|| self.metadata(e.ino()).ok().and_then(|m| fuse_type(m.file_type())))
+        fuse_type(FileType::from_dirent(e.file_type))
+            .or_else(|| self.metadata(e.inode).ok().and_then(|m| fuse_type(m.file_type())))
             .unwrap_or(FuseType::RegularFile)
     }
 }
@@ -249,11 +260,8 @@ impl Filesystem for Ocfs2Fs {
             return reply.error(Errno::EROFS);
         }
         let blkno = self.blkno(ino);
-        // The image does not change: the kernel may keep pages across opens (not with ttl=0, for a
-        // device other nodes still write).
-        let keep = if self.settings.ttl.is_zero() { FopenFlags::empty() } else { FopenFlags::FOPEN_KEEP_CACHE };
         match self.vol.open_file_ino_arc(blkno) {
-            Ok(f) => reply.opened(self.add_handle(Handle::File(Arc::new(f))), keep),
+            Ok(f) => reply.opened(self.add_handle(Handle::File(Arc::new(f))), self.keep_cache()),
             Err(e) => reply.error(self.fail("open", blkno, &e)),
         }
     }
@@ -305,19 +313,23 @@ impl Filesystem for Ocfs2Fs {
         // `..` as its entry says (the kernel answers `..` lookups itself; this is only the listing's
         // d_ino), the directory itself when that entry cannot be read.
         let parent = if blkno == self.root { self.root } else { self.vol.lookup_in(blkno, b"..").unwrap_or(blkno) };
-        let listing = self.vol.read_dir_ino(blkno).and_then(|d| d.collect::<ocfs2_format::Result<Vec<_>>>());
-        match listing.map(|entries| (parent, entries)) {
-            Ok((parent, entries)) => {
-                let mut list = Vec::with_capacity(entries.len() + 2);
+        // Partial: a damaged block costs its own entries (and a log line), not the directory's.
+        let listing = self.vol.inode(blkno).and_then(|d| read_dir_partial(&self.vol, &d));
+        match listing {
+            Ok((entries, errors)) => {
+                for e in &errors {
+                    self.fail("readdir", blkno, e);
+                }
+                let mut list = Vec::with_capacity(entries.len());
                 list.push((ino.0, FuseType::Directory, b".".to_vec()));
                 list.push((self.fuse_ino(parent).map_or(ino.0, |i| i.0), FuseType::Directory, b"..".to_vec()));
-                for e in &entries {
+                for e in entries.iter().filter(|e| e.name != b"." && e.name != b"..") {
                     // A damaged entry naming block 1 would alias the root: listed, but its
                     // lookup answers EIO.
-                    let i = self.fuse_ino(e.ino()).map_or(u64::MAX, |i| i.0);
-                    list.push((i, self.kind_of(e), e.name().to_vec()));
+                    let i = self.fuse_ino(e.inode).map_or(u64::MAX, |i| i.0);
+                    list.push((i, self.kind_of(e), e.name.clone()));
                 }
-                reply.opened(self.add_handle(Handle::Dir(Arc::new(list))), FopenFlags::FOPEN_KEEP_CACHE)
+                reply.opened(self.add_handle(Handle::Dir(Arc::new(list))), self.keep_cache())
             }
             Err(e) => reply.error(self.fail("readdir", blkno, &e)),
         }

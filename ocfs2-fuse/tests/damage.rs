@@ -12,7 +12,7 @@ use std::path::Path;
 
 use common::*;
 use ocfs2_format::layout::dinode::{mode, DinodeHeader};
-use ocfs2_format::layout::dir::DirEntryHeader;
+use ocfs2_format::layout::dir::{DirEntryHeader, DirTrailer, TRAILER_SIZE};
 use ocfs2_format::layout::extent::{ExtentList, ExtentRec};
 use ocfs2_format::layout::xattr::{name_index, XattrEntry, XattrHeader};
 use ocfs2_format::Volume;
@@ -113,6 +113,18 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
         let (bs, hello, d2) = (vol.block_size() as u64, ino("/small/hello.txt"), ino("/d1/d2"));
         (bs, hello, d2, ino("/small/pat5000"), ino("/small/pat100"), ino("/small/one-byte"))
     };
+    // One of bigdir's 25 blocks loses its trailer's signature: the names it holds are lost, the
+    // other blocks' are listed and found through the index.
+    let (bigdir_blk, lost) = {
+        let vol = Volume::open(&img).unwrap();
+        let entries = ocfs2_format::fs::read_dir(&vol, &vol.inode(vol.lookup("/bigdir").unwrap()).unwrap()).unwrap();
+        let blk = entries.iter().find(|e| e.name == b"e02500").unwrap().block;
+        let lost: Vec<String> =
+            entries.iter().filter(|e| e.block == blk).map(|e| String::from_utf8(e.name.clone()).unwrap()).collect();
+        (blk, lost)
+    };
+    let trailer = (bigdir_blk + 1) * bs - TRAILER_SIZE as u64 + offset_of!(DirTrailer, db_signature) as u64;
+    write_at(&img, trailer, b"XXXXXXX\0");
     // One size lies past 2^32 clusters, the largest file OCFS2 can map.
     write_at(&img, one * bs + offset_of!(DinodeHeader, i_size) as u64, &(1u64 << 60).to_le_bytes());
     // One inode's mode names no file type.
@@ -135,6 +147,13 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
     assert_eq!(eio("small/pat5000"), Some(libc::EIO));
     assert_eq!(eio("small/pat100"), Some(libc::EIO));
     assert_eq!(eio("small/one-byte"), Some(libc::EIO));
+    let listed = sh(m.path(), "ls -f bigdir | grep -v '^\\.\\.\\?$' | sort");
+    assert!(!lost.is_empty() && lost.len() < 400, "{} names in the damaged block", lost.len());
+    assert_eq!(listed.lines().count(), 5000 - lost.len(), "bigdir lists all but the damaged block's names");
+    assert!(lost.iter().all(|n| !listed.lines().any(|l| l == n)));
+    assert_eq!(eio("bigdir/e02500"), Some(libc::EIO), "found by the index in the damaged block");
+    let kept = listed.lines().find(|l| !lost.iter().any(|n| n == l)).unwrap();
+    assert_eq!(eio(&format!("bigdir/{kept}")), None, "{kept} still found through the index");
     // Listings still name the damaged entries.
     let names = sh(m.path(), "ls small d1");
     assert!(names.contains("hello.txt") && names.contains("pat5000") && names.contains("d2\n"), "{names}");
@@ -163,6 +182,7 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
         (d2, "ocfs2_dinode.signature"),
         (pat100, "ocfs2_dinode.i_mode"),
         (one, "ocfs2_dinode.i_size"),
+        (bigdir_blk, "ocfs2_dir_block_trailer.signature"),
     ] {
         assert!(log.lines().any(|l| l.contains(&format!("block {blk}")) && l.contains(field)), "{blk} {field}: {log}");
     }
