@@ -102,6 +102,10 @@ pub enum Error {
     /// (`ELOOP`).
     #[error("too many levels of symbolic links: {0}")]
     SymlinkLoop(String),
+    /// A progress callback asked a long operation to stop (see
+    /// [`crate::progress`]); `ECANCELED`.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {
@@ -130,7 +134,7 @@ impl Error {
     /// The Linux `errno` value a program (a FUSE daemon, Python's `OSError`)
     /// reports for this error: `ENOENT` for [`Error::NotFound`], `ENOTDIR`,
     /// `EISDIR`, `ELOOP`, `EINVAL` for [`Error::Invalid`] and [`Error::NotOcfs2`],
-    /// `EOPNOTSUPP` for [`Error::Unsupported`], `EIO` for corruption and a
+    /// `EOPNOTSUPP` for [`Error::Unsupported`], `ECANCELED`, `EIO` for corruption and a
     /// truncated image, and the OS error of [`Error::Io`] and [`Error::Open`]
     /// (`EIO` when there is none).
     pub fn errno(&self) -> i32 {
@@ -139,6 +143,7 @@ impl Error {
             Error::NotADirectory(_) => libc::ENOTDIR,
             Error::IsADirectory(_) => libc::EISDIR,
             Error::SymlinkLoop(_) => libc::ELOOP,
+            Error::Cancelled => libc::ECANCELED,
             Error::Invalid(_) | Error::NotOcfs2 => libc::EINVAL,
             Error::Unsupported { .. } => libc::EOPNOTSUPP,
             Error::Corrupt(_) | Error::Truncated { .. } => libc::EIO,
@@ -148,7 +153,7 @@ impl Error {
 
     /// The [`std::io::ErrorKind`] that `From<Error> for std::io::Error` gives:
     /// `NotFound`, `NotADirectory`, `IsADirectory`, `InvalidInput` for
-    /// [`Error::Invalid`], `InvalidData` for corruption, an unsupported feature
+    /// [`Error::Invalid`], `Other` for [`Error::Cancelled`], `InvalidData` for corruption, an unsupported feature
     /// and a volume that is not OCFS2, `UnexpectedEof` for a truncated image, and
     /// the kind of the OS error for [`Error::Io`] and [`Error::Open`].
     pub fn io_kind(&self) -> std::io::ErrorKind {
@@ -160,6 +165,8 @@ impl Error {
             // The kind for ELOOP is not nameable on stable Rust.
             Error::SymlinkLoop(_) => std::io::Error::from_raw_os_error(libc::ELOOP).kind(),
             Error::Invalid(_) => K::InvalidInput,
+            // Not Interrupted: std's readers retry that kind.
+            Error::Cancelled => K::Other,
             Error::Corrupt(_) | Error::Unsupported { .. } | Error::NotOcfs2 => K::InvalidData,
             Error::Truncated { .. } => K::UnexpectedEof,
             Error::Io { source, .. } | Error::Open { source, .. } => source.kind(),

@@ -41,6 +41,7 @@ pub mod io;
 pub mod journal;
 pub mod layout;
 pub mod mkfs;
+pub mod progress;
 pub mod volume;
 
 #[cfg(test)]

@@ -232,6 +232,16 @@ impl Volume {
         Self::from_source_at(io::open_with(path.as_ref(), opts.access)?, opts)
     }
 
+    /// [`Volume::open_with`], reporting the decompression of a `.zst` image to
+    /// `on`, which may cancel it ([`Error::Cancelled`]); see [`crate::progress`].
+    pub fn open_with_progress(
+        path: impl AsRef<Path>,
+        opts: OpenOptions,
+        on: &mut crate::progress::OnProgress<'_>,
+    ) -> Result<Self> {
+        Self::from_source_at(io::open_with_progress(path.as_ref(), opts.access, on)?, opts)
+    }
+
     /// Opens a volume read through `reader` (any `Read + Seek`: a `Cursor`, a
     /// network or decrypting stream); `opts.offset` is where the volume starts
     /// in it. Reads are serialized through a lock (see [`io::ReaderSource`]).

@@ -24,9 +24,32 @@ fn run(name: &str, args: &[&Path]) -> (i32, String) {
         "{} is missing: run `cargo test -p ocfs2-format` (it builds the examples) or `cargo build -p ocfs2-format --examples` first",
         bin.display()
     );
+    // `cargo test --test examples` alone does not rebuild the examples: refuse
+    // a binary older than its source or the library's.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let newest = newest_mtime(&root.join("src")).max(mtime(&root.join(format!("examples/{name}.rs"))));
+    assert!(
+        mtime(&bin) >= newest,
+        "{} is older than its sources: run `cargo build -p ocfs2-format --examples` (or the whole `cargo test -p ocfs2-format`)",
+        bin.display()
+    );
     let out = Command::new(&bin).args(args).output().unwrap();
     assert!(out.stderr.is_empty() || !out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+}
+
+fn mtime(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path).and_then(|m| m.modified()).unwrap()
+}
+
+/// The newest modification time of the files under `dir`.
+fn newest_mtime(dir: &Path) -> std::time::SystemTime {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| if p.is_dir() { newest_mtime(&p) } else { mtime(&p) })
+        .max()
+        .unwrap_or(std::time::UNIX_EPOCH)
 }
 
 fn p(s: &str) -> &Path {

@@ -127,6 +127,8 @@ impl Table {
             }
             out.push(' ');
             if c + 1 == self.ncols {
+                // Aligned, but no line padded out to the widest one.
+                out.truncate(out.trim_end_matches(' ').len());
                 out.push('\n');
             }
         }

@@ -129,3 +129,61 @@ fn lsdel_lists_orphans_and_freed_inodes() {
     let v = inspect_json(&["lsdel", a.to_str().unwrap()]);
     assert!(v.as_array().unwrap().iter().any(|d| d["state"] == "deleted" && d["allocated"] == false), "{v}");
 }
+
+/// Tables are aligned without padding the end of a line.
+#[test]
+fn tables_have_no_trailing_spaces() {
+    let a = common::fixture_zst("A-default");
+    let a = a.to_str().unwrap();
+    for args in [&["ls", "-l", a, "/bigdir"][..], &["stats", a], &["icheck", a, "2", "40000"], &["stat", a, "/"]] {
+        let out = inspect(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let padded = text.lines().filter(|l| l.ends_with(' ')).count();
+        assert_eq!(padded, 0, "{args:?}: {padded} lines end in spaces");
+    }
+}
+
+/// `lsdel` ends with a count line: how many inodes, orphans and freed ones.
+#[test]
+fn lsdel_counts_what_it_lists() {
+    let b = common::fixture_zst("B");
+    let b = b.to_str().unwrap();
+    let v = inspect_json(&["lsdel", b]);
+    let all = v.as_array().unwrap();
+    let orphans = all.iter().filter(|d| d["state"] == "orphan").count();
+    let out = inspect(&["lsdel", b]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap();
+    let want = format!("{} inodes: {orphans} orphans, {} deleted", all.len(), all.len() - orphans);
+    assert!(last.starts_with(&want), "{last:?} should start with {want:?}");
+}
+
+/// `stats` names the backup superblocks, or says there are none and why.
+#[test]
+fn stats_says_why_there_are_no_backup_superblocks() {
+    if !have_tools() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let line = |img: &Path| {
+        let out = inspect(&["stats", img.to_str().unwrap()]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines().find(|l| l.trim_start().starts_with("Backup superblocks:")).unwrap().to_string()
+    };
+    let small = dir.path().join("small.img");
+    mkfs(&small, 64 << 20, &["-b", "4096"]);
+    let l = line(&small);
+    assert!(l.contains("none") && l.contains("smaller than 1 GiB") && !l.contains('['), "{l}");
+    mkfs(&small, 64 << 20, &["-b", "4096", "--no-backup-super"]);
+    let l = line(&small);
+    assert!(l.contains("none") && l.contains("backup-super") && !l.contains('['), "{l}");
+    // Past 1 GiB: the first backup, at byte 1 GiB (block 262144 of 4 KiB), which
+    // debugfs.ocfs2 -s 1 opens.
+    let big = dir.path().join("big.img");
+    mkfs(&big, 1100 << 20, &["-b", "4096", "-N", "1", "-J", "size=4M"]);
+    let l = line(&big);
+    assert!(l.contains("262144") && !l.contains('['), "{l}");
+    let o = std::process::Command::new("debugfs.ocfs2").args(["-s", "1", "-R", "stats"]).arg(&big).output().unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Revision"), "debugfs.ocfs2 -s 1 opens the backup");
+}

@@ -92,11 +92,34 @@ fn c1_kernel_heartbeat_decodes_and_matches_debugfs() {
 
 #[test]
 fn hb_watch_on_a_frozen_image_sees_no_live_node() {
-    // C1's slot never changes: the liveness rules must not call node 0 live.
+    // C1's slot never changes: the liveness rules must not call node 0 live. On a
+    // pipe, the first sample's state is printed at once (node 0's last beat and
+    // generation, see the README), then nothing, as no node changes state.
     let zst = fixture_zst("C1");
     let out = common::inspect(&["hb", "--watch", "--interval", "10ms", "--count", "5", zst.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout.is_empty(), "no transitions expected: {}", String::from_utf8_lossy(&out.stdout));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "the first state, then no transitions: {text}");
+    assert!(lines[0].contains("node 0 ") && lines[0].contains("2ac7e339c2083605"), "{text}");
+    assert!(lines[0].contains("2026-11-24 18:27:42 UTC") && !lines[0].contains("live"), "{text}");
+    // JSON keeps to transitions.
+    let out =
+        common::inspect(&["--json", "hb", "--watch", "--interval", "10ms", "--count", "3", zst.to_str().unwrap()]);
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// `hb --all` marks a slot whose `hb_node` names another node, but never a slot
+/// nothing has written.
+#[test]
+fn hb_all_marks_no_never_written_slot() {
+    let zst = fixture_zst("C1");
+    let out = common::inspect(&["hb", "--all", zst.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text.lines().skip(2).collect();
+    assert_eq!(rows.len(), 255, "{text}");
+    assert!(rows.iter().all(|r| !r.contains("(!)")), "{text}");
 }
 
 /// Parses `debugfs.ocfs2 -R slotmap` (`\t    0       0`).

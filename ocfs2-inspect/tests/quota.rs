@@ -55,12 +55,18 @@ fn x_max_usage_per_user_and_group() {
             assert_eq!((i["space_hard"].as_u64(), i["inode_soft"].as_u64()), (Some(0), Some(0)));
         }
     }
-    // One kind only, the argument order.
-    let only = inspect_json(&["quota", "group", img.to_str().unwrap()]);
+    // One kind only, after the image like every command's arguments.
+    let only = inspect_json(&["quota", img.to_str().unwrap(), "group"]);
     assert_eq!(only.as_array().unwrap().len(), 1);
     assert_eq!(ids(&only[0]), g);
+    // The old order (kind first) still works, with a hint on stderr.
+    let old = inspect(&["--json", "quota", "group", img.to_str().unwrap()]);
+    assert!(old.status.success());
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&old.stdout).unwrap(), only);
+    let hint = String::from_utf8_lossy(&old.stderr);
+    assert!(hint.contains(&format!("quota {} group", img.display())), "{hint}");
     // The table names the ids.
-    let out = inspect(&["quota", "user", img.to_str().unwrap()]);
+    let out = inspect(&["quota", img.to_str().unwrap(), "user"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("user quota: global inode") && text.contains("1001"), "{text}");
@@ -72,10 +78,10 @@ fn volumes_without_quotas_and_bad_kinds_are_refused() {
     let out = inspect(&["quota", a.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("neither the usrquota nor the grpquota"));
-    let out = inspect(&["quota", "user", a.to_str().unwrap()]);
+    let out = inspect(&["quota", a.to_str().unwrap(), "user"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no usrquota feature"), "{out:?}");
     let x = fixture("X-max");
-    let out = inspect(&["quota", "nobody", x.to_str().unwrap()]);
+    let out = inspect(&["quota", x.to_str().unwrap(), "nobody"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected `user` or `group`"));
 }
@@ -123,7 +129,7 @@ fn damaged_quota_trees_fail_cleanly() {
         // ECC cannot repair it either.
         f.write_all_at(&1u32.to_le_bytes(), phys * 4096).unwrap();
         drop(f);
-        let out = inspect(&["quota", "user", img.to_str().unwrap()]);
+        let out = inspect(&["quota", img.to_str().unwrap(), "user"]);
         assert!(!out.status.success(), "{features}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(field), "{features}: {err}");

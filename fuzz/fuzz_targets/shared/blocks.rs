@@ -62,6 +62,7 @@ pub fn run(data: &[u8]) {
         }
     }
     let _ = xattr::decode_acl(&block[..n]);
+    let _ = ocfs2_format::files::acl_to_linux(&block[..n]);
     if let Ok(r) = refcount::RefcountBlockView::parse(&block, 7) {
         std::hint::black_box(&r.body);
     }

@@ -98,7 +98,32 @@ pub fn walk(vol: &Volume, limits: Limits) {
     let _ = fs::find_paths(vol, vol.root_blkno().wrapping_add(1));
     let _ = fs::lookup(vol, "/d1/d2/d3/deep.txt");
     let _ = fs::lookup(vol, "/bigdir/e04321");
+    facade(vol, limits);
     let _ = check::check(vol, &mut |_| {});
+}
+
+/// The facade (`ocfs2_format::files`): a walk following symlinks, each entry's
+/// metadata, runs and seek points, xattrs in Linux form, path resolution with
+/// `..` and symlinks, and the deleted-inode handles.
+fn facade(vol: &Volume, limits: Limits) {
+    for entry in vol.walk("/").follow_links(true).into_iter().take(limits.inodes) {
+        let Ok(entry) = entry else { continue };
+        let _ = entry.metadata();
+        let _ = vol.xattrs_ino(entry.ino());
+        if let Ok(f) = vol.open_file_ino(entry.ino()) {
+            let _ = f.runs();
+            let _ = (f.next_data(0), f.next_hole(0));
+        }
+        let path = entry.path().to_vec();
+        let _ = vol.canonicalize(&path);
+    }
+    let _ = vol.canonicalize("/node0/sym/../node0/./hello.txt");
+    let _ = vol.statfs();
+    if let Ok(dead) = vol.deleted_inodes() {
+        for d in dead.iter().take(16) {
+            let _ = d.open().map(|f| f.runs());
+        }
+    }
 }
 
 /// Runs one input against `base` (the decompressed fixture C1).

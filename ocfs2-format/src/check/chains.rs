@@ -19,7 +19,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     };
     let total = allocs.len() as u64;
     for (i, a) in allocs.iter().enumerate() {
-        cx.progress(Pass::Chains, i as u64, total);
+        cx.progress(Pass::Chains, i as u64, total)?;
         allocator(cx, a)?;
     }
     Ok(())

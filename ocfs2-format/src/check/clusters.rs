@@ -98,7 +98,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let (mut disk, mut expected, mut excused) = (Vec::new(), Vec::new(), Vec::new());
     for (n, g) in groups.iter().enumerate() {
         if n % 256 == 0 {
-            cx.progress(Pass::Clusters, n as u64, total);
+            cx.progress(Pass::Clusters, n as u64, total)?;
         }
         while run_idx < merged.len() && merged[run_idx].1 <= g.first {
             run_idx += 1;
@@ -152,7 +152,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         }
         compare(cx, g.blkno, first, bits, on_disk, &expected, &excused);
     }
-    cx.progress(Pass::Clusters, total, total);
+    cx.progress(Pass::Clusters, total, total)?;
     cx.bitmap_groups = groups;
     Ok(())
 }

@@ -51,7 +51,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let s = "ocfs2_dir_entry";
     for (n, &d) in dirs.iter().enumerate() {
         if n % 64 == 0 {
-            cx.progress(Pass::Directories, n as u64, total);
+            cx.progress(Pass::Directories, n as u64, total)?;
         }
         let entries = match vol.inode(d).and_then(|ino| read_dir(vol, &ino)) {
             Ok(e) => e,
@@ -137,7 +137,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             }
         }
     }
-    cx.progress(Pass::Directories, total, total);
+    cx.progress(Pass::Directories, total, total)?;
 
     let (root, sysdir) = (vol.root_blkno(), vol.system_dir_blkno());
     for &d in &dirs {

@@ -25,12 +25,12 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let total = groups.len() as u64;
     let mut done = 0;
     for g in groups.iter().filter(|g| g.inodes) {
-        cx.progress(Pass::Inodes, done, total);
+        cx.progress(Pass::Inodes, done, total)?;
         done += 1;
         group(cx, g)?;
     }
     for g in groups.iter().filter(|g| !g.inodes) {
-        cx.progress(Pass::Inodes, done, total);
+        cx.progress(Pass::Inodes, done, total)?;
         done += 1;
         group(cx, g)?;
     }

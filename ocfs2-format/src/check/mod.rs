@@ -24,8 +24,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::ops::ControlFlow;
 
 use crate::error::{Corruption, Error, Result};
+use crate::progress::{OnProgress, Task};
 use crate::volume::Volume;
 
 mod chains;
@@ -68,6 +70,16 @@ pub struct Finding {
     pub at: Corruption,
     /// What is wrong, in words.
     pub message: String,
+}
+
+impl Finding {
+    /// A readable name: fsck.ocfs2's code, else `structure.field`.
+    pub fn name(&self) -> String {
+        match self.code {
+            Some(c) => c.to_string(),
+            None => format!("{}.{}", self.at.structure, self.at.field),
+        }
+    }
 }
 
 impl fmt::Display for Finding {
@@ -147,9 +159,9 @@ pub struct Counts {
 pub struct Report {
     /// Findings, in the order found (at most [`MAX_PER_CODE`] per problem code).
     pub findings: Vec<Finding>,
-    /// Findings per problem code (`None`: no fsck code), including those left
-    /// out of `findings`.
-    pub by_code: Vec<(Option<&'static str>, u64)>,
+    /// Findings per name (the fsck code, else the structure and field), most
+    /// frequent first, including those left out of `findings`.
+    pub by_code: Vec<CodeCount>,
     /// What was looked at.
     pub counts: Counts,
     dropped_errors: u64,
@@ -172,6 +184,17 @@ impl Report {
     }
 }
 
+/// How many findings share a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeCount {
+    /// fsck.ocfs2's problem code, where one exists.
+    pub code: Option<&'static str>,
+    /// The code, else `structure.field` (see [`Finding::name`]).
+    pub name: String,
+    /// Findings of that name.
+    pub count: u64,
+}
+
 /// Findings kept per problem code; later ones are only counted.
 pub const MAX_PER_CODE: u64 = 1000;
 
@@ -179,7 +202,19 @@ pub const MAX_PER_CODE: u64 = 1000;
 /// operational error (the medium cannot be read); problems with the volume are
 /// findings in the report.
 pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report> {
-    let mut cx = Ctx::new(vol, progress);
+    check_with(vol, &mut |p: crate::progress::Progress| {
+        if let Task::Check(pass) = p.task {
+            progress(Progress { pass, done: p.done, total: p.total.unwrap_or(0) });
+        }
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`check`] with the crate's one progress callback ([`crate::progress`]):
+/// [`Task::Check`] with the pass, which may cancel ([`Error::Cancelled`],
+/// within one group or directory of where it was asked).
+pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
+    let mut cx = Ctx::new(vol, on);
     superblock::run(&mut cx)?;
     slots::run(&mut cx)?;
     chains::run(&mut cx)?;
@@ -291,9 +326,10 @@ pub(crate) struct InodeFacts {
 /// State shared by the passes.
 pub(crate) struct Ctx<'v, 'p> {
     pub vol: &'v Volume,
-    progress: &'p mut dyn FnMut(Progress),
+    progress: &'p mut OnProgress<'p>,
     findings: Vec<Finding>,
-    per_code: HashMap<Option<&'static str>, u64>,
+    /// Per code, or per structure and field for findings without one.
+    per_code: HashMap<(Option<&'static str>, &'static str, &'static str), u64>,
     /// The findings listed, so that a block two passes read (an xattr block is
     /// met through its inode and its allocator bit) is reported once.
     listed: HashSet<Corruption>,
@@ -329,7 +365,7 @@ pub(crate) struct Ctx<'v, 'p> {
 }
 
 impl<'v, 'p> Ctx<'v, 'p> {
-    fn new(vol: &'v Volume, progress: &'p mut dyn FnMut(Progress)) -> Self {
+    fn new(vol: &'v Volume, progress: &'p mut OnProgress<'p>) -> Self {
         Ctx {
             vol,
             progress,
@@ -356,8 +392,9 @@ impl<'v, 'p> Ctx<'v, 'p> {
         }
     }
 
-    pub fn progress(&mut self, pass: Pass, done: u64, total: u64) {
-        (self.progress)(Progress { pass, done, total });
+    /// Reports progress; [`Error::Cancelled`] when the callback asks to stop.
+    pub fn progress(&mut self, pass: Pass, done: u64, total: u64) -> Result<()> {
+        crate::progress::report(self.progress, Task::Check(pass), done, Some(total))
     }
 
     /// Records a finding.
@@ -365,7 +402,8 @@ impl<'v, 'p> Ctx<'v, 'p> {
         if self.listed.contains(&at) {
             return;
         }
-        let n = self.per_code.entry(code).or_insert(0);
+        let key = if code.is_some() { (code, "", "") } else { (None, at.structure, at.field) };
+        let n = self.per_code.entry(key).or_insert(0);
         *n += 1;
         if *n > MAX_PER_CODE {
             if severity == Severity::Error {
@@ -406,8 +444,8 @@ impl<'v, 'p> Ctx<'v, 'p> {
             other => {
                 let at = Corruption {
                     blkno,
-                    structure: "volume",
-                    field: "-",
+                    structure: "metadata",
+                    field: unreadable_kind(&other),
                     expected: "readable metadata".into(),
                     actual: other.to_string(),
                 };
@@ -418,9 +456,31 @@ impl<'v, 'p> Ctx<'v, 'p> {
     }
 
     fn finish(self) -> Report {
-        let mut by_code: Vec<_> = self.per_code.into_iter().collect();
-        by_code.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut by_code: Vec<CodeCount> = self
+            .per_code
+            .into_iter()
+            .map(|((code, structure, field), count)| CodeCount {
+                code,
+                name: code.map_or_else(|| format!("{structure}.{field}"), str::to_string),
+                count,
+            })
+            .collect();
+        by_code.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         Report { findings: self.findings, by_code, counts: self.counts, dropped_errors: self.dropped_errors }
+    }
+}
+
+/// The field of a finding about metadata that could not be read: what kind of
+/// failure it was (the error itself is the finding's `found`).
+pub(crate) fn unreadable_kind(e: &Error) -> &'static str {
+    match e {
+        Error::Corrupt(_) => "corrupt",
+        Error::Unsupported { .. } => "unsupported",
+        Error::NotOcfs2 => "not_ocfs2",
+        Error::NotFound(_) => "not_found",
+        Error::Invalid(_) => "invalid",
+        Error::Truncated { .. } => "truncated",
+        _ => "unreadable",
     }
 }
 

@@ -13,7 +13,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let slots = vol.superblock().s_max_slots.get();
     let clusters = u64::from(vol.geometry().clusters);
     for slot in 0..slots {
-        cx.progress(Pass::Slots, u64::from(slot), u64::from(slots));
+        cx.progress(Pass::Slots, u64::from(slot), u64::from(slots))?;
         match Journal::open(vol, slot) {
             Ok(j) => {
                 let sb = j.superblock();
@@ -48,7 +48,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 let at = Corruption {
                     blkno: 0,
                     structure: "journal",
-                    field: "-",
+                    field: super::unreadable_kind(&e),
                     expected: "a valid JBD2 journal".into(),
                     actual: e.to_string(),
                 };

@@ -29,7 +29,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let backups = vol.backup_blknos();
     let total = backups.len() as u64;
     for (i, blkno) in backups.into_iter().enumerate() {
-        cx.progress(Pass::Superblock, i as u64, total);
+        cx.progress(Pass::Superblock, i as u64, total)?;
         let s = "ocfs2_super_block (backup)";
         let mut block = match vol.read_block(blkno) {
             Ok(b) => b.into_owned(),

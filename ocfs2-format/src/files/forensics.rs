@@ -134,8 +134,15 @@ impl Volume {
     /// order (`global_inode_alloc`, then each slot's); see [`DeletedInode`].
     /// Reads every inode group: seconds on a large volume.
     pub fn deleted_inodes(&self) -> Result<Vec<DeletedInode<'_>>> {
+        self.deleted_inodes_with(&mut crate::progress::ignore)
+    }
+
+    /// [`Volume::deleted_inodes`], reporting the scan's progress to `on`
+    /// ([`crate::progress::Task::ScanInodes`], allocator bits), which may
+    /// cancel it.
+    pub fn deleted_inodes_with(&self, on: &mut crate::progress::OnProgress<'_>) -> Result<Vec<DeletedInode<'_>>> {
         let mut out = Vec::new();
-        for d in fs::deleted_inodes(self)? {
+        for d in fs::deleted_inodes_with(self, on)? {
             let inode = self.inode(d.blkno)?;
             if let Id2::Super(_) | Id2::Chain(_) | Id2::LocalAlloc(..) | Id2::TruncateLog(_) = inode.dinode().id2()? {
                 continue; // system metadata, not a file

@@ -311,3 +311,77 @@ fn deleted_handles() {
     let want: Vec<Vec<u8>> = (10..20).map(|i| format!("file-{i:03}").into_bytes()).collect();
     assert_eq!(gone, want);
 }
+
+/// The long operations report through the one callback type and stop when it
+/// says so.
+#[test]
+fn progress_and_cancellation() {
+    use crate::progress::{Progress, Task};
+    use std::ops::ControlFlow;
+    let v = vol();
+    let mut seen: Vec<Progress> = Vec::new();
+    let dead = v
+        .deleted_inodes_with(&mut |p| {
+            seen.push(p);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    assert_eq!(dead.len(), v.deleted_inodes().unwrap().len());
+    assert!(seen.len() > 1 && seen.iter().all(|p| p.task == Task::ScanInodes));
+    // The total is every inode allocator's bit count.
+    let total: u64 = ["global_inode_alloc", "inode_alloc:0000", "inode_alloc:0001"]
+        .iter()
+        .map(|n| u64::from(v.inode(v.system_file(n).unwrap()).unwrap().header().bitmap1().i_total.get()))
+        .sum();
+    assert!(seen.iter().all(|p| p.total == Some(total) && p.done < total));
+    assert!(seen.windows(2).all(|w| w[0].done < w[1].done));
+
+    let stop = |_: Progress| ControlFlow::Break(());
+    assert!(matches!(v.deleted_inodes_with(&mut { stop }), Err(Error::Cancelled)));
+    assert!(matches!(crate::fs::block_owners_with(v, &[100], &mut { stop }), Err(Error::Cancelled)));
+    let target = v.lookup("/d1/d2/d3/deep.txt").unwrap();
+    assert!(matches!(crate::fs::find_paths_with(v, target, &mut { stop }), Err(Error::Cancelled)));
+    assert_eq!(Error::Cancelled.errno(), libc::ECANCELED);
+
+    // check: every pass reports; cancelling in the inode pass stops there.
+    let mut passes = Vec::new();
+    let report = crate::check::check_with(v, &mut |p| {
+        if let Task::Check(pass) = p.task {
+            if passes.last() != Some(&pass) {
+                passes.push(pass);
+            }
+        }
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert!(report.is_clean());
+    use crate::check::Pass;
+    // 256 MiB hold no backup superblock, the superblock pass's only units.
+    assert_eq!(passes, [Pass::Slots, Pass::Chains, Pass::Inodes, Pass::Clusters, Pass::Directories]);
+    let mut last = None;
+    let r = crate::check::check_with(v, &mut |p| {
+        last = Some(p.task);
+        if p.task == Task::Check(Pass::Inodes) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    assert!(matches!(r, Err(Error::Cancelled)));
+    assert_eq!(last, Some(Task::Check(Pass::Inodes)));
+}
+
+/// `.` and `..` resolve through `lookup_in`, in an indexed directory too
+/// (through the index when the directory has one).
+#[test]
+fn dot_entries_resolve_in_every_directory_kind() {
+    let v = vol();
+    let root = v.root_blkno();
+    for dir in ["/small", "/bigdir", "/d1/d2"] {
+        let ino = v.lookup(dir).unwrap();
+        assert_eq!(v.lookup_in(ino, ".").unwrap(), ino, "{dir}");
+        let parent = v.lookup_in(ino, "..").unwrap();
+        let want = if dir == "/d1/d2" { v.lookup("/d1").unwrap() } else { root };
+        assert_eq!(parent, want, "{dir}");
+    }
+}

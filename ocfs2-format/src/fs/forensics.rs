@@ -10,6 +10,7 @@ use crate::layout::dinode::{flags, Dinode, Id2, INODE_SIGNATURE};
 use crate::layout::dir::{rec_len, DirEntries, DirEntryHeader, ENTRY_HEADER_SIZE, TRAILER_SIZE};
 use crate::layout::superblock::SUPERBLOCK_BLKNO;
 use crate::layout::{dir as layout_dir, view_at};
+use crate::progress::{self, OnProgress, Task};
 use crate::volume::{slot_file_name, Inode, Volume};
 
 use super::dx::DxRoot;
@@ -30,23 +31,40 @@ pub struct ScannedInode {
 /// signature and carries the volume's generation, in the order libocfs2's inode
 /// scan meets them: `global_inode_alloc`, then `inode_alloc:0000`, ..., each
 /// chain in order, each group along its chain, each bit in order.
-pub fn scan_inodes(vol: &Volume, mut f: impl FnMut(ScannedInode, &[u8]) -> Result<()>) -> Result<()> {
+pub fn scan_inodes(vol: &Volume, f: impl FnMut(ScannedInode, &[u8]) -> Result<()>) -> Result<()> {
+    scan_inodes_with(vol, &mut progress::ignore, f)
+}
+
+/// [`scan_inodes`], reporting [`Task::ScanInodes`] progress (allocator bits,
+/// after each group) to `on`, which may cancel ([`Error::Cancelled`]).
+pub fn scan_inodes_with(
+    vol: &Volume,
+    on: &mut OnProgress<'_>,
+    mut f: impl FnMut(ScannedInode, &[u8]) -> Result<()>,
+) -> Result<()> {
     let mut names = vec!["global_inode_alloc".to_string()];
     names.extend((0..vol.superblock().s_max_slots.get()).map(|s| slot_file_name("inode_alloc", s)));
-    for name in names {
-        let alloc = vol.inode(vol.system_file(&name)?)?;
+    let mut allocs = Vec::with_capacity(names.len());
+    for name in &names {
+        allocs.push(vol.inode(vol.system_file(name)?)?);
+    }
+    let total: u64 = allocs.iter().map(|a| u64::from(a.header().bitmap1().i_total.get())).sum();
+    let mut done = 0u64;
+    for (name, alloc) in names.iter().zip(&allocs) {
         let Id2::Chain(cl) = alloc.dinode().id2()? else {
             return Err(Error::Invalid(format!("{name} is not a chain allocator")));
         };
         for chain in 0..cl.recs.len() {
             let mut groups = Vec::new();
-            walk_chain(vol, &alloc, chain, |blkno, g| {
+            walk_chain(vol, alloc, chain, |blkno, g| {
                 let runs = group_block_runs(vol.geometry(), blkno, g)?;
                 let bits: Vec<bool> = (0..usize::from(g.desc.bg_bits.get())).map(|b| g.bit(b)).collect();
                 groups.push((runs, bits));
                 Ok(())
             })?;
             for (runs, bits) in groups {
+                progress::report(on, Task::ScanInodes, done, Some(total))?;
+                done += bits.len() as u64;
                 for (bit, allocated) in bits.into_iter().enumerate() {
                     let Some(blkno) = bit_to_block(&runs, bit as u64) else { continue };
                     let block = vol.read_block(blkno)?;
@@ -135,6 +153,12 @@ pub struct BlockUse {
 /// every valid inode's own block, extent tree, chain groups, dx index, xattr
 /// storage and refcount tree.
 pub fn block_owners(vol: &Volume, blocks: &[u64]) -> Result<Vec<BlockUse>> {
+    block_owners_with(vol, blocks, &mut progress::ignore)
+}
+
+/// [`block_owners`], reporting the inode scan's progress to `on` (see
+/// [`scan_inodes_with`]), which may cancel.
+pub fn block_owners_with(vol: &Volume, blocks: &[u64], on: &mut OnProgress<'_>) -> Result<Vec<BlockUse>> {
     let geo = *vol.geometry();
     for &b in blocks {
         if b >= geo.blocks {
@@ -186,7 +210,7 @@ pub fn block_owners(vol: &Volume, blocks: &[u64]) -> Result<Vec<BlockUse>> {
             }
         }
     }
-    scan_inodes(vol, |s, block| {
+    scan_inodes_with(vol, on, |s, block| {
         let d = Dinode::new(block, s.blkno)?;
         let h = d.header();
         if !h.has_flag(flags::VALID) {
@@ -403,8 +427,14 @@ pub struct DeletedInode {
 /// still holds them, and inodes flagged ORPHANED (unlinked while open), from a
 /// scan of the inode allocators.
 pub fn deleted_inodes(vol: &Volume) -> Result<Vec<DeletedInode>> {
+    deleted_inodes_with(vol, &mut progress::ignore)
+}
+
+/// [`deleted_inodes`], reporting the inode scan's progress to `on` (see
+/// [`scan_inodes_with`]), which may cancel.
+pub fn deleted_inodes_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Vec<DeletedInode>> {
     let mut out = Vec::new();
-    scan_inodes(vol, |s, block| {
+    scan_inodes_with(vol, on, |s, block| {
         let h = Dinode::new(block, s.blkno)?.header();
         let deleted = !h.has_flag(flags::VALID) && h.i_dtime.get() != 0;
         let orphan = h.has_flag(flags::ORPHANED);

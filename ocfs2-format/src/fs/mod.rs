@@ -17,10 +17,10 @@ pub use extent_map::{Extent, ExtentMap, Mapping};
 pub(crate) use file::Contents;
 pub use file::{read_symlink, FileReader, Span, MAX_READ};
 pub use forensics::{
-    block_owners, deleted_entries, deleted_inodes, inode_in_use, scan_inodes, BlockOwner, BlockRole, BlockUse,
-    DeletedEntry, DeletedInode, ScannedInode,
+    block_owners, block_owners_with, deleted_entries, deleted_inodes, deleted_inodes_with, inode_in_use, scan_inodes,
+    scan_inodes_with, BlockOwner, BlockRole, BlockUse, DeletedEntry, DeletedInode, ScannedInode,
 };
-pub use path::{find_paths, lookup, lookup_name, resolve_spec};
+pub use path::{find_paths, find_paths_with, lookup, lookup_name, resolve_spec};
 pub use quota::{
     quota_charge, quota_enabled, read_global_quota, read_local_quota, read_quotas, recount_usage, DataBlockInfo, Dquot,
     GlobalQuota, IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaCharge, QuotaSet,

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
+use crate::progress::{self, OnProgress, Task};
 use crate::volume::{Inode, Volume};
 
 use super::dir::read_dir;
@@ -74,6 +75,12 @@ pub fn resolve_spec(vol: &Volume, spec: &str) -> Result<u64> {
 /// A directory met twice (a cycle, or a hard-linked directory on a corrupt
 /// volume) is walked once; nesting deeper than 4096 levels is an error.
 pub fn find_paths(vol: &Volume, target: u64) -> Result<Vec<String>> {
+    find_paths_with(vol, target, &mut progress::ignore)
+}
+
+/// [`find_paths`], reporting [`Task::FindPaths`] progress (directories walked)
+/// to `on`, which may cancel ([`Error::Cancelled`]).
+pub fn find_paths_with(vol: &Volume, target: u64, on: &mut OnProgress<'_>) -> Result<Vec<String>> {
     let mut found = Vec::new();
     let roots = [(vol.root_blkno(), "/"), (vol.system_dir_blkno(), "//")];
     for (blkno, path) in roots {
@@ -83,7 +90,7 @@ pub fn find_paths(vol: &Volume, target: u64) -> Result<Vec<String>> {
     }
     let mut seen = HashSet::new();
     for (blkno, path) in [roots[1], roots[0]] {
-        walk(vol, blkno, path.to_string(), target, &mut seen, &mut found)?;
+        walk(vol, blkno, path.to_string(), target, &mut seen, &mut found, on)?;
     }
     Ok(found)
 }
@@ -101,6 +108,7 @@ fn walk(
     target: u64,
     seen: &mut HashSet<u64>,
     found: &mut Vec<String>,
+    on: &mut OnProgress<'_>,
 ) -> Result<()> {
     if !seen.insert(dir) {
         return Ok(());
@@ -127,6 +135,7 @@ fn walk(
             if stack.len() >= MAX_DEPTH {
                 return Err(Error::Invalid(format!("{p}: nested deeper than {MAX_DEPTH} directories")));
             }
+            progress::report(on, Task::FindPaths, seen.len() as u64, None)?;
             let entries = read_dir(vol, &vol.inode(e.inode)?)?.into_iter();
             stack.push(Frame { path: p, entries });
         }

@@ -22,7 +22,7 @@ pub use mmap::MmapSource;
 pub use range::RangeSource;
 pub use reader::{BytesSource, ReaderSource};
 pub use sink::{BlockSink, FileSink};
-pub use zst::{decompress_zst, open_zst};
+pub use zst::{decompress_zst, decompress_zst_with, open_zst, open_zst_with};
 
 /// A read-only, random-access byte source: an image, a device, or memory.
 ///
@@ -90,6 +90,16 @@ pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
 
 /// Opens `path` read-only with the chosen access method.
 pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
+    open_with_progress(path, access, &mut crate::progress::ignore)
+}
+
+/// [`open_with`], reporting the decompression of a `.zst` image to `on` (which
+/// may cancel it); other sources open at once.
+pub fn open_with_progress(
+    path: &Path,
+    access: Access,
+    on: &mut crate::progress::OnProgress<'_>,
+) -> Result<Box<dyn BlockSource>> {
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata(path).map_err(Error::open(path))?;
     if meta.is_dir() {
@@ -99,7 +109,7 @@ pub fn open_with(path: &Path, access: Access) -> Result<Box<dyn BlockSource>> {
         return Ok(Box::new(DirectSource::open(path)?));
     }
     if path.extension().is_some_and(|e| e == "zst") {
-        return Ok(Box::new(open_zst(path)?));
+        return Ok(Box::new(zst::open_zst_with(path, on)?));
     }
     Ok(Box::new(MmapSource::open(path)?))
 }

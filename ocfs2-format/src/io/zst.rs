@@ -10,11 +10,19 @@ use std::path::Path;
 use super::mem::CHUNK;
 use super::MemSource;
 use crate::error::{Error, Result};
+use crate::progress::{self, OnProgress, Task};
 
 /// Opens and decompresses the `.zst` image at `path`.
 pub fn open_zst(path: &Path) -> Result<MemSource> {
+    open_zst_with(path, &mut progress::ignore)
+}
+
+/// [`open_zst`] reporting [`Task::Decompress`] progress in compressed bytes of
+/// the file's size; the callback may cancel ([`Error::Cancelled`]).
+pub fn open_zst_with(path: &Path, on: &mut OnProgress<'_>) -> Result<MemSource> {
     let file = File::open(path).map_err(Error::open(path))?;
-    decompress_zst(file)
+    let total = file.metadata().ok().map(|m| m.len());
+    decompress_zst_with(file, total, on)
 }
 
 /// Decompresses a zstd stream (one or more frames) into a [`MemSource`] whose size
@@ -26,12 +34,23 @@ pub fn open_zst(path: &Path) -> Result<MemSource> {
 /// counts 4 KiB units); another failure is an [`Error::Io`] whose offset is the
 /// decompressed position reached.
 pub fn decompress_zst<R: Read>(r: R) -> Result<MemSource> {
-    let mut decoder = zstd::stream::read::Decoder::new(r).map_err(|source| Error::Io { offset: 0, source })?;
+    decompress_zst_with(r, None, &mut progress::ignore)
+}
+
+/// [`decompress_zst`] reporting [`Task::Decompress`] progress (compressed
+/// bytes read, of `total` when the caller knows it) every 1 MiB of output; the
+/// callback may cancel ([`Error::Cancelled`]).
+pub fn decompress_zst_with<R: Read>(r: R, total: Option<u64>, on: &mut OnProgress<'_>) -> Result<MemSource> {
+    let counted = Counted { inner: r, read: 0 };
+    let mut decoder = zstd::stream::read::Decoder::new(counted).map_err(|source| Error::Io { offset: 0, source })?;
     let mut src = MemSource::new(0);
     let mut buf = [0u8; CHUNK];
     let mut index = 0u64;
     loop {
         let offset = index * CHUNK as u64;
+        if index % REPORT_EVERY == 0 {
+            progress::report(on, Task::Decompress, decoder.get_ref().get_ref().read, total)?;
+        }
         let n = fill(&mut decoder, &mut buf).map_err(|source| match source.kind() {
             // The compressed stream ends inside a frame: a cut copy.
             ErrorKind::UnexpectedEof => Error::Truncated { blkno: offset / CHUNK as u64, size: offset },
@@ -40,9 +59,28 @@ pub fn decompress_zst<R: Read>(r: R) -> Result<MemSource> {
         src.store_chunk(index, &buf[..n]);
         if n < CHUNK {
             src.set_size(offset + n as u64);
+            let done = decoder.get_ref().get_ref().read;
+            progress::report(on, Task::Decompress, done, total.or(Some(done)))?;
             return Ok(src);
         }
         index += 1;
+    }
+}
+
+/// Chunks decompressed between progress reports (1 MiB).
+const REPORT_EVERY: u64 = 256;
+
+/// A reader that counts the bytes it has given.
+struct Counted<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
     }
 }
 
@@ -121,6 +159,33 @@ mod tests {
         let mut packed = zstd::encode_all(&vec![7u8; 100_000][..], 1).unwrap();
         packed.truncate(packed.len() / 2);
         assert!(matches!(decompress_zst(&packed[..]), Err(Error::Truncated { .. })));
+    }
+
+    #[test]
+    fn progress_counts_compressed_bytes_and_cancels() {
+        let img = sparse_image();
+        let packed = zstd::encode_all(&img[..], 3).unwrap();
+        let mut seen = Vec::new();
+        let src = decompress_zst_with(&packed[..], Some(packed.len() as u64), &mut |p: crate::progress::Progress| {
+            seen.push((p.task, p.done, p.total));
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert_eq!(src.size(), img.len() as u64);
+        // At the start of each MiB of output (0..=256 MiB), then at the end.
+        assert_eq!(seen.len(), 257 + 1);
+        assert!(seen.windows(2).all(|w| w[0].1 <= w[1].1));
+        assert_eq!(seen.last(), Some(&(Task::Decompress, packed.len() as u64, Some(packed.len() as u64))));
+        let mut n = 0;
+        let r = decompress_zst_with(&packed[..], None, &mut |_| {
+            n += 1;
+            if n == 3 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        });
+        assert!(matches!(r, Err(Error::Cancelled)));
     }
 
     #[test]

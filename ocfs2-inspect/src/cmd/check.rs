@@ -31,7 +31,10 @@ struct FindingOut {
 
 #[derive(Debug, Serialize)]
 struct CodeCount {
+    /// fsck.ocfs2's problem code, where one exists.
     code: Option<&'static str>,
+    /// The code, else `structure.field`.
+    name: String,
     count: u64,
 }
 
@@ -80,7 +83,11 @@ fn build(image: &Path, r: &Report) -> CheckOut {
             clean: r.is_clean(),
             errors: r.errors(),
             infos,
-            by_code: r.by_code.iter().map(|&(code, count)| CodeCount { code, count }).collect(),
+            by_code: r
+                .by_code
+                .iter()
+                .map(|b| CodeCount { code: b.code, name: b.name.clone(), count: b.count })
+                .collect(),
             groups: c.groups,
             inodes: c.inodes,
             extent_blocks: c.extent_blocks,
@@ -120,8 +127,7 @@ fn render(c: &CheckOut) -> String {
     if m.clean {
         s.push_str(&format!("clean ({} notes)\n", m.infos));
     } else {
-        let codes: Vec<String> =
-            m.by_code.iter().map(|b| format!("{} {}", b.code.unwrap_or("(no code)"), b.count)).collect();
+        let codes: Vec<String> = m.by_code.iter().map(|b| format!("{} {}", b.name, b.count)).collect();
         s.push_str(&format!("{} errors, {} notes: {}\n", m.errors, m.infos, codes.join(", ")));
     }
     s
@@ -137,7 +143,8 @@ pub fn main(image: &Path, out: &Out, opts: OpenOptions, progress: bool) -> ExitC
         }
     };
     super::warn_if_truncated(image, &vol);
-    let bar = (progress && std::io::stderr().is_terminal()).then(|| {
+    // Never beside a JSON document, which a script reads (often from a terminal).
+    let bar = (progress && !out.json() && std::io::stderr().is_terminal()).then(|| {
         let b = ProgressBar::new(0);
         b.set_style(
             ProgressStyle::with_template("{prefix:>18} [{bar:40}] {pos}/{len} {elapsed}")

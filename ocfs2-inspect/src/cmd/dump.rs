@@ -9,13 +9,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::CString;
 use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::write::EncoderWriter;
+use indicatif::{ProgressBar, ProgressStyle};
 use ocfs2_format::fs::{prefetch_entry_inodes, read_dir, read_symlink, read_xattrs, FileReader, Span, MAX_READ};
 use ocfs2_format::layout::dinode::{mode, DinodeHeader};
 use ocfs2_format::layout::xattr::name_index;
@@ -298,6 +299,8 @@ struct Rdump<'v> {
     buf: Vec<u8>,
     /// The target refused user xattrs (ENOTSUP): warned once, no further tries.
     xattrs_unsupported: bool,
+    /// Files and bytes so far, on a terminal's stderr.
+    progress: Option<ProgressBar>,
 }
 
 impl Rdump<'_> {
@@ -390,6 +393,9 @@ impl Rdump<'_> {
         self.xattrs(&inode, target);
         preserve(target, &h, false)?;
         self.sum.files += 1;
+        if let Some(p) = &self.progress {
+            p.set_message(format!("{} files copied, {} bytes", self.sum.files, self.sum.bytes));
+        }
         Ok(())
     }
 
@@ -427,7 +433,11 @@ impl Rdump<'_> {
     /// A path that could not be copied (its error names it): said now, counted,
     /// and the copy goes on.
     fn failed(&mut self, e: CmdError) {
-        eprintln!("ocfs2-inspect: {e} (not copied)");
+        let say = || eprintln!("ocfs2-inspect: {e} (not copied)");
+        match &self.progress {
+            Some(p) => p.suspend(say),
+            None => say(),
+        }
         self.sum.failed += 1;
     }
 }
@@ -449,6 +459,16 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         Err(e) => return Err(io_err(outdir, e)),
     }
     let name = spec.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    // Progress only on a terminal, never beside JSON or the -v listing.
+    let progress = (!verbose && !out.json() && io::stderr().is_terminal()).then(|| {
+        let p = ProgressBar::new_spinner();
+        p.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        p.enable_steady_tick(std::time::Duration::from_millis(200));
+        p
+    });
     let verbose = verbose.then_some(if out.json() { Verbose::Stderr } else { Verbose::Stdout });
     let mut r = Rdump {
         vol,
@@ -458,6 +478,7 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         seen_dirs: HashSet::new(),
         buf: vec![0u8; MAX_READ],
         xattrs_unsupported: false,
+        progress,
     };
     if matches!(name, "" | "." | "..") {
         let inode = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
@@ -473,6 +494,9 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         let target = outdir.join(name);
         r.sum.target = target.display().to_string();
         r.entry(blkno, &target)?;
+    }
+    if let Some(p) = &r.progress {
+        p.finish_and_clear();
     }
     out.emit(&r.sum, |s| {
         let mut t = format!(

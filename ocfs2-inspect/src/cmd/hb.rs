@@ -230,7 +230,8 @@ fn snapshot(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
             .slots
             .iter()
             .map(|s| {
-                let node = if s.node_matches { s.node.to_string() } else { format!("{} (!)", s.node) };
+                // A never-written slot (sequence 0) names node 0: nothing to flag.
+                let node = if s.node_matches || s.seq == 0 { s.node.to_string() } else { format!("{} (!)", s.node) };
                 vec![
                     s.slot.to_string(),
                     node,
@@ -381,6 +382,11 @@ fn watch(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
                 writeln!(stdout, "{}", row.text()).map_err(|e| CmdError::msg(e.to_string()))?;
             }
         }
+        if sample == 1 && !tty && !out.json() {
+            // A node is live only once its beat moves: say at once what the first
+            // sample holds, so a pipe does not wait in silence.
+            write!(stdout, "{}", first_state(t, &live, &readings)).map_err(|e| CmdError::msg(e.to_string()))?;
+        }
         if tty {
             let screen = dashboard(a, t, &live, &readings, sample, &log);
             write!(stdout, "\x1b[H\x1b[2J{screen}").map_err(|e| CmdError::msg(e.to_string()))?;
@@ -409,6 +415,34 @@ fn sleep_until(deadline: Instant) -> bool {
             return true;
         }
         std::thread::sleep((deadline - now).min(Duration::from_millis(50)));
+    }
+}
+
+/// What the first sample shows, one line per node that has beaten (liveness is
+/// known only from the next samples).
+fn first_state(t: &Target, live: &Liveness, readings: &[SlotReading]) -> String {
+    let now = now_secs();
+    let stamp = time(u64::try_from(now).unwrap_or(0), 0);
+    let lines: String = readings
+        .iter()
+        .filter_map(|r| live.counters(r.slot).filter(|c| c.last_seq != 0).map(|c| (r.slot, *c)))
+        .map(|(slot, c)| {
+            let who = match t.name(slot) {
+                Some(n) => format!("node {slot} ({n})"),
+                None => format!("node {slot}"),
+            };
+            format!(
+                "{stamp}  {who} last beat {} ({}), generation {:016x}: watching\n",
+                time(c.last_seq, 0),
+                fmt_age(age(now, c.last_seq)),
+                c.last_generation
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        format!("{stamp}  no node has beaten in this region: watching\n")
+    } else {
+        lines
     }
 }
 

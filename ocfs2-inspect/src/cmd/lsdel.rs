@@ -56,6 +56,14 @@ pub fn run(vol: &Volume, out: &Out) -> Result<(), CmdError> {
                 ]
             })
             .collect();
-        table(&["Inode", "State", "Mode", "UID", "Size", "Clusters", "Links", "Deleted"], rows, &[0, 3, 4, 5, 6])
+        let orphans = r.iter().filter(|d| d.state == "orphan").count();
+        let mut t =
+            table(&["Inode", "State", "Mode", "UID", "Size", "Clusters", "Links", "Deleted"], rows, &[0, 3, 4, 5, 6]);
+        t.push_str(&format!(
+            "{} inodes: {orphans} orphans, {} deleted (freed, still readable)\n",
+            r.len(),
+            r.len() - orphans
+        ));
+        t
     })
 }

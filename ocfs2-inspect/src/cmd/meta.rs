@@ -81,11 +81,11 @@ pub enum MetaCommand {
         image: PathBuf,
     },
     /// Quota usage, limits and grace per user or group id, from the global quota
-    /// files and the slots' local files (`quota [user|group] IMAGE`; both kinds
+    /// files and the slots' local files (`quota IMAGE [user|group]`; both kinds
     /// the volume keeps when no kind is given).
     Quota {
-        /// `user` or `group` (optional), then the image or device.
-        #[arg(num_args = 1..=2, required = true, value_name = "[user|group] IMAGE")]
+        /// The image or device, then `user` or `group` (optional).
+        #[arg(num_args = 1..=2, required = true, value_name = "IMAGE [user|group]")]
         args: Vec<String>,
         /// Also recount usage from the inodes (as fsck.ocfs2 does, plus dx-leaf
         /// clusters, which the kernel charges) and flag the ids that differ.
@@ -104,24 +104,39 @@ pub enum MetaCommand {
     },
 }
 
-/// The quota kind named before the image, if any.
+/// A quota kind word.
+fn kind_word(k: &str) -> Option<QuotaType> {
+    match k {
+        "user" | "usr" | "u" => Some(QuotaType::User),
+        "group" | "grp" | "g" => Some(QuotaType::Group),
+        _ => None,
+    }
+}
+
+/// The quota kind named after the image, if any.
 fn quota_kind(args: &[String]) -> Result<Option<QuotaType>, CmdError> {
     match args {
         [_] => Ok(None),
-        [k, _] => match k.as_str() {
-            "user" | "usr" | "u" => Ok(Some(QuotaType::User)),
-            "group" | "grp" | "g" => Ok(Some(QuotaType::Group)),
-            other => Err(CmdError::msg(format!("quota: expected `user` or `group`, got {other:?}"))),
-        },
-        _ => Err(CmdError::msg("quota: expected [user|group] IMAGE".to_string())),
+        [_, k] => {
+            kind_word(k).map(Some).ok_or_else(|| CmdError::msg(format!("quota: expected `user` or `group`, got {k:?}")))
+        }
+        _ => Err(CmdError::msg("quota: expected IMAGE [user|group]".to_string())),
     }
 }
 
 impl MetaCommand {
-    /// Completes what clap cannot express: `quota`'s image is its last argument.
+    /// Completes what clap cannot express: `quota`'s image comes first, as in
+    /// every command, but the old order (`quota user IMAGE`) is still taken,
+    /// with a hint.
     pub fn finish(mut self) -> Self {
         if let MetaCommand::Quota { args, image, .. } = &mut self {
-            *image = args.last().map(PathBuf::from).unwrap_or_default();
+            if let [k, img] = args.as_mut_slice() {
+                if kind_word(k).is_some() && kind_word(img).is_none() {
+                    eprintln!("ocfs2-inspect: hint: the kind goes after the image: quota {img} {k}");
+                    std::mem::swap(k, img);
+                }
+            }
+            *image = args.first().map(PathBuf::from).unwrap_or_default();
         }
         self
     }

@@ -1,4 +1,4 @@
-//! `quota [user|group] IMAGE`: usage, limits and grace per id from the global
+//! `quota IMAGE [user|group]`: usage, limits and grace per id from the global
 //! quota files, with changes still pending in the slots' local files; with
 //! `--recount`, the usage recounted from the inodes beside it.
 

@@ -246,7 +246,15 @@ pub fn render(s: &Stats) -> String {
         rows.push(("Cluster name", name.clone()));
     }
     rows.push(("Cluster flags", with_names(u32::from(s.cluster_flags), &s.cluster_flag_names)));
-    rows.push(("Backup superblocks", format!("{:?}", s.backup_superblocks)));
+    let backups = if !s.backup_superblocks.is_empty() {
+        let blocks: Vec<String> = s.backup_superblocks.iter().map(u64::to_string).collect();
+        format!("blocks {}", blocks.join(", "))
+    } else if s.feature_compat.value & compat::BACKUP_SB == 0 {
+        "none (the backup-super feature is off)".into()
+    } else {
+        "none (the volume is smaller than 1 GiB, where the first one goes)".into()
+    };
+    rows.push(("Backup superblocks", backups));
     let journals: Vec<(String, String)> =
         s.journals.iter().map(|j| (format!("Journal {}", j.slot), render_journal(j))).collect();
     rows.extend(journals.iter().map(|(k, v)| (k.as_str(), v.clone())));
