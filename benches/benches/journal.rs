@@ -8,15 +8,18 @@
 //! formats a volume with one 256 MiB journal, then the log is filled, as jbd2
 //! would, with transactions of (every fourth) a revoke block, a descriptor block,
 //! the logged blocks (inodes, group descriptors, extent blocks, plain data) and a
-//! commit block, with increasing sequence numbers from `s_start`.
+//! commit block, with increasing sequence numbers from `s_start`. The `recovery`
+//! group sets recovery (the three passes and a read of every copy they keep)
+//! beside one sequential read of the same journal.
 
 mod common;
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ocfs2_format::fs::{ExtentMap, Mapping};
+use ocfs2_format::fs::{ExtentMap, FileReader, Mapping};
 use ocfs2_format::io::MemSource;
+use ocfs2_format::journal::replay::{replay_log, unescape, LogParams};
 use ocfs2_format::journal::{BlockKind, Journal, LogEnd};
 use ocfs2_format::layout::jbd2::{block_type, tag_flags, CommitHeader, Header, RevokeHeader, Superblock, MAGIC};
 use ocfs2_format::mkfs::MkfsOptions;
@@ -176,6 +179,50 @@ fn bench(c: &mut Criterion) {
     // over the logged ones, so its rate is in transactions, not bytes.
     g.throughput(Throughput::Elements(u64::from(txs)));
     g.bench_function("replay_256MiB", |b| b.iter(|| black_box(&j).replay().expect("replay")));
+    g.finish();
+
+    // Recovery against its floor, side by side: JBD2's three passes plus a read of
+    // every winning copy (what applying the log costs, in memory), and one
+    // sequential read of the journal file.
+    let params = LogParams::new(0, j.superblock(), vol.geometry().blocks);
+    let inode = vol.inode(j.inode()).expect("journal inode");
+    let bs = vol.block_size();
+    let recovered = replay_log(&j, &params, false);
+    assert_eq!(recovered.transactions.len() as u32, txs, "recovery sees every transaction");
+    assert!(recovered.warnings.is_empty(), "{:?}", recovered.warnings);
+    let mut g = c.benchmark_group("recovery");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(JOURNAL_BYTES));
+    g.bench_function("sequential_read_256MiB", |b| {
+        let reader = FileReader::new(&vol, &inode).expect("journal reader");
+        let mut buf = vec![0u8; 1 << 20];
+        b.iter(|| {
+            let mut off = 0;
+            while off < JOURNAL_BYTES {
+                off += reader.read_full_at(off, &mut buf).expect("read") as u64;
+            }
+            black_box(&buf);
+        })
+    });
+    g.bench_function("replay_passes_256MiB", |b| b.iter(|| replay_log(black_box(&j), &params, false).blocks.len()));
+    g.bench_function("replay_applied_256MiB", |b| {
+        let mut buf = vec![0u8; bs];
+        b.iter(|| {
+            let r = replay_log(black_box(&j), &params, false);
+            // In log order: the copies are read front to back, as recovery writes them.
+            let mut order: Vec<_> = r.blocks.values().collect();
+            order.sort_unstable_by_key(|w| w.log_block);
+            for w in order {
+                let at = j.log_block_location(w.log_block).expect("mapped");
+                buf.copy_from_slice(&vol.read_block(at).expect("logged copy"));
+                if w.escaped {
+                    unescape(&mut buf);
+                }
+                black_box(&buf);
+            }
+            r.blocks.len()
+        })
+    });
     g.finish();
 }
 

@@ -6,10 +6,11 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Error, Result};
 use crate::io::{self, BlockSource};
+use crate::journal::recovery::{Recovery, ReplaySource};
 use crate::layout::blockcheck::{self, CheckOutcome};
 use crate::layout::dinode::{Dinode, DinodeHeader, INODE_SIGNATURE};
 use crate::layout::dir::{TRAILER_SIGNATURE, TRAILER_SIZE};
@@ -180,6 +181,12 @@ pub struct OpenOptions {
     /// Byte offset of the volume inside the image or device (a volume that does
     /// not start at byte 0 of a disk image). Applied below every other option.
     pub offset: u64,
+    /// Read the volume as journal recovery would leave it: every dirty slot's
+    /// committed transactions are replayed in memory ([`journal::recovery`]);
+    /// the medium is never written. [`Volume::recovery`] says what was replayed.
+    ///
+    /// [`journal::recovery`]: crate::journal::recovery
+    pub replay: bool,
 }
 
 /// An inode block read and validated, with its typed view.
@@ -187,6 +194,15 @@ pub struct OpenOptions {
 pub struct Inode<'v> {
     blkno: u64,
     block: Cow<'v, [u8]>,
+}
+
+impl Inode<'static> {
+    /// An inode from a block read elsewhere (a journal's logged copy), checked
+    /// only as a dinode (size and layout), not against the volume.
+    pub fn from_block(blkno: u64, block: Vec<u8>) -> Result<Self> {
+        Dinode::new(&block, blkno)?;
+        Ok(Inode { blkno, block: Cow::Owned(block) })
+    }
 }
 
 impl<'v> Inode<'v> {
@@ -218,6 +234,7 @@ pub struct Volume {
     meta_ecc: bool,
     corrections: Mutex<Vec<EccCorrection>>,
     sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
+    recovery: Option<Arc<Recovery>>,
 }
 
 impl Volume {
@@ -269,8 +286,24 @@ impl Volume {
 
     /// Opens a volume over any byte source: the source is the volume, from its
     /// first byte (`opts.offset` is not applied here: wrap the source in an
-    /// [`io::RangeSource`] for a volume inside a larger image).
+    /// [`io::RangeSource`] for a volume inside a larger image). With
+    /// [`OpenOptions::replay`], the volume is probed, its dirty journals are
+    /// replayed in memory, and it is opened again over the overlay.
     pub fn from_source(src: Box<dyn BlockSource>, opts: OpenOptions) -> Result<Self> {
+        let mut vol = Self::probe(src, opts)?;
+        if !opts.replay {
+            return Ok(vol);
+        }
+        let recovery = Arc::new(Recovery::read(&vol, false)?);
+        if !recovery.is_empty() {
+            let overlay = ReplaySource::new(vol.src, Arc::clone(&recovery), vol.geo.block_bits);
+            vol = Self::probe(Box::new(overlay), opts)?;
+        }
+        vol.recovery = Some(recovery);
+        Ok(vol)
+    }
+
+    fn probe(src: Box<dyn BlockSource>, opts: OpenOptions) -> Result<Self> {
         let (bits, blkno, mut block) = match opts.backup {
             None => probe_primary(src.as_ref())?,
             Some(n) => probe_backup(src.as_ref(), n)?,
@@ -321,7 +354,14 @@ impl Volume {
             meta_ecc,
             corrections: Mutex::new(corrections),
             sysdir: OnceLock::new(),
+            recovery: None,
         })
+    }
+
+    /// What journal replay changed, when the volume was opened with
+    /// [`OpenOptions::replay`] (empty when no journal needed it); `None` otherwise.
+    pub fn recovery(&self) -> Option<&Recovery> {
+        self.recovery.as_deref()
     }
 
     /// The geometry.

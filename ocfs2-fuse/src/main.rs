@@ -29,7 +29,7 @@ struct Cli {
     #[arg(short, long)]
     foreground: bool,
     /// Mount options, comma-separated: allow_other, allow_root, uid=N, gid=N, ttl=SECONDS,
-    /// threads=N, offset=BYTES, direct, ro, and the flags nodev, nosuid, noexec, noatime, dev,
+    /// threads=N, offset=BYTES, direct, replay, ro, and the flags nodev, nosuid, noexec, noatime, dev,
     /// suid, exec.
     #[arg(short = 'o', value_delimiter = ',')]
     options: Vec<String>,
@@ -39,6 +39,10 @@ struct Cli {
     /// Read a regular file with O_DIRECT too (block devices always are).
     #[arg(long)]
     direct: bool,
+    /// Show the volume as journal recovery would leave it: dirty slots' committed transactions
+    /// replayed in memory (the image is never written).
+    #[arg(long)]
+    replay: bool,
 }
 
 /// What the `-o` list asks for.
@@ -49,6 +53,7 @@ struct MountOpts {
     threads: usize,
     offset: Option<u64>,
     direct: bool,
+    replay: bool,
     flags: Vec<MountOption>,
 }
 
@@ -59,6 +64,7 @@ fn parse_options(list: &[String]) -> Result<MountOpts, String> {
         threads: std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)),
         offset: None,
         direct: false,
+        replay: false,
         flags: Vec::new(),
     };
     let num = |k: &str, v: &str| v.parse::<u64>().map_err(|_| format!("-o {k}={v}: not a number"));
@@ -75,6 +81,7 @@ fn parse_options(list: &[String]) -> Result<MountOpts, String> {
                 "allow_other" => o.acl = SessionACL::All,
                 "allow_root" => o.acl = SessionACL::RootAndOwner,
                 "direct" => o.direct = true,
+                "replay" => o.replay = true,
                 // Always so, or fstab's words that mount.fuse3 may pass on.
                 "ro" | "default_permissions" | "defaults" | "auto" | "noauto" | "nofail" | "_netdev" => {}
                 "rw" => return Err("-o rw: the mount is read-only".into()),
@@ -173,7 +180,12 @@ fn main() -> ExitCode {
         }
     };
     let access = if cli.direct || opts.direct { Access::Direct } else { Access::Auto };
-    let open = OpenOptions { access, offset: opts.offset.unwrap_or(cli.offset), ..OpenOptions::default() };
+    let open = OpenOptions {
+        access,
+        offset: opts.offset.unwrap_or(cli.offset),
+        replay: cli.replay || opts.replay,
+        ..OpenOptions::default()
+    };
     let vol = match Volume::open_with(&cli.image, open) {
         Ok(v) => v,
         Err(e) => {

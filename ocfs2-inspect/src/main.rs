@@ -26,6 +26,11 @@ struct Cli {
     /// does not start at byte 0, such as one inside a disk image).
     #[arg(long, global = true, default_value_t = 0, value_name = "BYTES")]
     offset: u64,
+    /// Show the volume as journal recovery would leave it: the committed
+    /// transactions of every dirty slot's journal are replayed in memory (the
+    /// image is never written).
+    #[arg(long, global = true)]
+    replay: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -194,6 +199,9 @@ enum Command {
     /// Indexed directories, xattrs, refcount trees, quotas and forensic listings.
     #[command(flatten)]
     Meta(cmd::meta::MetaCommand),
+    /// Journal recovery, planned (never done).
+    #[command(flatten)]
+    Recover(cmd::recover::RecoverCommand),
 }
 
 impl Command {
@@ -217,7 +225,7 @@ impl Command {
             | Command::Volinfo { image }
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
-            Command::Cluster(_) | Command::Check { .. } => None,
+            Command::Cluster(_) | Command::Check { .. } | Command::Recover(_) => None,
         }
     }
 }
@@ -226,7 +234,7 @@ impl Cli {
     /// How every command opens its image: the global options, in one place.
     fn open_options(&self) -> OpenOptions {
         let access = if self.direct { Access::Direct } else { Access::Auto };
-        OpenOptions { access, offset: self.offset, ..OpenOptions::default() }
+        OpenOptions { access, offset: self.offset, replay: self.replay, ..OpenOptions::default() }
     }
 }
 
@@ -236,6 +244,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let command = match cli.command {
         // hb, slotmap, mounted and config open what they need themselves.
         Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
+        Command::Recover(r) => return cmd::recover::run(r, &out, opts),
         Command::Meta(m) => Command::Meta(m.finish()),
         other => other,
     };
@@ -249,6 +258,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
     let vol = Volume::open_with(image, OpenOptions { backup, ..opts })
         .map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
     cmd::warn_if_truncated(image, &vol);
+    cmd::recover::announce(&vol);
     let result = match command {
         Command::Stats { .. } => cmd::stats::run(&vol, &out),
         Command::Ls { spec, long, deleted, .. } => cmd::ls::run(&vol, &out, &spec, long, deleted),
@@ -269,6 +279,7 @@ fn run(cli: Cli) -> Result<(), cmd::CmdError> {
         Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(&vol, &out),
         Command::Meta(m) => cmd::meta::run(m, &vol, &out),
         Command::Cluster(c) => cmd::cluster::run(c, &out, opts),
+        Command::Recover(r) => cmd::recover::run(r, &out, opts),
         Command::Check { .. } => Ok(()), // run from main for its exit codes
     };
     // Corrected bits are fixed in memory only; the medium keeps the bad copy.

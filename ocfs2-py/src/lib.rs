@@ -168,7 +168,12 @@ impl PyVolume {
         backup: Option<usize>,
         direct: bool,
     ) -> PyResult<Self> {
-        let opts = OpenOptions { backup, access: if direct { Access::Direct } else { Access::Auto }, offset };
+        let opts = OpenOptions {
+            backup,
+            access: if direct { Access::Direct } else { Access::Auto },
+            offset,
+            ..OpenOptions::default()
+        };
         let is_path = source.is_instance_of::<PyString>()
             || source.is_instance_of::<PyBytes>()
             || source.hasattr("__fspath__")?;

@@ -32,7 +32,7 @@ pub fn run(data: &[u8]) {
     if let Ok(sb) = jbd2::Superblock::parse(&block, 7, bs as u32) {
         let _ = (sb.tag_size(), sb.unsupported_incompat());
     }
-    let _ = jbd2::descriptor_tags(&block, if sel & 4 != 0 { 12 } else { 8 });
+    let _ = jbd2::descriptor_tags(&block, jbd2::TagLayout::plain(sel & 4 != 0));
     let _ = jbd2::revoke_records(&block, 7, if sel & 4 != 0 { 8 } else { 4 });
     let _ = heartbeat::SlotReading::decode(sel, &block[..512], 7);
     for fmt in [slot_map::SlotMapFormat::Normal, slot_map::SlotMapFormat::Extended] {

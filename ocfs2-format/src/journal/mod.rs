@@ -1,5 +1,6 @@
 //! A slot's JBD2 journal: the superblock, a linear scan of every block (as
-//! `debugfs.ocfs2 logdump` shows it) and the replay-order walk from `s_start`.
+//! `debugfs.ocfs2 logdump` shows it) and the replay-order walk from `s_start`;
+//! [`replay`] computes what recovery writes.
 
 use crate::error::{Error, Result};
 use crate::fs::FileReader;
@@ -8,12 +9,16 @@ use crate::layout::jbd2::{self, block_type, descriptor_tags, revoke_records, Com
 use crate::layout::view_at;
 use crate::volume::{slot_file_name, Volume};
 
+pub mod recovery;
+pub mod replay;
+
 /// Bytes read from the journal file at once in a linear scan.
 const SCAN_CHUNK: usize = 1 << 20;
 
 /// One slot's journal, opened.
 #[derive(Debug)]
 pub struct Journal<'v> {
+    vol: &'v Volume,
     reader: FileReader<'v>,
     inode: u64,
     slot: u16,
@@ -171,6 +176,7 @@ impl<'v> Journal<'v> {
             ));
         }
         Ok(Journal {
+            vol,
             blocks: sb.s_maxlen.get(),
             reader,
             inode: blkno,
@@ -212,6 +218,14 @@ impl<'v> Journal<'v> {
         self.recovery_generation
     }
 
+    /// The volume block holding log block `n`, or `None` for a hole.
+    pub fn log_block_location(&self, n: u32) -> Option<u64> {
+        match self.reader.extent_map().map(self.vol, u64::from(n)) {
+            crate::fs::Mapping::Block { blkno, .. } => Some(blkno),
+            crate::fs::Mapping::Hole => None,
+        }
+    }
+
     /// Reads log block `n`.
     pub fn read(&self, n: u32) -> Result<Vec<u8>> {
         let mut b = vec![0u8; self.block_size];
@@ -228,7 +242,7 @@ impl<'v> Journal<'v> {
         Ok(match h.h_blocktype.get() {
             block_type::SUPERBLOCK_V1 | block_type::SUPERBLOCK_V2 if n == 0 => BlockKind::Superblock,
             block_type::DESCRIPTOR => {
-                BlockKind::Descriptor { sequence, tags: descriptor_tags(block, self.sb.tag_size()) }
+                BlockKind::Descriptor { sequence, tags: descriptor_tags(block, self.sb.tag_layout()) }
             }
             block_type::COMMIT => {
                 let c = view_at::<CommitHeader>(block, 0);
@@ -240,7 +254,11 @@ impl<'v> Journal<'v> {
             }
             block_type::REVOKE => BlockKind::Revoke {
                 sequence,
-                blocks: revoke_records(block, u64::from(n), self.sb.revoke_record_size())?,
+                blocks: revoke_records(
+                    &block[..block.len() - self.sb.tag_layout().tail],
+                    u64::from(n),
+                    self.sb.revoke_record_size(),
+                )?,
             },
             t => BlockKind::UnknownJbd2 { block_type: t, sequence },
         })

@@ -39,8 +39,9 @@ pub mod incompat {
     pub const CSUM_V3: u32 = 0x10;
     /// Fast commits.
     pub const FAST_COMMIT: u32 = 0x20;
-    /// The bits OCFS2 journals may carry.
-    pub const SUPPORTED: u32 = REVOKE | BIT64;
+    /// The bits this crate can walk. Checksums (v2/v3) change the tag and
+    /// descriptor layout, which is decoded, but they are not verified.
+    pub const SUPPORTED: u32 = REVOKE | BIT64 | ASYNC_COMMIT | CSUM_V2 | CSUM_V3;
     /// Names in the order debugfs.ocfs2 prints them.
     pub const NAMES: &[(u32, &str)] = &[
         (REVOKE, "revoke"),
@@ -156,18 +157,20 @@ impl Superblock {
         self.s_start.get() != 0
     }
 
-    /// Incompat bits this crate cannot decode (anything beyond REVOKE and 64BIT).
+    /// Incompat bits this crate cannot decode (FAST_COMMIT, which OCFS2 never
+    /// sets, and bits no kernel defines).
     pub fn unsupported_incompat(&self) -> u32 {
         self.s_feature_incompat.get() & !incompat::SUPPORTED
     }
 
-    /// Size of one descriptor tag: 12 bytes with 64BIT, else 8.
+    /// How descriptor tags are laid out under this journal's features.
+    pub fn tag_layout(&self) -> TagLayout {
+        TagLayout::for_features(self.s_feature_incompat.get())
+    }
+
+    /// Size of one descriptor tag (see [`Superblock::tag_layout`]).
     pub fn tag_size(&self) -> usize {
-        if self.s_feature_incompat.get() & incompat::BIT64 != 0 {
-            12
-        } else {
-            8
-        }
+        self.tag_layout().size
     }
 
     /// Size of one revoke record: 8 bytes with 64BIT, else 4.
@@ -218,18 +221,55 @@ pub struct Tag {
     pub uuid: Option<[u8; 16]>,
 }
 
+/// Where the fields of a descriptor tag are, from the journal's features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagLayout {
+    /// Bytes per tag, without the UUID that may follow.
+    pub size: usize,
+    /// Whether `t_blocknr_high` counts (64BIT).
+    pub wide: bool,
+    /// Bytes at the end of a descriptor or revoke block that hold its checksum
+    /// tail (4 with CSUM_V2/V3) and no tags or records.
+    pub tail: usize,
+}
+
+impl TagLayout {
+    /// The layout under the journal's incompat features.
+    pub fn for_features(incompat: u32) -> TagLayout {
+        let wide = incompat & incompat::BIT64 != 0;
+        let csum = incompat & (incompat::CSUM_V2 | incompat::CSUM_V3) != 0;
+        // The kernel's journal_tag_bytes: tag3 is always 16 bytes; the v1/v2 tag is
+        // 12, plus the 16-bit checksum with CSUM_V2, less t_blocknr_high without 64BIT.
+        let size = if incompat & incompat::CSUM_V3 != 0 {
+            16
+        } else {
+            12 + if incompat & incompat::CSUM_V2 != 0 { 2 } else { 0 } - if wide { 0 } else { 4 }
+        };
+        TagLayout { size, wide, tail: if csum { 4 } else { 0 } }
+    }
+
+    /// The layout without checksum features: 8-byte tags, or 12 with 64BIT.
+    pub fn plain(wide: bool) -> TagLayout {
+        TagLayout { size: if wide { 12 } else { 8 }, wide, tail: 0 }
+    }
+}
+
 /// Decodes the tags of a descriptor block. Tags end at LAST_TAG or where the
-/// block has no room for another; the count is thereby bounded by the block.
-pub fn descriptor_tags(block: &[u8], tag_size: usize) -> Vec<Tag> {
+/// block (less its checksum tail) has no room for another; the count is thereby
+/// bounded by the block. A tag whose UUID would run past the end still counts, as
+/// in the kernel's `count_tags`.
+pub fn descriptor_tags(block: &[u8], layout: TagLayout) -> Vec<Tag> {
+    let tag_size = layout.size.max(8);
+    let end = block.len().saturating_sub(layout.tail);
     let mut tags = Vec::new();
     let mut at = 12;
-    while at + tag_size <= block.len() {
+    while at + tag_size <= end {
         let raw = &block[at..at + tag_size];
         let be = |o: usize| u32::from_be_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]);
-        // The kernel splits t_flags into a 16-bit checksum and 16-bit flags; without
-        // checksum features the checksum is zero, so the low 16 bits are the flags.
+        // Both tag kinds keep the flags in bytes 6-7: the low half of tag3's 32-bit
+        // t_flags, or the 16 bits after the v2 tag's checksum.
         let flags = be(4) & 0xffff;
-        let high = if tag_size == 12 { u64::from(be(8)) } else { 0 };
+        let high = if layout.wide && tag_size >= 12 { u64::from(be(8)) } else { 0 };
         at += tag_size;
         let uuid = if flags & tag_flags::SAME_UUID == 0 {
             let u = block.get(at..at + 16).and_then(|u| <[u8; 16]>::try_from(u).ok());
@@ -247,7 +287,8 @@ pub fn descriptor_tags(block: &[u8], tag_size: usize) -> Vec<Tag> {
 }
 
 /// Decodes the block numbers of a revoke block, bounded by the block and by
-/// `r_count`.
+/// `r_count`. Pass the block less its checksum tail, if the journal has one: the
+/// kernel rejects an `r_count` that runs into it.
 pub fn revoke_records(block: &[u8], blkno: u64, record_size: usize) -> Result<Vec<u64>> {
     let s = "jbd2_journal_revoke_header_t";
     let h = view_at::<RevokeHeader>(block, 0)
@@ -315,7 +356,7 @@ mod tests {
             tag(&mut b, 9, tag_flags::SAME_UUID | tag_flags::ESCAPE, wide);
             tag(&mut b, 11, tag_flags::SAME_UUID | tag_flags::LAST_TAG, wide);
             b.resize(512, 0xff); // junk after the last tag is ignored
-            let t = descriptor_tags(&b, if wide { 12 } else { 8 });
+            let t = descriptor_tags(&b, TagLayout::plain(wide));
             assert_eq!(t.len(), 3);
             assert_eq!(t[0].blocknr, if wide { 0x1_0000_0007 } else { 7 });
             assert_eq!(t[0].uuid, Some([0xab; 16]));

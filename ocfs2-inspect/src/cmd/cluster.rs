@@ -126,6 +126,7 @@ pub fn run(cmd: ClusterCommand, out: &Out, opts: OpenOptions) -> Result<(), CmdE
 pub fn open_volume(path: &Path, opts: OpenOptions) -> Result<Volume, CmdError> {
     let vol = Volume::open_with(path, opts).map_err(|e| CmdError::at(path.display().to_string(), e))?;
     super::warn_if_truncated(path, &vol);
+    super::recover::announce(&vol);
     Ok(vol)
 }
 

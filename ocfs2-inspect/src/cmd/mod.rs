@@ -21,6 +21,7 @@ pub mod meta;
 pub mod mounted;
 pub mod o2info;
 pub mod quota;
+pub mod recover;
 pub mod refcount;
 pub mod slotmap;
 pub mod stat;

@@ -23,6 +23,9 @@ struct SlotRow {
     journal_start: Option<u32>,
     /// The JBD2 superblock's `s_errno`.
     journal_errno: Option<i32>,
+    /// What `--replay` replayed from this slot's journal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    journal_replayed: Option<super::recover::ReplaySummary>,
 }
 
 #[derive(Debug, Serialize)]
@@ -58,6 +61,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
                 journal_state: j.map_or("unreadable", |j| j.state),
                 journal_start: j.and_then(|j| j.start),
                 journal_errno: j.and_then(|j| j.errno),
+                journal_replayed: super::recover::replay_summary(&vol, s as u16),
             }
         })
         .collect();
@@ -71,12 +75,18 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
                     s.slot.to_string(),
                     s.node.map_or_else(|| "-".into(), |n| n.to_string()),
                     s.name.clone().unwrap_or_default(),
-                    match (s.journal_state, s.journal_dirty) {
-                        ("error", Some(true)) => "error, dirty (needs recovery)".into(),
-                        ("error", _) => "error".into(),
-                        (_, Some(true)) => "dirty (needs recovery)".into(),
-                        (_, Some(false)) => "clean".into(),
-                        (st, None) => st.into(),
+                    {
+                        let state: String = match (s.journal_state, s.journal_dirty) {
+                            ("error", Some(true)) => "error, dirty (needs recovery)".into(),
+                            ("error", _) => "error".into(),
+                            (_, Some(true)) => "dirty (needs recovery)".into(),
+                            (_, Some(false)) => "clean".into(),
+                            (st, None) => st.into(),
+                        };
+                        match &s.journal_replayed {
+                            Some(r) => format!("{state}; {}", r.text()),
+                            None => state,
+                        }
                     },
                     s.recovery_generation.map_or_else(|| "-".into(), |g| g.to_string()),
                     s.journal_start.map_or_else(|| "-".into(), |g| g.to_string()),

@@ -88,6 +88,10 @@ pub struct JournalSlot {
     /// Why the journal could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What `--replay` replayed from this journal (absent without `--replay`,
+    /// or when the slot had nothing to replay).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<super::recover::ReplaySummary>,
 }
 
 /// The journal state of `slot`; a journal that cannot be read is reported, not
@@ -113,6 +117,7 @@ pub fn journal_slot(vol: &Volume, slot: u16) -> JournalSlot {
                 sequence: Some(sb.s_sequence.get()),
                 errno: Some(errno),
                 error: None,
+                replayed: super::recover::replay_summary(vol, slot),
             }
         }
         Err(e) => JournalSlot {
@@ -125,6 +130,7 @@ pub fn journal_slot(vol: &Volume, slot: u16) -> JournalSlot {
             sequence: None,
             errno: None,
             error: Some(e.to_string()),
+            replayed: None,
         },
     }
 }
@@ -147,6 +153,9 @@ pub fn render_journal(j: &JournalSlot) -> String {
                 s.push_str(&format!(", s_errno {errno}"));
             }
             s.push(')');
+            if let Some(r) = &j.replayed {
+                s.push_str(&format!("; {}", r.text()));
+            }
             s
         }
         _ => j.state.to_string(),
