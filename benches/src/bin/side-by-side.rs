@@ -419,10 +419,82 @@ impl Harness {
         self.read_only("logdump --raw 0", &label, &logdump, &|| Ok(()))?;
         self.read_only("ls -l /bigdir (5000 entries)", &label, &ls, &|| Ok(()))?;
         self.read_only("rdump /", &label, &rdump, &same_tree)?;
+        self.mount_reads(&image, &label, &script, &theirs_out)?;
         for p in [&ours_out, &theirs_out, &script, &image] {
             remove_if_present(p)?;
         }
         Ok(())
+    }
+}
+
+impl Harness {
+    /// The same reads through an `ocfs2-fuse` mount of the fixture, against debugfs.ocfs2: the
+    /// whole tree (`tar | cat`, beside the rdump row above), one 20 MiB file sequentially, and
+    /// `ls -l` of the 5000-entry directory. Skipped, with a message, when ocfs2-fuse was not built
+    /// or /dev/fuse cannot be opened (it needs root or fuse3's fusermount3).
+    fn mount_reads(&mut self, image: &Path, label: &str, rdump_script: &Path, rdump_out: &Path) -> io::Result<()> {
+        let fuse = match sibling_exe("ocfs2-fuse") {
+            Ok(p) => p,
+            Err(e) => {
+                progress!("  skipping the mount rows: {e}");
+                return Ok(());
+            }
+        };
+        if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/fuse") {
+            progress!("  skipping the mount rows: /dev/fuse: {e}");
+            return Ok(());
+        }
+        let mnt = self.work.join("mnt");
+        std::fs::create_dir_all(&mnt)?;
+        let _mount = FuseMount::start(&fuse, image, &mnt)?;
+        let t = &self.tools;
+        let sh = |script: String| Cmd::new("sh", &[&"-c", &script]);
+        let tree = [
+            Contender::new(Who::Ours, sh(format!("tar -C '{}' -cf - . | cat >/dev/null", mnt.display()))),
+            Contender::new(Who::Theirs, Cmd::new(&t.debugfs_ocfs2, &[&"-f", &rdump_script, &image]).debugfs_style())
+                .with_scratch(Scratch::EmptyDir(rdump_out.to_path_buf())),
+        ];
+        let big = mnt.join("data/pat20m");
+        let seq = [
+            Contender::new(Who::Ours, Cmd::new("dd", &[&format!("if={}", big.display()), &"of=/dev/null", &"bs=1M"])),
+            debugfs(t, "cat /data/pat20m", image),
+        ];
+        let ls = [
+            Contender::new(Who::Ours, Cmd::new("ls", &[&"-l", &mnt.join("bigdir")])),
+            debugfs(t, "ls -l /bigdir", image),
+        ];
+        self.read_only("mount: tar of the tree", label, &tree, &|| Ok(()))?;
+        self.read_only("mount: read 20 MiB file", label, &seq, &|| Ok(()))?;
+        self.read_only("mount: ls -l /bigdir", label, &ls, &|| Ok(()))
+    }
+}
+
+/// A running `ocfs2-fuse -f`, unmounted (`fusermount3 -u`) and reaped on drop.
+struct FuseMount {
+    child: std::process::Child,
+    mnt: PathBuf,
+}
+
+impl FuseMount {
+    fn start(fuse: &Path, image: &Path, mnt: &Path) -> io::Result<FuseMount> {
+        let child = Command::new(fuse).arg("-f").arg(image).arg(mnt).spawn()?;
+        let m = FuseMount { child, mnt: mnt.canonicalize()? };
+        let want = m.mnt.to_string_lossy().into_owned();
+        let start = Instant::now();
+        while !std::fs::read_to_string("/proc/self/mountinfo")?.lines().any(|l| l.split(' ').nth(4) == Some(&*want)) {
+            if start.elapsed().as_secs() > 30 {
+                return Err(io::Error::other(format!("ocfs2-fuse did not mount {want} in 30 s")));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(m)
+    }
+}
+
+impl Drop for FuseMount {
+    fn drop(&mut self) {
+        let _ = Command::new("fusermount3").arg("-u").arg(&self.mnt).status();
+        let _ = self.child.wait();
     }
 }
 

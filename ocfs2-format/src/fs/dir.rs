@@ -26,6 +26,19 @@ pub struct DirEntryInfo {
 
 /// Lists the live entries of directory `dir` in on-disk order.
 pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
+    Ok(read_dir_blocks(vol, dir, true)?.0)
+}
+
+/// Like [`read_dir`], but a damaged directory block (or extent subtree) does not end the
+/// listing: the entries of every block that reads come back with the error of each one that
+/// does not, so that a reader can still show the rest (a FUSE mount). A directory inode or
+/// inline area that fails is still an error as a whole.
+pub fn read_dir_partial(vol: &Volume, dir: &Inode<'_>) -> Result<(Vec<DirEntryInfo>, Vec<Error>)> {
+    read_dir_blocks(vol, dir, false)
+}
+
+/// [`read_dir`] (`strict`: the first error ends it) and [`read_dir_partial`].
+fn read_dir_blocks(vol: &Volume, dir: &Inode<'_>, strict: bool) -> Result<(Vec<DirEntryInfo>, Vec<Error>)> {
     let h = dir.header();
     if !h.is_dir() {
         return Err(Error::Invalid(format!("inode {} is not a directory", dir.blkno())));
@@ -44,9 +57,17 @@ pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
         // The inline area is sized by id_count; entries never run past i_size.
         let size = usize::try_from(h.i_size.get()).unwrap_or(usize::MAX).min(data.len());
         push(&data[..size], dir.blkno())?;
-        return Ok(out);
+        return Ok((out, Vec::new()));
     }
-    let map = ExtentMap::load(vol, dir)?;
+    // At most one error per block or subtree: bounded by the directory's tree.
+    let mut errors = Vec::new();
+    let map = if strict {
+        ExtentMap::load(vol, dir)?
+    } else {
+        let (map, errs) = ExtentMap::load_partial(vol, dir)?;
+        errors.extend(errs);
+        map
+    };
     let bs = vol.block_size() as u64;
     // mkfs.ocfs2 sizes lost+found to the usable bytes of its block (960 with
     // 1 KiB blocks and trailers): count a partial block as a block.
@@ -64,20 +85,27 @@ pub fn read_dir(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirEntryInfo>> {
         if flags & extent_flags::UNWRITTEN != 0 {
             continue;
         }
-        let (block, trailer) = if required {
-            (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
-        } else {
-            let raw = vol.read_block(blkno)?;
-            if optional && layout_dir::trailer(&raw).is_some() {
+        let mut read = || -> Result<()> {
+            let (block, trailer) = if required {
                 (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
             } else {
-                (raw, false)
-            }
+                let raw = vol.read_block(blkno)?;
+                if optional && layout_dir::trailer(&raw).is_some() {
+                    (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
+                } else {
+                    (raw, false)
+                }
+            };
+            let end = if trailer { block.len() - TRAILER_SIZE } else { block.len() };
+            push(&block[..end], blkno)
         };
-        let end = if trailer { block.len() - TRAILER_SIZE } else { block.len() };
-        push(&block[..end], blkno)?;
+        match read() {
+            Ok(()) => {}
+            Err(e) if strict => return Err(e),
+            Err(e) => errors.push(e),
+        }
     }
-    Ok(out)
+    Ok((out, errors))
 }
 
 /// Hints the inodes that `entries` name (see [`Volume::prefetch_blocks`]), for
