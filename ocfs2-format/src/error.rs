@@ -24,6 +24,20 @@ pub struct Corruption {
     pub expected: String,
     /// What it holds.
     pub actual: String,
+    /// What kind of violation it is.
+    pub kind: CorruptionKind,
+}
+
+/// The kind of a [`Corruption`]: a field out of its bounds, or a walk that met a
+/// block twice. A caller tells them apart by this, never by the message text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum CorruptionKind {
+    /// The field holds a value outside what the format allows.
+    #[default]
+    Value,
+    /// The field points back to a block the walk already met (a chain loop, a
+    /// tree that reaches a block twice).
+    Cycle,
 }
 
 impl fmt::Display for Corruption {
@@ -124,6 +138,20 @@ impl Error {
             field,
             expected: expected.to_string(),
             actual: actual.to_string(),
+            kind: CorruptionKind::Value,
+        }))
+    }
+
+    /// Builds an [`Error::Corrupt`] of kind [`CorruptionKind::Cycle`]: `field` of
+    /// the structure at `blkno` points to `again`, a block the walk already met.
+    pub fn cycle(blkno: u64, structure: &'static str, field: &'static str, expected: &str, again: u64) -> Self {
+        Error::Corrupt(Box::new(Corruption {
+            blkno,
+            structure,
+            field,
+            expected: expected.to_string(),
+            actual: again.to_string(),
+            kind: CorruptionKind::Cycle,
         }))
     }
 

@@ -176,7 +176,7 @@ pub fn walk_chain(
     while next != 0 {
         let blkno = vol.check_ref(from, structure, field, next)?;
         if !seen.insert(blkno) {
-            return Err(Error::corrupt(from, structure, field, "a group not yet on the chain", blkno));
+            return Err(Error::cycle(from, structure, field, "a group not yet on the chain", blkno));
         }
         let block = vol.read_meta(blkno, MetaKind::GROUP)?;
         let g = GroupView::parse(&block, blkno)?;
@@ -292,7 +292,7 @@ pub fn group_chain_from(vol: &Volume, blkno: u64) -> Result<Vec<GroupInfo>> {
         if let Some(prev) = out.last() {
             vol.check_ref(prev.blkno, "ocfs2_group_desc", "bg_next_group", next)?;
             if !seen.insert(next) {
-                return Err(Error::corrupt(
+                return Err(Error::cycle(
                     prev.blkno,
                     "ocfs2_group_desc",
                     "bg_next_group",

@@ -161,6 +161,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     field: "i_flags",
                     expected: "-".into(),
                     actual: format!("{:#x}", f.flags),
+                    kind: Default::default(),
                 };
                 cx.push(Some("INODE_ORPHANED"), Severity::Info, at, "orphan awaiting deletion");
                 continue;

@@ -65,6 +65,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             field: "bitmap",
             expected: format!("bit {bit} clear: no tree references block {blkno}"),
             actual: "set".into(),
+            kind: Default::default(),
         };
         cx.push(None, Severity::Info, at, format!("metadata block {blkno} is allocated but referenced by no tree"));
     }

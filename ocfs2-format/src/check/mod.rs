@@ -25,7 +25,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use crate::error::{Corruption, Error, Result};
+use crate::error::{Corruption, CorruptionKind, Error, Result};
 use crate::volume::Volume;
 
 mod chains;
@@ -221,6 +221,7 @@ pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report>
                 field: "bc_crc32e",
                 expected: "a matching crc32e".into(),
                 actual: format!("data bit {} flipped (corrected in memory by the ECC)", c.bit),
+                kind: Default::default(),
             },
             "metadata ECC corrected a single-bit error",
         );
@@ -412,7 +413,14 @@ impl<'v, 'p> Ctx<'v, 'p> {
         actual: impl fmt::Display,
         message: impl Into<String>,
     ) {
-        let at = Corruption { blkno, structure, field, expected: expected.to_string(), actual: actual.to_string() };
+        let at = Corruption {
+            blkno,
+            structure,
+            field,
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+            kind: Default::default(),
+        };
         self.push(code, Severity::Error, at, message);
     }
 
@@ -433,6 +441,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
                     field: unreadable_kind(&other),
                     expected: "readable metadata".into(),
                     actual: other.to_string(),
+                    kind: Default::default(),
                 };
                 self.push(None, Severity::Error, at, format!("{what}: unreadable"));
                 Ok(())
@@ -482,9 +491,7 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_group_desc", "bg_chain") => "GROUP_CHAIN",
         ("ocfs2_group_desc", "bg_free_bits_count") => "GROUP_FREE_BITS",
         ("ocfs2_group_desc", "bg_size" | "bg_bits") => "CHAIN_GROUP_BITS",
-        ("ocfs2_group_desc" | "ocfs2_chain_rec", "bg_next_group" | "c_blkno")
-            if c.expected.starts_with("a group not yet") =>
-        {
+        ("ocfs2_group_desc" | "ocfs2_chain_rec", "bg_next_group" | "c_blkno") if c.kind == CorruptionKind::Cycle => {
             "GROUP_CHAIN_LOOP"
         }
         ("ocfs2_group_desc", "bg_next_group") => "CHAIN_LINK_RANGE",
@@ -503,7 +510,7 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         (_, "l_count") => "EXTENT_LIST_COUNT",
         (_, "l_next_free_rec") => "EXTENT_LIST_FREE",
         (_, "e_cpos") => "EXTENT_OVERLAP",
-        (_, "e_blkno") if c.expected.starts_with("a block not yet") => "EXTENT_EB_INVALID",
+        (_, "e_blkno") if c.kind == CorruptionKind::Cycle => "EXTENT_EB_INVALID",
         (_, "e_blkno") => "EXTENT_BLKNO_RANGE",
         ("ocfs2_dinode", "blkno") => "INODE_BLKNO",
         ("ocfs2_dinode", "fs_generation") => "INODE_GEN",

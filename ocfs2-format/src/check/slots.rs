@@ -23,6 +23,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     field,
                     expected: "0".into(),
                     actual,
+                    kind: Default::default(),
                 };
                 if j.dirty() {
                     cx.push(
@@ -51,6 +52,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     field: super::unreadable_kind(&e),
                     expected: "a valid JBD2 journal".into(),
                     actual: e.to_string(),
+                    kind: Default::default(),
                 };
                 cx.push(Some("JOURNAL_FILE_INVALID"), Severity::Error, at, format!("journal:{slot:04} is invalid"));
             }

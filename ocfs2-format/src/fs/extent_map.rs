@@ -171,7 +171,7 @@ impl ExtentMap {
         }
         let child = vol.check_ref(blkno, structure, "e_blkno", rec.e_blkno.get())?;
         if !seen.insert(child) {
-            return Err(Error::corrupt(blkno, structure, "e_blkno", "a block not yet in the tree", child));
+            return Err(Error::cycle(blkno, structure, "e_blkno", "a block not yet in the tree", child));
         }
         let block = vol.read_meta(child, MetaKind::EXTENT_BLOCK)?;
         self.extent_blocks.push(child);
