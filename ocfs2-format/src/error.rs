@@ -38,6 +38,10 @@ pub enum CorruptionKind {
     /// The field points back to a block the walk already met (a chain loop, a
     /// tree that reaches a block twice).
     Cycle,
+    /// A total over several records exceeds what their container holds.
+    Excess,
+    /// A total over several records falls short of what their container holds.
+    Shortfall,
 }
 
 impl fmt::Display for Corruption {
@@ -145,14 +149,16 @@ impl Error {
     /// Builds an [`Error::Corrupt`] of kind [`CorruptionKind::Cycle`]: `field` of
     /// the structure at `blkno` points to `again`, a block the walk already met.
     pub fn cycle(blkno: u64, structure: &'static str, field: &'static str, expected: &str, again: u64) -> Self {
-        Error::Corrupt(Box::new(Corruption {
-            blkno,
-            structure,
-            field,
-            expected: expected.to_string(),
-            actual: again.to_string(),
-            kind: CorruptionKind::Cycle,
-        }))
+        Error::corrupt(blkno, structure, field, expected, again).with_kind(CorruptionKind::Cycle)
+    }
+
+    /// The same error with its corruption's kind set to `kind` (other errors
+    /// unchanged).
+    pub fn with_kind(mut self, kind: CorruptionKind) -> Self {
+        if let Error::Corrupt(c) = &mut self {
+            c.kind = kind;
+        }
+        self
     }
 
     /// The Linux `errno` value a program (a FUSE daemon, Python's `OSError`)

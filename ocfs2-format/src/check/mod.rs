@@ -500,7 +500,12 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_group_desc.bg_list", "l_count") => "DISCONTIG_BG_COUNT",
         ("ocfs2_group_desc.bg_list", "l_next_free_rec") => "DISCONTIG_BG_NEXT_FREE_REC",
         ("ocfs2_group_desc.bg_list", "e_blkno") => "DISCONTIG_BG_REC_RANGE",
-        ("ocfs2_group_desc.bg_list", "e_leaf_clusters") => "DISCONTIG_BG_LESS_CLUSTERS",
+        ("ocfs2_group_desc.bg_list", "e_leaf_clusters") => match c.kind {
+            CorruptionKind::Excess => "DISCONTIG_BG_CLUSTERS",
+            CorruptionKind::Shortfall => "DISCONTIG_BG_LESS_CLUSTERS",
+            _ => "DISCONTIG_BG_LEAF_CLUSTERS",
+        },
+        ("ocfs2_group_desc.bg_list", "l_recs") => "DISCONTIG_BG_CORRUPT_LEAVES",
         ("ocfs2_dinode.id2.i_chain", "cl_count") => "CHAIN_COUNT",
         ("ocfs2_dinode.id2.i_chain", "cl_next_free_rec") => "CHAIN_NEXT_FREE",
         ("ocfs2_extent_block", "signature") => "EXTENT_EB_INVALID",
@@ -512,6 +517,7 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         (_, "e_cpos") => "EXTENT_OVERLAP",
         (_, "e_blkno") if c.kind == CorruptionKind::Cycle => "EXTENT_EB_INVALID",
         (_, "e_blkno") => "EXTENT_BLKNO_RANGE",
+        (_, "e_leaf_clusters") => "EXTENT_CLUSTERS_OVERRUN",
         ("ocfs2_dinode", "blkno") => "INODE_BLKNO",
         ("ocfs2_dinode", "fs_generation") => "INODE_GEN",
         ("ocfs2_dinode", "id_count") => "INLINE_DATA_COUNT_INVALID",
@@ -527,6 +533,10 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_refcount_block", "fs_generation") => "RB_GEN",
         ("ocfs2_refcount_block.rf_records", "rl_count") => "REFCOUNT_LIST_COUNT",
         ("ocfs2_refcount_block.rf_records", "rl_used") => "REFCOUNT_LIST_USED",
+        // The blocks of a global quota file whose trailer does not match.
+        ("ocfs2_global_disk_dqinfo", "dq_check") => "QMAGIC_INVALID",
+        ("quota tree block", "dq_check") => "QTREE_BLK_INVALID",
+        ("qt_disk_dqdbheader", "dq_check") => "DQBLK_INVALID",
         // Only a local alloc bounds its bit count by the bitmap it holds.
         ("ocfs2_dinode", "id1.bitmap1.i_total") => "LALLOC_BM_SIZE",
         _ => return None,

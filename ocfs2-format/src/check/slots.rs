@@ -94,8 +94,11 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 if la.total != 0 {
                     let end = u64::from(la.bm_off) + u64::from(la.total);
                     if la.bm_off == 0 || end > clusters {
+                        // A window starting past the end is fsck's overrun; one
+                        // starting inside and running out, its straddle.
+                        let overrun = u64::from(la.bm_off) >= clusters;
                         cx.error(
-                            Some("LALLOC_BM_STRADDLE"),
+                            Some(if overrun { "LALLOC_BM_OVERRUN" } else { "LALLOC_BM_STRADDLE" }),
                             la.inode,
                             s,
                             "la_bm_off",
@@ -121,7 +124,14 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     let (start, len) = (u64::from(start), u64::from(len));
                     if start >= clusters || start + len > clusters {
                         cx.error(
-                            Some(if start >= clusters { "TRUNCATE_REC_START_RANGE" } else { "TRUNCATE_REC_RANGE" }),
+                            // fsck.ocfs2 names a run whose end overflows 32 bits apart.
+                            Some(if start + len > u64::from(u32::MAX) {
+                                "TRUNCATE_REC_WRAP"
+                            } else if start >= clusters {
+                                "TRUNCATE_REC_START_RANGE"
+                            } else {
+                                "TRUNCATE_REC_RANGE"
+                            }),
                             tl.inode,
                             "ocfs2_truncate_rec",
                             "t_start",
