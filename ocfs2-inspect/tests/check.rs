@@ -585,6 +585,22 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "REFCOUNT_ROOT_BLOCK_INVALID",
         ),
         d(
+            "first entry not '.'",
+            small * bs + (inline_data::DATA_OFFSET + size_of::<DirEntryHeader>()) as u64,
+            b"a",
+            small,
+            "name",
+            "DIRENT_NOT_DOTTY",
+        ),
+        d(
+            "global bitmap clusters past its chains'",
+            inode_field(global_bitmap, offset_of!(DinodeHeader, i_clusters)),
+            &(geo.clusters + 10).to_le_bytes(),
+            global_bitmap,
+            "i_clusters",
+            "CHAIN_I_CLUSTERS",
+        ),
+        d(
             "group chain looping to itself",
             first_group * bs + offset_of!(GroupDesc, bg_next_group) as u64,
             &first_group.to_le_bytes(),

@@ -64,10 +64,31 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         index(cx, d, &entries)?;
         let orphan_dir = orphan_dirs.contains(&d);
         let mut names: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
-        for e in &entries {
+        for (i, e) in entries.iter().enumerate() {
             cx.counts.entries += 1;
             let name = String::from_utf8_lossy(&e.name);
-            let dotty = e.name == b"." || e.name == b"..";
+            // The first two entries are "." and ".." (fsck.ocfs2 would rename
+            // them so, and so treats them as such: nothing cascades from them).
+            let place: Option<&[u8]> = [&b"."[..], &b".."[..]].get(i).copied();
+            if let Some(want) = place.filter(|&w| e.name != w) {
+                let want = String::from_utf8_lossy(want);
+                let msg = format!("entry {i} of directory {d} is {name:?}, not {want:?}");
+                cx.error(Some("DIRENT_NOT_DOTTY"), d, s, "name", format!("{want:?}"), format!("{name:?}"), msg);
+            }
+            let dot_name = e.name == b"." || e.name == b"..";
+            if place.is_none() && dot_name {
+                let msg = format!("entry {i} of directory {d} is another {name:?}");
+                cx.error(
+                    Some("DIRENT_DOTTY_DUP"),
+                    d,
+                    s,
+                    "name",
+                    "\".\" and \"..\" first, once",
+                    format!("{name:?}"),
+                    msg,
+                );
+            }
+            let dotty = place.is_some() || dot_name;
             if e.name.is_empty() {
                 let msg = format!("entry for inode {} of directory {d} has an empty name", e.inode);
                 cx.error(Some("DIRENT_ZERO"), d, s, "name_len", "1..255", 0, msg);
@@ -86,10 +107,10 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     format!("directory {d} holds two entries named {name:?}"),
                 );
             }
-            if e.name == b"." && e.inode != d {
+            if i == 0 && e.inode != d {
                 cx.error(Some("DIRENT_DOT_INODE"), d, s, "inode", d, e.inode, "\".\" does not name its directory");
             }
-            if e.name == b".." {
+            if i == 1 {
                 dotdot.insert(d, e.inode);
             }
             let Some(f) = cx.inodes.get_mut(&e.inode) else {
@@ -153,7 +174,11 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     inodes.sort_unstable_by_key(|(b, _)| *b);
     for (blkno, f) in inodes {
         let is_dir = f.mode & mode::S_IFMT == mode::S_IFDIR;
-        if f.refs == 0 {
+        // A directory names itself ("." and its children's ".."): it is
+        // connected only when another directory names it.
+        let unnamed =
+            if is_dir { blkno != root && blkno != sysdir && !parent_of.contains_key(&blkno) } else { f.refs == 0 };
+        if unnamed {
             if f.orphan_entry || f.flags & flags::ORPHANED != 0 {
                 let at = Corruption {
                     blkno,
@@ -175,7 +200,9 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 "no entry names it",
                 "inode not connected to the tree",
             );
-            continue;
+            if f.refs == 0 {
+                continue;
+            }
         }
         if f.links != f.refs {
             cx.error(
