@@ -814,3 +814,24 @@ fn progress_only_on_a_terminal_and_never_with_json() {
         assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// A fresh 1 KiB-block volume's system directory lies in blocks without an
+/// index: fsck.ocfs2 -fn offers to build one (DX_TREE_MISSING); the kernel reads
+/// it linearly, so check notes it (same code, info) and stays clean.
+#[test]
+fn unindexed_system_directory_is_a_note() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("1k.img");
+    mkfs(&path, 256 * MIB, &["-b", "1K", "-N", "2"]);
+    let sysdir = Volume::open(&path).unwrap().system_dir_blkno();
+    let (_, text) = fsck(&path);
+    assert!(text.contains(&format!("[DX_TREE_MISSING] Directory {sysdir} ")), "fsck.ocfs2 -fn:\n{text}");
+    let (code, v) = check(&path);
+    assert_eq!(code, 0, "{v:#}");
+    let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "DX_TREE_MISSING").collect();
+    assert_eq!(notes.len(), 1, "{v:#}");
+    assert_eq!((&notes[0]["severity"], &notes[0]["blkno"]), (&"info".into(), &sysdir.into()));
+}

@@ -7,10 +7,11 @@ use std::collections::{HashMap, HashSet};
 use super::{Ctx, Pass, Severity};
 use crate::error::{Corruption, Result};
 use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot};
-use crate::layout::dinode::{flags, mode};
+use crate::layout::dinode::{dyn_features, flags, mode};
 use crate::layout::dir::file_type;
 use crate::layout::dx::{dx_hash, HashChar};
-use crate::volume::slot_file_name;
+use crate::layout::superblock::incompat;
+use crate::volume::{slot_file_name, Inode};
 
 /// The directory-entry file type an inode's mode calls for.
 fn dirent_type(m: u16) -> u8 {
@@ -53,7 +54,10 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         if n % 64 == 0 {
             cx.progress(Pass::Directories, n as u64, total);
         }
-        let entries = match vol.inode(d).and_then(|ino| read_dir(vol, &ino)) {
+        let entries = match vol.inode(d).and_then(|ino| {
+            unindexed(cx, &ino);
+            read_dir(vol, &ino)
+        }) {
             Ok(e) => e,
             Err(e) => {
                 cx.report(e, d, &format!("directory {d}"))?;
@@ -218,6 +222,29 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     }
     dirs.clone_into(&mut cx.dirs);
     Ok(())
+}
+
+/// A directory in blocks without an index on a volume with indexed directories:
+/// fsck.ocfs2 offers to build one (`DX_TREE_MISSING`), but nothing is wrong. The
+/// kernel indexes a directory only when it creates it or grows it out of its
+/// inode, and reads an unindexed one linearly; mkfs.ocfs2 writes the system
+/// directory unindexed, in blocks when it does not fit in its inode (block sizes
+/// below 2 KiB, or 2 KiB with many slots). A note, then.
+fn unindexed(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) {
+    let h = ino.header();
+    let indexed = h.has_dyn(dyn_features::INDEXED_DIR) || h.has_dyn(dyn_features::INLINE_DATA);
+    if indexed || !cx.vol.superblock().has_incompat(incompat::INDEXED_DIRS) {
+        return;
+    }
+    let at = Corruption {
+        blkno: ino.blkno(),
+        structure: "ocfs2_dinode",
+        field: "i_dyn_features",
+        expected: "INDEXED_DIR (what fsck.ocfs2 would build)".into(),
+        actual: format!("{:#x}", h.i_dyn_features.get()),
+        kind: Default::default(),
+    };
+    cx.push(Some("DX_TREE_MISSING"), Severity::Info, at, "directory without an index (valid: read linearly)");
 }
 
 /// fsck's pass-2 lookup: in an indexed directory, every entry but `.` and `..`
