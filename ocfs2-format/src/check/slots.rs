@@ -94,11 +94,21 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 if la.total != 0 {
                     let end = u64::from(la.bm_off) + u64::from(la.total);
                     if la.bm_off == 0 || end > clusters {
-                        // A window starting past the end is fsck's overrun; one
-                        // starting inside and running out, its straddle.
-                        let overrun = u64::from(la.bm_off) >= clusters;
+                        // A window starting past the end is fsck's overrun as
+                        // well as its straddle (it prints both).
+                        if u64::from(la.bm_off) >= clusters {
+                            cx.error(
+                                Some("LALLOC_BM_OVERRUN"),
+                                la.inode,
+                                s,
+                                "la_bm_off",
+                                format!("a first cluster inside the volume ({clusters} clusters)"),
+                                la.bm_off,
+                                "local alloc window starts past the volume",
+                            );
+                        }
                         cx.error(
-                            Some(if overrun { "LALLOC_BM_OVERRUN" } else { "LALLOC_BM_STRADDLE" }),
+                            Some("LALLOC_BM_STRADDLE"),
                             la.inode,
                             s,
                             "la_bm_off",
