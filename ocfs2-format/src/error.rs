@@ -24,6 +24,24 @@ pub struct Corruption {
     pub expected: String,
     /// What it holds.
     pub actual: String,
+    /// What kind of violation it is.
+    pub kind: CorruptionKind,
+}
+
+/// The kind of a [`Corruption`]: a field out of its bounds, or a walk that met a
+/// block twice. A caller tells them apart by this, never by the message text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum CorruptionKind {
+    /// The field holds a value outside what the format allows.
+    #[default]
+    Value,
+    /// The field points back to a block the walk already met (a chain loop, a
+    /// tree that reaches a block twice).
+    Cycle,
+    /// A total over several records exceeds what their container holds.
+    Excess,
+    /// A total over several records falls short of what their container holds.
+    Shortfall,
 }
 
 impl fmt::Display for Corruption {
@@ -174,7 +192,23 @@ impl Error {
             field,
             expected: expected.to_string(),
             actual: actual.to_string(),
+            kind: CorruptionKind::Value,
         }))
+    }
+
+    /// Builds an [`Error::Corrupt`] of kind [`CorruptionKind::Cycle`]: `field` of
+    /// the structure at `blkno` points to `again`, a block the walk already met.
+    pub fn cycle(blkno: u64, structure: &'static str, field: &'static str, expected: &str, again: u64) -> Self {
+        Error::corrupt(blkno, structure, field, expected, again).with_kind(CorruptionKind::Cycle)
+    }
+
+    /// The same error with its corruption's kind set to `kind` (other errors
+    /// unchanged).
+    pub fn with_kind(mut self, kind: CorruptionKind) -> Self {
+        if let Error::Corrupt(c) = &mut self {
+            c.kind = kind;
+        }
+        self
     }
 
     /// The Linux `errno` value a program (a FUSE daemon, Python's `OSError`)

@@ -12,12 +12,16 @@ use std::path::{Path, PathBuf};
 use common::{decompress_fixture, fixture, fsck, have_tools, inspect, mkfs};
 use std::mem::{offset_of, size_of};
 
-use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2};
+use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2, ID2_OFFSET};
 use ocfs2_format::layout::dir::DirEntryHeader;
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
+use ocfs2_format::layout::extent::{self, ExtentList, ExtentRec};
+use ocfs2_format::layout::group::GroupDesc;
 use ocfs2_format::layout::inline_data;
+use ocfs2_format::layout::inline_data::InlineData;
 use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
+use ocfs2_format::layout::truncate_log::TruncateLog;
 use ocfs2_format::layout::xattr::XattrBlock;
 use ocfs2_format::{fs, Volume};
 use serde_json::Value;
@@ -513,7 +517,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     let xattr_block = fs::read_xattrs(vol, &vol.inode(ino("/xattr/dir")).unwrap()).unwrap().block.unwrap();
     let (refcount_root, _, _) = refcount_record(vol);
     let local_alloc = vol.system_file("local_alloc:0000").unwrap();
-    let (global_bitmap, _) = global_bitmap(vol);
+    let (global_bitmap, first_group) = global_bitmap(vol);
     // The first entry after "." and ".." (16 bytes each) of the inline directory /small.
     let entries = fs::read_dir(vol, &vol.inode(small).unwrap()).unwrap();
     assert_eq!(entries[2].name, b"hello.txt");
@@ -527,7 +531,83 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     let size = offset_of!(DinodeHeader, i_size);
     // sym-long's 3996-byte target fills one block up to its NUL.
     let target = fs::ExtentMap::load(vol, &vol.inode(sym).unwrap()).unwrap().extents()[0].blkno;
+    // pat5000's first (leaf) extent record, in the inode.
+    let rec = |off: usize| inode_field(file, ID2_OFFSET + size_of::<ExtentList>() + off);
+    let geo = *vol.geometry();
+    // e_cpos 0, 2 clusters from the volume's last one.
+    let mut overrun = vec![0, 0, 0, 0, 2, 0, 0, 0];
+    overrun.extend(geo.cluster_to_block(u64::from(geo.clusters) - 1).to_le_bytes());
+    let truncate_log = vol.system_file("truncate_log:0000").unwrap();
+    // tl_used = 1 and a first record whose end overflows 32 bits.
+    let mut wrap = vec![1, 0, 0, 0, 0, 0];
+    wrap.extend(10_000u32.to_le_bytes());
+    wrap.extend((u32::MAX - 10).to_le_bytes());
     vec![
+        d(
+            "refcounted extent in a file without a tree",
+            rec(offset_of!(ExtentRec, e_flags)),
+            &[extent::flags::REFCOUNTED],
+            file,
+            "e_flags",
+            "EXTENT_MARKED_REFCOUNTED",
+        ),
+        d(
+            "extent before the superblock",
+            rec(offset_of!(ExtentRec, e_blkno)),
+            &1u64.to_le_bytes(),
+            file,
+            "e_blkno",
+            "EXTENT_BLKNO_RANGE",
+        ),
+        d("extent running past the end", rec(0), &overrun, file, "e_leaf_clusters", "EXTENT_CLUSTERS_OVERRUN"),
+        d(
+            "inline area smaller than the inode leaves",
+            inode_field(small, ID2_OFFSET + offset_of!(InlineData, id_count)),
+            &200u16.to_le_bytes(),
+            small,
+            "id_count",
+            "INLINE_DATA_COUNT_INVALID",
+        ),
+        d(
+            "truncate record wrapping 32 bits",
+            inode_field(truncate_log, ID2_OFFSET + offset_of!(TruncateLog, tl_used)),
+            &wrap,
+            truncate_log,
+            "t_start",
+            "TRUNCATE_REC_WRAP",
+        ),
+        d(
+            "refcount root not a refcount block",
+            refcount(offset_of!(RefcountBlock, rf_signature)),
+            b"aaaaaaaa",
+            refcount_root,
+            "signature",
+            "REFCOUNT_ROOT_BLOCK_INVALID",
+        ),
+        d(
+            "first entry not '.'",
+            small * bs + (inline_data::DATA_OFFSET + size_of::<DirEntryHeader>()) as u64,
+            b"a",
+            small,
+            "name",
+            "DIRENT_NOT_DOTTY",
+        ),
+        d(
+            "global bitmap clusters past its chains'",
+            inode_field(global_bitmap, offset_of!(DinodeHeader, i_clusters)),
+            &(geo.clusters + 10).to_le_bytes(),
+            global_bitmap,
+            "i_clusters",
+            "CHAIN_I_CLUSTERS",
+        ),
+        d(
+            "group chain looping to itself",
+            first_group * bs + offset_of!(GroupDesc, bg_next_group) as u64,
+            &first_group.to_le_bytes(),
+            first_group,
+            "bg_next_group",
+            "GROUP_CHAIN_LOOP",
+        ),
         d("unterminated symlink", target * bs + 3996, &[b'x'; 100], sym, "i_size", "LINK_NULLTERM"),
         d("slow symlink size", inode_field(sym, size), &3000u64.to_le_bytes(), sym, "i_size", "LINK_SIZE"),
         d(
@@ -733,4 +813,25 @@ fn progress_only_on_a_terminal_and_never_with_json() {
         let out = inspect(args);
         assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// A fresh 1 KiB-block volume's system directory lies in blocks without an
+/// index: fsck.ocfs2 -fn offers to build one (DX_TREE_MISSING); the kernel reads
+/// it linearly, so check notes it (same code, info) and stays clean.
+#[test]
+fn unindexed_system_directory_is_a_note() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("1k.img");
+    mkfs(&path, 256 * MIB, &["-b", "1K", "-N", "2"]);
+    let sysdir = Volume::open(&path).unwrap().system_dir_blkno();
+    let (_, text) = fsck(&path);
+    assert!(text.contains(&format!("[DX_TREE_MISSING] Directory {sysdir} ")), "fsck.ocfs2 -fn:\n{text}");
+    let (code, v) = check(&path);
+    assert_eq!(code, 0, "{v:#}");
+    let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "DX_TREE_MISSING").collect();
+    assert_eq!(notes.len(), 1, "{v:#}");
+    assert_eq!((&notes[0]["severity"], &notes[0]["blkno"]), (&"info".into(), &sysdir.into()));
 }

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use crate::error::{Error, Result};
+use crate::error::{CorruptionKind, Error, Result};
 use crate::layout::chain::ChainListView;
 use crate::layout::dinode::{flags, Id2};
 use crate::layout::extent::{ExtentList, ExtentRec};
@@ -180,7 +180,7 @@ pub fn walk_chain(
     while next != 0 {
         let blkno = vol.check_ref(from, structure, field, next)?;
         if !seen.insert(blkno) {
-            return Err(Error::corrupt(from, structure, field, "a group not yet on the chain", blkno));
+            return Err(Error::cycle(from, structure, field, "a group not yet on the chain", blkno));
         }
         let block = vol.read_meta(blkno, MetaKind::GROUP)?;
         let g = GroupView::parse(&block, blkno)?;
@@ -296,7 +296,7 @@ pub fn group_chain_from(vol: &Volume, blkno: u64) -> Result<Vec<GroupInfo>> {
         if let Some(prev) = out.last() {
             vol.check_ref(prev.blkno, "ocfs2_group_desc", "bg_next_group", next)?;
             if !seen.insert(next) {
-                return Err(Error::corrupt(
+                return Err(Error::cycle(
                     prev.blkno,
                     "ocfs2_group_desc",
                     "bg_next_group",
@@ -357,9 +357,31 @@ pub fn group_block_runs(geo: &Geometry, blkno: u64, g: &GroupView<'_>) -> Result
     }
     let mut out = Vec::with_capacity(list.recs.len());
     let mut covered = 0u64;
-    for r in list.recs {
+    // A group holds bg_bits blocks: no record, and no total, may claim more
+    // clusters than that, nor the total fewer (fsck.ocfs2 names one oversized
+    // record, several, an oversized total and a short one apart).
+    let bpc = geo.cluster_to_block(1).max(1);
+    let cap = bits.div_ceil(bpc);
+    let oversized: Vec<usize> =
+        list.recs.iter().enumerate().filter(|(_, r)| u64::from(r.leaf_clusters()) > cap).map(|(i, _)| i).collect();
+    match oversized[..] {
+        [] => {}
+        [i] => {
+            let found = format!("record {i}: {} clusters", list.recs[i].leaf_clusters());
+            return Err(Error::corrupt(blkno, s, "e_leaf_clusters", format!("<= {cap} clusters"), found));
+        }
+        _ => {
+            let found = format!("records {oversized:?} above it");
+            return Err(Error::corrupt(blkno, s, "l_recs", format!("records of <= {cap} clusters"), found));
+        }
+    }
+    for (i, r) in list.recs.iter().enumerate() {
         let start = r.e_blkno.get();
         let n = geo.cluster_to_block(u64::from(r.leaf_clusters()));
+        if start == 0 && n == 0 {
+            let expected = format!("{i} (the records filled in)");
+            return Err(Error::corrupt(blkno, s, "l_next_free_rec", expected, list.recs.len()));
+        }
         if start == 0 || start.checked_add(n).is_none_or(|e| e > geo.blocks) {
             return Err(Error::corrupt(
                 blkno,
@@ -372,8 +394,11 @@ pub fn group_block_runs(geo: &Geometry, blkno: u64, g: &GroupView<'_>) -> Result
         out.push((start, n));
         covered += n;
     }
-    if covered < bits {
-        return Err(Error::corrupt(blkno, s, "e_leaf_clusters", format!("records covering bg_bits {bits}"), covered));
+    let total = covered / bpc;
+    if total != cap {
+        let kind = if total > cap { CorruptionKind::Excess } else { CorruptionKind::Shortfall };
+        let expected = format!("records covering bg_bits {bits} ({cap} clusters)");
+        return Err(Error::corrupt(blkno, s, "e_leaf_clusters", expected, format!("{total} clusters")).with_kind(kind));
     }
     Ok(out)
 }

@@ -143,38 +143,37 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
             format!("{}: used bits differ from its chains'", a.name),
         );
     }
-    match a.kind {
-        AllocatorKind::Clusters => {
-            if b.i_total.get() != geo.clusters {
-                cx.error(
-                    Some("SUPERBLOCK_CLUSTERS"),
-                    a.inode,
-                    s,
-                    "i_total",
-                    geo.clusters,
-                    b.i_total.get(),
-                    "the global bitmap does not cover the volume",
-                );
-            }
-        }
-        AllocatorKind::Blocks if complete => {
-            let ic = u64::from(inode.header().i_clusters.get());
-            if ic != all_clusters {
-                cx.error(
-                    Some("CHAIN_I_CLUSTERS"),
-                    a.inode,
-                    "ocfs2_dinode",
-                    "i_clusters",
-                    all_clusters,
-                    ic,
-                    format!("{}: clusters differ from its groups'", a.name),
-                );
-            }
-        }
-        AllocatorKind::Blocks => {}
+    if a.kind == AllocatorKind::Clusters && b.i_total.get() != geo.clusters {
+        cx.error(
+            Some("SUPERBLOCK_CLUSTERS"),
+            a.inode,
+            s,
+            "i_total",
+            geo.clusters,
+            b.i_total.get(),
+            "the global bitmap does not cover the volume",
+        );
     }
+    // The clusters the chains hold: the global bitmap's bits are clusters.
+    let chained = if a.kind == AllocatorKind::Clusters { all_total } else { all_clusters };
     let h = inode.header();
-    let size = u64::from(h.i_clusters.get()) << geo.cluster_bits;
+    if complete {
+        let ic = u64::from(h.i_clusters.get());
+        if ic != chained {
+            cx.error(
+                Some("CHAIN_I_CLUSTERS"),
+                a.inode,
+                "ocfs2_dinode",
+                "i_clusters",
+                chained,
+                ic,
+                format!("{}: clusters differ from its groups'", a.name),
+            );
+        }
+    }
+    // fsck.ocfs2 holds the size to the chains' clusters, not to i_clusters
+    // (a wrong i_clusters is its own finding).
+    let size = (if complete { chained } else { u64::from(h.i_clusters.get()) }) << geo.cluster_bits;
     if h.i_size.get() != size {
         let msg = format!("{}: size is not its clusters' bytes", a.name);
         cx.error(Some("CHAIN_I_SIZE"), a.inode, "ocfs2_dinode", "i_size", size, h.i_size.get(), msg);

@@ -7,10 +7,11 @@ use std::collections::{HashMap, HashSet};
 use super::{Ctx, Pass, Severity};
 use crate::error::{Corruption, Result};
 use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot};
-use crate::layout::dinode::{flags, mode};
+use crate::layout::dinode::{dyn_features, flags, mode};
 use crate::layout::dir::file_type;
 use crate::layout::dx::{dx_hash, HashChar};
-use crate::volume::slot_file_name;
+use crate::layout::superblock::incompat;
+use crate::volume::{slot_file_name, Inode};
 
 /// The directory-entry file type an inode's mode calls for.
 fn dirent_type(m: u16) -> u8 {
@@ -53,7 +54,10 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         if n % 64 == 0 {
             cx.progress(Pass::Directories, n as u64, total)?;
         }
-        let entries = match vol.inode(d).and_then(|ino| read_dir(vol, &ino)) {
+        let entries = match vol.inode(d).and_then(|ino| {
+            unindexed(cx, &ino);
+            read_dir(vol, &ino)
+        }) {
             Ok(e) => e,
             Err(e) => {
                 cx.report(e, d, &format!("directory {d}"))?;
@@ -64,10 +68,31 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         index(cx, d, &entries)?;
         let orphan_dir = orphan_dirs.contains(&d);
         let mut names: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
-        for e in &entries {
+        for (i, e) in entries.iter().enumerate() {
             cx.counts.entries += 1;
             let name = String::from_utf8_lossy(&e.name);
-            let dotty = e.name == b"." || e.name == b"..";
+            // The first two entries are "." and ".." (fsck.ocfs2 would rename
+            // them so, and so treats them as such: nothing cascades from them).
+            let place: Option<&[u8]> = [&b"."[..], &b".."[..]].get(i).copied();
+            if let Some(want) = place.filter(|&w| e.name != w) {
+                let want = String::from_utf8_lossy(want);
+                let msg = format!("entry {i} of directory {d} is {name:?}, not {want:?}");
+                cx.error(Some("DIRENT_NOT_DOTTY"), d, s, "name", format!("{want:?}"), format!("{name:?}"), msg);
+            }
+            let dot_name = e.name == b"." || e.name == b"..";
+            if place.is_none() && dot_name {
+                let msg = format!("entry {i} of directory {d} is another {name:?}");
+                cx.error(
+                    Some("DIRENT_DOTTY_DUP"),
+                    d,
+                    s,
+                    "name",
+                    "\".\" and \"..\" first, once",
+                    format!("{name:?}"),
+                    msg,
+                );
+            }
+            let dotty = place.is_some() || dot_name;
             if e.name.is_empty() {
                 let msg = format!("entry for inode {} of directory {d} has an empty name", e.inode);
                 cx.error(Some("DIRENT_ZERO"), d, s, "name_len", "1..255", 0, msg);
@@ -86,10 +111,10 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     format!("directory {d} holds two entries named {name:?}"),
                 );
             }
-            if e.name == b"." && e.inode != d {
+            if i == 0 && e.inode != d {
                 cx.error(Some("DIRENT_DOT_INODE"), d, s, "inode", d, e.inode, "\".\" does not name its directory");
             }
-            if e.name == b".." {
+            if i == 1 {
                 dotdot.insert(d, e.inode);
             }
             let Some(f) = cx.inodes.get_mut(&e.inode) else {
@@ -153,7 +178,11 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     inodes.sort_unstable_by_key(|(b, _)| *b);
     for (blkno, f) in inodes {
         let is_dir = f.mode & mode::S_IFMT == mode::S_IFDIR;
-        if f.refs == 0 {
+        // A directory names itself ("." and its children's ".."): it is
+        // connected only when another directory names it.
+        let unnamed =
+            if is_dir { blkno != root && blkno != sysdir && !parent_of.contains_key(&blkno) } else { f.refs == 0 };
+        if unnamed {
             if f.orphan_entry || f.flags & flags::ORPHANED != 0 {
                 let at = Corruption {
                     blkno,
@@ -161,6 +190,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     field: "i_flags",
                     expected: "-".into(),
                     actual: format!("{:#x}", f.flags),
+                    kind: Default::default(),
                 };
                 cx.push(Some("INODE_ORPHANED"), Severity::Info, at, "orphan awaiting deletion");
                 continue;
@@ -174,7 +204,9 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 "no entry names it",
                 "inode not connected to the tree",
             );
-            continue;
+            if f.refs == 0 {
+                continue;
+            }
         }
         if f.links != f.refs {
             cx.error(
@@ -190,6 +222,29 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     }
     dirs.clone_into(&mut cx.dirs);
     Ok(())
+}
+
+/// A directory in blocks without an index on a volume with indexed directories:
+/// fsck.ocfs2 offers to build one (`DX_TREE_MISSING`), but nothing is wrong. The
+/// kernel indexes a directory only when it creates it or grows it out of its
+/// inode, and reads an unindexed one linearly; mkfs.ocfs2 writes the system
+/// directory unindexed, in blocks when it does not fit in its inode (block sizes
+/// below 2 KiB, or 2 KiB with many slots). A note, then.
+fn unindexed(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) {
+    let h = ino.header();
+    let indexed = h.has_dyn(dyn_features::INDEXED_DIR) || h.has_dyn(dyn_features::INLINE_DATA);
+    if indexed || !cx.vol.superblock().has_incompat(incompat::INDEXED_DIRS) {
+        return;
+    }
+    let at = Corruption {
+        blkno: ino.blkno(),
+        structure: "ocfs2_dinode",
+        field: "i_dyn_features",
+        expected: "INDEXED_DIR (what fsck.ocfs2 would build)".into(),
+        actual: format!("{:#x}", h.i_dyn_features.get()),
+        kind: Default::default(),
+    };
+    cx.push(Some("DX_TREE_MISSING"), Severity::Info, at, "directory without an index (valid: read linearly)");
 }
 
 /// fsck's pass-2 lookup: in an indexed directory, every entry but `.` and `..`

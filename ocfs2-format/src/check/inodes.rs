@@ -15,8 +15,9 @@ use crate::fs::{quota_charge, read_xattr_layout, refcount_tree_of, DxRoot, Exten
 use crate::layout::dinode::{dyn_features, flags, DinodeHeader, Id2, INODE_SIGNATURE};
 use crate::layout::extent::{flags as extent_flags, ExtentBlock};
 use crate::layout::group::GroupView;
+use crate::layout::inline_data;
 use crate::layout::quota::QuotaType;
-use crate::layout::superblock::incompat;
+use crate::layout::superblock::{incompat, ro_compat};
 use crate::layout::view_at;
 use crate::volume::{Inode, MetaKind};
 
@@ -65,6 +66,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             field: "bitmap",
             expected: format!("bit {bit} clear: no tree references block {blkno}"),
             actual: "set".into(),
+            kind: Default::default(),
         };
         cx.push(None, Severity::Info, at, format!("metadata block {blkno} is allocated but referenced by no tree"));
     }
@@ -225,7 +227,21 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
                     "inline-data inode with clusters",
                 );
             }
-            if h.i_size.get() > u64::from(id.id_count.get()) {
+            // The kernel and mkfs always size the area to all the block
+            // leaves (past the inline xattrs); fsck.ocfs2 holds it to that.
+            let xattrs = if h.has_dyn(dyn_features::INLINE_XATTR) { h.i_xattr_inline_size.get() } else { 0 };
+            let full = inline_data::max_inline(vol.block_size()) - usize::from(xattrs);
+            if usize::from(id.id_count.get()) != full {
+                cx.error(
+                    Some("INLINE_DATA_COUNT_INVALID"),
+                    blkno,
+                    s,
+                    "id_count",
+                    full,
+                    id.id_count.get(),
+                    "inline-data area not the size of the space left in the inode",
+                );
+            } else if h.i_size.get() > u64::from(id.id_count.get()) {
                 cx.error(
                     Some("INODE_INLINE_SIZE"),
                     blkno,
@@ -268,6 +284,7 @@ fn claim_map(cx: &mut Ctx<'_, '_>, map: &ExtentMap, owner: u64) -> u64 {
 fn claim_extents(cx: &mut Ctx<'_, '_>, extents: &[Extent], owner: u64) -> u64 {
     let geo = *cx.vol.geometry();
     let bpc = geo.blocks_per_cluster();
+    let unwritten = cx.vol.superblock().has_ro_compat(ro_compat::UNWRITTEN);
     let mut mapped = 0;
     for e in extents {
         mapped += u64::from(e.clusters);
@@ -282,6 +299,17 @@ fn claim_extents(cx: &mut Ctx<'_, '_>, extents: &[Extent], owner: u64) -> u64 {
                 format!("extent at logical cluster {} starts inside a cluster", e.cpos),
             );
             continue;
+        }
+        if e.flags & extent_flags::UNWRITTEN != 0 && !unwritten {
+            cx.error(
+                Some("EXTENT_MARKED_UNWRITTEN"),
+                owner,
+                "ocfs2_extent_rec",
+                "e_flags",
+                "no UNWRITTEN flag (the volume has no unwritten extents)",
+                "UNWRITTEN",
+                format!("unwritten extent at logical cluster {} on a volume without the feature", e.cpos),
+            );
         }
         let shared = e.flags & extent_flags::REFCOUNTED != 0;
         let start = geo.block_to_cluster(e.blkno);
@@ -466,6 +494,14 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
         } else {
             let tree = match refcount_tree_of(vol, ino) {
                 Ok(t) => t,
+                // fsck.ocfs2 names a root that is no refcount block apart from
+                // a damaged block further down.
+                Err(Error::Corrupt(c))
+                    if c.blkno == root && (c.structure, c.field) == ("ocfs2_refcount_block", "signature") =>
+                {
+                    cx.push(Some("REFCOUNT_ROOT_BLOCK_INVALID"), Severity::Error, *c, "refcount tree root: invalid");
+                    None
+                }
                 Err(e) => {
                     cx.report(e, blkno, "refcount tree")?;
                     None
@@ -473,6 +509,11 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
             };
             for b in tree.iter().flat_map(|t| &t.blocks) {
                 cx.meta_refs.insert(b.blkno, blkno);
+                let parent = b.header.rf_parent.get();
+                if b.blkno != root && parent != root {
+                    let (s, msg) = ("ocfs2_refcount_block", "refcount leaf names another tree as its parent");
+                    cx.error(Some("RB_PARENT"), b.blkno, s, "rf_parent", root, parent, msg);
+                }
             }
             cx.refcount_trees.insert(root, super::refcount::TreeFacts::new(tree));
         }

@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::ControlFlow;
 
-use crate::error::{Corruption, Error, Result};
+use crate::error::{Corruption, CorruptionKind, Error, Result};
 use crate::progress::{OnProgress, Task};
 use crate::volume::Volume;
 
@@ -235,6 +235,7 @@ pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
                 field: "bc_crc32e",
                 expected: "a matching crc32e".into(),
                 actual: format!("data bit {} flipped (corrected in memory by the ECC)", c.bit),
+                kind: Default::default(),
             },
             "metadata ECC corrected a single-bit error",
         );
@@ -427,7 +428,14 @@ impl<'v, 'p> Ctx<'v, 'p> {
         actual: impl fmt::Display,
         message: impl Into<String>,
     ) {
-        let at = Corruption { blkno, structure, field, expected: expected.to_string(), actual: actual.to_string() };
+        let at = Corruption {
+            blkno,
+            structure,
+            field,
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+            kind: Default::default(),
+        };
         self.push(code, Severity::Error, at, message);
     }
 
@@ -448,6 +456,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
                     field: unreadable_kind(&other),
                     expected: "readable metadata".into(),
                     actual: other.to_string(),
+                    kind: Default::default(),
                 };
                 self.push(None, Severity::Error, at, format!("{what}: unreadable"));
                 Ok(())
@@ -497,9 +506,7 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_group_desc", "bg_chain") => "GROUP_CHAIN",
         ("ocfs2_group_desc", "bg_free_bits_count") => "GROUP_FREE_BITS",
         ("ocfs2_group_desc", "bg_size" | "bg_bits") => "CHAIN_GROUP_BITS",
-        ("ocfs2_group_desc" | "ocfs2_chain_rec", "bg_next_group" | "c_blkno")
-            if c.expected.starts_with("a group not yet") =>
-        {
+        ("ocfs2_group_desc" | "ocfs2_chain_rec", "bg_next_group" | "c_blkno") if c.kind == CorruptionKind::Cycle => {
             "GROUP_CHAIN_LOOP"
         }
         ("ocfs2_group_desc", "bg_next_group") => "CHAIN_LINK_RANGE",
@@ -508,7 +515,12 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_group_desc.bg_list", "l_count") => "DISCONTIG_BG_COUNT",
         ("ocfs2_group_desc.bg_list", "l_next_free_rec") => "DISCONTIG_BG_NEXT_FREE_REC",
         ("ocfs2_group_desc.bg_list", "e_blkno") => "DISCONTIG_BG_REC_RANGE",
-        ("ocfs2_group_desc.bg_list", "e_leaf_clusters") => "DISCONTIG_BG_LESS_CLUSTERS",
+        ("ocfs2_group_desc.bg_list", "e_leaf_clusters") => match c.kind {
+            CorruptionKind::Excess => "DISCONTIG_BG_CLUSTERS",
+            CorruptionKind::Shortfall => "DISCONTIG_BG_LESS_CLUSTERS",
+            _ => "DISCONTIG_BG_LEAF_CLUSTERS",
+        },
+        ("ocfs2_group_desc.bg_list", "l_recs") => "DISCONTIG_BG_CORRUPT_LEAVES",
         ("ocfs2_dinode.id2.i_chain", "cl_count") => "CHAIN_COUNT",
         ("ocfs2_dinode.id2.i_chain", "cl_next_free_rec") => "CHAIN_NEXT_FREE",
         ("ocfs2_extent_block", "signature") => "EXTENT_EB_INVALID",
@@ -518,8 +530,9 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         (_, "l_count") => "EXTENT_LIST_COUNT",
         (_, "l_next_free_rec") => "EXTENT_LIST_FREE",
         (_, "e_cpos") => "EXTENT_OVERLAP",
-        (_, "e_blkno") if c.expected.starts_with("a block not yet") => "EXTENT_EB_INVALID",
+        (_, "e_blkno") if c.kind == CorruptionKind::Cycle => "EXTENT_EB_INVALID",
         (_, "e_blkno") => "EXTENT_BLKNO_RANGE",
+        (_, "e_leaf_clusters") => "EXTENT_CLUSTERS_OVERRUN",
         ("ocfs2_dinode", "blkno") => "INODE_BLKNO",
         ("ocfs2_dinode", "fs_generation") => "INODE_GEN",
         ("ocfs2_dinode", "id_count") => "INLINE_DATA_COUNT_INVALID",
@@ -535,6 +548,10 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_refcount_block", "fs_generation") => "RB_GEN",
         ("ocfs2_refcount_block.rf_records", "rl_count") => "REFCOUNT_LIST_COUNT",
         ("ocfs2_refcount_block.rf_records", "rl_used") => "REFCOUNT_LIST_USED",
+        // The blocks of a global quota file whose trailer does not match.
+        ("ocfs2_global_disk_dqinfo", "dq_check") => "QMAGIC_INVALID",
+        ("quota tree block", "dq_check") => "QTREE_BLK_INVALID",
+        ("qt_disk_dqdbheader", "dq_check") => "DQBLK_INVALID",
         // Only a local alloc bounds its bit count by the bitmap it holds.
         ("ocfs2_dinode", "id1.bitmap1.i_total") => "LALLOC_BM_SIZE",
         _ => return None,

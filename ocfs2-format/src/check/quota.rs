@@ -44,6 +44,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 field: if space != i128::from(want_space) { "dqb_curspace" } else { "dqb_curinodes" },
                 expected: format!("{want_space} bytes, {want_inodes} inodes"),
                 actual: format!("{space} bytes, {inodes} inodes"),
+                kind: Default::default(),
             };
             // mkfs.ocfs2 counts id 0's usage before it makes lost+found.
             let why = if id == 0 && space == i128::from(want_space) && inodes + 1 == i128::from(want_inodes) {

@@ -59,7 +59,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) {
         match cx.refcount_of.get(&owner) {
             Some(&root) => per_tree.entry(root).or_default().push((start, start + len)),
             None => cx.error(
-                None,
+                Some("EXTENT_MARKED_REFCOUNTED"),
                 owner,
                 "ocfs2_extent_rec",
                 "e_flags",

@@ -23,6 +23,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     field,
                     expected: "0".into(),
                     actual,
+                    kind: Default::default(),
                 };
                 if j.dirty() {
                     cx.push(
@@ -51,6 +52,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     field: super::unreadable_kind(&e),
                     expected: "a valid JBD2 journal".into(),
                     actual: e.to_string(),
+                    kind: Default::default(),
                 };
                 cx.push(Some("JOURNAL_FILE_INVALID"), Severity::Error, at, format!("journal:{slot:04} is invalid"));
             }
@@ -92,6 +94,19 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 if la.total != 0 {
                     let end = u64::from(la.bm_off) + u64::from(la.total);
                     if la.bm_off == 0 || end > clusters {
+                        // A window starting past the end is fsck's overrun as
+                        // well as its straddle (it prints both).
+                        if u64::from(la.bm_off) >= clusters {
+                            cx.error(
+                                Some("LALLOC_BM_OVERRUN"),
+                                la.inode,
+                                s,
+                                "la_bm_off",
+                                format!("a first cluster inside the volume ({clusters} clusters)"),
+                                la.bm_off,
+                                "local alloc window starts past the volume",
+                            );
+                        }
                         cx.error(
                             Some("LALLOC_BM_STRADDLE"),
                             la.inode,
@@ -119,7 +134,14 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     let (start, len) = (u64::from(start), u64::from(len));
                     if start >= clusters || start + len > clusters {
                         cx.error(
-                            Some(if start >= clusters { "TRUNCATE_REC_START_RANGE" } else { "TRUNCATE_REC_RANGE" }),
+                            // fsck.ocfs2 names a run whose end overflows 32 bits apart.
+                            Some(if start + len > u64::from(u32::MAX) {
+                                "TRUNCATE_REC_WRAP"
+                            } else if start >= clusters {
+                                "TRUNCATE_REC_START_RANGE"
+                            } else {
+                                "TRUNCATE_REC_RANGE"
+                            }),
                             tl.inode,
                             "ocfs2_truncate_rec",
                             "t_start",

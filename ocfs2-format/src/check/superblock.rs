@@ -20,6 +20,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             field: "s_state",
             expected: "0".into(),
             actual: "ERROR_FS (0x1)".into(),
+            kind: Default::default(),
         };
         cx.push(None, Severity::Error, at, "the kernel marked the volume as having errors");
     }

@@ -220,7 +220,7 @@ pub fn dx_free_list(vol: &Volume, root: &DxRoot<'_>) -> Result<Vec<FreeBlock>> {
     while next != 0 {
         let blk = vol.check_ref(from, structure, field, next)?;
         if !seen.insert(blk) {
-            return Err(Error::corrupt(from, structure, field, "a block not yet on the free list", blk));
+            return Err(Error::cycle(from, structure, field, "a block not yet on the free list", blk));
         }
         let block = vol.read_meta(blk, MetaKind::DIR_BLOCK)?;
         let trailer = *layout_dir::trailer(&block).unwrap_or_else(|| unreachable!("validated as a dir block"));

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use crate::error::{Error, Result};
 use crate::layout::dinode::Id2;
 use crate::layout::extent::{flags, ExtentBlockView, ExtentListView, ExtentRec};
+use crate::layout::superblock::SUPERBLOCK_BLKNO;
 use crate::volume::{Inode, MetaKind, Volume};
 
 /// One leaf extent: `clusters` logical clusters from `cpos` stored from `blkno`.
@@ -144,11 +145,15 @@ impl ExtentMap {
             *offset += u64::from(clusters);
             let e = Extent { cpos: rec.e_cpos.get(), clusters, blkno: rec.e_blkno.get(), flags: rec.e_flags };
             let end_blk = vol.geometry().cluster_to_block(u64::from(clusters)).saturating_add(e.blkno);
-            if e.blkno == 0 || end_blk > vol.geometry().blocks {
+            // Blocks 0 and 1 come before the superblock: no extent starts
+            // there. An extent that starts inside the volume but runs past its
+            // end has too many clusters, not a bad start.
+            let starts_inside = e.blkno >= SUPERBLOCK_BLKNO && e.blkno < vol.geometry().blocks;
+            if !starts_inside || end_blk > vol.geometry().blocks {
                 return Err(Error::corrupt(
                     blkno,
                     structure,
-                    "e_blkno",
+                    if starts_inside { "e_leaf_clusters" } else { "e_blkno" },
                     format!("an extent inside the volume ({} blocks)", vol.geometry().blocks),
                     format!("{} + {clusters} clusters", e.blkno),
                 ));
@@ -171,7 +176,7 @@ impl ExtentMap {
         }
         let child = vol.check_ref(blkno, structure, "e_blkno", rec.e_blkno.get())?;
         if !seen.insert(child) {
-            return Err(Error::corrupt(blkno, structure, "e_blkno", "a block not yet in the tree", child));
+            return Err(Error::cycle(blkno, structure, "e_blkno", "a block not yet in the tree", child));
         }
         let block = vol.read_meta(child, MetaKind::EXTENT_BLOCK)?;
         self.extent_blocks.push(child);

@@ -89,10 +89,12 @@ impl<'v> QuotaFile<'v> {
             match blockcheck::verify(&mut buf, trailer_offset(bs)) {
                 Ok(CheckOutcome::Clean) => {}
                 Ok(CheckOutcome::Corrected { bit }) => self.corrections.push(EccCorrection { blkno: phys, bit }),
+                // Named by what the block holds (header, tree or data block):
+                // fsck.ocfs2 tells the three apart.
                 Err(f) => {
                     return Err(Error::corrupt(
                         phys,
-                        "ocfs2_disk_dqtrailer",
+                        structure,
                         "dq_check",
                         format!("{:#010x} (computed)", f.computed_crc),
                         format!("{:#010x}", f.stored.crc32e.get()),

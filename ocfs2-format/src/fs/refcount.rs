@@ -103,7 +103,7 @@ pub fn read_refcount_tree(vol: &Volume, root: u64) -> Result<RefcountTree> {
         let mut seen = HashSet::from([root]);
         for e in map.extents() {
             if !seen.insert(e.blkno) {
-                return Err(Error::corrupt(
+                return Err(Error::cycle(
                     root,
                     "ocfs2_refcount_block.rf_list",
                     "e_blkno",
