@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::replay::{replay_log, unescape, Log, LogParams, LogReplay, ReplayWarning};
+use super::replay::{replay_log, Log, LogParams, LogReplay, ReplayWarning};
 use super::Journal;
 use crate::error::{Error, Result};
 use crate::io::BlockSource;
@@ -206,14 +206,19 @@ impl<S: BlockSource> ReplaySource<S> {
         let bs = 1usize << self.block_bits;
         let end = offset + buf.len() as u64;
         for (&home, r) in self.recovery.blocks.range(self.span(offset, buf.len())) {
-            let mut copy = self.inner.bytes(r.from << self.block_bits, bs)?.into_owned();
-            if r.escaped {
-                unescape(&mut copy);
-            }
+            let copy = self.inner.bytes(r.from << self.block_bits, bs)?;
             let at = home << self.block_bits;
             let (s, e) = (at.max(offset), (at + bs as u64).min(end));
-            buf[(s - offset) as usize..(e - offset) as usize]
-                .copy_from_slice(&copy[(s - at) as usize..(e - at) as usize]);
+            let dst = &mut buf[(s - offset) as usize..(e - offset) as usize];
+            dst.copy_from_slice(&copy[(s - at) as usize..(e - at) as usize]);
+            if r.escaped {
+                // The escape zeroed the copy's first four bytes (the JBD2 magic).
+                let magic = crate::layout::jbd2::MAGIC.to_be_bytes();
+                let (from, to) = ((s - at) as usize, ((e - at) as usize).min(magic.len()));
+                if from < to {
+                    dst[..to - from].copy_from_slice(&magic[from..to]);
+                }
+            }
         }
         Ok(())
     }
@@ -232,6 +237,16 @@ impl<S: BlockSource> BlockSource for ReplaySource<S> {
     fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
         if !self.touches(offset, len) {
             return self.inner.bytes(offset, len);
+        }
+        // One whole replayed block that needs no unescaping: its logged copy as it
+        // lies in the journal, borrowed when the source is memory-resident.
+        let bs = 1usize << self.block_bits;
+        if len == bs && offset % bs as u64 == 0 {
+            if let Some(r) = self.recovery.blocks.get(&(offset >> self.block_bits)) {
+                if !r.escaped {
+                    return self.inner.bytes(r.from << self.block_bits, bs);
+                }
+            }
         }
         let mut b = self.inner.bytes(offset, len)?.into_owned();
         self.patch(offset, &mut b)?;
