@@ -85,48 +85,34 @@ impl<S: BlockSource> BlockSource for RangeSource<S> {
     }
 }
 
-impl BlockSource for Box<dyn BlockSource> {
-    fn size(&self) -> u64 {
-        (**self).size()
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        (**self).read_at(offset, buf)
-    }
-    fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
-        (**self).bytes(offset, len)
-    }
-    fn prefetch(&self, offset: u64, len: u64) {
-        (**self).prefetch(offset, len)
-    }
-    fn is_cached(&self, offset: u64) -> bool {
-        (**self).is_cached(offset)
-    }
-    fn parallel_reads(&self) -> usize {
-        (**self).parallel_reads()
-    }
+/// A source behind a pointer is a source: `Box` for one owner, `Arc` for the
+/// partitions of one disk, which share its source.
+macro_rules! forward_block_source {
+    ($($ptr:ty),*) => {$(
+        impl BlockSource for $ptr {
+            fn size(&self) -> u64 {
+                (**self).size()
+            }
+            fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+                (**self).read_at(offset, buf)
+            }
+            fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+                (**self).bytes(offset, len)
+            }
+            fn prefetch(&self, offset: u64, len: u64) {
+                (**self).prefetch(offset, len)
+            }
+            fn is_cached(&self, offset: u64) -> bool {
+                (**self).is_cached(offset)
+            }
+            fn parallel_reads(&self) -> usize {
+                (**self).parallel_reads()
+            }
+        }
+    )*};
 }
 
-/// Partitions of one disk share its source.
-impl BlockSource for std::sync::Arc<dyn BlockSource> {
-    fn size(&self) -> u64 {
-        (**self).size()
-    }
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        (**self).read_at(offset, buf)
-    }
-    fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
-        (**self).bytes(offset, len)
-    }
-    fn prefetch(&self, offset: u64, len: u64) {
-        (**self).prefetch(offset, len)
-    }
-    fn is_cached(&self, offset: u64) -> bool {
-        (**self).is_cached(offset)
-    }
-    fn parallel_reads(&self) -> usize {
-        (**self).parallel_reads()
-    }
-}
+forward_block_source!(Box<dyn BlockSource>, std::sync::Arc<dyn BlockSource>);
 
 #[cfg(test)]
 mod tests {
