@@ -50,7 +50,7 @@ pub mod volume;
 #[cfg(test)]
 mod test_util;
 
-pub use error::{Corruption, CorruptionKind, Error, Result};
+pub use error::{Corruption, CorruptionKind, Error, Result, Value};
 pub use files::{Acl, DirEntry, File, FileType, Metadata, ReadDir, Run, StatFs, XattrEntry};
 pub use volume::{Geometry, Inode, OpenOptions, Volume};
 // Low-level: kept at the root for existing users, documented in `volume`.

@@ -489,8 +489,8 @@ impl PyVolume {
                 block: f.at.blkno,
                 structure: f.at.structure,
                 field: f.at.field,
-                expected: f.at.expected,
-                actual: f.at.actual,
+                expected: f.at.expected.to_string(),
+                actual: f.at.actual.to_string(),
                 message: f.message,
             })
             .collect())

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Ctx, Pass, Severity};
-use crate::error::{Corruption, Result};
+use crate::error::{Corruption, Result, Value};
 use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot};
 use crate::layout::dinode::{dyn_features, flags, mode};
 use crate::layout::dir::file_type;
@@ -189,7 +189,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     structure: "ocfs2_dinode",
                     field: "i_flags",
                     expected: "-".into(),
-                    actual: format!("{:#x}", f.flags),
+                    actual: Value::Hex(f.flags.into()),
                     kind: Default::default(),
                 };
                 cx.push(Some("INODE_ORPHANED"), Severity::Info, at, "orphan awaiting deletion");
@@ -241,7 +241,7 @@ fn unindexed(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) {
         structure: "ocfs2_dinode",
         field: "i_dyn_features",
         expected: "INDEXED_DIR (what fsck.ocfs2 would build)".into(),
-        actual: format!("{:#x}", h.i_dyn_features.get()),
+        actual: Value::Hex(h.i_dyn_features.get().into()),
         kind: Default::default(),
     };
     cx.push(Some("DX_TREE_MISSING"), Severity::Info, at, "directory without an index (valid: read linearly)");

@@ -6,7 +6,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 use super::blockcheck::BlockCheck;
 use super::extent::ExtentListView;
 use super::{assert_size, Le16, Le32, Le64};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 
 /// Signature of a group descriptor.
 pub const GROUP_SIGNATURE: &[u8; 8] = b"GROUP01\0";
@@ -65,7 +65,7 @@ impl<'a> GroupView<'a> {
         let cap = block.len() - BITMAP_OFFSET;
         let size = usize::from(desc.bg_size.get());
         if size > cap {
-            return Err(Error::corrupt(blkno, s, "bg_size", format!("<= {cap}"), size));
+            return Err(Error::corrupt(blkno, s, "bg_size", Value::AtMost(cap as u64), size));
         }
         let bits = usize::from(desc.bg_bits.get());
         if bits > size * 8 {
