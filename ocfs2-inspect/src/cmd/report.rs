@@ -18,7 +18,7 @@ use crate::render::{fields, table, Out};
 struct SlotState {
     slot: u16,
     node: Option<u32>,
-    journal: super::stats::JournalSlot,
+    journal: super::common::superblock::JournalSlot,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,7 +65,7 @@ struct CheckSummary {
 struct Report {
     tool: String,
     image: String,
-    superblock: super::stats::Stats,
+    superblock: super::common::superblock::Stats,
     slots: Vec<SlotState>,
     heartbeat: Result<Heartbeat, String>,
     allocators: Vec<AllocatorSummary>,
@@ -103,7 +103,7 @@ fn heartbeat(vol: &Volume, image: &Path) -> Result<Heartbeat, CmdError> {
 /// Runs `report`; a part that cannot be read is reported as its error, the
 /// rest still comes.
 pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
-    let mut superblock = super::stats::report(vol)?;
+    let mut superblock = super::common::superblock::report(vol)?;
     superblock.inode = None;
     let nodes = SlotMap::read(vol).map(|m| m.nodes).unwrap_or_default();
     // The journals are listed with their slots, not twice.
@@ -150,7 +150,7 @@ pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
 
 fn render(r: &Report) -> String {
     let mut s = format!("{} report of {}\n\n== Superblock\n", r.tool, r.image);
-    s.push_str(&super::stats::render(&r.superblock));
+    s.push_str(&super::common::superblock::render(&r.superblock));
     s.push_str("\n== Slots\n");
     let rows = r
         .slots
@@ -159,7 +159,7 @@ fn render(r: &Report) -> String {
             vec![
                 x.slot.to_string(),
                 x.node.map_or("-".into(), |n| n.to_string()),
-                super::stats::render_journal(&x.journal),
+                super::common::superblock::render_journal(&x.journal),
             ]
         })
         .collect();
