@@ -51,8 +51,9 @@ fn our_hb(json: &Value, scale: u64) -> Vec<HbLine> {
             (
                 s["slot"].as_u64().unwrap() * scale,
                 s["node"].as_u64().unwrap(),
-                s["seq"].as_u64().unwrap(),
-                s["generation"].as_u64().unwrap(),
+                // 64-bit values are decimal strings in our JSON.
+                s["seq"].as_str().unwrap().parse().unwrap(),
+                s["generation"].as_str().unwrap().parse().unwrap(),
                 s["cksum"].as_u64().unwrap(),
                 s["dead_ms"].as_u64().unwrap(),
             )
@@ -384,7 +385,7 @@ fn simulate(sector: u32) {
     for _ in 0..3 {
         let t = next(&rx, Duration::from_secs(3));
         assert_eq!(t["state"], "live", "{t}");
-        live.insert(t["node"].as_u64().unwrap() as u8, t["generation"].as_u64().unwrap());
+        live.insert(t["node"].as_u64().unwrap() as u8, t["generation"].as_str().unwrap().parse().unwrap());
     }
     let want: BTreeMap<u8, u64> = nodes.iter().map(|(n, s)| (*n, s.generation)).collect();
     assert_eq!(live, want, "sector {sector}: the live set");
@@ -403,7 +404,7 @@ fn simulate(sector: u32) {
         (Some(2), Some("dead"), Some("silent"))
     );
     assert_eq!(t["missed_samples"], 5);
-    assert_eq!(t["generation"], n2.generation);
+    assert_eq!(t["generation"], n2.generation.to_string());
     assert!(waited >= Duration::from_millis(400), "dead too early: {waited:?}");
 
     // 3. Restarted, it is live again with a new generation.
@@ -411,7 +412,7 @@ fn simulate(sector: u32) {
     assert_ne!(n2b.generation, n2.generation);
     let t = next(&rx, Duration::from_secs(3));
     assert_eq!((t["node"].as_u64(), t["state"].as_str()), (Some(2), Some("live")), "{t}");
-    assert_eq!(t["generation"], n2b.generation);
+    assert_eq!(t["generation"], n2b.generation.to_string());
     nodes.insert(2, n2b);
 
     // 4. A clean stop (SIGTERM: the final generation-0 block) is dead at once.
