@@ -200,8 +200,8 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
         AdminCommand::DlmLocks { file, locknames, .. } => dlm_locks(Some(vol), out, &file, &locknames),
         AdminCommand::Locate { inodes, .. } => locate(vol, out, &inodes),
         AdminCommand::Extent { blkno, .. } => {
-            let eb = super::stat::extent_block(vol, block_arg(&blkno)?)?;
-            out.emit(&eb, super::stat::render_extent_block)
+            let eb = super::common::inode::extent_block(vol, block_arg(&blkno)?)?;
+            out.emit(&eb, super::common::inode::render_extent_block)
         }
         AdminCommand::GdFreeBits { .. } => gd_free_bits(vol, out),
         AdminCommand::Query { format, .. } => super::tunefs::run_query(vol, out, &format),

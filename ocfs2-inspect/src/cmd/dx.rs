@@ -8,8 +8,7 @@ use ocfs2_format::layout::dx::DxRootBody;
 use ocfs2_format::{MetaKind, Volume};
 use serde::Serialize;
 
-use super::group::parse_blkno;
-use super::{resolve, CmdError};
+use super::{parse_blkno, resolve, CmdError};
 use crate::render::{fields, table, Out};
 
 #[derive(Debug, Serialize)]

@@ -6,8 +6,7 @@ use ocfs2_format::fs::{block_owners, BlockRole};
 use ocfs2_format::Volume;
 use serde::Serialize;
 
-use super::group::parse_blkno;
-use super::CmdError;
+use super::{parse_blkno, CmdError};
 use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]

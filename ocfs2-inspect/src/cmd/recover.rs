@@ -16,7 +16,7 @@ use ocfs2_format::{Inode, OpenOptions, Volume};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::stat::inode_report;
+use super::common::inode::inode_report;
 use super::CmdError;
 use crate::render::{table, time, Out};
 
@@ -467,44 +467,4 @@ fn change_text(b: &BlockPlan) -> String {
         return format!("{n} bytes in {} ranges", b.changed_bytes.len());
     }
     String::new()
-}
-
-/// Replay facts for `stats` and `slotmap`: the slot's replay, when the volume
-/// was opened with `--replay` and the slot had a log to replay.
-#[derive(Debug, Serialize)]
-pub struct ReplaySummary {
-    pub transactions: usize,
-    /// Copies written (a block logged in two transactions counts twice).
-    pub blocks_written: u64,
-    /// Distinct home blocks the replay changes.
-    pub distinct_blocks: usize,
-    /// Logged copies a revoke suppressed.
-    pub revoked: u64,
-    /// Log blocks of the uncommitted transaction that were ignored.
-    pub uncommitted_blocks: u32,
-    pub next_sequence: u32,
-}
-
-/// The replay summary of `slot`, when `vol` was opened with `--replay` and the
-/// slot had a log.
-pub fn replay_summary(vol: &Volume, slot: u16) -> Option<ReplaySummary> {
-    let log = vol.recovery()?.slots().iter().find(|s| s.slot == slot)?.log.as_ref()?;
-    Some(ReplaySummary {
-        transactions: log.transactions.len(),
-        blocks_written: log.written(),
-        distinct_blocks: log.blocks.len(),
-        revoked: log.revoked(),
-        uncommitted_blocks: log.uncommitted_blocks,
-        next_sequence: log.next_sequence(),
-    })
-}
-
-impl ReplaySummary {
-    /// One phrase for people.
-    pub fn text(&self) -> String {
-        format!(
-            "replayed {} transactions, {} blocks ({} distinct), {} revoked",
-            self.transactions, self.blocks_written, self.distinct_blocks, self.revoked
-        )
-    }
 }

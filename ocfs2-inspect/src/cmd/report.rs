@@ -21,7 +21,7 @@ struct SlotState {
     /// The node holding it in the slot map (null: free).
     node: Option<u32>,
     /// Its journal's state, as `stats` shows it.
-    journal: super::stats::JournalSlot,
+    journal: super::common::superblock::JournalSlot,
 }
 
 #[derive(Debug, Serialize)]
@@ -89,7 +89,7 @@ struct Report {
     /// The image or device as given.
     image: String,
     /// What `stats` shows.
-    superblock: super::stats::Stats,
+    superblock: super::common::superblock::Stats,
     /// Every filesystem slot with its node and journal.
     slots: Vec<SlotState>,
     /// `{"Ok": {...}}` a heartbeat snapshot, or `{"Err": "why not"}`.
@@ -132,7 +132,7 @@ fn heartbeat(vol: &Volume, image: &Path) -> Result<Heartbeat, CmdError> {
 /// Runs `report`; a part that cannot be read is reported as its error, the
 /// rest still comes.
 pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
-    let mut superblock = super::stats::report(vol)?;
+    let mut superblock = super::common::superblock::report(vol)?;
     superblock.inode = None;
     let nodes = SlotMap::read(vol).map(|m| m.nodes).unwrap_or_default();
     // The journals are listed with their slots, not twice.
@@ -179,7 +179,7 @@ pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
 
 fn render(r: &Report) -> String {
     let mut s = format!("{} report of {}\n\n== Superblock\n", r.tool, r.image);
-    s.push_str(&super::stats::render(&r.superblock));
+    s.push_str(&super::common::superblock::render(&r.superblock));
     s.push_str("\n== Slots\n");
     let rows = r
         .slots
@@ -188,7 +188,7 @@ fn render(r: &Report) -> String {
             vec![
                 x.slot.to_string(),
                 x.node.map_or("-".into(), |n| n.to_string()),
-                super::stats::render_journal(&x.journal),
+                super::common::superblock::render_journal(&x.journal),
             ]
         })
         .collect();
