@@ -115,7 +115,7 @@ fn request_exit_status() {
     assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "bogus: command not found");
     let json = Command::new(bin()).args(["--json", "-R", "encode /d1"]).arg(&img).output().expect("run");
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON document");
-    assert_eq!(v[0]["locks"][0]["name"], "M0000000000000000002a1400000000");
+    assert_eq!(v["files"][0]["locks"][0]["name"], "M0000000000000000002a1400000000");
 }
 
 #[test]

@@ -297,31 +297,8 @@ fn mounted_matches_mounted_ocfs2() {
 
 // ---- simulated nodes -------------------------------------------------------
 
-/// A binary of another workspace package, built on demand next to the inspector
-/// (a package's tests get no `CARGO_BIN_EXE_` for another package's binaries).
-fn workspace_bin(package: &'static str) -> PathBuf {
-    static BUILT: std::sync::Mutex<BTreeMap<&str, PathBuf>> = std::sync::Mutex::new(BTreeMap::new());
-    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    built
-        .entry(package)
-        .or_insert_with(|| {
-            let dir = Path::new(common::bin()).parent().unwrap().to_path_buf();
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "-q", "-p", package]);
-            if dir.ends_with("release") {
-                cmd.arg("--release");
-            }
-            let out = cmd.output().expect("run cargo build");
-            assert!(out.status.success(), "build {package}: {}", String::from_utf8_lossy(&out.stderr));
-            let exe = dir.join(package);
-            assert!(exe.exists(), "{} not built", exe.display());
-            exe
-        })
-        .clone()
-}
-
 fn hbsim() -> PathBuf {
-    workspace_bin("ocfs2-hbsim")
+    common::workspace_bin("ocfs2-hbsim")
 }
 
 /// A simulated node process and the generation it announced.
@@ -534,7 +511,7 @@ fn mkfs_refuses_a_volume_with_live_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("live.img");
     mkfs(&img, 64 << 20, &["-N", "4", "-J", "size=4M", "-b", "4096"]);
-    let ours = workspace_bin("ocfs2-mkfs");
+    let ours = common::workspace_bin("ocfs2-mkfs");
     let our_mkfs = |extra: &[&str]| {
         Command::new(&ours).args(["-q", "-F", "-N", "4", "-J", "size=4M"]).args(extra).arg(&img).output().unwrap()
     };

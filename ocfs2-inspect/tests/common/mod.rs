@@ -132,3 +132,27 @@ pub fn decompress_fixture(name: &str, dest: &Path) {
 pub fn fixture_zst(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(format!("{name}.img.zst"))
 }
+
+/// A binary of another workspace package, built on demand next to the inspector
+/// (a package's tests get no `CARGO_BIN_EXE_` for another package's binaries).
+pub fn workspace_bin(package: &'static str) -> PathBuf {
+    static BUILT: std::sync::Mutex<std::collections::BTreeMap<&str, PathBuf>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    built
+        .entry(package)
+        .or_insert_with(|| {
+            let dir = Path::new(bin()).parent().expect("the binary's directory").to_path_buf();
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "-q", "-p", package]);
+            if dir.ends_with("release") {
+                cmd.arg("--release");
+            }
+            let out = cmd.output().expect("run cargo build");
+            assert!(out.status.success(), "build {package}: {}", String::from_utf8_lossy(&out.stderr));
+            let exe = dir.join(package);
+            assert!(exe.exists(), "{} not built", exe.display());
+            exe
+        })
+        .clone()
+}
