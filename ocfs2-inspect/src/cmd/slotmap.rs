@@ -25,7 +25,7 @@ struct SlotRow {
     journal_errno: Option<i32>,
     /// What `--replay` replayed from this slot's journal.
     #[serde(skip_serializing_if = "Option::is_none")]
-    journal_replayed: Option<super::recover::ReplaySummary>,
+    journal_replayed: Option<super::common::superblock::ReplaySummary>,
 }
 
 #[derive(Debug, Serialize)]
@@ -41,7 +41,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
     let at = |e| CmdError::at(a.image.display().to_string(), e);
     let map = SlotMap::read(&vol).map_err(at)?;
     let journals: Vec<_> =
-        (0..vol.superblock().s_max_slots.get()).map(|s| super::stats::journal_slot(&vol, s)).collect();
+        (0..vol.superblock().s_max_slots.get()).map(|s| super::common::superblock::journal_slot(&vol, s)).collect();
     let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
     let names = cluster::node_names(conf.as_ref(), Some(&vol));
     let slots = map
@@ -61,7 +61,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
                 journal_state: j.map_or("unreadable", |j| j.state),
                 journal_start: j.and_then(|j| j.start),
                 journal_errno: j.and_then(|j| j.errno),
-                journal_replayed: super::recover::replay_summary(&vol, s as u16),
+                journal_replayed: super::common::superblock::replay_summary(&vol, s as u16),
             }
         })
         .collect();

@@ -2,7 +2,7 @@
 //! debugfs.ocfs2; the rest (ocfs2-tools, images, fixtures) is the library's.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 #[path = "../../../ocfs2-format/tests/common/mod.rs"]
@@ -64,4 +64,28 @@ pub fn debugfs_batch(image: &Path, cmds: &[String]) -> Vec<String> {
     let echoed: Vec<&str> = sections.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(echoed, cmds.iter().map(String::as_str).collect::<Vec<_>>(), "debugfs.ocfs2 -f echo");
     sections.into_iter().map(|(_, t)| t).collect()
+}
+
+/// A binary of another workspace package, built on demand next to the inspector
+/// (a package's tests get no `CARGO_BIN_EXE_` for another package's binaries).
+pub fn workspace_bin(package: &'static str) -> PathBuf {
+    static BUILT: std::sync::Mutex<std::collections::BTreeMap<&str, PathBuf>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    built
+        .entry(package)
+        .or_insert_with(|| {
+            let dir = Path::new(bin()).parent().expect("the binary's directory").to_path_buf();
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args(["build", "-q", "-p", package]);
+            if dir.ends_with("release") {
+                cmd.arg("--release");
+            }
+            let out = cmd.output().expect("run cargo build");
+            assert!(out.status.success(), "build {package}: {}", String::from_utf8_lossy(&out.stderr));
+            let exe = dir.join(package);
+            assert!(exe.exists(), "{} not built", exe.display());
+            exe
+        })
+        .clone()
 }
