@@ -277,16 +277,19 @@ mod tests {
     fn exact_values_are_decimal_strings() {
         #[derive(serde::Serialize)]
         struct T {
+            /// The largest u64.
             #[serde(serialize_with = "super::exact")]
             a: u64,
+            /// The first integer a double cannot hold.
             #[serde(serialize_with = "super::exact")]
             b: Option<u64>,
+            /// None: null.
             #[serde(serialize_with = "super::exact")]
             c: Option<u64>,
+            /// The smallest i64.
             #[serde(serialize_with = "super::exact")]
             d: i64,
         }
-        // 2^53 + 1 is the first integer a double cannot hold.
         let t = T { a: u64::MAX, b: Some((1 << 53) + 1), c: None, d: i64::MIN };
         assert_eq!(
             serde_json::to_string(&t).unwrap(),
