@@ -29,6 +29,7 @@
 //! facade). [`check`], [`alloc`], [`journal`] and [`heartbeat`] answer the
 //! questions fsck.ocfs2, debugfs.ocfs2 and o2cb ask. Every failure is one
 //! [`Error`], typed by cause.
+#![deny(unsafe_code)]
 
 pub mod alloc;
 pub mod check;

@@ -3,6 +3,7 @@
 //! `ocfs2-inspect [--json] <COMMAND> [OPTIONS] <IMAGE> [ARGS...]`; with no
 //! command, `ocfs2-inspect IMAGE` is a shell on the opened volume and
 //! `-R COMMAND` / `-f CMDFILE` run debugfs.ocfs2-style requests (see `shell`).
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 //!
 //! Every call into the library runs with the GIL released (`Python::detach`); a volume read from a
 //! Python file object takes it back only around that object's `seek` and `read`.
+#![forbid(unsafe_code)]
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
