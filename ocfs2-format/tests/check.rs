@@ -749,6 +749,32 @@ fn directory_size_past_its_blocks() {
     assert!(fsck(&path).1.contains("[INODE_SIZE]"), "fsck.ocfs2 names the same problem");
 }
 
+/// Without sparse allocation a size needs blocks even when the file has none:
+/// `//bad_blocks` (a regular file mkfs.ocfs2 leaves empty) given 100 bytes is
+/// INODE_SIZE to both checkers.
+#[test]
+fn size_without_blocks_on_a_non_sparse_volume() {
+    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("nosparse.img");
+    let features = "--fs-features=nosparse,nounwritten,noinline-data";
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", features]);
+    let vol = Volume::open(&path).unwrap();
+    let bad_blocks = vol.system_file("bad_blocks").unwrap();
+    let h = *vol.inode(bad_blocks).unwrap().header();
+    assert_eq!((h.i_size.get(), h.i_clusters.get()), (0, 0), "bad_blocks is empty");
+    write_at(&path, bad_blocks * 4096 + offset_of!(DinodeHeader, i_size) as u64, &100u64.to_le_bytes());
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(
+        (&errs[0]["code"], &errs[0]["blkno"], &errs[0]["field"]),
+        (&"INODE_SIZE".into(), &bad_blocks.into(), &"i_size".into())
+    );
+    assert!(fsck(&path).1.contains(&format!("[INODE_SIZE] Inode {bad_blocks} ")), "fsck.ocfs2 names the same problem");
+}
+
 /// A fresh 1 KiB-block volume's system directory lies in blocks without an
 /// index: fsck.ocfs2 -fn offers to build one (DX_TREE_MISSING); the kernel reads
 /// it linearly, so check notes it (same code, info) and stays clean.
