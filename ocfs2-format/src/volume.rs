@@ -238,7 +238,9 @@ pub struct Volume {
     generation: u32,
     meta_ecc: bool,
     corrections: Mutex<Vec<EccCorrection>>,
-    sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
+    /// The system directory's names, filled by `fs`'s `Volume::system_file` on
+    /// first use (a directory read belongs to `fs`, which builds on `Volume`).
+    pub(crate) sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
     recovery: Option<Arc<Recovery>>,
     partition: Option<crate::intake::ChosenPartition>,
 }
@@ -463,7 +465,7 @@ impl Volume {
         // Each hint is a system call, and one that starts a read also notifies
         // the disk: long lists are shared among the cores (the 125,000 groups of
         // a 15 TiB bitmap with 5% of them evicted: 0.46 s -> 0.35 s for stat -t).
-        let threads = crate::alloc::walk_threads();
+        let threads = io::walk_threads();
         if ranges.len() < 4096 || threads < 2 {
             ranges.iter().for_each(|&(first, count)| self.prefetch_range(first, count));
             return;
@@ -573,22 +575,6 @@ impl Volume {
     /// The system directory's inode number.
     pub fn system_dir_blkno(&self) -> u64 {
         self.superblock().s_system_dir_blkno.get()
-    }
-
-    /// Finds a system file by name (`global_bitmap`, `journal:0003`, ...).
-    pub fn system_file(&self, name: &str) -> Result<u64> {
-        let map = match self.sysdir.get() {
-            Some(m) => m,
-            None => {
-                let sysdir = self.inode(self.system_dir_blkno())?;
-                let mut map = HashMap::new();
-                for e in crate::fs::read_dir(self, &sysdir)? {
-                    map.insert(e.name, e.inode);
-                }
-                self.sysdir.get_or_init(|| map)
-            }
-        };
-        map.get(name.as_bytes()).copied().ok_or_else(|| Error::NotFound(format!("system file {name}")))
     }
 
     /// Checks that `target`, referenced by `field` of `structure` in block `from`,

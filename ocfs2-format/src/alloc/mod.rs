@@ -211,7 +211,7 @@ pub type ChainWalk<T> = (Vec<T>, Result<()>);
 
 /// Walks every chain of the allocator `inode` (see [`walk_chain`]), handing each
 /// group to `f` and keeping what it returns; chains are shared out among up to
-/// [`walk_threads`] threads (more when the source's reads wait on the device:
+/// [`io::walk_threads`](crate::io::walk_threads) threads (more when the source's reads wait on the device:
 /// [`Volume::parallel_reads`]), and the groups are prefetched first
 /// ([`prefetch_groups`]). A 1 TiB global bitmap has 243 chains of 34 groups,
 /// each a read and a bitmap scan, so two cores nearly halve the walk.
@@ -230,7 +230,7 @@ pub fn walk_chains<T: Send>(
         });
         (out, walked)
     };
-    let threads = walk_threads().max(vol.parallel_reads()).min(chains);
+    let threads = crate::io::walk_threads().max(vol.parallel_reads()).min(chains);
     if threads <= 1 {
         return Ok((0..chains).map(one).collect());
     }
@@ -255,11 +255,6 @@ pub fn walk_chains<T: Send>(
     });
     done.sort_unstable_by_key(|(c, _)| *c);
     Ok(done.into_iter().map(|(_, w)| w).collect())
-}
-
-/// Threads a chain walk uses: the available cores, at most 8.
-pub fn walk_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// Walks chain `chain` of the allocator `inode` (see [`walk_chain`]) and returns

@@ -9,6 +9,7 @@ mod forensics;
 mod path;
 mod quota;
 mod refcount;
+mod system;
 mod tree;
 mod xattr;
 

@@ -90,6 +90,14 @@ pub enum Access {
     Direct,
 }
 
+/// Threads a walk shares its reads among (chain walks, prefetch hints): the
+/// available cores, at most 8. Kept with I/O because it sizes the reads in
+/// flight, and so that `Volume` and the allocator walks both use it without one
+/// importing the other.
+pub fn walk_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
 /// Opens `path` read-only with [`Access::Auto`].
 pub fn open(path: &Path) -> Result<Box<dyn BlockSource>> {
     open_with(path, Access::Auto)
