@@ -36,6 +36,7 @@ pub mod check;
 pub mod config;
 pub mod error;
 pub mod files;
+pub mod forensics;
 pub mod fs;
 pub mod heartbeat;
 pub mod image;
@@ -46,6 +47,7 @@ pub mod layout;
 pub mod locks;
 pub mod mkfs;
 pub mod progress;
+pub mod quota;
 pub mod volume;
 
 #[cfg(test)]

@@ -374,7 +374,7 @@ fn quota_usage_differs_from_the_inodes() {
     let path = tmp.path().join("quota.img");
     mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
     let vol = Volume::open(&path).unwrap();
-    let global = fs::read_global_quota(&vol, QuotaType::User).unwrap();
+    let global = ocfs2_format::quota::read_global_quota(&vol, QuotaType::User).unwrap();
     let d = *global.get(0).expect("id 0 has an entry");
     let map = fs::ExtentMap::load(&vol, &vol.inode(global.inode).unwrap()).unwrap();
     let fs::Mapping::Block { blkno, .. } = map.map(&vol, u64::from(d.block)) else { panic!("id 0's block is a hole") };

@@ -489,8 +489,8 @@ fn too_small_names_the_smallest_size_and_argument_errors_come_first() {
 
 #[test]
 fn quota_files_and_dx_roots_read_back() {
-    use ocfs2_format::fs::{read_global_quota, read_local_quota};
     use ocfs2_format::layout::quota::QuotaType;
+    use ocfs2_format::quota::{read_global_quota, read_local_quota};
     const CLUSTER: u64 = 4096;
     let dir = tempfile::tempdir().unwrap();
     for (bs, extra) in [("4096", ""), ("1024", "--fs-features=noinline-data"), ("512", "--fs-features=noinline-data")] {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use ocfs2_format::files::{File, FileType, Metadata};
 use ocfs2_format::heartbeat::{JournalState as LibJournalState, Liveness, Region, SlotMap, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::io::Access;
-use ocfs2_format::{check, fs, OpenOptions, Volume};
+use ocfs2_format::{check, forensics, OpenOptions, Volume};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyInt, PyIterator, PyList, PyString};
@@ -443,7 +443,7 @@ impl PyVolume {
     fn deleted_entries(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Vec<DeletedEntry>> {
         let target = Target::extract(path)?;
         let ino = self.ino(py, &target, Follow::Always)?;
-        let found = self.run(py, |v| fs::deleted_entries(v, &v.inode(ino)?))?;
+        let found = self.run(py, |v| forensics::deleted_entries(v, &v.inode(ino)?))?;
         found
             .into_iter()
             .map(|d| {
@@ -461,7 +461,7 @@ impl PyVolume {
     /// Freed inodes whose blocks still hold them, and orphans (`lsdel`). Their data may still be
     /// readable with `open(inode)`.
     fn deleted_inodes(&self, py: Python<'_>) -> PyResult<Vec<DeletedInode>> {
-        let found = self.run(py, |v| fs::deleted_inodes(v))?;
+        let found = self.run(py, |v| forensics::deleted_inodes(v))?;
         Ok(found
             .into_iter()
             .map(|d| DeletedInode {

@@ -62,7 +62,7 @@ pub fn inode_at<'v>(vol: &'v Volume, path: &str) -> Inode<'v> {
 /// The first in-use inode (in inode-scan order) whose block satisfies `pred`.
 pub fn first_inode<'v>(vol: &'v Volume, what: &str, mut pred: impl FnMut(&Inode<'_>) -> bool) -> Inode<'v> {
     let mut found = None;
-    fs::scan_inodes(vol, |scanned, _| {
+    ocfs2_format::forensics::scan_inodes(vol, |scanned, _| {
         if found.is_none() && scanned.allocated {
             let inode = vol.inode(scanned.blkno)?;
             if pred(&inode) {

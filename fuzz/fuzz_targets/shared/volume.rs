@@ -58,7 +58,7 @@ pub fn walk(vol: &Volume, limits: Limits) {
                 let _ = fs::dx_entries(vol, &root);
                 let _ = fs::dx_free_list(vol, &root);
             }
-            let _ = fs::deleted_entries(vol, &inode);
+            let _ = ocfs2_format::forensics::deleted_entries(vol, &inode);
             continue;
         }
         if let Ok(Id2::Chain(cl)) = inode.dinode().id2() {
@@ -93,7 +93,7 @@ pub fn walk(vol: &Volume, limits: Limits) {
         let _ = region.read_volume(vol);
     }
     for q in [QuotaType::User, QuotaType::Group] {
-        let _ = fs::read_quotas(vol, q);
+        let _ = ocfs2_format::quota::read_quotas(vol, q);
     }
     let _ = fs::find_paths(vol, vol.root_blkno().wrapping_add(1));
     let _ = fs::lookup(vol, "/d1/d2/d3/deep.txt");

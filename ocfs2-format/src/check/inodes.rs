@@ -11,7 +11,7 @@
 use super::{Claim, Corruption, Ctx, InodeFacts, Owner, Pass, Severity, SubGroup};
 use crate::alloc::{bit_to_block, group_block_runs};
 use crate::error::{Error, Result};
-use crate::fs::{quota_charge, read_xattr_layout, refcount_tree_of, DxRoot, Extent, ExtentMap};
+use crate::fs::{read_xattr_layout, refcount_tree_of, DxRoot, Extent, ExtentMap};
 use crate::layout::dinode::{dyn_features, flags, DinodeHeader, Id2, INODE_SIGNATURE};
 use crate::layout::extent::{flags as extent_flags, ExtentBlock};
 use crate::layout::group::GroupView;
@@ -19,6 +19,7 @@ use crate::layout::inline_data;
 use crate::layout::quota::QuotaType;
 use crate::layout::superblock::{incompat, ro_compat};
 use crate::layout::view_at;
+use crate::quota::quota_charge;
 use crate::volume::{Inode, MetaKind};
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {

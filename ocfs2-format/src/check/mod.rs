@@ -388,7 +388,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
             refcounted: Vec::new(),
             quota_usage: crate::layout::quota::QuotaType::ALL
                 .iter()
-                .any(|&q| crate::fs::quota_enabled(vol, q))
+                .any(|&q| crate::quota::quota_enabled(vol, q))
                 .then(Default::default),
         }
     }

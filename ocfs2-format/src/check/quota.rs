@@ -1,15 +1,15 @@
 //! fsck's quota rebuild, read-only: each id's usage as the quota files hold it
 //! (the global entry plus the changes still pending in the slots' local files)
 //! against a recount from the inodes (made by the inode pass with the same
-//! rules as [`crate::fs::recount_usage`]). fsck.ocfs2 rewrites the files from its
+//! rules as [`crate::quota::recount_usage`]). fsck.ocfs2 rewrites the files from its
 //! recount without reporting a difference, so a difference is a note here.
 
 use std::collections::BTreeMap;
 
 use super::{Corruption, Ctx, Severity};
 use crate::error::Result;
-use crate::fs::{quota_enabled, read_quotas};
 use crate::layout::quota::QuotaType;
+use crate::quota::{quota_enabled, read_quotas};
 
 /// Ids whose usage differs, reported before the rest are only counted.
 const MAX_NOTES: usize = 100;

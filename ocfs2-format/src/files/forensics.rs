@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 
 use crate::error::Result;
-use crate::fs;
+use crate::forensics;
 use crate::layout::dinode::{flags, Id2};
 use crate::volume::Volume;
 
@@ -24,7 +24,7 @@ use super::{File, FileType, Follow};
 #[derive(Debug, Clone)]
 pub struct DeletedEntry<'v> {
     vol: &'v Volume,
-    e: fs::DeletedEntry,
+    e: forensics::DeletedEntry,
 }
 
 impl<'v> DeletedEntry<'v> {
@@ -127,7 +127,7 @@ impl Volume {
     /// [`Volume::deleted_entries`] of directory inode `ino`.
     pub fn deleted_entries_ino(&self, ino: u64) -> Result<Vec<DeletedEntry<'_>>> {
         let dir = self.dir_inode(ino)?;
-        Ok(fs::deleted_entries(self, &dir)?.into_iter().map(|e| DeletedEntry { vol: self, e }).collect())
+        Ok(forensics::deleted_entries(self, &dir)?.into_iter().map(|e| DeletedEntry { vol: self, e }).collect())
     }
 
     /// Every freed or orphaned inode still in the inode allocators, in scan
@@ -142,7 +142,7 @@ impl Volume {
     /// cancel it.
     pub fn deleted_inodes_with(&self, on: &mut crate::progress::OnProgress<'_>) -> Result<Vec<DeletedInode<'_>>> {
         let mut out = Vec::new();
-        for d in fs::deleted_inodes_with(self, on)? {
+        for d in forensics::deleted_inodes_with(self, on)? {
             let inode = self.inode(d.blkno)?;
             if let Id2::Super(_) | Id2::Chain(_) | Id2::LocalAlloc(..) | Id2::TruncateLog(_) = inode.dinode().id2()? {
                 continue; // system metadata, not a file
@@ -155,6 +155,6 @@ impl Volume {
     /// Whether inode `ino` is in use (VALID), for telling whether a deleted
     /// entry's number was reused.
     pub fn inode_in_use(&self, ino: u64) -> bool {
-        fs::inode_in_use(self, ino)
+        forensics::inode_in_use(self, ino)
     }
 }

@@ -338,7 +338,7 @@ fn progress_and_cancellation() {
 
     let stop = |_: Progress| ControlFlow::Break(());
     assert!(matches!(v.deleted_inodes_with(&mut { stop }), Err(Error::Cancelled)));
-    assert!(matches!(crate::fs::block_owners_with(v, &[100], &mut { stop }), Err(Error::Cancelled)));
+    assert!(matches!(crate::forensics::block_owners_with(v, &[100], &mut { stop }), Err(Error::Cancelled)));
     let target = v.lookup("/d1/d2/d3/deep.txt").unwrap();
     assert!(matches!(crate::fs::find_paths_with(v, target, &mut { stop }), Err(Error::Cancelled)));
     assert_eq!(Error::Cancelled.errno(), libc::ECANCELED);

@@ -2,7 +2,7 @@
 //! (debugfs `icheck`), plus owners debugfs does not know (dx trees, xattr
 //! storage, refcount blocks) and every sharer of a reflinked cluster.
 
-use ocfs2_format::fs::{block_owners, BlockRole};
+use ocfs2_format::forensics::{block_owners, BlockRole};
 use ocfs2_format::Volume;
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! `lsdel`: inodes deleted but still readable in their blocks, and orphans
 //! (unlinked while open), found by scanning the inode allocators.
 
-use ocfs2_format::fs::deleted_inodes;
+use ocfs2_format::forensics::deleted_inodes;
 use ocfs2_format::layout::dinode::flags;
 use ocfs2_format::Volume;
 use serde::Serialize;

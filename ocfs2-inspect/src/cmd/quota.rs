@@ -2,8 +2,8 @@
 //! quota files, with changes still pending in the slots' local files; with
 //! `--recount`, the usage recounted from the inodes beside it.
 
-use ocfs2_format::fs::{quota_enabled, read_quotas, recount_usage, QuotaSet};
 use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QuotaType};
+use ocfs2_format::quota::{quota_enabled, read_quotas, recount_usage, QuotaSet};
 use ocfs2_format::Volume;
 use serde::Serialize;
 

@@ -109,7 +109,7 @@ pub fn render_long(entries: &[Entry]) -> String {
 
 /// The deleted entries of `dir` still readable in its blocks (`ls -d`).
 pub fn deleted_entries(vol: &Volume, dir: &Inode<'_>, what: &str) -> Result<Vec<Entry>, CmdError> {
-    let found = ocfs2_format::fs::deleted_entries(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
+    let found = ocfs2_format::forensics::deleted_entries(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
     Ok(found
         .into_iter()
         .map(|d| Entry {
@@ -120,7 +120,7 @@ pub fn deleted_entries(vol: &Volume, dir: &Inode<'_>, what: &str) -> Result<Vec<
             deleted: Some(Deleted {
                 blkno: d.blkno,
                 offset: d.offset,
-                inode_in_use: (d.inode != 0).then(|| ocfs2_format::fs::inode_in_use(vol, d.inode)),
+                inode_in_use: (d.inode != 0).then(|| ocfs2_format::forensics::inode_in_use(vol, d.inode)),
             }),
         })
         .collect())

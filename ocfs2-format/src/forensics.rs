@@ -13,10 +13,7 @@ use crate::layout::{dir as layout_dir, view_at};
 use crate::progress::{self, OnProgress, Task};
 use crate::volume::{slot_file_name, Inode, Volume};
 
-use super::dx::DxRoot;
-use super::extent_map::ExtentMap;
-use super::refcount::refcount_tree_of;
-use super::xattr::read_xattr_layout;
+use crate::fs::{read_xattr_layout, refcount_tree_of, DxRoot, ExtentMap};
 
 /// One block of an inode allocator group that holds an inode signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,8 +23,8 @@ use crate::layout::quota::{
 use crate::layout::view_at;
 use crate::volume::{slot_file_name, EccCorrection, MetaKind, Volume};
 
-use super::file::{FileReader, Span};
-use super::forensics::scan_inodes;
+use crate::forensics::scan_inodes;
+use crate::fs::{FileReader, Span};
 
 /// Reads logical blocks of one quota file, checking each block's trailer.
 struct QuotaFile<'v> {
