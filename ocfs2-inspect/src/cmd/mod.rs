@@ -6,7 +6,6 @@ use std::fmt;
 pub mod admin;
 pub mod bmap;
 pub mod check;
-pub mod cluster;
 pub mod config;
 pub mod dump;
 pub mod dx;
