@@ -37,19 +37,27 @@ pub fn run_group(vol: &Volume, out: &Out, arg: &str) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 struct Extent {
+    /// First free bit of the run.
     start: u32,
+    /// Bits in the run.
     length: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct GroupExtents {
+    /// The group descriptor's block.
     group: u64,
+    /// `bg_bits`: bits in the group.
     total: u16,
+    /// Bits in use (`bg_bits - bg_free_bits_count`).
     used: i64,
+    /// `bg_free_bits_count`.
     free: u16,
     /// Runs of free bits (clusters for the global bitmap, blocks for suballocators).
     extents: Vec<Extent>,
+    /// Free runs.
     count: usize,
+    /// The longest free run, in bits.
     longest: u32,
     /// Mean length of a free extent, rounded down as debugfs prints it.
     average: u64,

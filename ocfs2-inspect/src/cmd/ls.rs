@@ -1,10 +1,21 @@
 //! `ls [-l] [-d]`: a directory's live entries (and with `-d` its deleted ones).
 
 use ocfs2_format::Volume;
+use serde::Serialize;
 
 use super::common::listing::{deleted_entries, entries, render_long, Entry};
 use super::{resolve, CmdError};
 use crate::render::Out;
+
+/// `ls --json`: one directory's entries.
+#[derive(Debug, Serialize)]
+struct Listing<'a> {
+    /// The directory's inode (block number).
+    inode: u64,
+    /// Its live entries in on-disk order (`.` and `..` included), then with `-d`
+    /// the deleted ones.
+    entries: &'a [Entry],
+}
 
 pub fn run(vol: &Volume, out: &Out, spec: &str, long: bool, deleted: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
@@ -13,7 +24,8 @@ pub fn run(vol: &Volume, out: &Out, spec: &str, long: bool, deleted: bool) -> Re
     if deleted {
         entries.extend(deleted_entries(vol, &dir, spec)?);
     }
-    out.emit(&entries, |entries| {
+    out.emit(&Listing { inode: blkno, entries: &entries }, |l| {
+        let entries = l.entries;
         let (live, gone): (Vec<&Entry>, Vec<&Entry>) = entries.iter().partition(|e| e.deleted.is_none());
         let mut s = if long {
             render_long(entries)

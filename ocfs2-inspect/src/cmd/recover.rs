@@ -62,18 +62,25 @@ pub fn announce(vol: &Volume) {
 
 #[derive(Debug, Serialize)]
 struct Change {
+    /// The field (an inode's, by `stat --json`'s name) or `entry` (a directory block's).
     field: String,
+    /// Its value in the home block (for `entry`: null when added).
     before: Value,
+    /// Its value in the logged copy (for `entry`: null when removed).
     after: Value,
 }
 
 #[derive(Debug, Serialize)]
 struct BlockPlan {
+    /// Where the copy sits in the log.
     log_block: u32,
+    /// The block it overwrites.
     home: u64,
+    /// The copy was escaped (its JBD2 magic restored on replay).
     escaped: bool,
     /// `written`, or `revoked` (by `revoked_by`).
     outcome: &'static str,
+    /// The transaction whose revoke record cancels the copy.
     #[serde(skip_serializing_if = "Option::is_none")]
     revoked_by: Option<u32>,
     /// The OCFS2 structure of the copy (`Inode`, `DirBlock`, ...), `None` for data.
@@ -89,31 +96,47 @@ struct BlockPlan {
 
 #[derive(Debug, Serialize)]
 struct TxPlan {
+    /// The transaction's sequence number.
     sequence: u32,
+    /// Its descriptor's log block.
     start: u32,
+    /// Its commit block's log block.
     commit_block: u32,
+    /// Commit time, seconds since the epoch.
     commit_sec: u64,
+    /// Its nanoseconds.
     commit_nsec: u32,
+    /// Every logged copy, in log order.
     blocks: Vec<BlockPlan>,
+    /// Blocks its revoke records name.
     revoke_records: Vec<u64>,
 }
 
 #[derive(Debug, Serialize)]
 struct LogPlan {
+    /// `s_start`: the log block replay starts at.
     start: u32,
+    /// The first transaction replayed.
     first_sequence: u32,
     /// The first transaction not replayed.
     end_sequence: u32,
+    /// The transaction the kernel starts with after recovery (the end + 1).
     next_sequence: u32,
+    /// Why the log ends there.
     end: String,
+    /// Log blocks of an uncommitted last transaction (ignored).
     uncommitted_blocks: u32,
+    /// The committed transactions, in replay order.
     transactions: Vec<TxPlan>,
+    /// Distinct home blocks the replay writes.
     distinct_blocks: usize,
 }
 
 #[derive(Debug, Serialize)]
 struct AftermathReport {
+    /// The local alloc window `[first cluster, clusters]` (null: none).
     local_alloc_window: Option<(u32, u32)>,
+    /// Its bits in use.
     local_alloc_used: Option<u32>,
     /// Runs `(first cluster, clusters)` returned to the global bitmap.
     local_alloc_freed: Vec<(u64, u64)>,
@@ -121,22 +144,31 @@ struct AftermathReport {
     truncate_log: Vec<(u32, u32)>,
     /// Orphans to be deleted.
     orphans: Vec<OrphanReport>,
+    /// What could not be read for these steps.
     errors: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct OrphanReport {
+    /// The orphan inode.
     inode: u64,
+    /// Its name in the orphan directory.
     name: String,
+    /// `i_size` in bytes.
     size: u64,
+    /// `i_clusters`.
     clusters: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct SlotPlan {
+    /// The node slot.
     slot: u16,
+    /// Its journal inode.
     journal_inode: u64,
+    /// The journal's DIRTY flag.
     dirty: bool,
+    /// What replaying its log writes (null: nothing to replay).
     replay: Option<LogPlan>,
     /// OCFS2's steps after the log (reported, never applied), read from the
     /// replayed view.
@@ -145,7 +177,9 @@ struct SlotPlan {
 
 #[derive(Debug, Serialize)]
 struct Plan {
+    /// Every dirty slot, in slot order.
     slots: Vec<SlotPlan>,
+    /// Where replay stopped early, and other warnings (as on stderr).
     warnings: Vec<String>,
 }
 

@@ -11,11 +11,17 @@ use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
 struct SlotRow {
+    /// The filesystem slot.
     slot: u16,
+    /// The node holding it (null: free).
     node: Option<u32>,
+    /// The node's name from cluster.conf, when known.
     name: Option<String>,
+    /// Its journal inode (null: not found).
     journal_inode: Option<u64>,
+    /// The journal's DIRTY flag (null: unreadable).
     journal_dirty: Option<bool>,
+    /// `ij_recovery_generation`.
     recovery_generation: Option<u32>,
     /// `clean`, `dirty`, `error` (`s_errno` set) or `unreadable`.
     journal_state: &'static str,
@@ -30,8 +36,11 @@ struct SlotRow {
 
 #[derive(Debug, Serialize)]
 struct SlotmapReport {
+    /// `normal` or `extended` (EXTENDED_SLOT_MAP).
     format: &'static str,
+    /// Slots in the map.
     max_slots: u16,
+    /// Every slot (with `--all`), else the occupied ones.
     slots: Vec<SlotRow>,
 }
 

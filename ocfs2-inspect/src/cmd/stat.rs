@@ -26,7 +26,9 @@ pub fn run(vol: &Volume, out: &Out, spec: &str, traverse: bool) -> Result<(), Cm
 /// An occupied slot of the slot map.
 #[derive(Debug, Serialize)]
 struct SlotReport {
+    /// The filesystem slot.
     slot: u16,
+    /// The node holding it.
     node: u32,
 }
 
@@ -41,9 +43,11 @@ struct SlotMapReport {
 
 #[derive(Debug, Serialize)]
 struct SysdirEntry {
+    /// The name in the system directory.
     name: String,
     /// `//` for the system directory itself (`.`), else `//NAME`.
     path: String,
+    /// The inode as `stat` shows it (flattened into this object).
     #[serde(flatten)]
     inode: InodeReport,
     /// A directory's `ls -l` listing.

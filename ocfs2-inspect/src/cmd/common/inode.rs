@@ -14,75 +14,115 @@ use crate::render::{fields, table, time, Table};
 
 #[derive(Debug, Serialize)]
 pub struct Bits {
+    /// The raw bits.
     pub value: u32,
+    /// The names of the bits set.
     pub names: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Time {
+    /// Seconds since the epoch (UTC).
     pub sec: u64,
+    /// Nanoseconds.
     pub nsec: u32,
 }
 
 #[derive(Debug, Serialize)]
 pub struct BitmapCounts {
+    /// `i_total`: bits in the bitmap.
     pub total: u32,
+    /// `i_used`: bits in use.
     pub used: u32,
+    /// `total - used` (negative when `used` is damaged).
     pub free: i64,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ExtentRecReport {
+    /// Position in the list.
     pub index: usize,
+    /// `e_cpos`: first cluster of the file it maps.
     pub offset: u32,
+    /// Clusters it maps (a branch record: its subtree's span).
     pub clusters: u32,
+    /// `e_blkno`: first block (an extent block below depth 0).
     pub blkno: u64,
+    /// `e_flags` (leaf records only).
     pub flags: u8,
+    /// The flags by name (`Unwritten`, `Refcounted`, `Tail`).
     pub flag_names: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ExtentListReport {
+    /// `l_tree_depth`: 0 for leaf records.
     pub tree_depth: u16,
+    /// `l_count`: record capacity.
     pub count: u16,
+    /// `l_next_free_rec`: records in use.
     pub next_free_rec: u16,
+    /// The records in use.
     pub recs: Vec<ExtentRecReport>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ExtentBlockReport {
+    /// The extent block.
     pub blkno: u64,
+    /// `h_suballoc_slot`: the slot of the extent allocator it came from.
     pub suballoc_slot: u16,
+    /// `h_suballoc_bit`: its bit there.
     pub suballoc_bit: u16,
     /// `h_suballoc_loc`: the suballocator group (0 when not recorded).
     pub suballoc_loc: u64,
+    /// `h_next_leaf_blk`: the next leaf block (leaves only; 0 at the end).
     pub next_leaf_blk: u64,
+    /// Metadata ECC: the stored crc32e.
     pub crc32: u32,
+    /// Metadata ECC: the stored hamming code.
     pub ecc: u16,
+    /// Its extent list.
     pub list: ExtentListReport,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ChainRecReport {
+    /// The chain.
     pub index: usize,
+    /// `c_total`: bits in the chain's groups.
     pub total: u32,
+    /// Bits in use (`c_total - c_free`).
     pub used: i64,
+    /// `c_free`.
     pub free: u32,
+    /// `c_blkno`: the chain's first group descriptor.
     pub blkno: u64,
 }
 
 #[derive(Debug, Serialize)]
 pub struct GroupReport {
+    /// The group descriptor's block.
     pub blkno: u64,
+    /// `bg_chain`: the chain it is on.
     pub chain: u16,
+    /// `bg_bits`: bits in the group.
     pub total: u16,
+    /// Bits in use (`bg_bits - bg_free_bits_count`).
     pub used: i64,
+    /// `bg_free_bits_count`.
     pub free: u16,
+    /// The longest run of free bits, counted from the bitmap.
     pub contig: u32,
+    /// `bg_size`: bytes of bitmap.
     pub size: u16,
+    /// `bg_parent_dinode`: the allocator inode.
     pub parent: u64,
+    /// `bg_generation`: the volume's generation when it was written.
     pub generation: u32,
+    /// Metadata ECC: the stored crc32e.
     pub crc32: u32,
+    /// Metadata ECC: the stored hamming code.
     pub ecc: u16,
     /// A discontiguous group's extent list (`bg_list`); absent for contiguous groups.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,84 +131,139 @@ pub struct GroupReport {
 
 #[derive(Debug, Serialize)]
 pub struct JournalReport {
+    /// `ij_flags`.
     pub flags: u32,
+    /// The DIRTY flag: the journal needs recovery.
     pub dirty: bool,
+    /// `ij_recovery_generation`.
     pub recovery_generation: u32,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Body {
+    /// The superblock (its fields are `stats`'); nothing more.
     Superblock,
+    /// A chain allocator (the global bitmap, inode and extent allocators).
     Chain {
+        /// The allocator's totals.
         bitmap: BitmapCounts,
+        /// `cl_cpg`: clusters per group.
         clusters_per_group: u16,
+        /// `cl_bpc`: bits per cluster.
         bits_per_cluster: u16,
+        /// `cl_count`: chain capacity.
         count: u16,
+        /// `cl_next_free_rec`: chains in use.
         next_free_rec: u16,
+        /// The chain records.
         recs: Vec<ChainRecReport>,
         /// Group descriptors of each chain, in chain order.
         chains: Vec<Vec<GroupReport>>,
     },
+    /// A slot's local alloc window.
     LocalAlloc {
+        /// The window's totals.
         bitmap: BitmapCounts,
+        /// `la_bm_off`: the window's first cluster in the global bitmap.
         bitmap_offset: u32,
         /// `la_size`: bytes of the local bitmap (named apart from the inode's `size`).
         bitmap_size: u16,
     },
+    /// A slot's truncate log.
     TruncateLog {
+        /// `tl_count`: record capacity.
         total_records: u16,
+        /// `tl_used`: records in use.
         used: u16,
+        /// The records in use: `[t_start, t_clusters]` (first cluster, count).
         recs: Vec<(u32, u32)>,
     },
+    /// Inline data (files and directories kept in the inode).
     Inline {
+        /// `id_count`: bytes the inode can hold.
         inline_data_max: u16,
     },
+    /// A fast symlink: the target in the inode.
     FastSymlink {
+        /// The target, as UTF-8 (invalid bytes replaced by U+FFFD).
         target: String,
     },
+    /// An extent tree (regular files, directories, slow symlinks, system files).
     Extents {
+        /// A journal inode's `id1` (null for other inodes).
         journal: Option<JournalReport>,
+        /// The tree's root list in the inode.
         list: ExtentListReport,
+        /// Every extent block of the tree, depth first (with `-t`).
         extent_blocks: Vec<ExtentBlockReport>,
     },
+    /// A character or block device.
     Device {
+        /// `id1.dev1.i_rdev`: the device number as the kernel encodes it.
         rdev: u64,
     },
 }
 
 #[derive(Debug, Serialize)]
 pub struct InodeReport {
+    /// The inode (block number).
     pub inode: u64,
+    /// `i_mode`: type and permission bits.
     pub mode: u16,
+    /// The type from the mode (`Regular`, `Directory`, `Symbolic Link`, ...), as debugfs names it.
     pub file_type: &'static str,
+    /// `i_generation`.
     pub generation: u32,
+    /// `i_fs_generation`: the volume's generation when it was written.
     pub fs_generation: u32,
+    /// Metadata ECC: the stored crc32e.
     pub crc32: u32,
+    /// Metadata ECC: the stored hamming code.
     pub ecc: u16,
+    /// `i_attr`: chattr attributes.
     pub attr: u32,
+    /// `i_flags` (`Valid`, `System`, `Orphaned`, ...).
     pub flags: Bits,
+    /// `i_dyn_features` (`InlineData`, `HasXattr`, `IndexedDir`, `Refcounted`, ...).
     pub dyn_features: Bits,
+    /// Owner user id.
     pub uid: u32,
+    /// Owner group id.
     pub gid: u32,
+    /// `i_size` in bytes.
     pub size: u64,
+    /// `i_links_count`.
     pub links: u32,
+    /// `i_clusters`: clusters allocated.
     pub clusters: u32,
+    /// Change time.
     pub ctime: Time,
+    /// Access time.
     pub atime: Time,
+    /// Modification time.
     pub mtime: Time,
+    /// `i_dtime`: deletion time, seconds since the epoch (0: none).
     pub dtime: u64,
+    /// `i_refcount_loc`: the refcount tree's root block (0: none).
     pub refcount_block: u64,
+    /// `i_last_eb_blk`: the last extent block of its tree (0: none).
     pub last_extblk: u64,
+    /// `i_orphaned_slot`: the slot whose orphan directory holds it.
     pub orphan_slot: u16,
     /// `None` for the global allocator ("Global").
     pub suballoc_slot: Option<u16>,
+    /// `i_suballoc_bit`: its bit in the inode allocator group.
     pub suballoc_bit: u16,
+    /// `i_suballoc_loc`: that group's block (0 when not recorded).
     pub suballoc_loc: u64,
+    /// `i_xattr_loc`: its xattr block (0: none).
     pub xattr_loc: u64,
     /// `i_xattr_inline_size`: bytes at the end of the inode kept for inline xattrs.
     pub xattr_inline_size: u16,
+    /// `i_dx_root`: an indexed directory's root block (0: none).
     pub dx_root: u64,
+    /// What `id2` holds, by `kind` (flattened into this object).
     #[serde(flatten)]
     pub body: Body,
 }

@@ -10,8 +10,12 @@ use crate::render::{mode_string, table, time};
 /// One directory entry (with `-l`, the facts of its inode).
 #[derive(Debug, Serialize)]
 pub struct Entry {
+    /// The inode it names (block number); 0 for a deleted entry whose number the
+    /// kernel cleared.
     pub inode: u64,
+    /// The name, as UTF-8 (invalid bytes replaced by U+FFFD).
     pub name: String,
+    /// The entry's file type (`OCFS2_FT_*`: 1 file, 2 directory, 7 symlink, ...).
     pub file_type: u8,
     /// Present with `-l`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,12 +40,19 @@ pub struct Deleted {
 /// What `ls -l` shows of an entry's inode.
 #[derive(Debug, Serialize)]
 pub struct Long {
+    /// `i_mode`: type and permission bits.
     pub mode: u16,
+    /// The mode as `ls -l` prints it (`drwxr-xr-x`).
     pub mode_string: String,
+    /// `i_links_count`.
     pub links: u32,
+    /// Owner user id.
     pub uid: u32,
+    /// Owner group id.
     pub gid: u32,
+    /// `i_size` in bytes.
     pub size: u64,
+    /// Modification time, seconds since the epoch (UTC).
     pub mtime: u64,
 }
 

@@ -14,7 +14,9 @@ use crate::render::fields;
 
 #[derive(Debug, Serialize)]
 pub struct Features {
+    /// The raw feature bits.
     pub value: u32,
+    /// The names of the bits set, as mkfs.ocfs2 spells them.
     pub names: Vec<&'static str>,
 }
 
@@ -25,45 +27,77 @@ fn features(value: u32, names: &[(u32, &'static str)]) -> Features {
 /// Everything `stats` reports (debugfs.ocfs2 `stats`: the superblock, then its inode).
 #[derive(Debug, Serialize)]
 pub struct Stats {
+    /// The block read (2, or a backup's).
     pub superblock_blkno: u64,
+    /// `s_major_rev_level.s_minor_rev_level`.
     pub revision: String,
+    /// `s_mnt_count`.
     pub mount_count: u16,
+    /// `s_max_mnt_count`.
     pub max_mount_count: u16,
+    /// `s_state`.
     pub state: u16,
+    /// `s_errors`.
     pub errors: u16,
+    /// `s_checkinterval`, seconds.
     pub check_interval: u32,
+    /// `s_lastcheck`, seconds since the epoch.
     pub last_check: u64,
+    /// `s_creator_os` (0: Linux).
     pub creator_os: u32,
+    /// `s_feature_compat`.
     pub feature_compat: Features,
+    /// `s_feature_incompat`.
     pub feature_incompat: Features,
+    /// `s_tunefs_flag`: a tunefs.ocfs2 operation in progress.
     pub tunefs_flag: u16,
     /// Names of the `tunefs_flag` bits (`remove-slot`, `dir-trailer`, `unknown`).
     pub tunefs_flag_names: Vec<&'static str>,
+    /// `s_feature_ro_compat`.
     pub feature_ro_compat: Features,
+    /// `s_root_blkno`: the root directory's inode.
     pub root_blkno: u64,
+    /// `s_system_dir_blkno`: the system directory's inode.
     pub system_dir_blkno: u64,
+    /// `s_first_cluster_group`: the global bitmap's first group.
     pub first_cluster_group_blkno: u64,
+    /// `s_blocksize_bits`.
     pub block_size_bits: u32,
+    /// `s_clustersize_bits`.
     pub cluster_size_bits: u32,
+    /// Block size in bytes.
     pub block_size: u32,
+    /// Cluster size in bytes.
     pub cluster_size: u32,
+    /// `s_max_slots`: node slots.
     pub max_node_slots: u16,
+    /// `s_xattr_inline_size`: bytes new inodes keep for inline xattrs.
     pub xattr_inline_size: u16,
+    /// The volume label.
     pub label: String,
+    /// The UUID, 32 hex digits in upper case.
     pub uuid: String,
+    /// `s_uuid_hash`.
     pub uuid_hash: u32,
+    /// `s_dx_seed`: the seeds of the indexed-directory name hash.
     pub dx_seeds: [u32; 3],
     /// The stack the superblock names (`o2cb`, `pcmk`, ...), or `classic o2cb`
     /// when it names none (as debugfs.ocfs2 says, local volumes included).
     pub cluster_stack: String,
+    /// The cluster the superblock names (null: none).
     pub cluster_name: Option<String>,
+    /// `s_cluster_info.ci_stackflags`.
     pub cluster_flags: u8,
     /// Names of the `cluster_flags` bits; only the o2cb stack names them
     /// (`Globalheartbeat`).
     pub cluster_flag_names: Vec<&'static str>,
+    /// Blocks in the volume.
     pub blocks: u64,
+    /// Clusters in the volume.
     pub clusters: u32,
+    /// Bytes the image or device holds (less than the volume when it is cut short).
     pub source_bytes: u64,
+    /// The backup superblocks' blocks (empty without the backup-super feature).
     pub backup_superblocks: Vec<u64>,
     /// Each slot's journal: clean, dirty (needs recovery) or with `s_errno` set.
     pub journals: Vec<JournalSlot>,
@@ -76,15 +110,20 @@ pub struct Stats {
 /// superblock (`s_start`, `s_errno`).
 #[derive(Debug, Serialize)]
 pub struct JournalSlot {
+    /// The node slot.
     pub slot: u16,
+    /// The journal inode (null: not found).
     pub inode: Option<u64>,
     /// `clean`, `dirty` (the inode's DIRTY flag: needs recovery), `error`
     /// (`s_errno` set) or `unreadable`.
     pub state: &'static str,
+    /// The inode's DIRTY flag (null: unreadable).
     pub dirty: Option<bool>,
+    /// `ij_recovery_generation`.
     pub recovery_generation: Option<u32>,
     /// `s_start`: first log block to replay (0: nothing to replay).
     pub start: Option<u32>,
+    /// `s_sequence`: the first transaction expected in the log.
     pub sequence: Option<u32>,
     /// `s_errno`: an error the journal recorded (0: none).
     pub errno: Option<i32>,
@@ -281,6 +320,7 @@ pub fn render(s: &Stats) -> String {
 /// was opened with `--replay` and the slot had a log to replay.
 #[derive(Debug, Serialize)]
 pub struct ReplaySummary {
+    /// Committed transactions replayed.
     pub transactions: usize,
     /// Copies written (a block logged in two transactions counts twice).
     pub blocks_written: u64,
@@ -290,6 +330,7 @@ pub struct ReplaySummary {
     pub revoked: u64,
     /// Log blocks of the uncommitted transaction that were ignored.
     pub uncommitted_blocks: u32,
+    /// The transaction the kernel starts with after recovery (the end + 1).
     pub next_sequence: u32,
 }
 
