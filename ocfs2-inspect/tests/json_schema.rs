@@ -88,7 +88,7 @@ const SCHEMA: &[(&str, &[&[&str]], &str)] = &[
     ("report", &[&["report", "@A"]], "tool image superblock slots heartbeat allocators mkfs check"),
     ("map", &[&["map", "@A", "-o", "@T/map.svg"]], "svg clusters clusters_per_cell cells owners free_extents"),
     ("locate", &[&["locate", "@A", "10776", "5"], &["ncheck", "@A", "10776"]], "paths"),
-    ("partitions", &[&["partitions", "@A"]], "table sector_size partitions"),
+    ("partitions", &[&["partitions", "@A"]], "disk_offset table sector_size partitions"),
     ("verify", &[&["verify", "@T/disk.E01"]], "segments checked md5 sha1 bad_chunks ok"),
 ];
 

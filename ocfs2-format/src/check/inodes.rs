@@ -381,6 +381,9 @@ fn sizes(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>, map: &ExtentMap, mapped: u64) ->
     else {
         if h.is_dir() {
             cx.error(Some("DIR_ZERO"), blkno, s, "i_clusters", "at least one block", 0, "directory without blocks");
+        } else if !sparse && !h.is_symlink() && size > 0 {
+            // Without sparse allocation every byte of the size needs a block.
+            cx.error(Some("INODE_SIZE"), blkno, s, "i_size", "0 (no blocks mapped)", size, "size without blocks");
         }
         return Ok(());
     };

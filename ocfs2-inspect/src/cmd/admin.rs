@@ -207,7 +207,7 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
         AdminCommand::Query { format, .. } => super::tunefs::run_query(vol, out, &format),
         AdminCommand::ListSparse { .. } => super::tunefs::run_list_sparse(vol, out),
         AdminCommand::FsFeatures { .. } => super::tunefs::run_fs_features(vol, out),
-        AdminCommand::Report { image } => super::report::run(vol, out, &image),
+        AdminCommand::Report { image } => super::bug_report::run(vol, out, &image),
         AdminCommand::Map { output, cells, .. } => super::map::run(vol, out, &output, cells),
         AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
     }

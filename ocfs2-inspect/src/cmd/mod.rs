@@ -5,6 +5,7 @@ use std::fmt;
 
 pub mod admin;
 pub mod bmap;
+pub mod bug_report;
 pub mod check;
 pub mod cluster;
 pub mod common;
@@ -28,7 +29,6 @@ pub mod o2info;
 pub mod quota;
 pub mod recover;
 pub mod refcount;
-pub mod report;
 pub mod slotmap;
 pub mod stat;
 pub mod stats;

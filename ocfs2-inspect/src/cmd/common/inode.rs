@@ -3,6 +3,7 @@
 //! shown by `stat_sysdir`, `stats`, `extent`, `group` and `plan-recovery`.
 
 use ocfs2_format::alloc::{allocator_groups, GroupInfo};
+use ocfs2_format::fs::ExtentMap;
 use ocfs2_format::layout::dinode::{dyn_features, flags, mode, Id2, JOURNAL_DIRTY, SUBALLOC_GLOBAL};
 use ocfs2_format::layout::extent::{self, ExtentBlockView, ExtentListView};
 use ocfs2_format::{Inode, MetaKind, Volume};
@@ -302,34 +303,6 @@ fn list_report(l: &ExtentListView<'_>) -> ExtentListReport {
     }
 }
 
-/// Extent blocks below `list`, depth first (as debugfs prints them).
-fn extent_blocks(
-    vol: &Volume,
-    list: &ExtentListView<'_>,
-    out: &mut Vec<ExtentBlockReport>,
-    seen: &mut std::collections::HashSet<u64>,
-) -> Result<(), CmdError> {
-    if list.depth() == 0 {
-        return Ok(());
-    }
-    for (i, r) in list.recs.iter().enumerate() {
-        // A failed insertion can leave an empty branch in the last record; like
-        // debugfs.ocfs2 (and the kernel), treat it as not there.
-        if r.clusters(list.depth()) == 0 && i + 1 == list.recs.len() {
-            break;
-        }
-        let blkno = r.e_blkno.get();
-        if !seen.insert(blkno) {
-            continue; // a cycle; the extent map reports it
-        }
-        let block = vol.read_meta(blkno, MetaKind::EXTENT_BLOCK)?;
-        let view = ExtentBlockView::parse(&block, blkno)?;
-        out.push(block_report(blkno, &view));
-        extent_blocks(vol, &view.list, out, seen)?;
-    }
-    Ok(())
-}
-
 fn block_report(blkno: u64, view: &ExtentBlockView<'_>) -> ExtentBlockReport {
     let eb = view.header;
     ExtentBlockReport {
@@ -437,7 +410,14 @@ pub fn inode_report(vol: &Volume, inode: &Inode<'_>, traverse: bool) -> Result<I
         Id2::Extents(l) => {
             let mut blocks = Vec::new();
             if traverse {
-                extent_blocks(vol, &l, &mut blocks, &mut Default::default())?;
+                // Like debugfs.ocfs2, show what the tree reaches: a damaged
+                // record or block is named on stderr and the rest still shown.
+                let (_, errors) = ExtentMap::load_visiting(vol, inode, &mut |blkno, view| {
+                    blocks.push(block_report(blkno, view));
+                })?;
+                for e in errors {
+                    eprintln!("ocfs2-inspect: warning: inode {}: extent tree: {e}", inode.blkno());
+                }
             }
             let journal = h.has_flag(flags::JOURNAL).then(|| {
                 let j = h.journal1();
