@@ -20,6 +20,8 @@ const EXIT_OPERATIONAL: u8 = 8;
 #[derive(Debug, Serialize)]
 struct FindingOut {
     code: Option<&'static str>,
+    /// fsck.ocfs2's other codes for the same cause (see `check::Finding::also`).
+    also: Vec<&'static str>,
     severity: &'static str,
     blkno: u64,
     structure: &'static str,
@@ -66,6 +68,7 @@ fn build(image: &Path, r: &Report) -> CheckOut {
         .iter()
         .map(|f| FindingOut {
             code: f.code,
+            also: f.also.clone(),
             severity: f.severity.name(),
             blkno: f.at.blkno,
             structure: f.at.structure,
@@ -112,7 +115,16 @@ fn render(c: &CheckOut) -> String {
                     f.code.unwrap_or("-").to_string(),
                     f.blkno.to_string(),
                     format!("{}.{}", f.structure, f.field),
-                    format!("{} (expected {}, found {})", f.message, f.expected, f.found),
+                    match f.also.as_slice() {
+                        [] => format!("{} (expected {}, found {})", f.message, f.expected, f.found),
+                        also => format!(
+                            "{} (expected {}, found {}; fsck.ocfs2 also: {})",
+                            f.message,
+                            f.expected,
+                            f.found,
+                            also.join(", ")
+                        ),
+                    },
                 ]
             })
             .collect();
