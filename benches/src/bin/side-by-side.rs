@@ -836,9 +836,11 @@ fn capture(cmd: Cmd) -> io::Result<String> {
 /// `ocfs2-inspect --json ls`).
 fn top_level_names(inspect: &Path, image: &Path) -> io::Result<Vec<String>> {
     let out = capture(Cmd::new(inspect, &[&"--json", &"ls", &image, &"/"]))?;
-    let entries: Vec<serde_json::Value> = serde_json::from_str(&out).map_err(io::Error::other)?;
-    Ok(entries
-        .iter()
+    let listing: serde_json::Value = serde_json::from_str(&out).map_err(io::Error::other)?;
+    Ok(listing["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
         .filter_map(|e| e["name"].as_str())
         .filter(|n| *n != "." && *n != "..")
         .map(String::from)

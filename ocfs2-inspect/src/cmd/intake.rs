@@ -53,23 +53,35 @@ struct Partitions {
     /// Where the disk starts in the image (`--offset`); partition starts count
     /// from the disk's first byte, as partition tools on the disk alone print them.
     disk_offset: u64,
+    /// `MBR` or `GPT` (null: no partition table).
     table: Option<&'static str>,
+    /// Bytes per sector the table uses (null: no table).
     sector_size: Option<u32>,
+    /// Every partition, in number order.
     partitions: Vec<Row>,
 }
 
 #[derive(Debug, Serialize)]
 struct Row {
+    /// Its number, as fdisk, gdisk and Linux number it (MBR logical partitions from 5).
     number: u32,
+    /// First byte on the disk.
     start: u64,
     /// `disk_offset + start`: the `--offset` that opens this partition's volume.
     image_offset: u64,
+    /// Bytes.
     size: u64,
+    /// The MBR type id (`0x83`) or GPT type GUID.
     type_id: String,
+    /// The type's name, when known.
     type_name: Option<&'static str>,
+    /// The GPT partition name (empty for MBR).
     name: String,
+    /// It holds an OCFS2 volume.
     ocfs2: bool,
+    /// The OCFS2 volume's label.
     label: Option<String>,
+    /// The OCFS2 volume's UUID.
     uuid: Option<String>,
 }
 
@@ -133,28 +145,39 @@ fn partitions(image: &Path, out: &Out, access: Access, offset: u64) -> Result<()
 
 #[derive(Debug, Serialize)]
 struct Verify {
+    /// The segment files read, in order.
     segments: Vec<String>,
     /// The hashes checked: `md5`, `sha1`.
     checked: Vec<&'static str>,
+    /// The MD5 stored and computed.
     md5: Hash,
+    /// The SHA-1 stored and computed.
     sha1: Hash,
+    /// Chunks that could not be read or failed their checksum.
     bad_chunks: Vec<BadChunk>,
+    /// Every stored hash matches and no chunk is damaged.
     ok: bool,
 }
 
 #[derive(Debug, Serialize)]
 struct Hash {
+    /// The hash the image stores, hex (null: none).
     stored: Option<String>,
+    /// The hash of the data, hex.
     computed: String,
+    /// Whether they agree (null: nothing stored).
     matches: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
 struct BadChunk {
+    /// The chunk's index.
     chunk: u64,
     /// Media bytes `start..end` it holds.
     start: u64,
+    /// End (exclusive) of its media bytes.
     end: u64,
+    /// What is wrong with it.
     error: String,
 }
 
