@@ -214,7 +214,7 @@ fn quota_pass_notes_usage_that_differs_from_the_inodes() {
     let notes = at(&r, None, global.inode, "dqb_curspace");
     assert_eq!(notes.len(), 1, "{:#?}", r.findings);
     assert_eq!(notes[0].severity, Severity::Info);
-    assert!(notes[0].at.actual.starts_with(&format!("{} bytes", d.space() + BS)), "{}", notes[0]);
+    assert!(notes[0].at.actual.to_string().starts_with(&format!("{} bytes", d.space() + BS)), "{}", notes[0]);
     if have_tools() {
         let tmp = tempfile::tempdir().unwrap();
         let (code, text) = fsck(&to_file(&src, tmp.path()));
