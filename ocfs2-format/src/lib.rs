@@ -26,19 +26,19 @@
 //! Below the facade, layers run one way: [`io`] (bytes) → [`Volume`] (geometry,
 //! validated blocks) → [`layout`] (typed views of every on-disk structure) →
 //! [`fs`] (extent maps, directories, xattrs, forensic walks) → [`files`] (the
-//! facade). [`check`], [`alloc`], [`journal`] and [`heartbeat`] answer the
+//! facade). [`check`], [`alloc`], [`journal`] and [`cluster`] answer the
 //! questions fsck.ocfs2, debugfs.ocfs2 and o2cb ask. Every failure is one
 //! [`Error`], typed by cause.
 #![deny(unsafe_code)]
 
 pub mod alloc;
 pub mod check;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod files;
 pub mod forensics;
 pub mod fs;
-pub mod heartbeat;
 pub mod image;
 pub mod intake;
 pub mod io;

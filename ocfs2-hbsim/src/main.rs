@@ -17,9 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use ocfs2_format::heartbeat::{
+use ocfs2_format::cluster::heartbeat::{
     medium_sector_size, parse_duration, random_generation, Region, Writer, DEFAULT_DEAD_THRESHOLD, REGION_TIMEOUT_MS,
 };
+use ocfs2_format::cluster::NodeNum;
 use ocfs2_format::io::DirectSource;
 use ocfs2_format::Volume;
 
@@ -170,7 +171,7 @@ fn run_node(args: &Args, node: u8) -> Result<(), String> {
         None => random_generation().map_err(|e| e.to_string())?,
     };
     let dead_ms = args.threshold.saturating_mul(REGION_TIMEOUT_MS);
-    let mut w = Writer::new(file, region, node, generation, dead_ms).map_err(|e| e.to_string())?;
+    let mut w = Writer::new(file, region, NodeNum::from(node), generation, dead_ms).map_err(|e| e.to_string())?;
     let check = DirectSource::open(&args.image).map_err(|e| e.to_string())?;
     println!(
         "{}",

@@ -325,6 +325,12 @@ mod tests {
                 }
             }
             assert_eq!(bit_runs(g.bitmap, bits, false).collect::<Vec<_>>(), free, "bits {bits} map {:02x?}", g.bitmap);
+            // From a bit on: the runs past it, the one it falls in cut to start there.
+            let from = (next() as usize) % (bits + 1);
+            let cut: Vec<(u32, u32)> =
+                free.iter().filter(|r| r.1 as usize > from).map(|&(s, e)| (s.max(from as u32), e)).collect();
+            assert_eq!(bit_runs_from(g.bitmap, bits, from, false).collect::<Vec<_>>(), cut, "from {from}");
+            assert!((0..bits).all(|i| bit_is_set(g.bitmap, i) == g.bit(i)));
         }
     }
 

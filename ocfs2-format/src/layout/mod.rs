@@ -21,6 +21,7 @@ pub mod inline_data;
 pub mod jbd2;
 pub mod local_alloc;
 pub mod lockname;
+pub mod node;
 pub mod quota;
 pub mod refcount;
 pub mod slot_map;
