@@ -15,6 +15,7 @@ pub mod dinode;
 pub mod dir;
 pub mod dx;
 pub mod extent;
+pub mod geometry;
 pub mod group;
 pub mod heartbeat;
 pub mod inline_data;

@@ -5,10 +5,10 @@
 
 use super::features::{FeatureLevel, FeatureRequest, Features};
 use crate::error::{Error, Result};
+use crate::layout::geometry::Geometry;
 use crate::layout::superblock::{
     backup_offset, incompat, CLUSTER_O2CB_GLOBAL_HEARTBEAT, MAX_SLOTS, NUM_BACKUPS, SUPERBLOCK_BLKNO,
 };
-use crate::volume::Geometry;
 
 /// Smallest and largest block size.
 pub const BLOCK_SIZES: std::ops::RangeInclusive<u64> = 512..=4096;
