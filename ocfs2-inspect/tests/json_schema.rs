@@ -53,6 +53,9 @@ const SCHEMA: &[(&str, &[&[&str]], &str)] = &[
          histogram"),
     ("space-usage", &[&["space-usage", "@A", "/data/pat20m"]],
         "inode blocks clusters shared unwritten holes extents"),
+    ("filestat", &[&["filestat", "@A", "/sparse/holey"], &["filestat", "@A", "/links/sym-hello"]],
+        "path inode size blocks io_block file_type links frag_percent clusters extents score shared unwritten holes \
+         xattr permissions mode uid user gid group atime mtime ctime"),
     ("volinfo", &[&["volinfo", "@A"]], "label uuid block_size cluster_size blocks clusters node_slots features"),
     ("mkfs-cmd", &[&["mkfs-cmd", "@A"]], "command journal_size o2info"),
     ("check", &[&["check", "--no-progress", "@B"]], "image findings summary exit_code"),
