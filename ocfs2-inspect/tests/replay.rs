@@ -504,7 +504,7 @@ fn kernel_recovery(name: &str) {
     for (d, names) in &dirs {
         let v = inspect_json(&["--replay", "ls", s(&img), d]);
         let mut ours: Vec<String> =
-            v.as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
+            v["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
         ours.sort();
         assert_eq!(&ours, names, "{name}: ls {d}");
     }
@@ -527,7 +527,7 @@ fn kernel_recovery(name: &str) {
             })
             .collect();
         let v = inspect_json(&["--replay", "ls", "-l", s(&img), d]);
-        let mut got: Vec<String> = v
+        let mut got: Vec<String> = v["entries"]
             .as_array()
             .unwrap()
             .iter()

@@ -423,35 +423,52 @@ pub fn run_space_usage(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdErr
 struct FileStat {
     /// The spec, with ` -> TARGET` for a symlink.
     path: String,
+    /// The inode.
     inode: u64,
+    /// `i_size` in bytes.
     size: u64,
     /// 512-byte sectors (`st_blocks`).
     blocks: u64,
     /// o2info's "IO Block": the volume's block size.
     io_block: u32,
+    /// o2info's words for the type (`regular file`, `directory`, `fast symbolic link`, ...).
     file_type: &'static str,
+    /// `i_links_count`.
     links: u32,
     /// FIEMAP's view, as o2info computes it: extents per 100 clusters, and that
     /// times the clusters in 1 MiB.
     frag_percent: f32,
+    /// Clusters allocated to data.
     clusters: u64,
+    /// Extents.
     extents: u64,
+    /// `frag_percent` scaled as o2info prints it.
     score: f32,
+    /// Clusters of shared (refcounted) extents.
     shared: u64,
+    /// Clusters of unwritten extents.
     unwritten: u64,
+    /// Clusters of holes between extents.
     holes: u64,
     /// Always 0: o2info asks FIEMAP without `FIEMAP_FLAG_XATTR` for this line.
     xattr: u64,
     /// Permission bits (`st_mode & 07777`) and the `ls -l` string.
     permissions: u16,
+    /// The mode as `ls -l` prints it.
     mode: String,
+    /// Owner user id.
     uid: u32,
+    /// The owner's name in this host's /etc/passwd (null: none).
     user: Option<String>,
+    /// Owner group id.
     gid: u32,
+    /// The group's name in this host's /etc/group (null: none).
     group: Option<String>,
     /// `(seconds, nanoseconds)` since the epoch.
     atime: (i64, u32),
+    /// Modification time, as `atime`.
     mtime: (i64, u32),
+    /// Change time, as `atime`.
     ctime: (i64, u32),
 }
 
