@@ -718,6 +718,33 @@ mod tests {
     }
 
     #[test]
+    fn read_runs_reads_every_byte_of_the_map_with_any_thread_count() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let img = dir.path().join("img");
+        let f = File::create(&img).expect("create");
+        // Distinct first and last bytes in each piece, so a skipped or doubled piece changes the sum.
+        let runs = vec![(0, 3 * CHUNK + 10), (5 * CHUNK, 100)];
+        let mut want = 0u64;
+        for &(start, len) in &runs {
+            let mut off = start;
+            while off < start + len {
+                let n = (start + len - off).min(CHUNK);
+                let (a, b) = ((off / CHUNK + 1) as u8, (off / CHUNK + 100) as u8);
+                f.write_all_at(&[a], off).expect("write");
+                f.write_all_at(&[b], off + n - 1).expect("write");
+                want += u64::from(a) + u64::from(b);
+                off += n;
+            }
+        }
+        let map = BlockMap { size: 6 * CHUNK, runs };
+        for threads in [1, 2, 3, 16] {
+            assert_eq!(read_runs(&map, &img, threads).expect("read"), want, "{threads} threads");
+        }
+        let past = BlockMap { size: 0, runs: vec![(7 * CHUNK, 10)] };
+        assert!(read_runs(&past, &img, 2).is_err(), "a range past the end is an error");
+    }
+
+    #[test]
     fn tree_manifest_writes_the_same_shape() {
         let dir = tempfile::tempdir().expect("temp dir");
         let src = dir.path().join("src");

@@ -1021,10 +1021,14 @@ fn main() -> Res<()> {
     h.fixture_reads()?;
 
     println!("{}", table(&h.measurements));
+    // A note shared by a row's warm and cold measurements is printed once.
     println!("\nNotes:");
+    let mut printed = std::collections::HashSet::new();
     for m in &h.measurements {
         for n in &m.notes {
-            println!("- {} {} {}: {n}", m.operation, m.size, m.cache.label());
+            if printed.insert((&m.operation, &m.size, n)) {
+                println!("- {} {}: {n}", m.operation, m.size);
+            }
         }
     }
     println!(
