@@ -313,9 +313,7 @@ fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
     };
     let opts = OpenOptions { backup, ..opts };
     let vol = Volume::open_with(image, opts).map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
-    cmd::warn_if_truncated(image, &vol);
-    cmd::recover::announce(&vol);
-    cmd::intake::note_partition(&vol);
+    cmd::notes_at_open(image, &vol);
     let result = dispatch(command, &vol, &out, opts);
     warn_ecc(&vol);
     result
