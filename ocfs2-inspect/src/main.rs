@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use cmd::admin::AdminCommand;
+use cmd::meta::MetaCommand;
 use ocfs2_format::io::Access;
 use ocfs2_format::{OpenOptions, Volume};
 
@@ -322,9 +324,7 @@ fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
     };
     let opts = OpenOptions { backup, ..opts };
     let vol = Volume::open_with(image, opts).map_err(|e| cmd::CmdError::at(format!("{}", image.display()), e))?;
-    cmd::warn_if_truncated(image, &vol);
-    cmd::recover::announce(&vol);
-    cmd::intake::note_partition(&vol);
+    cmd::notes_at_open(image, &vol);
     let result = dispatch(command, &vol, &out, opts);
     warn_ecc(&vol);
     result
@@ -359,8 +359,8 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
         Command::Filestat { spec, .. } => cmd::o2info::run_filestat(vol, out, &spec),
         Command::Volinfo { .. } => cmd::o2info::run_volinfo(vol, out),
         Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(vol, out),
-        Command::Meta(m) => cmd::meta::run(m.finish(), vol, out),
-        Command::Admin(a) => cmd::admin::run(a, vol, out),
+        Command::Meta(m) => dispatch_meta(m.finish(), vol, out),
+        Command::Admin(a) => dispatch_admin(a, vol, out),
         Command::Cluster(c) => run_cluster(c, out, opts),
         Command::Recover(r) => cmd::recover::run(r, out, opts),
         Command::Intake(c) => cmd::intake::run(c, out, opts),
@@ -370,6 +370,44 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
             cmd::check::main(&image, out, opts, !no_progress);
             Ok(())
         }
+    }
+}
+
+/// Runs one of the `meta` group's commands (see [`dispatch`]).
+fn dispatch_meta(command: MetaCommand, vol: &Volume, out: &render::Out) -> Result<(), cmd::CmdError> {
+    match command {
+        MetaCommand::DxRoot { blkno, .. } => cmd::dx::run_root(vol, out, &blkno),
+        MetaCommand::DxLeaf { blkno, .. } => cmd::dx::run_leaf(vol, out, &blkno),
+        MetaCommand::DxDump { spec, .. } => cmd::dx::run_dump(vol, out, &spec),
+        MetaCommand::DxSpace { spec, .. } => cmd::dx::run_space(vol, out, &spec),
+        MetaCommand::Dirblocks { spec, .. } => cmd::dx::run_dirblocks(vol, out, &spec),
+        MetaCommand::Xattr { spec, .. } => cmd::xattr::run(vol, out, &spec),
+        MetaCommand::Refcount { spec, .. } => cmd::refcount::run(vol, out, &spec),
+        MetaCommand::Frag { spec, .. } => cmd::frag::run(vol, out, &spec),
+        MetaCommand::Icheck { blocks, .. } => cmd::icheck::run(vol, out, &blocks),
+        MetaCommand::Lsdel { .. } => cmd::lsdel::run(vol, out),
+        MetaCommand::Quota { args, recount, .. } => cmd::quota::run(vol, out, cmd::meta::quota_kind(&args)?, recount),
+    }
+}
+
+/// Runs one of the `admin` group's commands on an opened volume (see [`dispatch`]).
+fn dispatch_admin(command: AdminCommand, vol: &Volume, out: &render::Out) -> Result<(), cmd::CmdError> {
+    match command {
+        AdminCommand::Encode { specs, all, .. } => cmd::admin::encode(vol, out, &specs, all),
+        AdminCommand::Decode { locknames, .. } => cmd::admin::decode(Some(vol), out, &locknames),
+        AdminCommand::FsLocks { file, lvbs, busy, locknames, .. } => {
+            cmd::admin::fs_locks(Some(vol), out, &file, lvbs, busy, &locknames)
+        }
+        AdminCommand::DlmLocks { file, locknames, .. } => cmd::admin::dlm_locks(Some(vol), out, &file, &locknames),
+        AdminCommand::Locate { inodes, .. } => cmd::admin::locate(vol, out, &inodes),
+        AdminCommand::Extent { blkno, .. } => cmd::admin::extent(vol, out, &blkno),
+        AdminCommand::GdFreeBits { .. } => cmd::admin::gd_free_bits(vol, out),
+        AdminCommand::Query { format, .. } => cmd::tunefs::run_query(vol, out, &format),
+        AdminCommand::ListSparse { .. } => cmd::tunefs::run_list_sparse(vol, out),
+        AdminCommand::FsFeatures { .. } => cmd::tunefs::run_fs_features(vol, out),
+        AdminCommand::Report { image } => cmd::bug_report::run(vol, out, &image),
+        AdminCommand::Map { output, cells, .. } => cmd::map::run(vol, out, &output, cells),
+        AdminCommand::Shell { .. } => Err(cmd::CmdError::msg("shell: run it on its own".into())),
     }
 }
 

@@ -13,6 +13,7 @@ use ocfs2_format::volume::MetaKind;
 use ocfs2_format::Volume;
 use serde::Serialize;
 
+use super::common::inode::{extent_block, render_extent_block};
 use super::{resolve, CmdError};
 use crate::render::Out;
 
@@ -189,30 +190,6 @@ pub fn run_without_volume(cmd: AdminCommand, out: &Out) -> Result<(), CmdError> 
     }
 }
 
-/// Runs one of these commands on an opened volume.
-pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
-    match cmd {
-        AdminCommand::Encode { specs, all, .. } => encode(vol, out, &specs, all),
-        AdminCommand::Decode { locknames, .. } => decode(Some(vol), out, &locknames),
-        AdminCommand::FsLocks { file, lvbs, busy, locknames, .. } => {
-            fs_locks(Some(vol), out, &file, lvbs, busy, &locknames)
-        }
-        AdminCommand::DlmLocks { file, locknames, .. } => dlm_locks(Some(vol), out, &file, &locknames),
-        AdminCommand::Locate { inodes, .. } => locate(vol, out, &inodes),
-        AdminCommand::Extent { blkno, .. } => {
-            let eb = super::common::inode::extent_block(vol, block_arg(&blkno)?)?;
-            out.emit(&eb, super::common::inode::render_extent_block)
-        }
-        AdminCommand::GdFreeBits { .. } => gd_free_bits(vol, out),
-        AdminCommand::Query { format, .. } => super::tunefs::run_query(vol, out, &format),
-        AdminCommand::ListSparse { .. } => super::tunefs::run_list_sparse(vol, out),
-        AdminCommand::FsFeatures { .. } => super::tunefs::run_fs_features(vol, out),
-        AdminCommand::Report { image } => super::bug_report::run(vol, out, &image),
-        AdminCommand::Map { output, cells, .. } => super::map::run(vol, out, &output, cells),
-        AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
-    }
-}
-
 /// A lock name with what it is.
 #[derive(Debug, Serialize)]
 struct Lock {
@@ -340,7 +317,7 @@ fn locks_of(vol: &Volume, spec: &str, blkno: u64, all: bool) -> Result<Vec<LockN
     Ok(locks)
 }
 
-fn encode(vol: &Volume, out: &Out, specs: &[String], all: bool) -> Result<(), CmdError> {
+pub fn encode(vol: &Volume, out: &Out, specs: &[String], all: bool) -> Result<(), CmdError> {
     let mut done = Vec::new();
     for spec in specs {
         let blkno = resolve(vol, spec)?;
@@ -370,7 +347,7 @@ pub fn parse_lock(s: &str) -> Result<LockName, CmdError> {
     LockName::parse(n).map_err(|e| CmdError::at(s.to_string(), e))
 }
 
-fn decode(vol: Option<&Volume>, out: &Out, names: &[String]) -> Result<(), CmdError> {
+pub fn decode(vol: Option<&Volume>, out: &Out, names: &[String]) -> Result<(), CmdError> {
     let mut locks = Vec::new();
     for n in names {
         let l = parse_lock(n)?;
@@ -422,7 +399,7 @@ fn inode_arg(vol: &Volume, s: &str) -> Result<u64, CmdError> {
     resolve(vol, &format!("<{t}>"))
 }
 
-fn locate(vol: &Volume, out: &Out, inodes: &[String]) -> Result<(), CmdError> {
+pub fn locate(vol: &Volume, out: &Out, inodes: &[String]) -> Result<(), CmdError> {
     let targets = inodes.iter().map(|s| inode_arg(vol, s)).collect::<Result<Vec<u64>, _>>()?;
     let found: Vec<Located> =
         find_paths_of(vol, &targets)?.into_iter().map(|(inode, path)| Located { inode, path }).collect();
@@ -513,7 +490,7 @@ fn wanted(filter: &[String], name: &str) -> bool {
     filter.is_empty() || filter.iter().any(|f| f.trim_matches(|c| c == '<' || c == '>') == name)
 }
 
-fn fs_locks(
+pub fn fs_locks(
     vol: Option<&Volume>,
     out: &Out,
     file: &std::path::Path,
@@ -694,7 +671,7 @@ fn dlm_mode(m: i32) -> String {
     }
 }
 
-fn dlm_locks(vol: Option<&Volume>, out: &Out, file: &std::path::Path, filter: &[String]) -> Result<(), CmdError> {
+pub fn dlm_locks(vol: Option<&Volume>, out: &Out, file: &std::path::Path, filter: &[String]) -> Result<(), CmdError> {
     use ocfs2_format::locks::parse_dlm_locks;
     let res = parse_dlm_locks(&read_text(file)?).map_err(|e| CmdError::at(file.display().to_string(), e))?;
     let shown: Vec<DlmLockresOut> = res
@@ -813,7 +790,13 @@ struct GroupFreeBits {
     size: u16,
 }
 
-fn gd_free_bits(vol: &Volume, out: &Out) -> Result<(), CmdError> {
+/// `extent <BLK>`: one extent block, as `stat` shows those under an inode.
+pub fn extent(vol: &Volume, out: &Out, blkno: &str) -> Result<(), CmdError> {
+    let eb = extent_block(vol, block_arg(blkno)?)?;
+    out.emit(&eb, render_extent_block)
+}
+
+pub fn gd_free_bits(vol: &Volume, out: &Out) -> Result<(), CmdError> {
     let blkno = vol.system_file("global_bitmap")?;
     let inode = vol.inode(blkno).map_err(|e| CmdError::at("//global_bitmap".into(), e))?;
     let chains = ocfs2_format::alloc::allocator_groups(vol, &inode)?;

@@ -97,7 +97,7 @@ struct Report {
     /// Every chain allocator's totals.
     allocators: Vec<AllocatorSummary>,
     /// `{"Ok": ...}` what `mkfs-cmd` shows, or `{"Err": "why not"}`.
-    mkfs: Result<super::o2info::MkfsCmd, String>,
+    mkfs: Result<super::common::mkfs_cmd::MkfsCmd, String>,
     /// `{"Ok": ...}` the check's summary, or `{"Err": "why not"}`.
     check: Result<CheckSummary, String>,
 }
@@ -170,7 +170,7 @@ pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
         slots,
         heartbeat: heartbeat(vol, image).map_err(|e| e.to_string()),
         allocators: allocs,
-        mkfs: super::o2info::mkfs_cmd(vol).map_err(|e| e.to_string()),
+        mkfs: super::common::mkfs_cmd::mkfs_cmd(vol).map_err(|e| e.to_string()),
         check,
     };
     out.emit(&report, render)

@@ -177,9 +177,7 @@ pub fn main(image: &Path, out: &Out, opts: OpenOptions, progress: bool) -> ExitC
             return ExitCode::from(EXIT_OPERATIONAL);
         }
     };
-    super::warn_if_truncated(image, &vol);
-    super::recover::announce(&vol);
-    super::intake::note_partition(&vol);
+    super::notes_at_open(image, &vol);
     // Never beside a JSON document, which a script reads (often from a terminal).
     let bar = (progress && !out.json() && std::io::stderr().is_terminal()).then(|| {
         let b = ProgressBar::new(0);

@@ -1,14 +1,13 @@
 //! The commands over indexed directories, extended attributes, refcount trees,
-//! quotas and forensic listings, grouped so `main.rs` only flattens them in.
+//! quotas and forensic listings, grouped so `main.rs` only flattens them in (and
+//! runs them: its `dispatch` is the one path to every command).
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
 use ocfs2_format::layout::quota::QuotaType;
-use ocfs2_format::Volume;
 
 use super::CmdError;
-use crate::render::Out;
 
 #[derive(Debug, Subcommand)]
 pub enum MetaCommand {
@@ -121,7 +120,7 @@ fn kind_word(k: &str) -> Option<QuotaType> {
 }
 
 /// The quota kind named after the image, if any.
-fn quota_kind(args: &[String]) -> Result<Option<QuotaType>, CmdError> {
+pub fn quota_kind(args: &[String]) -> Result<Option<QuotaType>, CmdError> {
     match args {
         [_] => Ok(None),
         [_, k] => {
@@ -163,22 +162,5 @@ impl MetaCommand {
             | MetaCommand::Quota { image, .. }
             | MetaCommand::Lsdel { image } => image,
         }
-    }
-}
-
-/// Runs one of these commands on an opened volume.
-pub fn run(cmd: MetaCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
-    match cmd {
-        MetaCommand::DxRoot { blkno, .. } => super::dx::run_root(vol, out, &blkno),
-        MetaCommand::DxLeaf { blkno, .. } => super::dx::run_leaf(vol, out, &blkno),
-        MetaCommand::DxDump { spec, .. } => super::dx::run_dump(vol, out, &spec),
-        MetaCommand::DxSpace { spec, .. } => super::dx::run_space(vol, out, &spec),
-        MetaCommand::Dirblocks { spec, .. } => super::dx::run_dirblocks(vol, out, &spec),
-        MetaCommand::Xattr { spec, .. } => super::xattr::run(vol, out, &spec),
-        MetaCommand::Refcount { spec, .. } => super::refcount::run(vol, out, &spec),
-        MetaCommand::Frag { spec, .. } => super::frag::run(vol, out, &spec),
-        MetaCommand::Icheck { blocks, .. } => super::icheck::run(vol, out, &blocks),
-        MetaCommand::Lsdel { .. } => super::lsdel::run(vol, out),
-        MetaCommand::Quota { args, recount, .. } => super::quota::run(vol, out, quota_kind(&args)?, recount),
     }
 }

@@ -74,6 +74,15 @@ impl fmt::Display for CmdError {
     }
 }
 
+/// What every command says on stderr once its volume is open: a truncated
+/// image, journals not yet replayed (or the replay's warnings), the partition
+/// chosen. One call, so that commands need not call into `recover` and `intake`.
+pub fn notes_at_open(image: &std::path::Path, vol: &ocfs2_format::Volume) {
+    warn_if_truncated(image, vol);
+    recover::announce(vol);
+    intake::note_partition(vol);
+}
+
 /// Warns, once at open, when the image is cut short of the volume its superblock
 /// describes: commands that read past the end will fail one by one.
 pub fn warn_if_truncated(image: &std::path::Path, vol: &ocfs2_format::Volume) {

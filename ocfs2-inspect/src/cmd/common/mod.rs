@@ -3,4 +3,5 @@
 
 pub mod inode;
 pub mod listing;
+pub mod mkfs_cmd;
 pub mod superblock;
