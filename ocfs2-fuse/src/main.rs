@@ -1,5 +1,6 @@
 //! `ocfs2-fuse IMAGE MOUNTPOINT [-f] [-o OPTIONS]`: mounts an OCFS2 image or device read-only
 //! through FUSE, with no kernel module and no cluster stack.
+#![deny(unsafe_code)]
 
 mod mount;
 
@@ -122,6 +123,7 @@ impl log::Log for Logger {
         // fuser's own warnings are about requests left unanswered (ioctl, locks): ENOSYS is right.
         m.level() <= log::Level::Warn && m.target().starts_with("ocfs2_fuse") || m.level() <= log::Level::Error
     }
+    #[allow(unsafe_code)] // libc: syslog, signals, fork, umount
     fn log(&self, r: &log::Record<'_>) {
         if !self.enabled(r.metadata()) {
             return;
@@ -141,6 +143,7 @@ impl log::Log for Logger {
 }
 
 /// The signals that unmount, blocked in every thread so that one thread can wait for them.
+#[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn stop_signals() -> libc::sigset_t {
     // SAFETY: sigset_t is plain data, initialised by sigemptyset before use.
     unsafe {
@@ -155,6 +158,7 @@ fn stop_signals() -> libc::sigset_t {
 
 /// Detaches from the terminal once the mount is up: the parent exits 0, the child runs the
 /// session. Called before any thread is started, as fork requires.
+#[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn daemonize() -> std::io::Result<()> {
     // SAFETY: the process has one thread here; the parent leaves with _exit so that nothing it
     // holds (the mount among them) is dropped twice.
@@ -179,6 +183,7 @@ fn daemonize() -> std::io::Result<()> {
     Ok(())
 }
 
+#[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn main() -> ExitCode {
     let cli = Cli::parse();
     log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Warn)).ok();

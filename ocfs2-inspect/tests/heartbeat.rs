@@ -51,8 +51,9 @@ fn our_hb(json: &Value, scale: u64) -> Vec<HbLine> {
             (
                 s["slot"].as_u64().unwrap() * scale,
                 s["node"].as_u64().unwrap(),
-                s["seq"].as_u64().unwrap(),
-                s["generation"].as_u64().unwrap(),
+                // 64-bit values are decimal strings in our JSON.
+                s["seq"].as_str().unwrap().parse().unwrap(),
+                s["generation"].as_str().unwrap().parse().unwrap(),
                 s["cksum"].as_u64().unwrap(),
                 s["dead_ms"].as_u64().unwrap(),
             )
@@ -107,6 +108,70 @@ fn hb_watch_on_a_frozen_image_sees_no_live_node() {
     let out =
         common::inspect(&["--json", "hb", "--watch", "--interval", "10ms", "--count", "3", zst.to_str().unwrap()]);
     assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+fn sha256_file(p: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(p).unwrap(), &mut h).unwrap();
+    h.finalize().to_vec()
+}
+
+/// C1 as partition 2 of a GPT disk (partition 1 an empty 8 MiB), sparse.
+fn c1_in_a_gpt_disk(dir: &Path) -> PathBuf {
+    let disk = dir.join("gpt.img");
+    std::fs::File::create(&disk).and_then(|f| f.set_len(300 << 20)).unwrap();
+    let out = Command::new("sgdisk").args(["-n", "1:2048:+8M", "-n", "2:0:+256M"]).arg(&disk).output().unwrap();
+    assert!(out.status.success(), "sgdisk: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("dd")
+        .arg(format!("if={}", fixture("C1").display()))
+        .arg(format!("of={}", disk.display()))
+        .args(["bs=512", "seek=18432", "conv=notrunc,sparse", "status=none"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "dd: {}", String::from_utf8_lossy(&out.stderr));
+    disk
+}
+
+/// `hb` samples the region where the volume is, like every other command: in
+/// the partition `--partition` names, in the disk's only OCFS2 partition when
+/// none is named, and at `--offset`. Each reads what debugfs.ocfs2 reads from
+/// the bare volume, joined with that volume's slot map and journals.
+#[test]
+fn hb_samples_the_region_inside_a_partition() {
+    if !have_tools() {
+        return;
+    }
+    if Command::new("sgdisk").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but sgdisk is not installed");
+        eprintln!("SKIPPED: sgdisk is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let theirs = parse_debugfs_hb(&debugfs(&fixture("C1"), "hb"));
+    assert_eq!(theirs.len(), 1, "C1: node 0 beat");
+    let dir = tempfile::tempdir().unwrap();
+    let disk = c1_in_a_gpt_disk(dir.path());
+    let d = disk.to_str().unwrap();
+    let before = sha256_file(&disk);
+    for opts in [&["--partition", "2"][..], &[], &["--offset", "9437184"]] {
+        let mut args = vec!["--json"];
+        args.extend_from_slice(opts);
+        args.extend(["hb", d]);
+        let out = common::inspect(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(our_hb(&json, 1), theirs, "{args:?}");
+        let s = &json["slots"][0];
+        assert_eq!((&s["fs_slot"], &s["journal"]["dirty"]), (&Value::from(0), &Value::from(true)), "{args:?}");
+        assert_eq!(opts.is_empty(), err.contains("GPT partition 2"), "{args:?}: the note names the partition: {err}");
+    }
+    // The watch samples the same place: the first sample's state names node 0's generation.
+    let out = common::inspect(&["--partition", "2", "hb", "--watch", "--interval", "10ms", "--count", "2", d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("node 0 ") && text.contains("2ac7e339c2083605"), "{text}");
+    assert_eq!(sha256_file(&disk), before, "the disk image is only read");
 }
 
 /// `hb --all` marks a slot whose `hb_node` names another node, but never a slot
@@ -296,31 +361,8 @@ fn mounted_matches_mounted_ocfs2() {
 
 // ---- simulated nodes -------------------------------------------------------
 
-/// A binary of another workspace package, built on demand next to the inspector
-/// (a package's tests get no `CARGO_BIN_EXE_` for another package's binaries).
-fn workspace_bin(package: &'static str) -> PathBuf {
-    static BUILT: std::sync::Mutex<BTreeMap<&str, PathBuf>> = std::sync::Mutex::new(BTreeMap::new());
-    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    built
-        .entry(package)
-        .or_insert_with(|| {
-            let dir = Path::new(common::bin()).parent().unwrap().to_path_buf();
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "-q", "-p", package]);
-            if dir.ends_with("release") {
-                cmd.arg("--release");
-            }
-            let out = cmd.output().expect("run cargo build");
-            assert!(out.status.success(), "build {package}: {}", String::from_utf8_lossy(&out.stderr));
-            let exe = dir.join(package);
-            assert!(exe.exists(), "{} not built", exe.display());
-            exe
-        })
-        .clone()
-}
-
 fn hbsim() -> PathBuf {
-    workspace_bin("ocfs2-hbsim")
+    common::workspace_bin("ocfs2-hbsim")
 }
 
 /// A simulated node process and the generation it announced.
@@ -384,7 +426,7 @@ fn simulate(sector: u32) {
     for _ in 0..3 {
         let t = next(&rx, Duration::from_secs(3));
         assert_eq!(t["state"], "live", "{t}");
-        live.insert(t["node"].as_u64().unwrap() as u8, t["generation"].as_u64().unwrap());
+        live.insert(t["node"].as_u64().unwrap() as u8, t["generation"].as_str().unwrap().parse().unwrap());
     }
     let want: BTreeMap<u8, u64> = nodes.iter().map(|(n, s)| (*n, s.generation)).collect();
     assert_eq!(live, want, "sector {sector}: the live set");
@@ -403,7 +445,7 @@ fn simulate(sector: u32) {
         (Some(2), Some("dead"), Some("silent"))
     );
     assert_eq!(t["missed_samples"], 5);
-    assert_eq!(t["generation"], n2.generation);
+    assert_eq!(t["generation"], n2.generation.to_string());
     assert!(waited >= Duration::from_millis(400), "dead too early: {waited:?}");
 
     // 3. Restarted, it is live again with a new generation.
@@ -411,7 +453,7 @@ fn simulate(sector: u32) {
     assert_ne!(n2b.generation, n2.generation);
     let t = next(&rx, Duration::from_secs(3));
     assert_eq!((t["node"].as_u64(), t["state"].as_str()), (Some(2), Some("live")), "{t}");
-    assert_eq!(t["generation"], n2b.generation);
+    assert_eq!(t["generation"], n2b.generation.to_string());
     nodes.insert(2, n2b);
 
     // 4. A clean stop (SIGTERM: the final generation-0 block) is dead at once.
@@ -533,7 +575,7 @@ fn mkfs_refuses_a_volume_with_live_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("live.img");
     mkfs(&img, 64 << 20, &["-N", "4", "-J", "size=4M", "-b", "4096"]);
-    let ours = workspace_bin("ocfs2-mkfs");
+    let ours = common::workspace_bin("ocfs2-mkfs");
     let our_mkfs = |extra: &[&str]| {
         Command::new(&ours).args(["-q", "-F", "-N", "4", "-J", "size=4M"]).args(extra).arg(&img).output().unwrap()
     };

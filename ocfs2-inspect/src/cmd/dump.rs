@@ -169,6 +169,7 @@ fn preserve(path: &Path, h: &DinodeHeader, symlink: bool) -> Result<(), CmdError
 /// Sets a symlink's own atime and mtime (`utimensat` with `AT_SYMLINK_NOFOLLOW`:
 /// std has no call that leaves the link unfollowed). A time the host cannot
 /// represent (a corrupt inode) is left unset.
+#[allow(unsafe_code)] // libc: std has no call for this
 fn symlink_times(path: &Path, h: &DinodeHeader) -> Result<(), CmdError> {
     let ts = |s: u64, ns: u32| match libc::time_t::try_from(s) {
         Ok(sec) => libc::timespec { tv_sec: sec, tv_nsec: libc::c_long::from(ns.min(999_999_999)) },
@@ -196,8 +197,11 @@ fn make_symlink(target: &[u8], path: &Path) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 struct Dumped {
+    /// The inode copied.
     inode: u64,
+    /// Where it was written.
     path: String,
+    /// Bytes written (a symlink: the target's length).
     bytes: u64,
     /// The copy is a symlink (the inode is one).
     symlink: bool,
@@ -227,12 +231,17 @@ pub fn dump(vol: &Volume, out: &Out, spec: &str, path: &Path, keep: bool) -> Res
 struct RdumpSummary {
     /// Where the tree was written (OUTDIR itself when the spec names the root).
     target: String,
+    /// Regular files written.
     files: u64,
+    /// Directories made.
     directories: u64,
+    /// Symlinks made.
     symlinks: u64,
+    /// Hard links made (further names of an inode already written).
     hard_links: u64,
     /// Device nodes, FIFOs and sockets, which are not recreated (as debugfs.ocfs2).
     other: u64,
+    /// Bytes of file data written.
     bytes: u64,
     /// `user.*` extended attributes set on the copies.
     xattrs_restored: u64,
@@ -265,6 +274,7 @@ fn errno_name(e: &io::Error) -> String {
 }
 
 /// Sets one extended attribute on `path` itself (never through a symlink).
+#[allow(unsafe_code)] // libc: std has no call for this
 fn set_xattr(path: &Path, name: &[u8], value: &[u8]) -> io::Result<()> {
     let invalid = || io::Error::from_raw_os_error(libc::EINVAL);
     let p = CString::new(path.as_os_str().as_bytes()).map_err(|_| invalid())?;

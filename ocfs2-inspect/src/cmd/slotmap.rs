@@ -1,21 +1,27 @@
 //! `slotmap`: which node holds each filesystem slot (debugfs `slotmap`), with the
 //! state of the slot's journal.
 
-use ocfs2_format::heartbeat::SlotMap;
+use ocfs2_format::cluster::SlotMap;
 use ocfs2_format::OpenOptions;
 use serde::Serialize;
 
-use super::cluster::{self, SlotmapArgs};
 use super::CmdError;
+use crate::cli_cluster::{self, SlotmapArgs};
 use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
 struct SlotRow {
+    /// The filesystem slot.
     slot: u16,
+    /// The node holding it (null: free).
     node: Option<u32>,
+    /// The node's name from cluster.conf, when known.
     name: Option<String>,
+    /// Its journal inode (null: not found).
     journal_inode: Option<u64>,
+    /// The journal's DIRTY flag (null: unreadable).
     journal_dirty: Option<bool>,
+    /// `ij_recovery_generation`.
     recovery_generation: Option<u32>,
     /// `clean`, `dirty`, `error` (`s_errno` set) or `unreadable`.
     journal_state: &'static str,
@@ -25,25 +31,28 @@ struct SlotRow {
     journal_errno: Option<i32>,
     /// What `--replay` replayed from this slot's journal.
     #[serde(skip_serializing_if = "Option::is_none")]
-    journal_replayed: Option<super::recover::ReplaySummary>,
+    journal_replayed: Option<super::common::superblock::ReplaySummary>,
 }
 
 #[derive(Debug, Serialize)]
 struct SlotmapReport {
+    /// `normal` or `extended` (EXTENDED_SLOT_MAP).
     format: &'static str,
+    /// Slots in the map.
     max_slots: u16,
+    /// Every slot (with `--all`), else the occupied ones.
     slots: Vec<SlotRow>,
 }
 
 /// Runs `slotmap`.
 pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
-    let vol = cluster::open_volume(&a.image, opts)?;
+    let vol = cli_cluster::open_volume(&a.image, opts)?;
     let at = |e| CmdError::at(a.image.display().to_string(), e);
     let map = SlotMap::read(&vol).map_err(at)?;
     let journals: Vec<_> =
-        (0..vol.superblock().s_max_slots.get()).map(|s| super::stats::journal_slot(&vol, s)).collect();
-    let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
-    let names = cluster::node_names(conf.as_ref(), Some(&vol));
+        (0..vol.superblock().s_max_slots.get()).map(|s| super::common::superblock::journal_slot(&vol, s)).collect();
+    let conf = cli_cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
+    let names = cli_cluster::node_names(conf.as_ref(), Some(&vol));
     let slots = map
         .nodes
         .iter()
@@ -53,7 +62,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
             let j = journals.iter().find(|j| usize::from(j.slot) == s);
             SlotRow {
                 slot: s as u16,
-                node: *n,
+                node: n.map(|n| n.get()),
                 name: n.and_then(|n| names.get(&n).cloned()),
                 journal_inode: j.and_then(|j| j.inode),
                 journal_dirty: j.and_then(|j| j.dirty),
@@ -61,7 +70,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
                 journal_state: j.map_or("unreadable", |j| j.state),
                 journal_start: j.and_then(|j| j.start),
                 journal_errno: j.and_then(|j| j.errno),
-                journal_replayed: super::recover::replay_summary(&vol, s as u16),
+                journal_replayed: super::common::superblock::replay_summary(&vol, s as u16),
             }
         })
         .collect();

@@ -1,6 +1,8 @@
 //! `check`: clean on an mkfs.ocfs2 matrix and on every kernel fixture; on copies
 //! damaged one field at a time, both `check` and `fsck.ocfs2 -fn` report a
-//! problem, and `check` names the block and the field.
+//! problem, and `check` names the block and the field. (What only the
+//! inspector's `check` command adds, its exit codes, text and progress, is
+//! tested in ocfs2-inspect/tests/check_cli.rs.)
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,9 +11,10 @@ mod common;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use common::{decompress_fixture, fixture, fsck, have_tools, inspect, mkfs};
+use common::{decompress_fixture, fixture, fsck, have_tools, mkfs};
 use std::mem::{offset_of, size_of};
 
+use ocfs2_format::check::Severity;
 use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2, ID2_OFFSET};
 use ocfs2_format::layout::dir::DirEntryHeader;
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
@@ -24,18 +27,33 @@ use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, R
 use ocfs2_format::layout::truncate_log::TruncateLog;
 use ocfs2_format::layout::xattr::XattrBlock;
 use ocfs2_format::{fs, Volume};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const MIB: u64 = 1 << 20;
 
-/// Runs `check --json` and returns (exit code, report).
+/// Checks `image` with the library: (fsck.ocfs2's exit code, the report as
+/// `ocfs2-inspect --json check` prints it), the shape these tests were first
+/// written against. Exit code 0 is clean, 4 errors found.
 fn check(image: &Path) -> (i32, Value) {
-    let out = inspect(&["--json", "check", "--no-progress", image.to_str().unwrap()]);
-    let code = out.status.code().unwrap_or(-1);
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("check {}: bad JSON ({e}): {}", image.display(), String::from_utf8_lossy(&out.stderr))
+    let vol = Volume::open(image).unwrap_or_else(|e| panic!("open {}: {e}", image.display()));
+    let r = ocfs2_format::check::check(&vol, &mut |_| {}).unwrap_or_else(|e| panic!("check {}: {e}", image.display()));
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "code": f.code, "severity": f.severity.name(), "blkno": f.at.blkno, "structure": f.at.structure,
+                "field": f.at.field, "expected": f.at.expected.to_string(), "found": f.at.actual.to_string(), "message": f.message,
+            })
+        })
+        .collect();
+    let by_code: Vec<Value> =
+        r.by_code.iter().map(|b| json!({"code": b.code, "name": b.name, "count": b.count})).collect();
+    let infos = r.findings.iter().filter(|f| f.severity == Severity::Info).count();
+    let summary = json!({
+        "clean": r.is_clean(), "errors": r.errors(), "infos": infos, "by_code": by_code, "inodes": r.counts.inodes,
     });
-    (code, v)
+    (if r.is_clean() { 0 } else { 4 }, json!({"findings": findings, "summary": summary}))
 }
 
 fn errors(v: &Value) -> Vec<&Value> {
@@ -374,22 +392,6 @@ fn quota_usage_differs_from_the_inodes() {
 }
 
 #[test]
-fn direct_reads_give_the_same_answers() {
-    // O_DIRECT walks keep 32 reads in flight (BlockSource::parallel_reads).
-    let tmp = tempfile::tempdir().unwrap();
-    for name in ["A-default", "E-extents"] {
-        let path = fixture_copy(tmp.path(), name);
-        let p = path.to_str().unwrap();
-        for args in [vec!["--json", "check", "--no-progress", p], vec!["stat", p, "//global_bitmap"]] {
-            let cached = inspect(&args);
-            let direct = inspect(&[&["--direct"], args.as_slice()].concat());
-            assert!(cached.status.success() && !cached.stdout.is_empty(), "{name} {args:?}");
-            assert_eq!(direct.stdout, cached.stdout, "{name} {args:?}: --direct differs");
-        }
-    }
-}
-
-#[test]
 fn index_root_cluster_count() {
     // fsck.ocfs2 1.8.7 does not compare dr_clusters with the index tree (it exits
     // 0 on this image); the kernel charges quota and grows the index by it.
@@ -475,15 +477,6 @@ fn bad_ecc() {
 }
 
 #[test]
-fn exit_code_8_when_not_ocfs2() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("zero.img");
-    std::fs::write(&path, vec![0u8; 1 << 16]).unwrap();
-    let out = inspect(&["check", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(8));
-}
-
-#[test]
 fn library_reports_progress() {
     let vol = Volume::open(common::fixture_zst("C1")).unwrap();
     let mut passes = Vec::new();
@@ -506,6 +499,21 @@ struct Damage {
     blkno: u64,
     field: &'static str,
     code: &'static str,
+    /// fsck.ocfs2's other codes for the same cause, which our finding lists.
+    also: &'static [&'static str],
+    /// fsck.ocfs2 -fn prints `code` itself (not so for INODE_GEN: without -g
+    /// it takes such an inode for unused and names only the `also` codes).
+    fsck_prints_code: bool,
+}
+
+impl Damage {
+    fn also(self, also: &'static [&'static str]) -> Self {
+        Damage { also, ..self }
+    }
+
+    fn not_printed_by_fsck(self) -> Self {
+        Damage { fsck_prints_code: false, ..self }
+    }
 }
 
 /// The damages, each found by fsck.ocfs2 -fn under the same problem code.
@@ -527,7 +535,24 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     let refcount = |off: usize| refcount_root * bs + off as u64;
     let list = |off: usize| refcount(REFCOUNT_UNION_OFFSET + off);
     let bitmap1 = |off: usize| inode_field(local_alloc, offset_of!(DinodeHeader, id1) + off);
-    let d = |what, at, bytes: &[u8], blkno, field, code| Damage { what, at, bytes: bytes.to_vec(), blkno, field, code };
+    let d = |what, at, bytes: &[u8], blkno, field, code| Damage {
+        what,
+        at,
+        bytes: bytes.to_vec(),
+        blkno,
+        field,
+        code,
+        also: &[],
+        fsck_prints_code: true,
+    };
+    let hello = ino("/small/hello.txt");
+    let root = vol.root_blkno();
+    // The root is inline: its entry "lost+found" (name after the 12-byte header).
+    let root_block = vol.read_block(root).unwrap();
+    let lost_found = root_block.windows(10).position(|w| w == b"lost+found").expect("/lost+found in the root");
+    // The journal's first cluster, which /small/pat5000 is made to claim too.
+    let journal = vol.system_file("journal:0000").unwrap();
+    let journal_start = fs::ExtentMap::load(vol, &vol.inode(journal).unwrap()).unwrap().extents()[0].blkno;
     let size = offset_of!(DinodeHeader, i_size);
     // sym-long's 3996-byte target fills one block up to its NUL.
     let target = fs::ExtentMap::load(vol, &vol.inode(sym).unwrap()).unwrap().extents()[0].blkno;
@@ -651,7 +676,8 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             refcount_root,
             "fs_generation",
             "RB_GEN",
-        ),
+        )
+        .also(&["RB_GEN_FIX"]),
         d(
             "refcount list count",
             list(offset_of!(RefcountList, rl_count)),
@@ -683,7 +709,53 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             local_alloc,
             "id1.bitmap1.i_total",
             "LALLOC_BM_SIZE",
+        )
+        .also(&["LALLOC_CLEAR"]),
+        d(
+            "group of another generation",
+            first_group * bs + offset_of!(GroupDesc, bg_generation) as u64,
+            &0x1234u32.to_le_bytes(),
+            first_group,
+            "fs_generation",
+            "GROUP_GEN",
+        )
+        .also(&["CHAIN_LINK_GEN"]),
+        d(
+            "inode of another generation",
+            inode_field(hello, offset_of!(DinodeHeader, i_fs_generation)),
+            &0x1234u32.to_le_bytes(),
+            hello,
+            "fs_generation",
+            "INODE_GEN",
+        )
+        .also(&["INODE_ALLOC_REPAIR"])
+        .not_printed_by_fsck(),
+        d(
+            "entry naming an inode of another generation",
+            inode_field(hello, offset_of!(DinodeHeader, i_fs_generation)),
+            &0x1234u32.to_le_bytes(),
+            hello,
+            "i_links_count",
+            "INODE_COUNT",
         ),
+        d("no /lost+found", root * bs + lost_found as u64 + 8, b"ND", root, "name", "LOSTFOUND_MISSING"),
+        d(
+            "'.' longer than its name",
+            small * bs + (inline_data::DATA_OFFSET + offset_of!(DirEntryHeader, rec_len)) as u64,
+            &20u16.to_le_bytes(),
+            small,
+            "rec_len",
+            "DIRENT_DOT_EXCESS",
+        ),
+        d(
+            "a file's extent in the journal",
+            rec(offset_of!(ExtentRec, e_blkno)),
+            &journal_start.to_le_bytes(),
+            journal,
+            "owner",
+            "DUP_CLUSTERS_CLONE",
+        )
+        .also(&["DUP_CLUSTERS_DELETE", "DUP_CLUSTERS_SYSFILE_CLONE"]),
         d(
             "root not a directory",
             inode_field(vol.root_blkno(), offset_of!(DinodeHeader, i_mode)),
@@ -723,11 +795,20 @@ fn problem_codes_match_fsck() {
         let hits: Vec<_> = errors(&v).into_iter().filter(|f| f["code"] == c.code).collect();
         assert_eq!(hits.len(), 1, "{}: {:#?}", c.what, errors(&v));
         assert_eq!((&hits[0]["blkno"], &hits[0]["field"]), (&c.blkno.into(), &c.field.into()), "{}", c.what);
+        assert_eq!(hits[0]["also"], serde_json::json!(c.also), "{}", c.what);
         let (_, text) = fsck(&path);
         if c.code == "XATTR_BLOCK_INVALID" {
             assert!(!text.contains('['), "{}: fsck.ocfs2 now sees it:\n{text}", c.what);
         } else {
-            assert!(text.contains(&format!("[{}]", c.code)), "{}: fsck.ocfs2 -fn:\n{text}", c.what);
+            assert_eq!(
+                text.contains(&format!("[{}]", c.code)),
+                c.fsck_prints_code,
+                "{}: fsck.ocfs2 -fn:\n{text}",
+                c.what
+            );
+        }
+        for code in c.also {
+            assert!(text.contains(&format!("[{code}]")), "{}: fsck.ocfs2 -fn does not print {code}:\n{text}", c.what);
         }
     }
 }
@@ -756,63 +837,94 @@ fn directory_size_past_its_blocks() {
     assert!(fsck(&path).1.contains("[INODE_SIZE]"), "fsck.ocfs2 names the same problem");
 }
 
-/// Every finding has a readable name: a finding without an fsck.ocfs2 code is
-/// named by its structure and field in the summary, never "(no code)", and no
-/// field is a placeholder "-" (here: metadata past the end of a truncated copy,
-/// which fsck.ocfs2 has no code for).
+/// Without sparse allocation a size needs blocks even when the file has none:
+/// `//bad_blocks` (a regular file mkfs.ocfs2 leaves empty) given 100 bytes is
+/// INODE_SIZE to both checkers.
 #[test]
-fn every_finding_has_a_readable_name() {
+fn size_without_blocks_on_a_non_sparse_volume() {
+    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
-    let short = tmp.path().join("short.img");
-    let whole = std::fs::read(fixture("A-default")).unwrap();
-    std::fs::write(&short, &whole[..150 << 20]).unwrap();
-    let out = inspect(&["check", "--no-progress", short.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains("(no code)") && !text.contains(".-"), "{text}");
-    assert!(text.contains("metadata.truncated 1"), "{text}");
-    let (_, v) = check(&short);
-    for b in v["summary"]["by_code"].as_array().unwrap() {
-        assert!(!b["name"].as_str().unwrap_or("").is_empty(), "{b}");
-    }
+    let path = tmp.path().join("nosparse.img");
+    let features = "--fs-features=nosparse,nounwritten,noinline-data";
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", features]);
+    let vol = Volume::open(&path).unwrap();
+    let bad_blocks = vol.system_file("bad_blocks").unwrap();
+    let h = *vol.inode(bad_blocks).unwrap().header();
+    assert_eq!((h.i_size.get(), h.i_clusters.get()), (0, 0), "bad_blocks is empty");
+    write_at(&path, bad_blocks * 4096 + offset_of!(DinodeHeader, i_size) as u64, &100u64.to_le_bytes());
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(
+        (&errs[0]["code"], &errs[0]["blkno"], &errs[0]["field"]),
+        (&"INODE_SIZE".into(), &bad_blocks.into(), &"i_size".into())
+    );
+    assert!(fsck(&path).1.contains(&format!("[INODE_SIZE] Inode {bad_blocks} ")), "fsck.ocfs2 names the same problem");
+}
+
+/// All the codes of `check`'s findings, with fsck.ocfs2's others for the same
+/// causes, against the tags `fsck.ocfs2 -fn` prints.
+fn codes_of_both(path: &Path) -> (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) {
+    let (_, v) = check(path);
+    let mut ours = std::collections::BTreeSet::new();
     for f in v["findings"].as_array().unwrap() {
-        assert_ne!(f["field"], "-", "{f}");
+        ours.extend(f["code"].as_str().map(String::from));
+        ours.extend(f["also"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()));
     }
+    let theirs = fsck(path)
+        .1
+        .lines()
+        .filter_map(|l| l.strip_prefix('[').and_then(|l| l.split_once(']')).map(|(tag, _)| tag.to_string()))
+        .collect();
+    (ours, theirs)
 }
 
-/// Runs `cmd` under `script` (a pseudo-terminal for stdout and stderr alike) and
-/// returns everything it wrote there.
-fn on_a_terminal(cmd: &str) -> String {
-    let out = std::process::Command::new("script").args(["-qfec", cmd, "/dev/null"]).output().expect("script(1)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Long `check` and `rdump` runs draw progress on a terminal's stderr, never
-/// when stderr is not a terminal and never with `--json`.
+/// A directory's first extent moved one cluster on: fsck.ocfs2 allows a
+/// directory no hole (NO_HOLES, fswreck's DIR_HOLE), then reads nothing at
+/// its start, so ".." names nothing and both link counts are off. Both
+/// checkers name exactly the same problems.
 #[test]
-fn progress_only_on_a_terminal_and_never_with_json() {
-    let img = fixture("X-max");
-    let i = img.to_str().unwrap();
-    let bin = common::bin();
+fn directory_hole() {
+    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
-    let o = tmp.path().to_str().unwrap();
-    for d in ["a", "b", "c"] {
-        std::fs::create_dir(tmp.path().join(d)).unwrap();
-    }
-    // On a terminal: progress.
-    let t = on_a_terminal(&format!("{bin} check {i}"));
-    assert!(t.contains("inodes") && t.contains('\r'), "check on a terminal: {t:?}");
-    let t = on_a_terminal(&format!("{bin} rdump {i} / {o}/a"));
-    assert!(t.contains("copied") && t.contains('\r'), "rdump on a terminal: {t:?}");
-    // --json on a terminal: stdout and stderr hold nothing but the JSON document.
-    let t = on_a_terminal(&format!("{bin} --json check {i}"));
-    serde_json::from_str::<Value>(&t).unwrap_or_else(|e| panic!("--json check on a terminal ({e}): {t:?}"));
-    let t = on_a_terminal(&format!("{bin} --json rdump {i} / {o}/b"));
-    serde_json::from_str::<Value>(&t).unwrap_or_else(|e| panic!("--json rdump on a terminal ({e}): {t:?}"));
-    // Piped: nothing on stderr.
-    for args in [&["check", i][..], &["rdump", i, "/", &format!("{o}/c")]] {
-        let out = inspect(args);
-        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    let path = tmp.path().join("hole.img");
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=noinline-data"]);
+    let vol = Volume::open(&path).unwrap();
+    let lost_found = fs::lookup(&vol, "/lost+found").unwrap();
+    let map = fs::ExtentMap::load(&vol, &vol.inode(lost_found).unwrap()).unwrap();
+    assert_eq!((map.extents().len(), map.extents()[0].cpos), (1, 0), "one extent from cluster 0");
+    write_at(&path, lost_found * 4096 + (ID2_OFFSET + size_of::<ExtentList>()) as u64, &1u32.to_le_bytes());
+    let (ours, theirs) = codes_of_both(&path);
+    assert!(theirs.contains("NO_HOLES"), "{theirs:?}");
+    assert_eq!(ours, theirs);
+    let (_, v) = check(&path);
+    let hole = errors(&v).into_iter().find(|f| f["code"] == "NO_HOLES").cloned().unwrap();
+    assert_eq!((&hole["blkno"], &hole["field"]), (&lost_found.into(), &"e_cpos".into()));
+}
+
+/// A global bitmap of one chain counts fewer clusters per group than its
+/// group holds: CHAIN_CPG to both checkers.
+#[test]
+fn clusters_per_group_of_one_chain() {
+    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("cpg.img");
+    mkfs(&path, 64 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M"]);
+    let vol = Volume::open(&path).unwrap();
+    let (gb, _) = global_bitmap(&vol);
+    let gb_inode = vol.inode(gb).unwrap();
+    let Id2::Chain(cl) = gb_inode.dinode().id2().unwrap() else { panic!("not a chain allocator") };
+    assert_eq!(cl.recs.len(), 1, "a volume of one chain");
+    write_at(&path, gb * 4096 + ID2_OFFSET as u64, &1000u16.to_le_bytes());
+    let (_, v) = check(&path);
+    let hits: Vec<_> = errors(&v).into_iter().filter(|f| f["code"] == "CHAIN_CPG").collect();
+    assert_eq!(hits.len(), 1, "{v:#}");
+    assert_eq!(
+        (&hits[0]["blkno"], &hits[0]["field"], &hits[0]["found"]),
+        (&gb.into(), &"cl_cpg".into(), &"1000".into())
+    );
+    assert!(fsck(&path).1.contains(&format!("[CHAIN_CPG] Global bitmap at block {gb} ")), "fsck.ocfs2 names it");
 }
 
 /// A fresh 1 KiB-block volume's system directory lies in blocks without an
