@@ -525,3 +525,32 @@ fn partition_option_mounts_that_partition() {
     assert!(err.contains("partitions 1, 5"), "names both candidates: {err}");
     assert_eq!(sha256_file(&disk), before, "the disk image is only read");
 }
+
+/// The errno of `lgetxattr(path, name)`, or the value's length (asked with an empty buffer).
+fn lgetxattr(path: &Path, name: &str) -> Result<usize, i32> {
+    let (p, n) = (CString::new(path.as_os_str().as_bytes()).unwrap(), CString::new(name).unwrap());
+    // SAFETY: both strings are NUL-terminated; a null buffer of size 0 asks for the length only.
+    let r = unsafe { libc::lgetxattr(p.as_ptr(), n.as_ptr(), std::ptr::null_mut(), 0) };
+    if r < 0 {
+        Err(std::io::Error::last_os_error().raw_os_error().unwrap())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+/// An unlabelled file answers `security.selinux` with EOPNOTSUPP, as a filesystem without SELinux
+/// labels does, so that `ls -l` (coreutils caches that answer per device) stops asking each of a
+/// directory's files; any other missing attribute is ENODATA, and existing ones still read.
+#[test]
+fn missing_selinux_label_is_not_supported() {
+    let img = fixture("X-max");
+    let m = Mounted::new(&img, &[]);
+    let plain = m.join("bigdir/e00000");
+    assert_eq!(lgetxattr(&plain, "security.selinux"), Err(libc::EOPNOTSUPP));
+    assert_eq!(lgetxattr(&plain, "user.none"), Err(libc::ENODATA));
+    assert_eq!(lgetxattr(&m.join("xattr/file"), "security.none"), Err(libc::ENODATA));
+    let names = sh(m.path(), "getfattr -m - --absolute-names xattr/file");
+    let user = names.lines().find(|l| l.starts_with("user.")).expect("xattr/file has a user. attribute");
+    assert!(lgetxattr(&m.join("xattr/file"), user).is_ok(), "{user} reads");
+    assert!(m.unmount().success());
+}
