@@ -9,6 +9,7 @@
 //! simulates a crash: the slot just stops changing.
 //!
 //! This tool WRITES to the image; it refuses block devices unless `--force`.
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode};
@@ -69,6 +70,7 @@ extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
 
+#[allow(unsafe_code)] // libc: signals
 fn catch_signals() {
     let handler = on_signal as extern "C" fn(libc::c_int);
     // SAFETY: the handler only stores to an atomic (async-signal-safe); the
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
 }
 
 /// One child process per node; SIGINT/SIGTERM is passed on to them.
+#[allow(unsafe_code)] // libc: signals
 fn run_children(args: &Args) -> Result<(), String> {
     if args.generation.is_some() {
         return Err("--generation needs a single --node".into());

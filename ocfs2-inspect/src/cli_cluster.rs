@@ -203,6 +203,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 /// Makes Ctrl-C (and SIGTERM) set [`STOP`] instead of killing the process.
+#[allow(unsafe_code)] // libc: a signal handler
 pub fn catch_interrupts() {
     let handler = on_signal as extern "C" fn(libc::c_int);
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe;

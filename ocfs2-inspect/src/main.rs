@@ -3,6 +3,7 @@
 //! `ocfs2-inspect [--json] <COMMAND> [OPTIONS] <IMAGE> [ARGS...]`; with no
 //! command, `ocfs2-inspect IMAGE` is a shell on the opened volume and
 //! `-R COMMAND` / `-f CMDFILE` run debugfs.ocfs2-style requests (see `shell`).
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -201,6 +202,14 @@ enum Command {
         /// `/path`, `//system_file` or `<blkno>`.
         spec: String,
     },
+    /// A file's stat, fragmentation and space (o2info `--filestat`, which needs a
+    /// mounted volume: here from the inode and its extent tree).
+    Filestat {
+        /// Image or device.
+        image: PathBuf,
+        /// `/path`, `//system_file` or `<blkno>`.
+        spec: String,
+    },
     /// Label, UUID, sizes, slots and features (o2info `--volinfo`).
     Volinfo {
         /// Image or device.
@@ -260,6 +269,7 @@ impl Command {
             | Command::Freeinode { image }
             | Command::Freefrag { image, .. }
             | Command::SpaceUsage { image, .. }
+            | Command::Filestat { image, .. }
             | Command::Volinfo { image }
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
@@ -346,6 +356,7 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
         Command::Freeinode { .. } => cmd::o2info::run_freeinode(vol, out),
         Command::Freefrag { chunk_kb, .. } => cmd::o2info::run_freefrag(vol, out, chunk_kb),
         Command::SpaceUsage { spec, .. } => cmd::o2info::run_space_usage(vol, out, &spec),
+        Command::Filestat { spec, .. } => cmd::o2info::run_filestat(vol, out, &spec),
         Command::Volinfo { .. } => cmd::o2info::run_volinfo(vol, out),
         Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(vol, out),
         Command::Meta(m) => cmd::meta::run(m.finish(), vol, out),

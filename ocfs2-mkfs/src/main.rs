@@ -1,5 +1,6 @@
 //! `ocfs2-mkfs`: make an OCFS2 volume with mkfs.ocfs2's options, defaults and
 //! layout. A thin CLI over [`ocfs2_format::mkfs`].
+#![forbid(unsafe_code)]
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 //!
 //! Every call into the library runs with the GIL released (`Python::detach`); a volume read from a
 //! Python file object takes it back only around that object's `seek` and `read`.
+#![forbid(unsafe_code)]
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -489,8 +490,8 @@ impl PyVolume {
                 block: f.at.blkno,
                 structure: f.at.structure,
                 field: f.at.field,
-                expected: f.at.expected,
-                actual: f.at.actual,
+                expected: f.at.expected.to_string(),
+                actual: f.at.actual.to_string(),
                 message: f.message,
             })
             .collect())

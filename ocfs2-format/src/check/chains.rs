@@ -9,7 +9,8 @@ use super::{BitmapGroup, Claim, Ctx, Owner, Pass, SubGroup};
 use crate::alloc::{self, bitmap_group_first_cluster, group_block_runs, Allocator, AllocatorKind};
 use crate::error::Result;
 use crate::layout::dinode::SUBALLOC_GLOBAL;
-use crate::layout::group::set_runs;
+use crate::layout::group::{set_runs, GroupView};
+use crate::volume::MetaKind;
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
@@ -50,6 +51,9 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
             bpc,
             format!("{}: bits per cluster", a.name),
         );
+    }
+    if a.kind == AllocatorKind::Clusters && cl.recs.len() == 1 {
+        cpg_of_one_chain(cx, a.inode, cpg, cl.recs[0].c_blkno.get());
     }
     let first_group = vol.superblock().s_first_cluster_group.get();
     // Read and summarise the groups on all cores; judging them needs `cx`.
@@ -179,6 +183,20 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         cx.error(Some("CHAIN_I_SIZE"), a.inode, "ocfs2_dinode", "i_size", size, h.i_size.get(), msg);
     }
     Ok(())
+}
+
+/// A global bitmap of one chain must count as many clusters per group as its
+/// first group's bitmap holds (`cl_cpg == 8 * bg_size`): old mkfs.ocfs2 wrote
+/// less on volumes of one group, and fsck.ocfs2 checks it (`CHAIN_CPG`) only
+/// there. A first group that does not read is the chain walk's finding.
+fn cpg_of_one_chain(cx: &mut Ctx<'_, '_>, inode: u64, cpg: u64, group: u64) {
+    let Ok(block) = cx.vol.read_meta(group, MetaKind::GROUP) else { return };
+    let Ok(g) = GroupView::parse(&block, group) else { return };
+    let want = 8 * u64::from(g.desc.bg_size.get());
+    if cpg != want {
+        let msg = format!("global bitmap: clusters per group differ from the bits group {group} holds");
+        cx.error(Some("CHAIN_CPG"), inode, "ocfs2_chain_list", "cl_cpg", want, cpg, msg);
+    }
 }
 
 /// What the chain walk noted about one group.

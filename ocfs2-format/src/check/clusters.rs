@@ -7,10 +7,11 @@
 //! Claims are sorted runs, not a per-cluster map; the bitmap groups are
 //! streamed in cluster order and compared a group at a time.
 
-use super::{Claim, Ctx, Owner, Pass};
+use super::{Claim, Corruption, Ctx, Owner, Pass, Severity};
 use crate::error::Result;
+use crate::layout::dinode::flags;
 use crate::layout::group::{set_range, GroupView};
-use crate::layout::superblock::compat;
+use crate::layout::superblock::{compat, incompat};
 use crate::volume::MetaKind;
 
 /// Overlaps reported before the rest are only counted.
@@ -59,20 +60,17 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 overlaps += 1;
                 if overlaps <= MAX_OVERLAPS {
                     let o_end = end.min(r_end);
-                    let code = if matches!(c.owner, Owner::Inode(_)) && matches!(r.owner, Owner::Inode(_)) {
-                        "DUP_CLUSTERS_CLONE"
-                    } else {
-                        "DUP_CLUSTERS_SYSFILE_CLONE"
+                    let codes = dup_prompts(cx, r.owner, c.owner);
+                    let at = Corruption {
+                        blkno: owner_block(c.owner),
+                        structure: "cluster",
+                        field: "owner",
+                        expected: format!("one owner for clusters {}..{o_end}", c.start).into(),
+                        actual: format!("{} and {}", r.owner, c.owner).into(),
+                        kind: Default::default(),
                     };
-                    cx.error(
-                        Some(code),
-                        owner_block(c.owner),
-                        "cluster",
-                        "owner",
-                        format!("one owner for clusters {}..{o_end}", c.start),
-                        format!("{} and {}", r.owner, c.owner),
-                        "clusters claimed twice",
-                    );
+                    let (code, also) = codes.split_first().map_or((None, &[][..]), |(c, a)| (Some(*c), a));
+                    cx.push_also(code, also, Severity::Error, at, "clusters claimed twice");
                 }
             }
             if end > r_end {
@@ -166,6 +164,36 @@ fn owned_bits(merged: &[(u64, u64)], first: u64, bits: u64) -> impl Iterator<Ite
         .iter()
         .take_while(move |r| r.0 < end)
         .map(move |r| ((r.0.max(first) - first) as u32, (r.1.min(end) - first) as u32))
+}
+
+/// fsck.ocfs2's prompts for clusters claimed by owners `a` and `b`: per
+/// owner, a system file may be cloned but not deleted, any other file cloned
+/// or else deleted, and a chain allocator's groups neither; first of all, on a
+/// volume with refcount trees, when both are files naming one tree at most, it
+/// offers to record the sharing in that tree.
+fn dup_prompts(cx: &Ctx<'_, '_>, a: Owner, b: Owner) -> Vec<&'static str> {
+    let file = |o: Owner| match o {
+        Owner::Inode(i) if cx.inodes.get(&i).is_none_or(|f| f.flags & flags::SYSTEM == 0) => Some(i),
+        _ => None,
+    };
+    let mut codes = Vec::new();
+    for o in [a, b] {
+        match (o, file(o)) {
+            (_, Some(_)) => codes.extend(["DUP_CLUSTERS_CLONE", "DUP_CLUSTERS_DELETE"]),
+            (Owner::Inode(_) | Owner::LocalAlloc(_) | Owner::TruncateLog(_), None) => {
+                codes.push("DUP_CLUSTERS_SYSFILE_CLONE")
+            }
+            _ => {}
+        }
+    }
+    if let (Some(x), Some(y)) = (file(a), file(b)) {
+        let (tx, ty) = (cx.refcount_of.get(&x), cx.refcount_of.get(&y));
+        let one_tree = tx.is_none() || ty.is_none() || tx == ty;
+        if one_tree && cx.vol.superblock().has_incompat(incompat::REFCOUNT_TREE) {
+            codes.push("DUP_CLUSTERS_ADD_REFCOUNT");
+        }
+    }
+    codes
 }
 
 fn owner_block(o: Owner) -> u64 {

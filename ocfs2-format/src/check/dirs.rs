@@ -2,15 +2,16 @@
 //! `.`), `..` against the parent that names the directory, connectivity, link
 //! counts and orphans.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Ctx, Pass, Severity};
-use crate::error::{Corruption, Result};
-use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot};
-use crate::layout::dinode::{dyn_features, flags, mode};
-use crate::layout::dir::file_type;
+use crate::error::{Corruption, Result, Value};
+use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot, ExtentMap, Mapping};
+use crate::layout::dinode::{dyn_features, flags, mode, Id2};
+use crate::layout::dir::{file_type, rec_len, DirEntryHeader};
 use crate::layout::dx::{dx_hash, HashChar};
 use crate::layout::superblock::incompat;
+use crate::layout::view_at;
 use crate::volume::{slot_file_name, Inode};
 
 /// The directory-entry file type an inode's mode calls for.
@@ -50,6 +51,9 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         );
     }
     let s = "ocfs2_dir_entry";
+    // Entries naming blocks behind in-use bits that hold no valid inode.
+    let mut invalid_refs: BTreeMap<u64, u32> = BTreeMap::new();
+    let mut lost_found = false;
     for (n, &d) in dirs.iter().enumerate() {
         if n % 64 == 0 {
             cx.progress(Pass::Directories, n as u64, total)?;
@@ -60,11 +64,17 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         }) {
             Ok(e) => e,
             Err(e) => {
+                dot_excess(cx, d);
                 cx.report(e, d, &format!("directory {d}"))?;
                 continue;
             }
         };
         cx.counts.directories += 1;
+        // A directory read without a second entry has ".." naming nothing.
+        dotdot.insert(d, entries.get(1).map_or(0, |e| e.inode));
+        if d == root {
+            lost_found = entries.iter().any(|e| e.name == b"lost+found");
+        }
         index(cx, d, &entries)?;
         let orphan_dir = orphan_dirs.contains(&d);
         let mut names: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
@@ -114,10 +124,11 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             if i == 0 && e.inode != d {
                 cx.error(Some("DIRENT_DOT_INODE"), d, s, "inode", d, e.inode, "\".\" does not name its directory");
             }
-            if i == 1 {
-                dotdot.insert(d, e.inode);
-            }
             let Some(f) = cx.inodes.get_mut(&e.inode) else {
+                if cx.invalid_inodes.contains(&e.inode) {
+                    *invalid_refs.entry(e.inode).or_default() += 1;
+                    continue;
+                }
                 let range = e.inode == 0 || e.inode >= vol.geometry().blocks;
                 cx.error(
                     Some(if range { "DIRENT_INODE_RANGE" } else { "DIRENT_INODE_FREE" }),
@@ -163,6 +174,17 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         }
     }
     cx.progress(Pass::Directories, total, total)?;
+    // fsck.ocfs2 leaves the allocator bit of an invalid inode set, so the
+    // entries naming it pass; its link count, taken as 0, then differs.
+    for (ino, refs) in invalid_refs {
+        let msg = "directory entries name an inode that is not valid (fsck.ocfs2 counts its links as 0)";
+        cx.error(Some("INODE_COUNT"), ino, "ocfs2_dinode", "i_links_count", refs, "0 (not a valid inode)", msg);
+    }
+    if !lost_found {
+        let found = if dotdot.contains_key(&root) { "none" } else { "the root directory could not be read" };
+        let (want, msg) = ("an entry \"lost+found\" in the root directory", "/lost+found does not exist");
+        cx.error(Some("LOSTFOUND_MISSING"), root, s, "name", want, found, msg);
+    }
 
     let (root, sysdir) = (vol.root_blkno(), vol.system_dir_blkno());
     for &d in &dirs {
@@ -189,7 +211,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     structure: "ocfs2_dinode",
                     field: "i_flags",
                     expected: "-".into(),
-                    actual: format!("{:#x}", f.flags),
+                    actual: Value::Hex(f.flags.into()),
                     kind: Default::default(),
                 };
                 cx.push(Some("INODE_ORPHANED"), Severity::Info, at, "orphan awaiting deletion");
@@ -241,10 +263,38 @@ fn unindexed(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) {
         structure: "ocfs2_dinode",
         field: "i_dyn_features",
         expected: "INDEXED_DIR (what fsck.ocfs2 would build)".into(),
-        actual: format!("{:#x}", h.i_dyn_features.get()),
+        actual: Value::Hex(h.i_dyn_features.get().into()),
         kind: Default::default(),
     };
     cx.push(Some("DX_TREE_MISSING"), Severity::Info, at, "directory without an index (valid: read linearly)");
+}
+
+/// A "." entry longer than its name needs: fsck.ocfs2 offers to split the
+/// excess into an entry of its own (`DIRENT_DOT_EXCESS`). The kernel never
+/// writes one, and the excess misplaces the next entry, so it is looked for
+/// only when the directory did not read.
+fn dot_excess(cx: &mut Ctx<'_, '_>, d: u64) {
+    let vol = cx.vol;
+    let Ok(ino) = vol.inode(d) else { return };
+    let block;
+    let area: &[u8] = match ino.dinode().id2() {
+        Ok(Id2::Inline(_, data)) => data,
+        Ok(Id2::Extents(_)) => {
+            let Ok(map) = ExtentMap::load(vol, &ino) else { return };
+            let Mapping::Block { blkno, .. } = map.map(vol, 0) else { return };
+            let Ok(b) = vol.read_block(blkno) else { return };
+            block = b;
+            &block
+        }
+        _ => return,
+    };
+    let Some(h) = view_at::<DirEntryHeader>(area, 0) else { return };
+    let min = rec_len(1) as u16;
+    let name = area.get(std::mem::size_of::<DirEntryHeader>());
+    if h.name_len == 1 && name == Some(&b'.') && h.rec_len.get() != min {
+        let msg = format!("\".\" of directory {d} is longer than its name needs");
+        cx.error(Some("DIRENT_DOT_EXCESS"), d, "ocfs2_dir_entry", "rec_len", min, h.rec_len.get(), msg);
+    }
 }
 
 /// fsck's pass-2 lookup: in an indexed directory, every entry but `.` and `..`

@@ -64,7 +64,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             blkno: group,
             structure: "ocfs2_group_desc",
             field: "bitmap",
-            expected: format!("bit {bit} clear: no tree references block {blkno}"),
+            expected: format!("bit {bit} clear: no tree references block {blkno}").into(),
             actual: "set".into(),
             kind: Default::default(),
         };
@@ -139,11 +139,15 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
     let vol = cx.vol;
     let ino = match vol.inode(blkno) {
         Ok(i) => i,
-        Err(e) => return cx.report(e, blkno, &format!("inode behind in-use bit {bit} of group {}", g.blkno)),
+        Err(e) => {
+            cx.invalid_inodes.insert(blkno);
+            return cx.report(e, blkno, &format!("inode behind in-use bit {bit} of group {}", g.blkno));
+        }
     };
     let h = *ino.header();
     let s = "ocfs2_dinode";
     if !h.has_flag(flags::VALID) {
+        cx.invalid_inodes.insert(blkno);
         cx.error(
             Some("INODE_ALLOC_REPAIR"),
             blkno,
@@ -204,7 +208,7 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
             // accounts for its clusters and blocks.
             Ok((map, errors)) if !errors.is_empty() => {
                 for e in errors {
-                    cx.report(e, blkno, "extent tree")?;
+                    tree_error(cx, e, blkno, h.is_dir())?;
                 }
                 claim_map(cx, &map, blkno);
             }
@@ -213,7 +217,7 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
                 last_leaf(cx, &map, (blkno, s, "i_last_eb_blk"), h.i_last_eb_blk.get(), "extent tree");
                 sizes(cx, &ino, &map, mapped)?;
             }
-            Err(e) => cx.report(e, blkno, "extent tree")?,
+            Err(e) => tree_error(cx, e, blkno, h.is_dir())?,
         },
         Ok(Id2::Inline(id, _)) => {
             if h.i_clusters.get() != 0 {
@@ -257,6 +261,20 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
     }
     trees(cx, &ino)?;
     Ok(())
+}
+
+/// An error in inode `blkno`'s extent tree. Records out of order in a
+/// directory are fsck.ocfs2's NO_HOLES: it walks a directory's records
+/// expecting each to start where the ones before it end, and names the first
+/// that does not (a file's it checks only for overlap).
+fn tree_error(cx: &mut Ctx<'_, '_>, e: Error, blkno: u64, dir: bool) -> Result<()> {
+    match e {
+        Error::Corrupt(c) if dir && c.field == "e_cpos" => {
+            cx.push(Some("NO_HOLES"), Severity::Error, *c, "directory extent tree: records out of order");
+            Ok(())
+        }
+        e => cx.report(e, blkno, "extent tree"),
+    }
 }
 
 /// Claims the clusters of an extent map for `owner` and notes its extent
@@ -390,7 +408,28 @@ fn sizes(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>, map: &ExtentMap, mapped: u64) ->
     if h.is_symlink() {
         return symlink(cx, ino, map);
     }
-    if sparse && !h.has_flag(flags::SYSTEM) {
+    if h.is_dir() {
+        // A directory is read block by block up to its size: fsck.ocfs2 allows
+        // it no hole, and no size past its last cluster, sparse volume or not.
+        let mut offset = 0u64;
+        if let Some(e) = map.extents().iter().find(|e| {
+            let hole = u64::from(e.cpos) != offset;
+            offset += u64::from(e.clusters);
+            hole
+        }) {
+            let msg = format!("directory extent at logical cluster {} leaves a hole before it", e.cpos);
+            cx.error(
+                Some("NO_HOLES"),
+                blkno,
+                "ocfs2_extent_rec",
+                "e_cpos",
+                offset - u64::from(e.clusters),
+                e.cpos,
+                msg,
+            );
+        }
+    }
+    if sparse && !h.has_flag(flags::SYSTEM) && !h.is_dir() {
         // System files are exempt: the kernel grows the quota files a cluster
         // ahead of their size (fsck.ocfs2 -fn is silent on them too).
         let end = geo.block_offset(end_block);

@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::ControlFlow;
 
-use crate::error::{Corruption, CorruptionKind, Error, Result};
+use crate::error::{Corruption, CorruptionKind, Error, Result, Value};
 use crate::progress::{OnProgress, Task};
 use crate::volume::Volume;
 
@@ -64,6 +64,11 @@ impl Severity {
 pub struct Finding {
     /// fsck.ocfs2's problem code (`GROUP_FREE_BITS`, ...), where one exists.
     pub code: Option<&'static str>,
+    /// fsck.ocfs2's other codes for the same cause: the prompts it prints
+    /// after the first is answered "no" (`EB_GEN_FIX` after `EB_GEN`), or its
+    /// name for a cause `code` names more precisely (`INODE_ALLOC_REPAIR` for an
+    /// inode of another volume's generation, which `fsck -n` treats as unused).
+    pub also: Vec<&'static str>,
     /// How bad it is.
     pub severity: Severity,
     /// Where: block, structure, field, expected and found values.
@@ -85,6 +90,9 @@ impl Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(c) = self.code {
+            write!(f, "[{c}] ")?;
+        }
+        for c in &self.also {
             write!(f, "[{c}] ")?;
         }
         write!(
@@ -234,7 +242,7 @@ pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
                 structure: "ocfs2_block_check",
                 field: "bc_crc32e",
                 expected: "a matching crc32e".into(),
-                actual: format!("data bit {} flipped (corrected in memory by the ECC)", c.bit),
+                actual: format!("data bit {} flipped (corrected in memory by the ECC)", c.bit).into(),
                 kind: Default::default(),
             },
             "metadata ECC corrected a single-bit error",
@@ -346,6 +354,9 @@ pub(crate) struct Ctx<'v, 'p> {
     pub groups_seen: HashSet<u64>,
     /// Valid inodes.
     pub inodes: HashMap<u64, InodeFacts>,
+    /// Blocks behind in-use inode-allocator bits that hold no valid inode:
+    /// fsck.ocfs2 counts the entries naming one against a link count of 0.
+    pub invalid_inodes: HashSet<u64>,
     /// Directories to check, in inode order.
     pub dirs: Vec<u64>,
     /// Metadata blocks referenced by trees (extent blocks, xattr blocks, dx
@@ -380,6 +391,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
             sub_groups: Vec::new(),
             groups_seen: HashSet::new(),
             inodes: HashMap::new(),
+            invalid_inodes: HashSet::new(),
             dirs: Vec::new(),
             meta_refs: HashMap::new(),
             meta_in_use: HashMap::new(),
@@ -400,6 +412,19 @@ impl<'v, 'p> Ctx<'v, 'p> {
 
     /// Records a finding.
     pub fn push(&mut self, code: Option<&'static str>, severity: Severity, at: Corruption, message: impl Into<String>) {
+        self.push_also(code, &[], severity, at, message);
+    }
+
+    /// Records a finding that fsck.ocfs2 also names `also` (besides the
+    /// follow-ups it always prints after `code`, see `follow_ups`).
+    pub fn push_also(
+        &mut self,
+        code: Option<&'static str>,
+        also: &[&'static str],
+        severity: Severity,
+        at: Corruption,
+        message: impl Into<String>,
+    ) {
         if self.listed.contains(&at) {
             return;
         }
@@ -413,7 +438,13 @@ impl<'v, 'p> Ctx<'v, 'p> {
             return;
         }
         self.listed.insert(at.clone());
-        self.findings.push(Finding { code, severity, at, message: message.into() });
+        let mut codes: Vec<&'static str> = Vec::new();
+        for &c in also.iter().chain(code.map_or(&[][..], follow_ups)) {
+            if Some(c) != code && !codes.contains(&c) {
+                codes.push(c);
+            }
+        }
+        self.findings.push(Finding { code, also: codes, severity, at, message: message.into() });
     }
 
     /// Records an error finding at `blkno`.
@@ -424,16 +455,16 @@ impl<'v, 'p> Ctx<'v, 'p> {
         blkno: u64,
         structure: &'static str,
         field: &'static str,
-        expected: impl fmt::Display,
-        actual: impl fmt::Display,
+        expected: impl Into<Value>,
+        actual: impl Into<Value>,
         message: impl Into<String>,
     ) {
         let at = Corruption {
             blkno,
             structure,
             field,
-            expected: expected.to_string(),
-            actual: actual.to_string(),
+            expected: expected.into(),
+            actual: actual.into(),
             kind: Default::default(),
         };
         self.push(code, Severity::Error, at, message);
@@ -455,7 +486,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
                     structure: "metadata",
                     field: unreadable_kind(&other),
                     expected: "readable metadata".into(),
-                    actual: other.to_string(),
+                    actual: other.to_string().into(),
                     kind: Default::default(),
                 };
                 self.push(None, Severity::Error, at, format!("{what}: unreadable"));
@@ -490,6 +521,27 @@ pub(crate) fn unreadable_kind(e: &Error) -> &'static str {
         Error::Invalid(_) => "invalid",
         Error::Truncated { .. } => "truncated",
         _ => "unreadable",
+    }
+}
+
+/// The prompts fsck.ocfs2 -n always prints after `code`'s for the same cause:
+/// answered "no", the first offers a repair and the next another (update the
+/// generation instead of dropping the block), or fsck.ocfs2 concludes about the
+/// whole structure (a local alloc with any of these errors: mark it unused).
+fn follow_ups(code: &'static str) -> &'static [&'static str] {
+    match code {
+        "EB_GEN" => &["EB_GEN_FIX"],
+        "RB_GEN" => &["RB_GEN_FIX"],
+        // Its chain walk checks the generation of each group it links to,
+        // then the group itself does.
+        "GROUP_GEN" => &["CHAIN_LINK_GEN"],
+        // Without -g fsck.ocfs2 skips an inode of another generation as
+        // unused, and so finds its allocator bit wrongly set.
+        "INODE_GEN" => &["INODE_ALLOC_REPAIR"],
+        "LALLOC_SIZE" | "LALLOC_BM_OVERRUN" | "LALLOC_BM_SIZE" | "LALLOC_BM_STRADDLE" | "LALLOC_USED_OVERRUN" => {
+            &["LALLOC_CLEAR"]
+        }
+        _ => &[],
     }
 }
 

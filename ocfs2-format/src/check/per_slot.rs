@@ -5,7 +5,7 @@
 
 use super::{Claim, Ctx, Owner, Pass, Severity};
 use crate::alloc::{local_alloc, truncate_log};
-use crate::error::{Corruption, Result};
+use crate::error::{Corruption, Result, Value};
 use crate::journal::Journal;
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
@@ -17,7 +17,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         match Journal::open(vol, slot) {
             Ok(j) => {
                 let sb = j.superblock();
-                let at = |field: &'static str, actual: String| Corruption {
+                let at = |field: &'static str, actual: Value| Corruption {
                     blkno: j.inode(),
                     structure: "ocfs2_dinode (journal)",
                     field,
@@ -37,7 +37,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     cx.push(
                         None,
                         Severity::Error,
-                        at("s_errno", (sb.s_errno.get() as i32).to_string()),
+                        at("s_errno", (sb.s_errno.get() as i32).into()),
                         format!("journal:{slot:04} recorded an error"),
                     );
                 }
@@ -51,7 +51,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     structure: "journal",
                     field: super::unreadable_kind(&e),
                     expected: "a valid JBD2 journal".into(),
-                    actual: e.to_string(),
+                    actual: e.to_string().into(),
                     kind: Default::default(),
                 };
                 cx.push(Some("JOURNAL_FILE_INVALID"), Severity::Error, at, format!("journal:{slot:04} is invalid"));

@@ -21,6 +21,8 @@ const EXIT_OPERATIONAL: u8 = 8;
 struct FindingOut {
     /// fsck.ocfs2's problem code (`fsck.ocfs2.checks(8)`), null where it has none.
     code: Option<&'static str>,
+    /// fsck.ocfs2's other codes for the same cause (see `check::Finding::also`).
+    also: Vec<&'static str>,
     /// `error` or `info` (a note: fsck.ocfs2 would not fail on it).
     severity: &'static str,
     /// The block holding the damaged structure.
@@ -89,12 +91,13 @@ fn build(image: &Path, r: &Report) -> CheckOut {
         .iter()
         .map(|f| FindingOut {
             code: f.code,
+            also: f.also.clone(),
             severity: f.severity.name(),
             blkno: f.at.blkno,
             structure: f.at.structure,
             field: f.at.field,
-            expected: f.at.expected.clone(),
-            found: f.at.actual.clone(),
+            expected: f.at.expected.to_string(),
+            found: f.at.actual.to_string(),
             message: f.message.clone(),
         })
         .collect();
@@ -135,7 +138,16 @@ fn render(c: &CheckOut) -> String {
                     f.code.unwrap_or("-").to_string(),
                     f.blkno.to_string(),
                     format!("{}.{}", f.structure, f.field),
-                    format!("{} (expected {}, found {})", f.message, f.expected, f.found),
+                    match f.also.as_slice() {
+                        [] => format!("{} (expected {}, found {})", f.message, f.expected, f.found),
+                        also => format!(
+                            "{} (expected {}, found {}; fsck.ocfs2 also: {})",
+                            f.message,
+                            f.expected,
+                            f.found,
+                            also.join(", ")
+                        ),
+                    },
                 ]
             })
             .collect();
