@@ -17,10 +17,10 @@ use crate::layout::extent::{ExtentList, ExtentRec};
 use crate::layout::group::{bit_runs, GroupView};
 use crate::volume::{slot_file_name, Geometry, Inode, MetaKind, Volume};
 
-mod slot;
+mod per_slot;
 mod space;
 
-pub use slot::{local_alloc, orphans, truncate_log, LocalAllocInfo, OrphanEntry, TruncateLogInfo};
+pub use per_slot::{local_alloc, orphans, truncate_log, LocalAllocInfo, OrphanEntry, TruncateLogInfo};
 pub use space::{freefrag, freeinode, space_usage, FreeFrag, FreeInode, HistBucket, SlotInodes, SpaceUsage, MAX_HIST};
 
 /// One group descriptor as found on its chain, with the facts debugfs prints.

@@ -34,9 +34,9 @@ mod chains;
 mod clusters;
 mod dirs;
 mod inodes;
+mod per_slot;
 mod quota;
 mod refcount;
-mod slots;
 mod superblock;
 
 /// How bad a finding is.
@@ -224,7 +224,7 @@ pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report>
 pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
     let mut cx = Ctx::new(vol, on);
     superblock::run(&mut cx)?;
-    slots::run(&mut cx)?;
+    per_slot::run(&mut cx)?;
     chains::run(&mut cx)?;
     inodes::run(&mut cx)?;
     refcount::run(&mut cx);

@@ -6,7 +6,7 @@ use crate::fs::FileReader;
 use crate::layout::node::NodeNum;
 use crate::layout::slot_map::{self, SlotMapFormat};
 use crate::layout::superblock::incompat;
-use crate::volume::Volume;
+use crate::volume::{Inode, Volume};
 
 /// The slot map of a volume.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,27 +24,24 @@ impl SlotMap {
     /// checked when the volume was opened) of the format the superblock selects,
     /// bounded by the file's size.
     pub fn read(vol: &Volume) -> Result<SlotMap> {
+        let ino = vol.system_file("slot_map")?;
+        Self::of_inode(vol, &vol.inode(ino)?)
+    }
+
+    /// Reads the slot map held by `inode` (the `slot_map` system file, found
+    /// some other way), as [`SlotMap::read`] does.
+    pub fn of_inode(vol: &Volume, inode: &Inode<'_>) -> Result<SlotMap> {
         let sb = vol.superblock();
         let max_slots = sb.s_max_slots.get();
         let format =
             if sb.has_incompat(incompat::EXTENDED_SLOT_MAP) { SlotMapFormat::Extended } else { SlotMapFormat::Normal };
-        let ino = vol.system_file("slot_map")?;
-        let inode = vol.inode(ino)?;
-        let reader = FileReader::new(vol, &inode)?;
+        let reader = FileReader::new(vol, inode)?;
         let want = usize::from(max_slots) * format.entry_size();
-        let have = usize::try_from(reader.size()).unwrap_or(usize::MAX).min(want);
-        let mut buf = vec![0u8; have];
-        let mut got = 0;
-        while got < have {
-            let n = reader.read_at(got as u64, &mut buf[got..])?;
-            if n == 0 {
-                break;
-            }
-            got += n;
-        }
+        let mut buf = vec![0u8; usize::try_from(reader.size()).unwrap_or(usize::MAX).min(want)];
+        let got = reader.read_full_at(0, &mut buf)?;
         buf.truncate(got);
-        let nodes = slot_map::parse(&buf, max_slots, format, ino)?;
-        Ok(SlotMap { format, inode: ino, nodes })
+        let nodes = slot_map::parse(&buf, max_slots, format, inode.blkno())?;
+        Ok(SlotMap { format, inode: inode.blkno(), nodes })
     }
 
     /// The filesystem slot `node` holds, if any.

@@ -1,11 +1,7 @@
 //! `stat` and `stat_sysdir`: an inode with what its `id2` holds (extents, chains
 //! and their groups, local alloc, truncate log, inline data, fast symlink).
 
-use std::io::Read;
-
-use ocfs2_format::fs::FileReader;
-use ocfs2_format::layout::slot_map::{self, SlotMapFormat};
-use ocfs2_format::layout::superblock::incompat;
+use ocfs2_format::cluster::SlotMap;
 use ocfs2_format::{Inode, Volume};
 use serde::Serialize;
 
@@ -67,23 +63,10 @@ struct Sysdir {
 }
 
 fn slot_map_report(vol: &Volume, inode: &Inode<'_>) -> Result<SlotMapReport, CmdError> {
-    let sb = vol.superblock();
-    let format =
-        if sb.has_incompat(incompat::EXTENDED_SLOT_MAP) { SlotMapFormat::Extended } else { SlotMapFormat::Normal };
-    let max = sb.s_max_slots.get();
-    let need = usize::from(max) * format.entry_size();
-    let mut bytes = Vec::with_capacity(need);
-    let what = |e| CmdError::at("//slot_map".to_string(), e);
-    let reader = FileReader::new(vol, inode).map_err(what)?;
-    reader.take(need as u64).read_to_end(&mut bytes).map_err(|e| CmdError::msg(format!("//slot_map: reading: {e}")))?;
-    let slots = slot_map::parse(&bytes, max, format, inode.blkno()).map_err(what)?;
+    let map = SlotMap::of_inode(vol, inode).map_err(|e| CmdError::at("//slot_map".to_string(), e))?;
     Ok(SlotMapReport {
-        format: format.name(),
-        slots: slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| Some(SlotReport { slot: u16::try_from(i).ok()?, node: (*n)?.get() }))
-            .collect(),
+        format: map.format.name(),
+        slots: map.used().map(|(slot, node)| SlotReport { slot, node: node.get() }).collect(),
     })
 }
 

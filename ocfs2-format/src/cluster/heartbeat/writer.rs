@@ -189,4 +189,36 @@ mod tests {
         assert!(Writer::new(tempfile::tempfile().unwrap(), region, NodeNum(255), 1, 0).is_err());
         assert!(Writer::new(tempfile::tempfile().unwrap(), region, NodeNum(1), 0, 0).is_err());
     }
+
+    /// `live_nodes` (the test mkfs runs): a node beating while it samples is
+    /// live; a node that crashed (written, still) or stopped cleanly is not.
+    #[test]
+    fn live_nodes_sees_a_beating_node_only() {
+        let tmp = tempfile::NamedTempFile::new().unwrap();
+        let region = Region { start: 0, sector_size: 512, inode: 0, blkno: 0, extent_bytes: 255 * 512 };
+        tmp.as_file().set_len(region.len()).unwrap();
+        let open = || std::fs::OpenOptions::new().write(true).open(tmp.path()).unwrap();
+        let sampler = super::super::Sampler::new(Box::new(DirectSource::open(tmp.path()).unwrap()), region);
+        assert_eq!(crate::cluster::live_nodes(&sampler).unwrap(), vec![], "a blank region");
+
+        let mut crashed = Writer::new(open(), region, NodeNum(2), 0x22, 10_000).unwrap();
+        crashed.beat().unwrap();
+        let mut stopped = Writer::new(open(), region, NodeNum(5), 0x55, 10_000).unwrap();
+        stopped.beat().unwrap();
+        stopped.stop().unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let live = std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut w = Writer::new(open(), region, NodeNum(9), 0x99, 10_000).unwrap();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    w.beat().unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            });
+            let live = crate::cluster::live_nodes(&sampler);
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            live
+        });
+        assert_eq!(live.unwrap(), vec![NodeNum(9)]);
+    }
 }
