@@ -443,6 +443,242 @@ fn next_data_extent(file: &File, pos: u64, size: u64) -> io::Result<Option<(u64,
     Ok(Some((data as u64, (hole as u64).min(size))))
 }
 
+/// Sorts byte ranges `(offset, length)` and merges those that overlap or touch.
+pub fn coalesce(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    ranges.retain(|&(_, len)| len > 0);
+    ranges.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (off, len) in ranges {
+        match out.last_mut() {
+            Some((start, rlen)) if *start + *rlen >= off => *rlen = (*rlen).max(off + len - *start),
+            _ => out.push((off, len)),
+        }
+    }
+    out
+}
+
+/// The byte ranges `(offset, length)` a [`Recording`] has seen read, shared with its owner.
+pub type Reads = std::sync::Arc<std::sync::Mutex<Vec<(u64, u64)>>>;
+
+/// A [`BlockSource`] that remembers every byte range read through it: what a
+/// library operation (a check, a replay) reads, for the read floors.
+///
+/// [`BlockSource`]: ocfs2_format::io::BlockSource
+#[derive(Debug)]
+pub struct Recording {
+    inner: Box<dyn ocfs2_format::io::BlockSource>,
+    reads: Reads,
+}
+
+impl Recording {
+    /// Wraps `inner`; the returned list fills as the source is read.
+    pub fn new(inner: Box<dyn ocfs2_format::io::BlockSource>) -> (Recording, Reads) {
+        let reads = Reads::default();
+        (Recording { inner, reads: std::sync::Arc::clone(&reads) }, reads)
+    }
+
+    fn note(&self, offset: u64, len: u64) {
+        // A poisoned lock only means another reader panicked; its ranges still count.
+        self.reads.lock().unwrap_or_else(|e| e.into_inner()).push((offset, len));
+    }
+}
+
+impl ocfs2_format::io::BlockSource for Recording {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> ocfs2_format::Result<()> {
+        self.note(offset, buf.len() as u64);
+        self.inner.read_at(offset, buf)
+    }
+    fn bytes(&self, offset: u64, len: usize) -> ocfs2_format::Result<std::borrow::Cow<'_, [u8]>> {
+        self.note(offset, len as u64);
+        self.inner.bytes(offset, len)
+    }
+    fn prefetch(&self, offset: u64, len: u64) {
+        self.inner.prefetch(offset, len)
+    }
+    fn is_cached(&self, offset: u64) -> bool {
+        self.inner.is_cached(offset)
+    }
+    fn parallel_reads(&self) -> usize {
+        self.inner.parallel_reads()
+    }
+}
+
+/// Reads every run of `map` from `image` in `pread`s of at most 1 MiB, shared
+/// out among `threads` threads piece by piece (thread `t` takes pieces `t`,
+/// `t + threads`, ...); one thread reads them in map order (sequentially when
+/// the runs ascend). The read floors: the reads and nothing else.
+pub fn read_runs(map: &BlockMap, image: &Path, threads: usize) -> io::Result<u64> {
+    let file = File::open(image)?;
+    let threads = threads.max(1);
+    let pieces: Vec<(u64, u64)> = map
+        .runs
+        .iter()
+        .flat_map(|&(start, len)| {
+            (0..len.div_ceil(CHUNK)).map(move |i| (start + i * CHUNK, (len - i * CHUNK).min(CHUNK)))
+        })
+        .collect();
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (file, pieces) = (&file, &pieces);
+                s.spawn(move || -> io::Result<u64> {
+                    let mut buf = vec![0u8; CHUNK as usize];
+                    let mut sum = 0u64;
+                    for &(off, len) in pieces.iter().skip(t).step_by(threads) {
+                        let buf = &mut buf[..len as usize];
+                        file.read_exact_at(buf, off)?;
+                        // Use the data, so that no read can be optimised away.
+                        sum = sum.wrapping_add(u64::from(buf[0]) + u64::from(buf[buf.len() - 1]));
+                    }
+                    Ok(sum)
+                })
+            })
+            .collect();
+        workers.into_iter().try_fold(0u64, |acc, w| {
+            let part = w.join().map_err(|_| io::Error::other("a reader thread panicked"))??;
+            Ok(acc.wrapping_add(part))
+        })
+    })
+}
+
+/// One entry of a directory tree, for the rdump floor (see [`TreeManifest`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub enum TreeEntry {
+    /// A directory.
+    Dir(PathBuf),
+    /// A regular file: its size and the byte runs holding data (the rest are holes).
+    File { path: PathBuf, size: u64, data: Vec<(u64, u64)> },
+    /// A symbolic link and its target.
+    Symlink { path: PathBuf, target: PathBuf },
+    /// A second name of a file listed earlier.
+    HardLink { path: PathBuf, to: PathBuf },
+}
+
+/// A directory tree's shape without its contents: what `rdump` wrote, to be
+/// written again from memory (the rdump floor). Paths are relative to the root.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TreeManifest {
+    /// Parents before children.
+    pub entries: Vec<TreeEntry>,
+}
+
+/// What a tree occupies: apparent file bytes, data bytes (holes left out) and
+/// allocated bytes, each file counted once however many names it has.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct TreeBytes {
+    /// Sum of the files' sizes.
+    pub apparent: u64,
+    /// Bytes in data extents (`SEEK_DATA`/`SEEK_HOLE`), what a writer wrote.
+    pub data: u64,
+    /// `st_blocks` × 512 of files, directories and links.
+    pub allocated: u64,
+    /// Entries under the root.
+    pub entries: u64,
+}
+
+impl TreeManifest {
+    /// Walks `root` (links not followed) into a manifest, with what it occupies.
+    pub fn scan(root: &Path) -> io::Result<(TreeManifest, TreeBytes)> {
+        use std::os::unix::fs::MetadataExt;
+        let mut m = TreeManifest::default();
+        let mut bytes = TreeBytes::default();
+        let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = std::collections::HashMap::new();
+        let mut todo = vec![PathBuf::new()];
+        while let Some(rel) = todo.pop() {
+            let mut names: Vec<_> = std::fs::read_dir(root.join(&rel))?.collect::<Result<_, _>>()?;
+            names.sort_by_key(|e| e.file_name());
+            for e in names {
+                let path = rel.join(e.file_name());
+                let md = e.metadata()?;
+                bytes.entries += 1;
+                let id = (md.dev(), md.ino());
+                if md.is_dir() {
+                    bytes.allocated += md.blocks() * 512;
+                    m.entries.push(TreeEntry::Dir(path.clone()));
+                    todo.push(path);
+                } else if md.file_type().is_symlink() {
+                    bytes.allocated += md.blocks() * 512;
+                    let target = std::fs::read_link(e.path())?;
+                    m.entries.push(TreeEntry::Symlink { path, target });
+                } else if md.is_file() {
+                    if let Some(first) = seen.get(&id).filter(|_| md.nlink() > 1) {
+                        m.entries.push(TreeEntry::HardLink { path, to: first.clone() });
+                        continue;
+                    }
+                    seen.insert(id, path.clone());
+                    let file = File::open(e.path())?;
+                    let mut data = Vec::new();
+                    let mut pos = 0;
+                    while let Some((d, h)) = next_data_extent(&file, pos, md.len())? {
+                        data.push((d, h - d));
+                        pos = h;
+                    }
+                    bytes.apparent += md.len();
+                    bytes.data += data.iter().map(|r| r.1).sum::<u64>();
+                    bytes.allocated += md.blocks() * 512;
+                    m.entries.push(TreeEntry::File { path, size: md.len(), data });
+                }
+                // Devices, FIFOs and sockets: rdump writes none.
+            }
+        }
+        Ok((m, bytes))
+    }
+
+    /// Saves the manifest as JSON.
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        std::fs::write(path, serde_json::to_vec(self).map_err(io::Error::other)?)
+    }
+
+    /// Loads a manifest saved by [`TreeManifest::save`].
+    pub fn load(path: &Path) -> io::Result<TreeManifest> {
+        serde_json::from_slice(&std::fs::read(path)?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", path.display())))
+    }
+
+    /// Creates the tree under `out` (an existing, empty directory): every
+    /// directory, link and file, each file's data runs written with a fixed
+    /// pattern and its size set, and nothing else (no modes, times or xattrs;
+    /// no fsync, as rdump does none).
+    pub fn write_under(&self, out: &Path) -> io::Result<()> {
+        let longest = self
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                TreeEntry::File { data, .. } => data.iter().map(|r| r.1).max(),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+            .min(CHUNK);
+        let pattern = vec![0x5Au8; longest as usize];
+        for e in &self.entries {
+            match e {
+                TreeEntry::Dir(p) => std::fs::create_dir(out.join(p))?,
+                TreeEntry::Symlink { path, target } => std::os::unix::fs::symlink(target, out.join(path))?,
+                TreeEntry::HardLink { path, to } => std::fs::hard_link(out.join(to), out.join(path))?,
+                TreeEntry::File { path, size, data } => {
+                    let f = File::create(out.join(path))?;
+                    for &(start, len) in data {
+                        let mut off = start;
+                        while off < start + len {
+                            let n = (start + len - off).min(CHUNK);
+                            f.write_all_at(&pattern[..n as usize], off)?;
+                            off += n;
+                        }
+                    }
+                    if data.last().is_none_or(|&(s, l)| s + l < *size) {
+                        f.set_len(*size)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,6 +701,38 @@ mod tests {
         assert!(!st.rss_upper_bound_only);
         assert!(Stats::of(&[s(1.0), s(2.0)]).expect("two samples").rss_upper_bound_only);
         assert!(Stats::of(&[]).is_none());
+    }
+
+    #[test]
+    fn coalesce_merges_overlapping_and_touching_ranges() {
+        assert_eq!(
+            coalesce(vec![(8192, 4096), (0, 4096), (4096, 100), (100, 50), (20000, 0)]),
+            vec![(0, 4196), (8192, 4096)]
+        );
+        assert_eq!(coalesce(vec![(0, 10), (2, 3)]), vec![(0, 10)]);
+    }
+
+    #[test]
+    fn tree_manifest_writes_the_same_shape() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(src.join("a/b")).expect("dirs");
+        std::fs::write(src.join("a/small"), b"hello").expect("file");
+        let sparse = File::create(src.join("a/b/sparse")).expect("create");
+        sparse.set_len(64 * BLOCK).expect("size");
+        sparse.write_all_at(&[1u8; BLOCK as usize], 8 * BLOCK).expect("write");
+        std::fs::hard_link(src.join("a/small"), src.join("link")).expect("hard link");
+        std::os::unix::fs::symlink("a/small", src.join("sym")).expect("symlink");
+        let (m, bytes) = TreeManifest::scan(&src).expect("scan");
+        assert_eq!(bytes.entries, 6);
+        assert_eq!(bytes.apparent, 5 + 64 * BLOCK, "the hard link counted once");
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).expect("out");
+        m.write_under(&out).expect("write");
+        let (again, again_bytes) = TreeManifest::scan(&out).expect("rescan");
+        assert_eq!(again.entries, m.entries);
+        assert_eq!((again_bytes.apparent, again_bytes.data), (bytes.apparent, bytes.data));
+        assert_eq!(std::fs::read(out.join("link")).expect("read"), [0x5A; 5]);
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn auto(src: &Arc<dyn BlockSource>) -> Result<Option<ChosenPartition>> {
 mod tests {
     use super::*;
     use crate::io::MemSource;
-    use crate::mkfs::{layout, plan, write, MkfsOptions, Randomness, Target};
+    use crate::mkfs::{place, plan, write, MkfsOptions, Randomness, Target};
     use crate::volume::Volume;
 
     const MIB: u64 = 1 << 20;
@@ -131,7 +131,7 @@ mod tests {
         let opts = MkfsOptions { slots: Some(1), label: label.into(), ..Default::default() };
         let p = plan(&opts, &Target { size, sector_size: 512 }).expect("plan");
         let mut img = MemSource::new(size);
-        write(&layout(&p).expect("layout"), &Randomness::from_seed(1, [7; 16], 0), &mut img, &mut |_, _| {})
+        write(&place(&p).expect("place"), &Randomness::from_seed(1, [7; 16], 0), &mut img, &mut |_, _| {})
             .expect("mkfs");
         img
     }

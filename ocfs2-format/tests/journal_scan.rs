@@ -18,7 +18,7 @@ fn scan_reads_every_extent_of_a_multi_extent_journal() {
     let size = 1u64 << 30;
     let opts = MkfsOptions { slots: Some(1), journal_size: Some(256 << 20), ..Default::default() };
     let plan = mkfs::plan(&opts, &Target { size, sector_size: 512 }).unwrap();
-    let lay = mkfs::layout(&plan).unwrap();
+    let lay = mkfs::place(&plan).unwrap();
     let mut src = MemSource::new(size);
     mkfs::write(&lay, &Randomness::from_seed(1, [7; 16], 1_700_000_000), &mut src, &mut |_, _| {}).unwrap();
 

@@ -115,7 +115,7 @@ fn request_exit_status() {
     assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "bogus: command not found");
     let json = Command::new(bin()).args(["--json", "-R", "encode /d1"]).arg(&img).output().expect("run");
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON document");
-    assert_eq!(v[0]["locks"][0]["name"], "M0000000000000000002a1400000000");
+    assert_eq!(v["files"][0]["locks"][0]["name"], "M0000000000000000002a1400000000");
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn encode_matches_debugfs() {
                 .iter()
                 .map(|s| s.to_string())
                 .chain(
-                    inspect_json(&["ls", i, "/small"]).as_array().into_iter().flatten().filter_map(|e| {
+                    inspect_json(&["ls", i, "/small"])["entries"].as_array().into_iter().flatten().filter_map(|e| {
                         e["name"].as_str().filter(|n| !n.starts_with('.')).map(|n| format!("/small/{n}"))
                     }),
                 )
@@ -180,13 +180,14 @@ fn decode_matches_debugfs_d() {
         ("I000000000000000000000000000000", "TrimFs", 0),
     ] {
         let v = inspect_json(&["decode", name]);
-        assert_eq!((v[0]["type"].as_str(), v[0]["blkno"].as_u64()), (Some(kind), Some(blkno)), "{name}");
+        let l = &v["locks"][0];
+        assert_eq!((l["type"].as_str(), l["blkno"].as_u64()), (Some(kind), Some(blkno)), "{name}");
     }
     // With an image, each inode's paths.
     let img = fixture("A-default");
     let v =
         inspect_json(&["decode", "--image", img.to_str().expect("UTF-8 path"), "<W0000000000000000002a1846391749>"]);
-    assert_eq!(v[0]["paths"][0], "/small/");
+    assert_eq!(v["locks"][0]["paths"][0], "/small/");
 }
 
 #[test]
@@ -198,8 +199,12 @@ fn lock_names_as_file_specs() {
     let i = img.to_str().expect("UTF-8 path");
     // The meta, read/write and dentry locks of /small all lead to inode 10776.
     let locks = inspect_json(&["encode", "--all", i, "/small"]);
-    let names: Vec<String> =
-        locks[0]["locks"].as_array().expect("locks").iter().map(|l| l["name"].as_str().expect("name").into()).collect();
+    let names: Vec<String> = locks["files"][0]["locks"]
+        .as_array()
+        .expect("locks")
+        .iter()
+        .map(|l| l["name"].as_str().expect("name").into())
+        .collect();
     assert!(names.iter().any(|n| n.starts_with('N')), "a dentry lock: {names:?}");
     let by_blkno = inspect_json(&["stat", i, "<10776>"]);
     for n in &names {
@@ -392,10 +397,11 @@ fn saved_lock_state_matches_debugfs() {
     let v4 = ["1", "2", "0", "0", "5", "6", "3", "4", "0", "1700000000000000", "0", "0"];
     std::fs::write(&fs4, fs_lock_line(4, "N000000000000000500002a18", 0x41, &v4)).expect("write");
     let v = inspect_json(&["fs_locks", "-f", fs4.to_str().expect("UTF-8"), "--image", img.to_str().expect("UTF-8")]);
-    assert_eq!(v[0]["stats"]["pr_last"], 1_700_000_000_000_000u64);
-    assert_eq!((v[0]["owner"]["inode"].as_u64(), v[0]["owner"]["paths"][0].as_str()), (Some(10776), Some("/small/")));
+    let l = &v["locks"][0];
+    assert_eq!(l["stats"]["pr_last"], 1_700_000_000_000_000u64);
+    assert_eq!((l["owner"]["inode"].as_u64(), l["owner"]["paths"][0].as_str()), (Some(10776), Some("/small/")));
     let v = inspect_json(&["dlm_locks", "-f", d, "--image", img.to_str().expect("UTF-8")]);
-    assert_eq!(v[0]["lock_owner"]["paths"][0], "/");
+    assert_eq!(v["resources"][0]["lock_owner"]["paths"][0], "/");
 }
 
 /// `value` of `key: value` in debugfs.ocfs2 output.
@@ -438,7 +444,7 @@ fn gd_free_bits_counts_agree_with_group() {
     let img = fixture("A-default");
     let i = img.to_str().expect("UTF-8 path");
     let rows = inspect_json(&["gd_free_bits", i]);
-    let rows = rows.as_array().expect("rows");
+    let rows = rows["groups"].as_array().expect("rows");
     assert!(!rows.is_empty());
     for r in rows {
         let g = inspect_json(&["group", i, &r["blkno"].to_string()]);
@@ -572,13 +578,14 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
     assert_eq!(r["check"]["Ok"]["clean"], check["summary"]["clean"]);
     assert_eq!(r["check"]["Ok"]["errors"], check["summary"]["errors"]);
     let hb = inspect_json(&["hb", i]);
-    let beats: Vec<u64> =
-        hb["slots"].as_array().expect("hb slots").iter().map(|s| s["seq"].as_u64().expect("seq")).collect();
-    let ours: Vec<u64> = r["heartbeat"]["Ok"]["slots"]
+    // Sequence numbers are decimal strings (64-bit, see README "JSON output").
+    let beats: Vec<&str> =
+        hb["slots"].as_array().expect("hb slots").iter().map(|s| s["seq"].as_str().expect("seq")).collect();
+    let ours: Vec<&str> = r["heartbeat"]["Ok"]["slots"]
         .as_array()
         .expect("beats")
         .iter()
-        .map(|s| s["seq"].as_u64().expect("seq"))
+        .map(|s| s["seq"].as_str().expect("seq"))
         .collect();
     assert_eq!(ours, beats);
     let gb = &r["allocators"][0];
@@ -589,7 +596,7 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
     // Nothing from file contents: no file name, no data.
     let text = String::from_utf8_lossy(&inspect(&["report", i]).stdout).into_owned();
     let ls = inspect_json(&["ls", i, "/"]);
-    for e in ls.as_array().expect("entries") {
+    for e in ls["entries"].as_array().expect("entries") {
         let name = e["name"].as_str().expect("name");
         if name.len() > 2 {
             assert!(!text.contains(name) && !r.to_string().contains(name), "the report names {name}");

@@ -182,7 +182,7 @@ fn bodyfile_lines_match_debugfs_and_mactime_prints_their_events() {
         for l in &deleted {
             assert!(l.md5 == "0", "no hash for deleted entries");
         }
-        for d in inspect_json(&["lsdel", p]).as_array().unwrap() {
+        for d in inspect_json(&["lsdel", p])["inodes"].as_array().unwrap() {
             let ino = d["inode"].as_u64().unwrap();
             let l = deleted.iter().find(|l| l.inode == ino).unwrap_or_else(|| panic!("{fx}: lsdel inode {ino}"));
             assert_eq!(l.size, d["size"].as_u64().unwrap());
@@ -194,7 +194,7 @@ fn bodyfile_lines_match_debugfs_and_mactime_prints_their_events() {
             .collect();
         for dir in &dirs {
             let spec = if dir.is_empty() { "/" } else { dir.as_str() };
-            for e in inspect_json(&["ls", "-d", p, spec]).as_array().unwrap() {
+            for e in inspect_json(&["ls", "-d", p, spec])["entries"].as_array().unwrap() {
                 if e["deleted"].is_object() {
                     let name = format!("{dir}/{} (deleted)", e["name"].as_str().unwrap());
                     assert!(by_name.contains_key(name.as_str()), "{fx}: ls -d {spec} shows {name}");

@@ -55,7 +55,7 @@ fn icheck_agrees(fx: &str, img: &Path, blocks: &[u64]) {
         let theirs = debugfs(img, &format!("icheck {}", args.join(" ")));
         let rows: Vec<Vec<&str>> = theirs.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
         assert_eq!(rows.len(), chunk.len());
-        for (row, o) in rows.iter().zip(ours.as_array().unwrap()) {
+        for (row, o) in rows.iter().zip(ours["blocks"].as_array().unwrap()) {
             let blk = row[0];
             assert_eq!(o["blkno"].as_u64().unwrap().to_string(), blk);
             let known: Vec<&serde_json::Value> =
@@ -94,7 +94,8 @@ fn frag_matches_debugfs() {
 fn ls_d_shows_the_deleted_file() {
     let a = common::fixture_zst("A-default");
     let v = inspect_json(&["ls", "-d", a.to_str().unwrap(), "/data"]);
-    let gone: Vec<&serde_json::Value> = v.as_array().unwrap().iter().filter(|e| e.get("deleted").is_some()).collect();
+    let gone: Vec<&serde_json::Value> =
+        v["entries"].as_array().unwrap().iter().filter(|e| e.get("deleted").is_some()).collect();
     assert_eq!(gone.len(), 1, "{v}");
     assert_eq!(gone[0]["name"], "deleted");
     assert_eq!(gone[0]["file_type"], 1);
@@ -102,12 +103,12 @@ fn ls_d_shows_the_deleted_file() {
     assert_eq!(gone[0]["inode"], 0);
     // Without -d only live entries.
     let v = inspect_json(&["ls", a.to_str().unwrap(), "/data"]);
-    assert!(v.as_array().unwrap().iter().all(|e| e.get("deleted").is_none() && e["name"] != "deleted"));
+    assert!(v["entries"].as_array().unwrap().iter().all(|e| e.get("deleted").is_none() && e["name"] != "deleted"));
 
     // In a block directory: the 10 names removed from extra/deldir of X-max.
     let x = common::fixture_zst("X-max");
     let v = inspect_json(&["ls", "-d", x.to_str().unwrap(), "/extra/deldir"]);
-    let mut gone: Vec<String> = v
+    let mut gone: Vec<String> = v["entries"]
         .as_array()
         .unwrap()
         .iter()
@@ -122,12 +123,13 @@ fn ls_d_shows_the_deleted_file() {
 fn lsdel_lists_orphans_and_freed_inodes() {
     let b = common::fixture_zst("B");
     let v = inspect_json(&["lsdel", b.to_str().unwrap()]);
-    let orphan = v.as_array().unwrap().iter().find(|d| d["inode"] == 15804).expect("B's orphan (fixtures/README.md)");
+    let orphan =
+        v["inodes"].as_array().unwrap().iter().find(|d| d["inode"] == 15804).expect("B's orphan (fixtures/README.md)");
     assert_eq!(orphan["state"], "orphan");
     assert_eq!(orphan["size"], 65536);
     let a = common::fixture_zst("A-default");
     let v = inspect_json(&["lsdel", a.to_str().unwrap()]);
-    assert!(v.as_array().unwrap().iter().any(|d| d["state"] == "deleted" && d["allocated"] == false), "{v}");
+    assert!(v["inodes"].as_array().unwrap().iter().any(|d| d["state"] == "deleted" && d["allocated"] == false), "{v}");
 }
 
 /// Tables are aligned without padding the end of a line.
@@ -150,8 +152,9 @@ fn lsdel_counts_what_it_lists() {
     let b = common::fixture_zst("B");
     let b = b.to_str().unwrap();
     let v = inspect_json(&["lsdel", b]);
-    let all = v.as_array().unwrap();
+    let all = v["inodes"].as_array().unwrap();
     let orphans = all.iter().filter(|d| d["state"] == "orphan").count();
+    assert_eq!(v["orphans"], orphans);
     let out = inspect(&["lsdel", b]);
     let text = String::from_utf8_lossy(&out.stdout);
     let last = text.lines().last().unwrap();

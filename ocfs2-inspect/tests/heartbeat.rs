@@ -51,8 +51,9 @@ fn our_hb(json: &Value, scale: u64) -> Vec<HbLine> {
             (
                 s["slot"].as_u64().unwrap() * scale,
                 s["node"].as_u64().unwrap(),
-                s["seq"].as_u64().unwrap(),
-                s["generation"].as_u64().unwrap(),
+                // 64-bit values are decimal strings in our JSON.
+                s["seq"].as_str().unwrap().parse().unwrap(),
+                s["generation"].as_str().unwrap().parse().unwrap(),
                 s["cksum"].as_u64().unwrap(),
                 s["dead_ms"].as_u64().unwrap(),
             )
@@ -296,31 +297,8 @@ fn mounted_matches_mounted_ocfs2() {
 
 // ---- simulated nodes -------------------------------------------------------
 
-/// A binary of another workspace package, built on demand next to the inspector
-/// (a package's tests get no `CARGO_BIN_EXE_` for another package's binaries).
-fn workspace_bin(package: &'static str) -> PathBuf {
-    static BUILT: std::sync::Mutex<BTreeMap<&str, PathBuf>> = std::sync::Mutex::new(BTreeMap::new());
-    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
-    built
-        .entry(package)
-        .or_insert_with(|| {
-            let dir = Path::new(common::bin()).parent().unwrap().to_path_buf();
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args(["build", "-q", "-p", package]);
-            if dir.ends_with("release") {
-                cmd.arg("--release");
-            }
-            let out = cmd.output().expect("run cargo build");
-            assert!(out.status.success(), "build {package}: {}", String::from_utf8_lossy(&out.stderr));
-            let exe = dir.join(package);
-            assert!(exe.exists(), "{} not built", exe.display());
-            exe
-        })
-        .clone()
-}
-
 fn hbsim() -> PathBuf {
-    workspace_bin("ocfs2-hbsim")
+    common::workspace_bin("ocfs2-hbsim")
 }
 
 /// A simulated node process and the generation it announced.
@@ -384,7 +362,7 @@ fn simulate(sector: u32) {
     for _ in 0..3 {
         let t = next(&rx, Duration::from_secs(3));
         assert_eq!(t["state"], "live", "{t}");
-        live.insert(t["node"].as_u64().unwrap() as u8, t["generation"].as_u64().unwrap());
+        live.insert(t["node"].as_u64().unwrap() as u8, t["generation"].as_str().unwrap().parse().unwrap());
     }
     let want: BTreeMap<u8, u64> = nodes.iter().map(|(n, s)| (*n, s.generation)).collect();
     assert_eq!(live, want, "sector {sector}: the live set");
@@ -403,7 +381,7 @@ fn simulate(sector: u32) {
         (Some(2), Some("dead"), Some("silent"))
     );
     assert_eq!(t["missed_samples"], 5);
-    assert_eq!(t["generation"], n2.generation);
+    assert_eq!(t["generation"], n2.generation.to_string());
     assert!(waited >= Duration::from_millis(400), "dead too early: {waited:?}");
 
     // 3. Restarted, it is live again with a new generation.
@@ -411,7 +389,7 @@ fn simulate(sector: u32) {
     assert_ne!(n2b.generation, n2.generation);
     let t = next(&rx, Duration::from_secs(3));
     assert_eq!((t["node"].as_u64(), t["state"].as_str()), (Some(2), Some("live")), "{t}");
-    assert_eq!(t["generation"], n2b.generation);
+    assert_eq!(t["generation"], n2b.generation.to_string());
     nodes.insert(2, n2b);
 
     // 4. A clean stop (SIGTERM: the final generation-0 block) is dead at once.
@@ -533,7 +511,7 @@ fn mkfs_refuses_a_volume_with_live_nodes() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("live.img");
     mkfs(&img, 64 << 20, &["-N", "4", "-J", "size=4M", "-b", "4096"]);
-    let ours = workspace_bin("ocfs2-mkfs");
+    let ours = common::workspace_bin("ocfs2-mkfs");
     let our_mkfs = |extra: &[&str]| {
         Command::new(&ours).args(["-q", "-F", "-N", "4", "-J", "size=4M"]).args(extra).arg(&img).output().unwrap()
     };

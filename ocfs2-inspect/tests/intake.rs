@@ -275,6 +275,64 @@ fn mbr_disk_with_ocfs2_in_a_logical_partition() {
     assert_eq!(sha256_file(&disk), before, "the disk image is only read");
 }
 
+/// The MBR disk of `mbr_disk` embedded at byte `at` of a larger image, behind
+/// a non-zero pattern (so no table or superblock is found at byte 0 by luck).
+fn embedded_disk(dir: &Path, disk: &Path, at: u64) -> PathBuf {
+    let outer = dir.join("outer.img");
+    let prefix: Vec<u8> = (0..at).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&outer, prefix).expect("write prefix");
+    run(Command::new("dd")
+        .arg(format!("if={}", disk.display()))
+        .arg(format!("of={}", outer.display()))
+        .args(["bs=64K", "conv=notrunc,sparse", "oflag=seek_bytes", "status=none"])
+        .arg(format!("seek={at}")));
+    outer
+}
+
+#[test]
+fn partitions_honours_offset_for_a_disk_inside_an_image() {
+    if !have(&["sfdisk"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let disk = mbr_disk(dir.path(), false);
+    // Not a multiple of any sector or block size the tables use.
+    let at = (1 << 20) + 4097;
+    let outer = embedded_disk(dir.path(), &disk, at);
+    let before = sha256_file(&outer);
+    let outer_s = outer.to_str().expect("utf-8");
+
+    // Without the offset the pattern is all there is.
+    assert_eq!(inspect_json(&["partitions", outer_s])["table"], serde_json::Value::Null);
+    let v = inspect_json(&["--offset", &at.to_string(), "partitions", outer_s]);
+    let (plain, plain_rows) = our_view(&disk);
+    assert_eq!(plain_rows, sfdisk_view(&disk), "the plain disk as sfdisk -J reads it");
+    assert_eq!((&v["table"], &v["sector_size"]), (&plain["table"], &plain["sector_size"]));
+    assert_eq!(v["disk_offset"].as_u64(), Some(at));
+    let rows = v["partitions"].as_array().expect("rows");
+    let plain = plain["partitions"].as_array().expect("rows");
+    assert_eq!(rows.len(), plain.len());
+    for (ours, want) in rows.iter().zip(plain) {
+        for field in ["number", "start", "size", "type_id", "ocfs2", "label", "uuid"] {
+            assert_eq!(ours[field], want[field], "{field} of partition {}", want["number"]);
+        }
+        let start = want["start"].as_u64().expect("start");
+        assert_eq!(ours["image_offset"].as_u64(), Some(at + start), "partition {}", want["number"]);
+    }
+    // The listed image offset opens the volume of the OCFS2 partition.
+    let six = rows.iter().find(|p| p["number"] == 6).expect("partition 6");
+    assert_eq!(six["ocfs2"], true);
+    rdump_exact(&["--offset", &six["image_offset"].to_string()], &outer);
+    // Text output says where the disk starts.
+    let text = inspect(&["--offset", &at.to_string(), "partitions", outer_s]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("disk at byte {at} of the image")));
+    // An offset past the end is a named error.
+    let past = inspect(&["--offset", "99999999999", "partitions", outer_s]);
+    let err = String::from_utf8_lossy(&past.stderr);
+    assert!(!past.status.success() && err.contains("offset 99999999999"), "{err}");
+    assert_eq!(sha256_file(&outer), before, "the image is only read");
+}
+
 #[test]
 fn damaged_partition_tables_are_named_errors() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -455,7 +455,7 @@ fn check_listings(raw: &Raw) {
     assert!(walk.len() >= 3, "{}: walked only {:?}", raw.name, walk.keys());
     for (dir, want) in &walk {
         let got = inspect_json(&["ls", "-l", raw.img(), dir]);
-        let got: Vec<LsRow> = got
+        let got: Vec<LsRow> = got["entries"]
             .as_array()
             .unwrap()
             .iter()

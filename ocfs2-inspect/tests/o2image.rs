@@ -212,7 +212,7 @@ fn same_as_o2image(vol: &Path, dir: &Path) {
         let mut args = vec!["icheck", vol.to_str().unwrap()];
         args.extend(extra.iter().map(String::as_str));
         let v = Volume::open(vol).unwrap();
-        for row in common::inspect_json(&args).as_array().unwrap() {
+        for row in common::inspect_json(&args)["blocks"].as_array().unwrap() {
             for o in row["owners"].as_array().unwrap() {
                 let ino = v.inode(o["inode"].as_u64().unwrap()).unwrap();
                 let h = ino.header();

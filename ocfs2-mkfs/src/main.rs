@@ -290,7 +290,7 @@ fn plan_error(opts: &MkfsOptions, target: &Target, e: ocfs2_format::Error) -> St
     }
     let fits = |mib: u64| {
         let t = Target { size: mib * MIB, ..*target };
-        mkfs::plan(opts, &t).and_then(|p| mkfs::layout(&p)).is_ok()
+        mkfs::plan(opts, &t).and_then(|p| mkfs::place(&p)).is_ok()
     };
     // `lo` MiB does not fit (the target, rounded down, did not); `hi` MiB does.
     let mut lo = target.size / MIB;
@@ -342,7 +342,7 @@ fn run(a: &Args) -> Res<()> {
     }
     // Every argument and the size are checked before anything is said about the target.
     let target = Target { size, sector_size };
-    let planned = mkfs::plan(&opts, &target).and_then(|p| Ok((mkfs::layout(&p)?, p)));
+    let planned = mkfs::plan(&opts, &target).and_then(|p| Ok((mkfs::place(&p)?, p)));
     let (lay, p) = planned.map_err(|e| plan_error(&opts, &target, e))?;
     if let Some(fs) = existing_signature(&a.device)? {
         if !a.force {

@@ -80,7 +80,7 @@ def test_indexed_directory_lists_completely(raw_image: Any, cli: Any) -> None:
         entries = list(vol.scandir("/" + path))
         assert len(names) == len(entries) == count == 5000
         assert hashlib.sha256("".join(f"{n}\n" for n in sorted(map(str, names))).encode()).hexdigest() == sha
-        cli_entries = {e["name"]: e["inode"] for e in cli("ls", image, "/" + path) if e["name"] not in (".", "..")}
+        cli_entries = {e["name"]: e["inode"] for e in cli("ls", image, "/" + path)["entries"] if e["name"] not in (".", "..")}
         assert {str(e.name): e.inode() for e in entries} == cli_entries
         assert all(e.is_file() and not e.is_dir() and e.path == "/" + path + "/" + str(e.name) for e in entries)
         # Lookups go through the dx index.
@@ -142,7 +142,7 @@ def test_deleted_entries_and_inodes_equal_cli(raw_image: Any, cli: Any) -> None:
         got = [(str(d.name), d.inode, d.block, d.offset) for d in vol.deleted_entries("/extra/deldir")]
     want = [
         (e["name"], e["inode"], e["deleted"]["blkno"], e["deleted"]["offset"])
-        for e in cli("ls", "-d", image, "/extra/deldir")
+        for e in cli("ls", "-d", image, "/extra/deldir")["entries"]
         if "deleted" in e
     ]
     assert got == want
@@ -155,7 +155,7 @@ def test_deleted_entries_and_inodes_equal_cli(raw_image: Any, cli: Any) -> None:
         _, sha, size = EXPECT["B"].orphans[0]
         assert hashlib.sha256(vol.read_bytes(orphan)).hexdigest() == sha
         assert vol.stat(orphan).st_size == size
-    want_inodes = [(d["inode"], d["allocated"], d["size"], d["links"], d["dtime"]) for d in cli("lsdel", image)]
+    want_inodes = [(d["inode"], d["allocated"], d["size"], d["links"], d["dtime"]) for d in cli("lsdel", image)["inodes"]]
     assert got_inodes == want_inodes
 
 
@@ -188,8 +188,9 @@ def test_heartbeat_equals_cli(raw_image: Any, cli: Any) -> None:
     with ocfs2.open(Path(image)) as vol:
         one = vol.heartbeat()
         two = vol.heartbeat(samples=2, interval=0.01)
+    # The CLI prints 64-bit values as decimal strings (README, "JSON output").
     assert [(h.slot, h.node, h.seq, h.generation, h.dead_ms, h.crc_ok) for h in one] == [
-        (r["slot"], r["node"], r["seq"], r["generation"], r["dead_ms"], r["crc_ok"]) for r in j["slots"]
+        (r["slot"], r["node"], int(r["seq"]), int(r["generation"]), r["dead_ms"], r["crc_ok"]) for r in j["slots"]
     ]
     assert one[0].generation == 0x2AC7_E339_C208_3605 and one[0].live is None
     # The image does not change between samples: by the kernel's rules the node is not live.

@@ -37,7 +37,7 @@ pub fn fixture(name: &str) -> Volume {
 /// file. The memory source is sparse: only the blocks mkfs writes take RAM.
 pub fn mkfs(size: u64, opts: &MkfsOptions) -> MemSource {
     let plan = mkfs::plan(opts, &Target { size, sector_size: 512 }).unwrap_or_else(|e| panic!("mkfs plan: {e}"));
-    let lay = mkfs::layout(&plan).unwrap_or_else(|e| panic!("mkfs layout: {e}"));
+    let lay = mkfs::place(&plan).unwrap_or_else(|e| panic!("mkfs place: {e}"));
     let mut img = MemSource::new(size);
     // A fixed seed: every run measures the same volume.
     let rnd = Randomness::from_seed(1, [7; 16], 1_700_000_000);

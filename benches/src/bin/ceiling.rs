@@ -73,9 +73,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     let mut steps = Vec::new();
-    let lay = timed(&mut steps, "mkfs: plan and layout", || -> Result<_, ocfs2_format::Error> {
+    let lay = timed(&mut steps, "mkfs: plan and place", || -> Result<_, ocfs2_format::Error> {
         let plan = mkfs::plan(&opts, &Target { size, sector_size: 512 })?;
-        mkfs::layout(&plan)
+        mkfs::place(&plan)
     })?;
     let clusters = lay.plan.geometry.clusters;
     let mut src = MemSource::new(size);

@@ -20,7 +20,7 @@ use clap::Parser;
 use comfy_table::{presets, CellAlignment, Table};
 use ocfs2_benches::{
     drop_caches, free_bytes, fresh_sparse_file, human_bytes, parse_size, remove_if_present, run_measured, sibling_exe,
-    size_label, sync_all, Cmd, Sample, Stats, BLOCK,
+    size_label, sync_all, Cmd, Sample, Stats, TreeBytes, TreeEntry, TreeManifest, BLOCK,
 };
 use serde::Serialize;
 
@@ -160,6 +160,9 @@ struct Measurement {
     size: String,
     cache: Cache,
     series: Vec<Series>,
+    /// What the table cannot say: why a row has no floor or no ocfs2-tools
+    /// side, what "theirs" is when it is not ocfs2-tools, the bytes each side wrote.
+    notes: Vec<String>,
 }
 
 impl Measurement {
@@ -249,6 +252,40 @@ fn fair_anchor(tools: &Tools, work: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// One read-only comparison: ours, the other side (ocfs2-tools, or a reference
+/// of ours), and the floor when one exists.
+struct Row<'a> {
+    operation: &'a str,
+    size: &'a str,
+    contenders: Vec<Contender>,
+    floor: Option<Contender>,
+    /// The floor is timed only with a cold cache (a warm one would be a memory copy).
+    floor_cold_only: bool,
+    notes: Vec<String>,
+}
+
+impl<'a> Row<'a> {
+    fn new(operation: &'a str, size: &'a str, contenders: Vec<Contender>) -> Self {
+        Row { operation, size, contenders, floor: None, floor_cold_only: false, notes: Vec::new() }
+    }
+
+    fn floor(mut self, floor: Contender, cold_only: bool) -> Self {
+        self.floor = Some(floor);
+        self.floor_cold_only = cold_only;
+        self
+    }
+
+    /// A row without a floor says why.
+    fn no_floor(self, why: &str) -> Self {
+        self.note(format!("floor: none: {why}"))
+    }
+
+    fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+}
+
 /// The measuring loop and what it has measured so far.
 #[derive(Debug)]
 struct Harness {
@@ -266,7 +303,14 @@ impl Harness {
     /// side always follows the same other side. Before each run its scratch target
     /// is made anew and dirty pages are synced (untimed), so no run pays for
     /// another's writeback; for `Cache::Cold` the page cache is dropped too.
-    fn measure(&mut self, operation: &str, size: &str, cache: Cache, contenders: &[Contender]) -> io::Result<()> {
+    fn measure(
+        &mut self,
+        operation: &str,
+        size: &str,
+        cache: Cache,
+        contenders: &[&Contender],
+        notes: &[String],
+    ) -> io::Result<()> {
         let mut samples: Vec<Vec<Sample>> = contenders.iter().map(|_| Vec::new()).collect();
         for round in 0..self.runs as usize {
             for k in 0..contenders.len() {
@@ -286,29 +330,35 @@ impl Harness {
             .zip(samples)
             .map(|(c, samples)| Series { who: c.who, command: c.cmd.display(), samples })
             .collect();
-        self.measurements.push(Measurement { operation: operation.into(), size: size.into(), cache, series });
+        self.measurements.push(Measurement {
+            operation: operation.into(),
+            size: size.into(),
+            cache,
+            series,
+            notes: notes.to_vec(),
+        });
         Ok(())
     }
 
     /// A read-only comparison: one untimed run of each contender (it fills the
     /// page cache and proves the command works), `check_outputs` on what those
     /// runs left behind, then the warm runs and, with `--cold`, the cold ones.
-    fn read_only(
-        &mut self,
-        operation: &str,
-        size: &str,
-        contenders: &[Contender],
-        check_outputs: &dyn Fn() -> io::Result<()>,
-    ) -> io::Result<()> {
-        progress!("  {operation} {size}: untimed warm-up");
-        for c in contenders {
+    fn read_only(&mut self, row: &Row, check_outputs: &dyn Fn() -> io::Result<()>) -> io::Result<()> {
+        progress!("  {} {}: untimed warm-up", row.operation, row.size);
+        let all: Vec<&Contender> = row.contenders.iter().chain(&row.floor).collect();
+        for c in &all {
             c.scratch.prepare()?;
             run_measured(&c.cmd)?;
         }
         check_outputs()?;
-        self.measure(operation, size, Cache::Warm, contenders)?;
+        let warm: Vec<&Contender> = if row.floor_cold_only { row.contenders.iter().collect() } else { all.clone() };
+        let mut warm_notes = row.notes.clone();
+        if row.floor_cold_only {
+            warm_notes.push("floor: cold only (warm, its reads would be copies from the page cache)".into());
+        }
+        self.measure(row.operation, row.size, Cache::Warm, &warm, &warm_notes)?;
         if self.cold {
-            self.measure(operation, size, Cache::Cold, contenders)?;
+            self.measure(row.operation, row.size, Cache::Cold, &all, &row.notes)?;
         }
         Ok(())
     }
@@ -341,7 +391,7 @@ impl Harness {
             Contender::new(Who::Floor, Cmd::new(&self.tools.floor, &[&"write", &map_path, &floor]))
                 .with_scratch(Scratch::SparseFile(floor.clone(), size)),
         ];
-        self.measure("mkfs", &label, Cache::Fresh, &contenders)?;
+        self.measure("mkfs", &label, Cache::Fresh, &contenders.iter().collect::<Vec<_>>(), &[])?;
         report_allocation(&[&ours, &theirs, &floor]);
         remove_image(&ours)?;
         remove_image(&floor)?;
@@ -353,119 +403,381 @@ impl Harness {
     fn volume_reads(&mut self, size: u64, image: &Path) -> io::Result<()> {
         let label = size_label(size);
         let t = &self.tools;
-        let check = [
-            Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"check", &"--no-progress", &image])),
-            Contender::new(Who::Theirs, Cmd::new(&t.fsck_ocfs2, &[&"-fn", &image])),
-        ];
-        let stat = [
-            Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"stat", &"-t", &image, &"//global_bitmap"])),
-            debugfs(t, "stat -t //global_bitmap", image),
-        ];
-        self.read_only("check (fsck -fn)", &label, &check, &|| Ok(()))?;
-        self.read_only("stat -t //global_bitmap", &label, &stat, &|| Ok(()))
+        // The check's floor: the byte ranges the library's check reads, found
+        // once untimed, read back with parallel preads and nothing else.
+        let map = self.work.join(format!("{label}-check-reads.json"));
+        let summary = capture(Cmd::new(&t.floor, &[&"scan-check", &image, &map]))?;
+        progress!("  check {label}: floor: {}", summary.trim());
+        let check = Row::new(
+            "check (fsck -fn)",
+            &label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"check", &"--no-progress", &image])),
+                Contender::new(Who::Theirs, Cmd::new(&t.fsck_ocfs2, &[&"-fn", &image])),
+            ],
+        )
+        .floor(floor_read(t, &map, image, READ_THREADS), true)
+        .note(format!("floor: {} (the ranges check reads), {READ_THREADS} threads of pread", summary.trim()));
+        let stat = Row::new(
+            "stat -t //global_bitmap",
+            &label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"stat", &"-t", &image, &"//global_bitmap"])),
+                debugfs(t, "stat -t //global_bitmap", image),
+            ],
+        )
+        .no_floor(
+            "not defined by issue #21; its cold reads are a subset of check's (the global bitmap's group \
+             descriptors), and warm it is bound by formatting one line per group",
+        );
+        self.read_only(&check, &|| Ok(()))?;
+        self.read_only(&stat, &|| Ok(()))?;
+        remove_if_present(&map)
     }
 
-    /// logdump, `ls -l` of the 5000-entry indexed directory and rdump, on the
-    /// kernel-written fixture.
+    /// logdump, `ls -l` of the 5000-entry indexed directory, rdump (into the work
+    /// directory's disk and into tmpfs), the mount, Python, E01 and bodyfile rows,
+    /// on the kernel-written fixture; then the replay rows on R-4k and R-1k.
     fn fixture_reads(&mut self) -> io::Result<()> {
-        let image = self.work.join("X-max.img");
-        let fixture = Path::new(FIXTURE);
-        if !fixture.is_file() {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("fixture {} missing", fixture.display())));
-        }
-        progress!("  decompressing {}", fixture.display());
-        run_measured(&Cmd::new(&self.tools.zstd, &[&"-d", &"-q", &"-f", &fixture, &"-o", &image]))?;
+        let image = self.decompress(FIXTURE, "X-max.img")?;
         let label = format!("X-max ({})", size_label(std::fs::metadata(&image)?.len()));
         let t = &self.tools;
 
         // Ours defaults to the replay-order walk from s_start; `--raw` is the
         // linear scan of every journal block that debugfs.ocfs2 prints.
-        let logdump = [
-            Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"logdump", &"--raw", &image, &"0"])),
-            debugfs(t, "logdump 0", &image),
-        ];
-        let ls = [
-            Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"ls", &"-l", &image, &"/bigdir"])),
-            debugfs(t, "ls -l /bigdir", &image),
-        ];
+        let journal_map = self.work.join("X-max-journal.json");
+        let summary = capture(Cmd::new(&t.floor, &[&"scan-journal", &image, &journal_map]))?;
+        let logdump = Row::new(
+            "logdump --raw 0",
+            &label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"logdump", &"--raw", &image, &"0"])),
+                debugfs(t, "logdump 0", &image),
+            ],
+        )
+        .floor(floor_read(t, &journal_map, &image, 1), false)
+        .note(format!("floor: one sequential read of {}", summary.trim()));
+        let ls = Row::new(
+            "ls -l /bigdir (5000 entries)",
+            &label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"ls", &"-l", &image, &"/bigdir"])),
+                debugfs(t, "ls -l /bigdir", &image),
+            ],
+        )
+        .no_floor("not defined by issue #21 (the directory's blocks and 5,000 scattered inodes)");
+        self.read_only(&logdump, &|| Ok(()))?;
+        self.read_only(&ls, &|| Ok(()))?;
 
+        // rdump into the work directory (the disk under --dir), then into tmpfs,
+        // where no disk is timed. The first tree also gives the floor's manifest.
+        let names = top_level_names(&self.tools.inspect, &image)?;
+        let manifest = self.work.join("rdump-tree.json");
+        let disk_script = self.rdump(&image, &label, &names, &self.work.clone(), "disk", &manifest)?;
+        let shm = Path::new("/dev/shm");
+        let tmpfs =
+            if shm.is_dir() { Some(tempfile::Builder::new().prefix("ocfs2-sbs-").tempdir_in(shm)?) } else { None };
+        match &tmpfs {
+            Some(dir) => {
+                self.rdump(&image, &label, &names, dir.path(), "tmpfs", &manifest)?;
+            }
+            None => progress!("  skipping rdump into tmpfs: no /dev/shm"),
+        }
+        let sink = tmpfs.as_ref().map_or(self.work.clone(), |d| d.path().to_path_buf());
+        self.mount_reads(&image, &label, &disk_script, &self.work.join("rdump-theirs"))?;
+        self.python_reads(&image, &label, &sink)?;
+        self.ewf_reads(&image, &label, &sink)?;
+        self.bodyfile(&image, &label, &manifest)?;
+        for p in [&manifest, &journal_map, &disk_script, &image] {
+            remove_if_present(p)?;
+        }
+        self.replay_reads()
+    }
+
+    /// Decompresses a `.zst` fixture into the work directory (untimed).
+    fn decompress(&self, fixture: &str, name: &str) -> io::Result<PathBuf> {
+        let image = self.work.join(name);
+        let fixture = Path::new(fixture);
+        if !fixture.is_file() {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("fixture {} missing", fixture.display())));
+        }
+        progress!("  decompressing {}", fixture.display());
+        run_measured(&Cmd::new(&self.tools.zstd, &[&"-d", &"-q", &"-f", &fixture, &"-o", &image]))?;
+        Ok(image)
+    }
+
+    /// `rdump /` into `dir` ("disk" or "tmpfs"): ours, debugfs.ocfs2 and the
+    /// floor, which writes the tree of ours from memory (its manifest is taken
+    /// from the first target's warm-up). Notes the bytes each side wrote.
+    /// Returns debugfs.ocfs2's command file (for the mount rows).
+    fn rdump(
+        &mut self,
+        image: &Path,
+        label: &str,
+        names: &[String],
+        dir: &Path,
+        target: &str,
+        manifest: &Path,
+    ) -> io::Result<PathBuf> {
+        let t = &self.tools;
+        let (ours_out, theirs_out, floor_out) =
+            (dir.join("rdump-ours"), dir.join("rdump-theirs"), dir.join("rdump-floor"));
         // debugfs.ocfs2 1.8.7's `rdump / DIR` fails ("File exists while making
         // directory DIR/") and still exits 0, so it dumps each top-level entry
         // from a command file instead: the same tree, one process.
-        let (ours_out, theirs_out) = (self.work.join("rdump-ours"), self.work.join("rdump-theirs"));
-        let script = self.work.join("rdump.debugfs");
-        let lines: Vec<String> = top_level_names(&t.inspect, &image)?
-            .iter()
-            .map(|n| format!("rdump /{n} {}\n", theirs_out.display()))
-            .collect();
+        let script = self.work.join(format!("rdump-{target}.debugfs"));
+        let lines: Vec<String> = names.iter().map(|n| format!("rdump /{n} {}\n", theirs_out.display())).collect();
         std::fs::write(&script, lines.concat())?;
-        let rdump = [
-            Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"rdump", &image, &"/", &ours_out]))
-                .with_scratch(Scratch::EmptyDir(ours_out.clone())),
-            Contender::new(Who::Theirs, Cmd::new(&t.debugfs_ocfs2, &[&"-f", &script, &image]).debugfs_style())
-                .with_scratch(Scratch::EmptyDir(theirs_out.clone())),
-        ];
+        if !manifest.exists() {
+            // The floor needs our tree's shape before its own warm-up.
+            Scratch::EmptyDir(ours_out.clone()).prepare()?;
+            run_measured(&Cmd::new(&t.inspect, &[&"rdump", &image, &"/", &ours_out]))?;
+            capture(Cmd::new(&t.floor, &[&"scan-tree", &ours_out, &manifest]))?;
+        }
+        let operation = format!("rdump / (into {target})");
+        let row = Row::new(
+            &operation,
+            label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"rdump", &image, &"/", &ours_out]))
+                    .with_scratch(Scratch::EmptyDir(ours_out.clone())),
+                Contender::new(Who::Theirs, Cmd::new(&t.debugfs_ocfs2, &[&"-f", &script, &image]).debugfs_style())
+                    .with_scratch(Scratch::EmptyDir(theirs_out.clone())),
+            ],
+        )
+        .floor(
+            Contender::new(Who::Floor, Cmd::new(&t.floor, &[&"write-tree", &manifest, &floor_out]))
+                .with_scratch(Scratch::EmptyDir(floor_out.clone())),
+            false,
+        )
+        .note("floor: our tree written from memory (directories, links, files of the same sizes and data runs)");
         // debugfs.ocfs2 reports few failures, so the warm-up's two trees must at
-        // least hold the same number of entries.
+        // least hold the same number of entries; what each wrote goes in the notes.
+        let written = std::cell::RefCell::new(Vec::new());
         let same_tree = || {
-            let (a, b) = (count_entries(&ours_out)?, count_entries(&theirs_out)?);
-            if a == b && a > 0 {
-                Ok(())
-            } else {
-                Err(io::Error::other(format!("rdump trees differ: ours has {a} entries, debugfs.ocfs2's {b}")))
+            let (a, b) = (tree_bytes(&ours_out)?, tree_bytes(&theirs_out)?);
+            if a.entries != b.entries || a.entries == 0 {
+                return Err(io::Error::other(format!(
+                    "rdump trees differ: ours has {} entries, debugfs.ocfs2's {}",
+                    a.entries, b.entries
+                )));
             }
+            let f = tree_bytes(&floor_out)?;
+            for (who, b) in [("ours", a), ("debugfs.ocfs2", b), ("floor", f)] {
+                written.borrow_mut().push(format!(
+                    "bytes written, {who}: {} of data in files of {} ({} allocated)",
+                    human_bytes(b.data),
+                    human_bytes(b.apparent),
+                    human_bytes(b.allocated)
+                ));
+            }
+            Ok(())
         };
-
-        self.read_only("logdump --raw 0", &label, &logdump, &|| Ok(()))?;
-        self.read_only("ls -l /bigdir (5000 entries)", &label, &ls, &|| Ok(()))?;
-        self.read_only("rdump /", &label, &rdump, &same_tree)?;
-        self.mount_reads(&image, &label, &script, &theirs_out)?;
-        for p in [&ours_out, &theirs_out, &script, &image] {
+        let first = self.measurements.len();
+        self.read_only(&row, &same_tree)?;
+        for m in &mut self.measurements[first..] {
+            m.notes.extend(written.borrow().iter().cloned());
+        }
+        for p in [&ours_out, &theirs_out, &floor_out] {
             remove_if_present(p)?;
         }
-        Ok(())
+        Ok(script)
     }
-}
 
-impl Harness {
     /// The same reads through an `ocfs2-fuse` mount of the fixture, against debugfs.ocfs2: the
-    /// whole tree (`tar | cat`, beside the rdump row above), one 20 MiB file sequentially, and
+    /// whole tree (`tar | cat`, beside the rdump rows above), one 20 MiB file sequentially, and
     /// `ls -l` of the 5000-entry directory. Skipped, with a message, when ocfs2-fuse was not built
     /// or /dev/fuse cannot be opened (it needs root or fuse3's fusermount3).
     fn mount_reads(&mut self, image: &Path, label: &str, rdump_script: &Path, rdump_out: &Path) -> io::Result<()> {
         let fuse = match sibling_exe("ocfs2-fuse") {
             Ok(p) => p,
-            Err(e) => {
-                progress!("  skipping the mount rows: {e}");
-                return Ok(());
-            }
+            Err(e) => return self.skipped("mount: every row", label, &e.to_string()),
         };
         if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/fuse") {
-            progress!("  skipping the mount rows: /dev/fuse: {e}");
-            return Ok(());
+            return self.skipped("mount: every row", label, &format!("/dev/fuse: {e}"));
         }
         let mnt = self.work.join("mnt");
         std::fs::create_dir_all(&mnt)?;
         let _mount = FuseMount::start(&fuse, image, &mnt)?;
         let t = &self.tools;
         let sh = |script: String| Cmd::new("sh", &[&"-c", &script]);
-        let tree = [
-            Contender::new(Who::Ours, sh(format!("tar -C '{}' -cf - . | cat >/dev/null", mnt.display()))),
-            Contender::new(Who::Theirs, Cmd::new(&t.debugfs_ocfs2, &[&"-f", &rdump_script, &image]).debugfs_style())
-                .with_scratch(Scratch::EmptyDir(rdump_out.to_path_buf())),
-        ];
+        let tree = Row::new(
+            "mount: tar of the tree",
+            label,
+            vec![
+                Contender::new(Who::Ours, sh(format!("tar -C '{}' -cf - . | cat >/dev/null", mnt.display()))),
+                Contender::new(Who::Theirs, Cmd::new(&t.debugfs_ocfs2, &[&"-f", &rdump_script, &image]).debugfs_style())
+                    .with_scratch(Scratch::EmptyDir(rdump_out.to_path_buf())),
+            ],
+        )
+        .note("theirs: debugfs.ocfs2's rdump of the tree into the disk; ours reads it and writes nothing: compare with the rdump rows")
+        .no_floor("reading the tree's files from the raw image is the rdump rows' work without the writes; not measured apart");
         let big = mnt.join("data/pat20m");
-        let seq = [
-            Contender::new(Who::Ours, Cmd::new("dd", &[&format!("if={}", big.display()), &"of=/dev/null", &"bs=1M"])),
-            debugfs(t, "cat /data/pat20m", image),
-        ];
-        let ls = [
-            Contender::new(Who::Ours, Cmd::new("ls", &[&"-l", &mnt.join("bigdir")])),
-            debugfs(t, "ls -l /bigdir", image),
-        ];
-        self.read_only("mount: tar of the tree", label, &tree, &|| Ok(()))?;
-        self.read_only("mount: read 20 MiB file", label, &seq, &|| Ok(()))?;
-        self.read_only("mount: ls -l /bigdir", label, &ls, &|| Ok(()))
+        let seq = Row::new(
+            "mount: read 20 MiB file",
+            label,
+            vec![
+                Contender::new(
+                    Who::Ours,
+                    Cmd::new("dd", &[&format!("if={}", big.display()), &"of=/dev/null", &"bs=1M"]),
+                ),
+                debugfs(t, "cat /data/pat20m", image),
+            ],
+        )
+        .no_floor("the file's 20 MiB read from the image would be one sequential read; not measured apart");
+        let ls = Row::new(
+            "mount: ls -l /bigdir",
+            label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new("ls", &[&"-l", &mnt.join("bigdir")])),
+                debugfs(t, "ls -l /bigdir", image),
+            ],
+        )
+        .no_floor("as for ls -l /bigdir");
+        self.read_only(&tree, &|| Ok(()))?;
+        let first = self.measurements.len();
+        self.read_only(&seq, &|| Ok(()))?;
+        // The sequential rate, which is what a reader of a mount wants to know.
+        for m in &mut self.measurements[first..] {
+            let rate = |who| m.stats(who).map(|s| 20.0 * 1.048576 / s.median).unwrap_or(0.0);
+            let note = format!(
+                "sequential rate: ours {:.0} MB/s, debugfs.ocfs2 cat {:.0} MB/s",
+                rate(Who::Ours),
+                rate(Who::Theirs)
+            );
+            m.notes.push(note);
+        }
+        self.read_only(&ls, &|| Ok(()))
+    }
+
+    /// A row that could not run: an empty measurement that says why, so the
+    /// table shows it and the run goes on.
+    fn skipped(&mut self, operation: &str, size: &str, why: &str) -> io::Result<()> {
+        progress!("  skipping {operation}: {why}");
+        self.measurements.push(Measurement {
+            operation: operation.into(),
+            size: size.into(),
+            cache: Cache::Warm,
+            series: Vec::new(),
+            notes: vec![format!("not run: {why}")],
+        });
+        Ok(())
+    }
+
+    /// Python: every regular file read through the `ocfs2` package
+    /// (`benches/python-read.py --child`), against our rdump of the same tree into `sink`.
+    fn python_reads(&mut self, image: &Path, label: &str, sink: &Path) -> io::Result<()> {
+        const OP: &str = "python: read every file";
+        let Some(python) = python_with_ocfs2() else {
+            let why = "no Python with the `ocfs2` package (ocfs2-py/ci.sh builds target/py-venv; or set OCFS2_PYTHON)";
+            return self.skipped(OP, label, why);
+        };
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python-read.py");
+        let out = sink.join("rdump-python-ref");
+        let row = Row::new(
+            OP,
+            label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&python, &[&script, &"--child", &image])),
+                Contender::new(Who::Theirs, Cmd::new(&self.tools.inspect, &[&"rdump", &image, &"/", &out]))
+                    .with_scratch(Scratch::EmptyDir(out.clone())),
+            ],
+        )
+        .note(format!("ours: {}; theirs: our rdump of the same tree into {}", python.display(), sink.display()))
+        .no_floor("the rdump floor is the reference's; reading without writing has none measured apart");
+        self.read_only(&row, &|| Ok(()))?;
+        remove_if_present(&out)
+    }
+
+    /// E01: our rdump of the fixture through an `ewfacquire` image (zlib
+    /// chunks, `deflate:fast`) against the same rdump of the raw image, both into `sink`.
+    fn ewf_reads(&mut self, image: &Path, label: &str, sink: &Path) -> io::Result<()> {
+        const OP: &str = "E01: rdump / (theirs: raw image)";
+        let ewfacquire = match in_path("ewfacquire") {
+            Ok(p) => p,
+            Err(e) => return self.skipped(OP, label, &format!("{e} (Debian's ewf-tools)")),
+        };
+        let target = self.work.join("X-max");
+        progress!("  ewfacquire of the fixture (untimed)");
+        capture(Cmd::new(
+            &ewfacquire,
+            &[&"-u", &"-q", &"-c", &"deflate:fast", &"-S", &"1GiB", &"-d", &"sha1", &"-t", &target, &image],
+        ))?;
+        let e01 = target.with_extension("E01");
+        let (a, b) = (sink.join("rdump-e01"), sink.join("rdump-raw"));
+        let t = &self.tools;
+        let row = Row::new(
+            OP,
+            label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"rdump", &e01, &"/", &a]))
+                    .with_scratch(Scratch::EmptyDir(a.clone())),
+                Contender::new(Who::Theirs, Cmd::new(&t.inspect, &[&"rdump", &image, &"/", &b]))
+                    .with_scratch(Scratch::EmptyDir(b.clone())),
+            ],
+        )
+        .note(format!("both into {}; E01 size {}", sink.display(), human_bytes(std::fs::metadata(&e01)?.len())))
+        .no_floor("the raw image's rdump is the reference (issue #17: at most 2x)");
+        self.read_only(&row, &|| Ok(()))?;
+        for p in [&a, &b, &e01] {
+            remove_if_present(p)?;
+        }
+        Ok(())
+    }
+
+    /// bodyfile of the whole tree against our `ls -l` of every directory of the
+    /// same tree in one process (`ocfs2-inspect -f`).
+    fn bodyfile(&mut self, image: &Path, label: &str, manifest: &Path) -> io::Result<()> {
+        let dirs: Vec<String> = std::iter::once("/".to_string())
+            .chain(TreeManifest::load(manifest)?.entries.iter().filter_map(|e| match e {
+                TreeEntry::Dir(p) => Some(format!("/{}", p.display())),
+                _ => None,
+            }))
+            .collect();
+        if let Some(odd) = dirs.iter().find(|d| d.contains(|c: char| c.is_whitespace() || c == '"')) {
+            return self.skipped("bodyfile", label, &format!("directory {odd:?} cannot be named in a command file"));
+        }
+        let script = self.work.join("walk.cmds");
+        std::fs::write(&script, dirs.iter().map(|d| format!("ls -l {d}\n")).collect::<String>())?;
+        let t = &self.tools;
+        let row = Row::new(
+            "bodyfile / (theirs: our ls -l walk)",
+            label,
+            vec![
+                Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"bodyfile", &image, &"/"])),
+                Contender::new(Who::Theirs, Cmd::new(&t.inspect, &[&"-n", &"-f", &script, &image])),
+            ],
+        )
+        .note(format!("theirs: `ocfs2-inspect -f` with `ls -l` of each of the {} directories", dirs.len()))
+        .no_floor("the ls -l walk is the reference (issue #17: at most 1.5x)");
+        self.read_only(&row, &|| Ok(()))?;
+        remove_if_present(&script)
+    }
+
+    /// `--replay` on the crashed fixtures R-4k and R-1k (`stats`: open, replay
+    /// in memory, print the superblock), against one sequential read of the
+    /// journal blocks the replay reads. ocfs2-tools has no read-only replay.
+    fn replay_reads(&mut self) -> io::Result<()> {
+        for name in ["R-4k", "R-1k"] {
+            let fixture = format!("{}/../fixtures/{name}.img.zst", env!("CARGO_MANIFEST_DIR"));
+            let image = self.decompress(&fixture, &format!("{name}.img"))?;
+            let map = self.work.join(format!("{name}-replayed.json"));
+            let summary = capture(Cmd::new(&self.tools.floor, &[&"scan-journal", &"--replayed", &image, &map]))?;
+            let label = format!("{name} ({})", size_label(std::fs::metadata(&image)?.len()));
+            let t = &self.tools;
+            let row = Row::new(
+                "--replay stats",
+                &label,
+                vec![Contender::new(Who::Ours, Cmd::new(&t.inspect, &[&"--replay", &"stats", &image]))],
+            )
+            .floor(floor_read(t, &map, &image, 1), false)
+            .note(format!("floor: one sequential read of the {}", summary.trim()))
+            .note("theirs: none: ocfs2-tools replays a journal only by writing the volume (mount, fsck.ocfs2 -y)");
+            self.read_only(&row, &|| Ok(()))?;
+            remove_if_present(&map)?;
+            remove_if_present(&image)?;
+        }
+        Ok(())
     }
 }
 
@@ -524,26 +836,40 @@ fn capture(cmd: Cmd) -> io::Result<String> {
 /// `ocfs2-inspect --json ls`).
 fn top_level_names(inspect: &Path, image: &Path) -> io::Result<Vec<String>> {
     let out = capture(Cmd::new(inspect, &[&"--json", &"ls", &image, &"/"]))?;
-    let entries: Vec<serde_json::Value> = serde_json::from_str(&out).map_err(io::Error::other)?;
-    Ok(entries
-        .iter()
+    let listing: serde_json::Value = serde_json::from_str(&out).map_err(io::Error::other)?;
+    Ok(listing["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
         .filter_map(|e| e["name"].as_str())
         .filter(|n| *n != "." && *n != "..")
         .map(String::from)
         .collect())
 }
 
-/// Files, directories and links under `dir`, not counting `dir`; links are not followed.
-fn count_entries(dir: &Path) -> io::Result<u64> {
-    let mut n = 0;
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        n += 1;
-        if entry.file_type()?.is_dir() {
-            n += count_entries(&entry.path())?;
-        }
-    }
-    Ok(n)
+/// What the tree under `dir` holds and occupies (links not followed).
+fn tree_bytes(dir: &Path) -> io::Result<TreeBytes> {
+    TreeManifest::scan(dir).map(|(_, bytes)| bytes)
+}
+
+/// Readers the check floor keeps in flight: enough to keep a virtio or SSD queue
+/// busy, as the check's own prefetch hints do.
+const READ_THREADS: usize = 16;
+
+/// `floor read MAP IMAGE --threads N`: the read floors' timed step.
+fn floor_read(t: &Tools, map: &Path, image: &Path, threads: usize) -> Contender {
+    Contender::new(Who::Floor, Cmd::new(&t.floor, &[&"read", &map, &image, &"--threads", &threads.to_string()]))
+}
+
+/// A Python interpreter that imports the `ocfs2` package: `$OCFS2_PYTHON`, the
+/// virtual environment `ocfs2-py/ci.sh` makes, or `python3`.
+fn python_with_ocfs2() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/py-venv/bin/python");
+    std::env::var_os("OCFS2_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([venv, PathBuf::from("python3")])
+        .find(|py| Command::new(py).args(["-c", "import ocfs2"]).output().is_ok_and(|o| o.status.success()))
 }
 
 /// Removes an image, saying so: unlinking one that holds many scattered blocks
@@ -602,6 +928,7 @@ fn table(measurements: &[Measurement]) -> Table {
         "theirs median (min–max)",
         "theirs/ours",
         "floor median (min–max)",
+        "ours/floor",
         "peak RSS ours",
         "peak RSS theirs",
     ]);
@@ -615,8 +942,8 @@ fn table(measurements: &[Measurement]) -> Table {
             })
             .unwrap_or_default()
         };
-        let ratio = match (ours, theirs) {
-            (Some(o), Some(t)) if o.median > 0.0 => format!("{:.2}x", t.median / o.median),
+        let ratio = |a: Option<Stats>, b: Option<Stats>| match (a, b) {
+            (Some(a), Some(b)) if b.median > 0.0 => format!("{:.2}x", a.median / b.median),
             _ => String::new(),
         };
         table.add_row([
@@ -625,13 +952,14 @@ fn table(measurements: &[Measurement]) -> Table {
             m.cache.label().into(),
             time(ours),
             time(theirs),
-            ratio,
+            ratio(theirs, ours),
             time(floor),
+            ratio(ours, floor),
             rss(ours),
             rss(theirs),
         ]);
     }
-    for col in 3..9 {
+    for col in 3..10 {
         if let Some(c) = table.column_mut(col) {
             c.set_cell_alignment(CellAlignment::Right);
         }
@@ -692,6 +1020,12 @@ fn main() -> Res<()> {
     h.fixture_reads()?;
 
     println!("{}", table(&h.measurements));
+    println!("\nNotes:");
+    for m in &h.measurements {
+        for n in &m.notes {
+            println!("- {} {} {}: {n}", m.operation, m.size, m.cache.label());
+        }
+    }
     println!(
         "{} run(s) each; theirs = mkfs.ocfs2, fsck.ocfs2 -fn, debugfs.ocfs2; load average at start: {loadavg_at_start}",
         args.runs

@@ -17,11 +17,11 @@ use crate::layout::extent::{ExtentList, ExtentRec};
 use crate::layout::group::{bit_runs, GroupView};
 use crate::volume::{slot_file_name, Geometry, Inode, MetaKind, Volume};
 
-mod report;
 mod slot;
+mod space;
 
-pub use report::{freefrag, freeinode, space_usage, FreeFrag, FreeInode, HistBucket, SlotInodes, SpaceUsage, MAX_HIST};
 pub use slot::{local_alloc, orphans, truncate_log, LocalAllocInfo, OrphanEntry, TruncateLogInfo};
+pub use space::{freefrag, freeinode, space_usage, FreeFrag, FreeInode, HistBucket, SlotInodes, SpaceUsage, MAX_HIST};
 
 /// One group descriptor as found on its chain, with the facts debugfs prints.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -80,7 +80,7 @@ impl<'a> GroupView<'a> {
 
     /// Whether bit `n` is set (in use). Bits past `bg_bits` read as unset.
     pub fn bit(&self, n: usize) -> bool {
-        n < usize::from(self.desc.bg_bits.get()) && self.bitmap[n / 8] & (1 << (n % 8)) != 0
+        n < usize::from(self.desc.bg_bits.get()) && bit_is_set(self.bitmap, n)
     }
 
     /// Set bits among the first `bg_bits`.
@@ -147,6 +147,11 @@ pub fn count_set(map: &[u8], bits: usize) -> u32 {
     n
 }
 
+/// Whether bit `n` of an LSB-first bitmap is set.
+pub fn bit_is_set(map: &[u8], n: usize) -> bool {
+    map[n / 8] & (1 << (n % 8)) != 0
+}
+
 /// Sets bits `a..b` of an LSB-first bitmap, whole bytes at a time where it can.
 pub fn set_range(map: &mut [u8], a: usize, b: usize) {
     let mut i = a;
@@ -167,7 +172,12 @@ pub fn set_range(map: &mut [u8], a: usize, b: usize) {
 /// `bits` of an LSB-first bitmap (`bits` at most `map.len() * 8`), as
 /// `start..end` bit ranges in order; a word at a time.
 pub fn bit_runs(map: &[u8], bits: usize, set: bool) -> impl Iterator<Item = (u32, u32)> + '_ {
-    let mut i = next_bit(map, bits, 0, set);
+    bit_runs_from(map, bits, 0, set)
+}
+
+/// [`bit_runs`] from bit `from` on (a run it starts inside begins at `from`).
+pub fn bit_runs_from(map: &[u8], bits: usize, from: usize, set: bool) -> impl Iterator<Item = (u32, u32)> + '_ {
+    let mut i = next_bit(map, bits, from, set);
     std::iter::from_fn(move || {
         if i >= bits {
             return None;

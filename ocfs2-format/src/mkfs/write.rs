@@ -1,4 +1,4 @@
-//! Writes a [`Layout`] to a [`BlockSink`]: every block mkfs.ocfs2 writes, with
+//! Writes a [`Placement`] to a [`BlockSink`]: every block mkfs.ocfs2 writes, with
 //! the same contents, and the superblock last, after a flush of everything else,
 //! so that an interrupted run never leaves a volume that probes as valid.
 //!
@@ -10,7 +10,7 @@
 
 use zerocopy::{FromZeros, IntoBytes};
 
-use super::layout::{Body, DxDir, Extent, InodeRec, Layout, QuotaFile, SubGroup, SysKind};
+use super::place::{Body, DxDir, Extent, InodeRec, Placement, QuotaFile, SubGroup, SysKind};
 use crate::error::Result;
 use crate::io::BlockSink;
 use crate::layout::blockcheck;
@@ -81,7 +81,7 @@ const DEFAULT_SYNC_MS: u32 = 10_000;
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 struct Writer<'a> {
-    lay: &'a Layout,
+    lay: &'a Placement,
     r: &'a Randomness,
     sink: &'a mut dyn BlockSink,
     bs: usize,
@@ -90,7 +90,7 @@ struct Writer<'a> {
 
 /// Writes the volume. Writes the superblock only after everything else has been
 /// flushed, then flushes again.
-pub fn write(lay: &Layout, r: &Randomness, sink: &mut dyn BlockSink, progress: Progress<'_>) -> Result<()> {
+pub fn write(lay: &Placement, r: &Randomness, sink: &mut dyn BlockSink, progress: Progress<'_>) -> Result<()> {
     let bs = lay.plan.geometry.block_size as usize;
     let mut w = Writer { lay, r, sink, bs, ecc: lay.plan.features.has_incompat(incompat::META_ECC) };
     w.clear_ends()?;
@@ -145,7 +145,7 @@ impl Writer<'_> {
 
     fn global_group(&mut self, g: u32) -> Result<()> {
         let lay = self.lay;
-        let recs = super::layout::chain_recs_per_inode(lay.plan.geometry.block_size);
+        let recs = super::place::chain_recs_per_inode(lay.plan.geometry.block_size);
         let bits = lay.bitmap.group_bits(g);
         let used = lay.bitmap.group_used(g);
         let next = if g + recs < lay.bitmap.groups() { lay.group_blkno(g + recs) } else { 0 };

@@ -200,14 +200,14 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
         AdminCommand::DlmLocks { file, locknames, .. } => dlm_locks(Some(vol), out, &file, &locknames),
         AdminCommand::Locate { inodes, .. } => locate(vol, out, &inodes),
         AdminCommand::Extent { blkno, .. } => {
-            let eb = super::stat::extent_block(vol, block_arg(&blkno)?)?;
-            out.emit(&eb, super::stat::render_extent_block)
+            let eb = super::common::inode::extent_block(vol, block_arg(&blkno)?)?;
+            out.emit(&eb, super::common::inode::render_extent_block)
         }
         AdminCommand::GdFreeBits { .. } => gd_free_bits(vol, out),
         AdminCommand::Query { format, .. } => super::tunefs::run_query(vol, out, &format),
         AdminCommand::ListSparse { .. } => super::tunefs::run_list_sparse(vol, out),
         AdminCommand::FsFeatures { .. } => super::tunefs::run_fs_features(vol, out),
-        AdminCommand::Report { image } => super::report::run(vol, out, &image),
+        AdminCommand::Report { image } => super::bug_report::run(vol, out, &image),
         AdminCommand::Map { output, cells, .. } => super::map::run(vol, out, &output, cells),
         AdminCommand::Shell { .. } => Err(CmdError::msg("shell: run it on its own".into())),
     }
@@ -216,11 +216,16 @@ pub fn run(cmd: AdminCommand, vol: &Volume, out: &Out) -> Result<(), CmdError> {
 /// A lock name with what it is.
 #[derive(Debug, Serialize)]
 struct Lock {
+    /// The lock name (`M000000000000000000020b4a0f2c5d`), as given to `decode`.
     name: String,
+    /// The lock type as debugfs.ocfs2 names it (`Meta`, `Dentry`, `Super`, ...).
     #[serde(rename = "type")]
     kind: &'static str,
+    /// The block (inode) it names; 0 for types without one.
     blkno: u64,
+    /// The generation encoded in the name.
     generation: u32,
+    /// A dentry lock's parent directory inode.
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<u64>,
     /// Paths of the inode it names (with an image).
@@ -241,11 +246,56 @@ impl Lock {
     }
 }
 
+/// `encode --json`.
+#[derive(Debug, Serialize)]
+struct EncodeReport {
+    /// One entry per spec, in the order given.
+    files: Vec<Encoded>,
+}
+
 #[derive(Debug, Serialize)]
 struct Encoded {
+    /// The spec as given.
     spec: String,
+    /// The inode it resolved to.
     blkno: u64,
+    /// Its inode lock, or with `--all` every lock the kernel takes on it.
     locks: Vec<Lock>,
+}
+
+/// `decode --json`.
+#[derive(Debug, Serialize)]
+struct DecodeReport {
+    /// One entry per lock name, in the order given.
+    locks: Vec<Lock>,
+}
+
+/// `locate --json` (and `ncheck`).
+#[derive(Debug, Serialize)]
+struct LocateReport {
+    /// Every path naming one of the inodes, in one walk's order.
+    paths: Vec<Located>,
+}
+
+/// `fs_locks --json`.
+#[derive(Debug, Serialize)]
+struct FsLocksReport {
+    /// The locks shown, in the file's order.
+    locks: Vec<FsLockOut>,
+}
+
+/// `dlm_locks --json`.
+#[derive(Debug, Serialize)]
+struct DlmLocksReport {
+    /// The lock resources shown, in the file's order.
+    resources: Vec<DlmLockresOut>,
+}
+
+/// `gd_free_bits --json`.
+#[derive(Debug, Serialize)]
+struct GdFreeBitsReport {
+    /// Every group of the global bitmap, chain by chain.
+    groups: Vec<GroupFreeBits>,
 }
 
 /// The locks the kernel takes on inode `blkno` (see `layout::lockname`).
@@ -297,9 +347,9 @@ fn encode(vol: &Volume, out: &Out, specs: &[String], all: bool) -> Result<(), Cm
         let locks = locks_of(vol, spec, blkno, all)?;
         done.push(Encoded { spec: spec.clone(), blkno, locks: locks.iter().map(|l| Lock::of(l, None)).collect() });
     }
-    out.emit(&done, |done| {
+    out.emit(&EncodeReport { files: done }, |done| {
         let mut s = String::new();
-        for e in done {
+        for e in &done.files {
             for l in &e.locks {
                 // debugfs.ocfs2's framing, trailing space included.
                 if all {
@@ -332,10 +382,10 @@ fn decode(vol: Option<&Volume>, out: &Out, names: &[String]) -> Result<(), CmdEr
         let given = n.trim().trim_start_matches('<').trim_end_matches('>');
         locks.push(Lock { name: given.to_string(), ..Lock::of(&l, paths) });
     }
-    out.emit(&locks, |locks| {
+    out.emit(&DecodeReport { locks }, |locks| {
         let mut s = String::new();
         // debugfs.ocfs2 -d's layout, then the paths.
-        for l in locks {
+        for l in &locks.locks {
             // debugfs.ocfs2 -d leaves out a zero block and a zero generation.
             s.push_str(&format!("Lockres:    {}\nType:       {}\n", l.name, l.kind));
             if l.blkno != 0 {
@@ -357,7 +407,9 @@ fn decode(vol: Option<&Volume>, out: &Out, names: &[String]) -> Result<(), CmdEr
 
 #[derive(Debug, Serialize)]
 struct Located {
+    /// The inode.
     inode: u64,
+    /// One path naming it.
     path: String,
 }
 
@@ -374,13 +426,17 @@ fn locate(vol: &Volume, out: &Out, inodes: &[String]) -> Result<(), CmdError> {
     let targets = inodes.iter().map(|s| inode_arg(vol, s)).collect::<Result<Vec<u64>, _>>()?;
     let found: Vec<Located> =
         find_paths_of(vol, &targets)?.into_iter().map(|(inode, path)| Located { inode, path }).collect();
-    out.emit(&found, |found| found.iter().map(|f| format!("\t{}\t{}\n", f.inode, f.path)).collect())
+    out.emit(&LocateReport { paths: found }, |found| {
+        found.paths.iter().map(|f| format!("\t{}\t{}\n", f.inode, f.path)).collect()
+    })
 }
 
 /// The inode a lock names and its paths, when a volume is open.
 #[derive(Debug, Serialize)]
 struct Owner {
+    /// The inode the lock names.
     inode: u64,
+    /// Every path naming it (empty: none found on this volume).
     paths: Vec<String>,
 }
 
@@ -405,19 +461,36 @@ fn read_text(file: &std::path::Path) -> Result<String, CmdError> {
 
 #[derive(Debug, Serialize)]
 struct FsLockOut {
+    /// The lock name as printed.
     name: String,
+    /// The line's format version (1 to 4).
     version: u32,
+    /// Granted mode (`NL`, `PR`, `EX`, or the number).
     level: &'static str,
+    /// `l_flags` by name.
     flags: Vec<&'static str>,
+    /// Holders in read-only mode.
     ro_holders: u32,
+    /// Holders in exclusive mode.
     ex_holders: u32,
+    /// Mode requested, as `level`.
     requested: &'static str,
+    /// Mode another node blocks on, as `level`.
     blocking: &'static str,
+    /// Pending action (0 none, 1 attach, 2 convert, 3 downconvert).
     action: u32,
+    /// Pending unlock action (0 none, 1 cancel, 2 unlock).
     unlock_action: u32,
+    /// The lock value block's bytes.
     lvb: Vec<u8>,
+    /// Statistics (format 2 on), else null: `pr_gets`, `ex_gets`, `pr_fails`,
+    /// `ex_fails`, `pr_max_wait`, `ex_max_wait`, `disk_refreshes` (numbers),
+    /// `pr_total_wait`, `ex_total_wait` (decimal strings: ns before format 3,
+    /// µs from it), `pr_last`, `ex_last`, `wait_start` (µs since the epoch,
+    /// format 4; null before).
     #[serde(serialize_with = "stats_json")]
     stats: Option<ocfs2_format::locks::FsLockStats>,
+    /// With `--image`: the inode the lock names and its paths.
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<Owner>,
 }
@@ -426,7 +499,8 @@ fn stats_json<S: serde::Serializer>(st: &Option<ocfs2_format::locks::FsLockStats
     let v = st.as_ref().map(|st| {
         serde_json::json!({
             "pr_gets": st.pr_gets, "ex_gets": st.ex_gets, "pr_fails": st.pr_fails, "ex_fails": st.ex_fails,
-            "pr_total_wait": st.pr_total_wait, "ex_total_wait": st.ex_total_wait,
+            // Totals of every wait: they can pass 2^53 (see `render::exact`).
+            "pr_total_wait": st.pr_total_wait.to_string(), "ex_total_wait": st.ex_total_wait.to_string(),
             "pr_max_wait": st.pr_max_wait, "ex_max_wait": st.ex_max_wait,
             "disk_refreshes": st.disk_refreshes, "pr_last": st.pr_last, "ex_last": st.ex_last,
             "wait_start": st.wait_start,
@@ -468,7 +542,7 @@ fn fs_locks(
             stats: l.stats,
         })
         .collect();
-    out.emit(&shown, |locks| locks.iter().map(|l| render_fs_lock(l, lvbs)).collect())
+    out.emit(&FsLocksReport { locks: shown }, |r| r.locks.iter().map(|l| render_fs_lock(l, lvbs)).collect())
 }
 
 const ACTIONS: [&str; 4] = ["None", "Attach", "Convert", "Downconvert"];
@@ -544,32 +618,55 @@ fn render_fs_lock(l: &FsLockOut, lvbs: bool) -> String {
 
 #[derive(Debug, Serialize)]
 struct DlmLockOut {
+    /// `Granted`, `Converting` or `Blocked`.
     queue: &'static str,
+    /// The node holding it.
     node: u32,
+    /// Mode held (`NL`, `PR`, `EX`, or the number).
     level: String,
+    /// Mode it converts to, as `level` (`-1`: none).
     convert: String,
+    /// Its cookie, `node:sequence`.
     cookie: String,
+    /// References held on the lock.
     refs: u32,
+    /// On the AST list.
     ast: bool,
+    /// On the BAST list.
     bast: bool,
+    /// Pending operations by name (`Ast`, `Bast`, `Convert`, `Lock`, `Cancel`, `Unlock`).
     pending: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
 struct DlmLockresOut {
+    /// The lock resource name as printed.
     name: String,
+    /// The master node (255: unknown).
     owner: u32,
+    /// State bits.
     state: u32,
+    /// The state bits by name (`Ready`, `Dirty`, ...).
     state_names: Vec<&'static str>,
+    /// Last use, in jiffies.
     last_used: u64,
+    /// ASTs reserved.
     asts_reserved: u32,
+    /// Locks in flight.
     inflight: u32,
+    /// A migration is pending.
     migration_pending: bool,
+    /// References to the resource.
     refs: u32,
+    /// The lists it is on (`Purge`, `Dirty`, `Recovering`).
     on_lists: Vec<&'static str>,
+    /// Nodes holding references (`RMAP:`), as printed.
     refmap: String,
+    /// The LVB (`LVBX:`), as printed.
     lvb: String,
+    /// Its locks.
     locks: Vec<DlmLockOut>,
+    /// With `--image`: the inode the lock names and its paths.
     #[serde(skip_serializing_if = "Option::is_none")]
     lock_owner: Option<Owner>,
 }
@@ -642,7 +739,7 @@ fn dlm_locks(vol: Option<&Volume>, out: &Out, file: &std::path::Path, filter: &[
             lvb: r.lvb,
         })
         .collect();
-    out.emit(&shown, |res| res.iter().map(render_dlm_lockres).collect())
+    out.emit(&DlmLocksReport { resources: shown }, |r| r.resources.iter().map(render_dlm_lockres).collect())
 }
 
 /// debugfs.ocfs2's layout of one o2dlm lock resource.
@@ -698,13 +795,21 @@ fn block_arg(s: &str) -> Result<u64, CmdError> {
 
 #[derive(Debug, Serialize)]
 struct GroupFreeBits {
+    /// The chain (index in the global bitmap's chain list).
     chain: usize,
+    /// The group descriptor's block.
     blkno: u64,
+    /// `bg_bits`: bits (clusters) in the group.
     total: u16,
+    /// Bits in use.
     used: u16,
+    /// `bg_free_bits_count`.
     free: u16,
+    /// The longest run of free bits, counted from the bitmap.
     contig: u32,
+    /// `bg_contig_free_bits`: the longest run as the kernel recorded it.
     recorded_contig: u16,
+    /// `bg_size`: bytes of bitmap.
     size: u16,
 }
 
@@ -743,5 +848,5 @@ fn gd_free_bits(vol: &Volume, out: &Out) -> Result<(), CmdError> {
             });
         }
     }
-    out.emit(&rows, |_| text.clone())
+    out.emit(&GdFreeBitsReport { groups: rows }, |_| text.clone())
 }

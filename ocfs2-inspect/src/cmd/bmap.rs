@@ -10,7 +10,9 @@ use crate::render::Out;
 
 #[derive(Debug, Serialize)]
 struct Bmap {
+    /// The file's inode.
     inode: u64,
+    /// The logical block asked about.
     logical: u64,
     /// 0 for a hole or data held in the inode, as debugfs prints it.
     physical: u64,

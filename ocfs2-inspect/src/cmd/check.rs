@@ -19,15 +19,23 @@ const EXIT_OPERATIONAL: u8 = 8;
 
 #[derive(Debug, Serialize)]
 struct FindingOut {
+    /// fsck.ocfs2's problem code (`fsck.ocfs2.checks(8)`), null where it has none.
     code: Option<&'static str>,
     /// fsck.ocfs2's other codes for the same cause (see `check::Finding::also`).
     also: Vec<&'static str>,
+    /// `error` or `info` (a note: fsck.ocfs2 would not fail on it).
     severity: &'static str,
+    /// The block holding the damaged structure.
     blkno: u64,
+    /// The on-disk structure (`ocfs2_dinode`, `ocfs2_group_desc`, ...).
     structure: &'static str,
+    /// Its field.
     field: &'static str,
+    /// What the field should hold, as text (exact, whatever its size).
     expected: String,
+    /// What it holds, as text (exact, whatever its size).
     found: String,
+    /// The finding in words.
     message: String,
 }
 
@@ -37,28 +45,43 @@ struct CodeCount {
     code: Option<&'static str>,
     /// The code, else `structure.field`.
     name: String,
+    /// Findings under this name.
     count: u64,
 }
 
 #[derive(Debug, Serialize)]
 struct Summary {
+    /// No finding of severity `error`.
     clean: bool,
+    /// Findings of severity `error`.
     errors: u64,
+    /// Findings of severity `info`.
     infos: u64,
+    /// Findings counted per code, else per `structure.field`.
     by_code: Vec<CodeCount>,
+    /// Allocator groups checked.
     groups: u64,
+    /// Inodes checked.
     inodes: u64,
+    /// Extent blocks checked.
     extent_blocks: u64,
+    /// Directories checked.
     directories: u64,
+    /// Directory entries checked.
     entries: u64,
+    /// Runs of clusters checked against the global bitmap.
     cluster_runs: u64,
 }
 
 #[derive(Debug, Serialize)]
 struct CheckOut {
+    /// The image or device as given.
     image: String,
+    /// Every finding, in the order the passes made them.
     findings: Vec<FindingOut>,
+    /// The counts.
     summary: Summary,
+    /// The exit status: 0 clean, 4 errors found (8, an operational error, prints no report).
     exit_code: u8,
 }
 

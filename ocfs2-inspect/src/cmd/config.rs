@@ -11,22 +11,31 @@ use crate::render::Out;
 
 #[derive(Debug, Serialize)]
 struct DiagRow {
+    /// The line it is about (1-based; 0 for the whole file).
     line: usize,
+    /// `error`, `warning` or `info`.
     severity: &'static str,
+    /// The diagnostic in words.
     message: String,
 }
 
 #[derive(Debug, Serialize)]
 struct FileReport {
+    /// The file as given (or the default path).
     path: String,
+    /// `cluster.conf` or `o2cb`.
     kind: &'static str,
+    /// Its diagnostics in line order.
     diagnostics: Vec<DiagRow>,
 }
 
 #[derive(Debug, Serialize)]
 struct LintReport {
+    /// Each file checked.
     files: Vec<FileReport>,
+    /// Diagnostics of severity `error`, over all files.
     errors: usize,
+    /// Diagnostics of severity `warning`, over all files.
     warnings: usize,
 }
 

@@ -196,8 +196,11 @@ fn make_symlink(target: &[u8], path: &Path) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 struct Dumped {
+    /// The inode copied.
     inode: u64,
+    /// Where it was written.
     path: String,
+    /// Bytes written (a symlink: the target's length).
     bytes: u64,
     /// The copy is a symlink (the inode is one).
     symlink: bool,
@@ -227,12 +230,17 @@ pub fn dump(vol: &Volume, out: &Out, spec: &str, path: &Path, keep: bool) -> Res
 struct RdumpSummary {
     /// Where the tree was written (OUTDIR itself when the spec names the root).
     target: String,
+    /// Regular files written.
     files: u64,
+    /// Directories made.
     directories: u64,
+    /// Symlinks made.
     symlinks: u64,
+    /// Hard links made (further names of an inode already written).
     hard_links: u64,
     /// Device nodes, FIFOs and sockets, which are not recreated (as debugfs.ocfs2).
     other: u64,
+    /// Bytes of file data written.
     bytes: u64,
     /// `user.*` extended attributes set on the copies.
     xattrs_restored: u64,

@@ -8,58 +8,86 @@ use ocfs2_format::layout::dx::DxRootBody;
 use ocfs2_format::{MetaKind, Volume};
 use serde::Serialize;
 
-use super::group::parse_blkno;
-use super::{resolve, CmdError};
+use super::{parse_blkno, resolve, CmdError};
 use crate::render::{fields, table, Out};
 
 #[derive(Debug, Serialize)]
 pub struct DxEntryReport {
+    /// Position in the leaf's entry array.
     pub index: usize,
+    /// `dx_major_hash`: the name's major TEA hash.
     pub major_hash: u32,
+    /// `dx_minor_hash`: the name's minor TEA hash.
     pub minor_hash: u32,
+    /// `dx_dirent_blk`: the directory block holding the name.
     pub dirent_blk: u64,
 }
 
 #[derive(Debug, Serialize)]
 pub struct DxLeafReport {
+    /// The leaf's block (the dx root's for an inline root's entries).
     pub blkno: u64,
+    /// `dl_fs_generation`: the volume's generation when it was written.
     pub fs_generation: u32,
+    /// Metadata ECC: the stored crc32e.
     pub crc32: u32,
+    /// Metadata ECC: the stored hamming code.
     pub ecc: u16,
+    /// `de_count`: entry capacity.
     pub count: u16,
+    /// `de_num_used`: entries in use.
     pub num_used: u16,
+    /// The entries in use, in hash order.
     pub entries: Vec<DxEntryReport>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct DxExtentReport {
+    /// Position in the root's extent list.
     pub index: usize,
     /// First major hash the record covers.
     pub offset: u32,
+    /// Clusters the record maps.
     pub clusters: u32,
+    /// First block it maps (an extent block below depth 0).
     pub blkno: u64,
+    /// `e_flags` (leaf records only; 0 for branch records).
     pub flags: u8,
 }
 
 #[derive(Debug, Serialize)]
 pub struct DxRootReport {
+    /// The dx root block.
     pub blkno: u64,
+    /// `dr_fs_generation`: the volume's generation when it was written.
     pub fs_generation: u32,
+    /// `dr_clusters`: clusters of dx leaves.
     pub clusters: u32,
+    /// `dr_last_eb_blk`: the last extent block of the leaves' tree (0: none).
     pub last_eb_blk: u64,
+    /// `dr_dir_blkno`: the directory's inode.
     pub dir_inode: u64,
-    /// `None` when allocated from the global allocator (0xffff).
+    /// `None` (null) when allocated from the global allocator (0xffff).
     pub suballoc_slot: Option<u16>,
+    /// `dr_suballoc_bit`: its bit in the allocator group.
     pub suballoc_bit: u16,
+    /// `dr_flags` (1: inline entries).
     pub flags: u8,
+    /// Whether the entries are inline in the root.
     pub inline: bool,
+    /// `dr_num_entries`: names indexed.
     pub num_entries: u32,
+    /// `dr_free_blk`: first directory block on the free-space list (0: none).
     pub free_blk: u64,
+    /// Metadata ECC: the stored crc32e.
     pub crc32: u32,
+    /// Metadata ECC: the stored hamming code.
     pub ecc: u16,
-    /// Tree roots: `l_tree_depth`, `l_count`, `l_next_free_rec` and the records.
+    /// Tree roots: `[l_tree_depth, l_count, l_next_free_rec]`; the records are
+    /// `extents`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tree: Option<(u16, u16, u16)>,
+    /// The tree root's records (empty for an inline root).
     pub extents: Vec<DxExtentReport>,
     /// Inline roots: the entries.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -219,6 +247,7 @@ pub fn run_leaf(vol: &Volume, out: &Out, arg: &str) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 struct DxDump {
+    /// The dx root, as `dx_root` shows it.
     root: DxRootReport,
     /// The leaves in index order (an inline root's entries are under `root`).
     leaves: Vec<DxLeafReport>,
@@ -245,12 +274,19 @@ pub fn run_dump(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 pub struct TrailerReport {
+    /// `db_blkno`: the directory block the trailer ends.
     pub blkno: u64,
+    /// `db_parent_dinode`: the directory's inode.
     pub parent_inode: u64,
+    /// `db_compat_rec_len`: the trailer's length as a record.
     pub rec_len: u16,
+    /// `db_free_rec_len`: the largest free space in the block, in bytes.
     pub largest_hole: u16,
+    /// `db_free_next`: the next block on the free-space list (0: the end).
     pub next_free: u64,
+    /// Metadata ECC: the stored crc32e.
     pub crc32: u32,
+    /// Metadata ECC: the stored hamming code.
     pub ecc: u16,
 }
 
@@ -274,27 +310,52 @@ fn render_trailer(t: &TrailerReport) -> String {
     ])
 }
 
+/// `dx_space --json`.
+#[derive(Debug, Serialize)]
+struct DxSpace {
+    /// The trailer of each directory block on the free-space list, in list
+    /// order from `dr_free_blk`.
+    blocks: Vec<TrailerReport>,
+}
+
 /// `dx_space SPEC`: the directory blocks on the free-space list.
 pub fn run_space(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     let root = root_of(vol, spec)?;
     let free = fs::dx_free_list(vol, &root).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    let r: Vec<TrailerReport> = free.iter().map(|f| trailer_report(&f.trailer)).collect();
-    out.emit(&r, |r| r.iter().map(render_trailer).collect::<Vec<_>>().join("\n"))
+    let r = DxSpace { blocks: free.iter().map(|f| trailer_report(&f.trailer)).collect() };
+    out.emit(&r, |r| r.blocks.iter().map(render_trailer).collect::<Vec<_>>().join("\n"))
 }
 
 #[derive(Debug, Serialize)]
 pub struct RecordReport {
+    /// Byte offset of the record in its block.
     pub offset: usize,
+    /// The inode it names (0: an empty record).
     pub inode: u64,
+    /// `rec_len`: bytes up to the next record.
     pub rec_len: u16,
+    /// `name_len`.
     pub name_len: usize,
+    /// The entry's file type (`OCFS2_FT_*`).
     pub file_type: u8,
+    /// The name, as UTF-8 (invalid bytes replaced by U+FFFD).
     pub name: String,
+}
+
+/// `dirblocks --json`.
+#[derive(Debug, Serialize)]
+struct DirBlocks {
+    /// The directory's inode.
+    inode: u64,
+    /// Every block under `i_size`, in logical order.
+    blocks: Vec<DirBlockReport>,
 }
 
 #[derive(Debug, Serialize)]
 struct DirBlockReport {
+    /// The block.
     blkno: u64,
+    /// Its trailer (volumes with indexed directories or metadata ECC).
     #[serde(skip_serializing_if = "Option::is_none")]
     trailer: Option<TrailerReport>,
     /// Every record on the `rec_len` chain, empty ones (inode 0) included.
@@ -345,9 +406,9 @@ pub fn run_dirblocks(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError
             blocks.push(DirBlockReport { blkno, trailer: trailer.map(trailer_report), records });
         }
     }
-    out.emit(&blocks, |blocks| {
+    out.emit(&DirBlocks { inode: dir.blkno(), blocks }, |r| {
         let mut s = String::new();
-        for b in blocks {
+        for b in &r.blocks {
             s.push_str(&format!("Dirblock: {}\n", b.blkno));
             if let Some(t) = &b.trailer {
                 s.push_str(&render_trailer(t));

@@ -61,9 +61,13 @@ pub enum ExportCommand {
 
 #[derive(Serialize)]
 struct ImageReport {
+    /// The o2image file written.
     path: String,
+    /// `packed` or `raw`.
     format: &'static str,
+    /// Metadata blocks copied.
     blocks: u64,
+    /// Bytes of the file written.
     bytes: u64,
 }
 

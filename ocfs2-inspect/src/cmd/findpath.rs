@@ -12,6 +12,7 @@ use crate::render::Out;
 
 #[derive(Debug, Serialize)]
 struct Found {
+    /// The inode asked about.
     inode: u64,
     /// Every path naming the inode; the first is debugfs.ocfs2 `findpath`'s.
     paths: Vec<String>,

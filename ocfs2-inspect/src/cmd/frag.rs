@@ -11,7 +11,9 @@ use crate::render::Out;
 
 #[derive(Debug, Serialize)]
 struct Frag {
+    /// The file's inode.
     inode: u64,
+    /// `i_clusters`.
     clusters: u32,
     /// Leaf extent records (empty records included, but for a trailing one).
     extents: u32,

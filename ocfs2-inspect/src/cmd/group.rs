@@ -7,23 +7,9 @@ use ocfs2_format::layout::group::GroupView;
 use ocfs2_format::{MetaKind, Volume};
 use serde::Serialize;
 
-use super::stat::{group_report, render_groups, GroupReport};
-use super::CmdError;
+use super::common::inode::{group_report, render_groups, GroupReport};
+use super::{parse_blkno, CmdError};
 use crate::render::{table, Out};
-
-/// Parses a block number given bare (`4`), as debugfs does (`<4>`), or in hex.
-pub fn parse_blkno(vol: &Volume, arg: &str) -> Result<u64, CmdError> {
-    let inner = arg.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(arg).trim();
-    let n = match inner.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16),
-        None => inner.parse(),
-    }
-    .map_err(|_| CmdError::msg(format!("{arg}: not a block number")))?;
-    if n >= vol.geometry().blocks {
-        return Err(CmdError::msg(format!("{arg}: past the end of the volume ({} blocks)", vol.geometry().blocks)));
-    }
-    Ok(n)
-}
 
 #[derive(Debug, Serialize)]
 struct GroupChain {
@@ -51,19 +37,27 @@ pub fn run_group(vol: &Volume, out: &Out, arg: &str) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 struct Extent {
+    /// First free bit of the run.
     start: u32,
+    /// Bits in the run.
     length: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct GroupExtents {
+    /// The group descriptor's block.
     group: u64,
+    /// `bg_bits`: bits in the group.
     total: u16,
+    /// Bits in use (`bg_bits - bg_free_bits_count`).
     used: i64,
+    /// `bg_free_bits_count`.
     free: u16,
     /// Runs of free bits (clusters for the global bitmap, blocks for suballocators).
     extents: Vec<Extent>,
+    /// Free runs.
     count: usize,
+    /// The longest free run, in bits.
     longest: u32,
     /// Mean length of a free extent, rounded down as debugfs prints it.
     average: u64,

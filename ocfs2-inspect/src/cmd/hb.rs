@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::cluster::{self, HbArgs};
 use super::CmdError;
-use crate::render::{table, time, Out};
+use crate::render::{exact, table, time, Out};
 
 /// The region of one volume, ready to sample, with what to join its slots with.
 struct Target {
@@ -54,40 +54,67 @@ impl Target {
 
 #[derive(Debug, Serialize)]
 struct JournalRow {
+    /// The journal inode's DIRTY flag: the slot needs recovery.
     dirty: bool,
+    /// `ij_recovery_generation`.
     recovery_generation: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct RegionRow {
+    /// The heartbeat system file's inode.
     inode: u64,
+    /// Its first block.
     blkno: u64,
+    /// Byte offset of the region on the device.
     start: u64,
+    /// Bytes per slot (one logical sector).
     sector_size: u32,
+    /// Slots in the region.
     slots: usize,
 }
 
 #[derive(Debug, Serialize)]
 struct SlotRow {
+    /// The heartbeat slot (the node number the slot belongs to).
     slot: u8,
+    /// `hb_node`: the node number written in the slot.
     node: u8,
+    /// The node's name from cluster.conf, when known.
     name: Option<String>,
+    /// `hb_seq`: the beat's stamp (the writer's wall clock, seconds); a decimal
+    /// string.
+    #[serde(serialize_with = "exact")]
     seq: u64,
+    /// `seq` as a UTC time.
     last_beat: String,
+    /// Seconds from the beat to now (negative: a stamp in the future).
     age_s: i64,
+    /// `hb_generation`: random per mount, 0 after a clean stop; a decimal string.
+    #[serde(serialize_with = "exact")]
     generation: u64,
+    /// `hb_dead_ms`: the writer's dead threshold in milliseconds.
     dead_ms: u32,
+    /// `hb_cksum`: the stored CRC32.
     cksum: u32,
+    /// The stored checksum matches the slot's bytes.
     crc_ok: bool,
+    /// `hb_node` equals the slot number.
     node_matches: bool,
+    /// The filesystem slot the node holds in the slot map.
     fs_slot: Option<u16>,
+    /// That filesystem slot's journal.
     journal: Option<JournalRow>,
 }
 
+/// `hb --json` (one sample).
 #[derive(Debug, Serialize)]
 struct HbReport {
+    /// The image or device read.
     device: String,
+    /// Where the heartbeat region is.
     region: RegionRow,
+    /// The written slots (every slot with `--all`).
     slots: Vec<SlotRow>,
 }
 
@@ -269,16 +296,30 @@ fn snapshot(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
 /// One transition as printed by `hb --watch --json` (one object per line).
 #[derive(Debug, Serialize)]
 struct TransitionRow {
+    /// The sample that showed it (1 is the first).
     sample: u64,
+    /// When it was seen, UTC.
     time: String,
+    /// When it was seen, milliseconds since the epoch.
     unix_ms: u64,
+    /// The heartbeat slot.
     slot: u8,
+    /// The node (its slot number).
     node: u8,
+    /// The node's name from cluster.conf, when known.
     name: Option<String>,
+    /// `live` or `dead`.
     state: &'static str,
+    /// The node's generation (for a death, the one it had); a decimal string.
+    #[serde(serialize_with = "exact")]
     generation: u64,
+    /// Why it is dead: `silent`, `generation_changed` or `left_cleanly`.
     reason: Option<&'static str>,
+    /// For `silent`: samples without a new beat.
     missed_samples: Option<u32>,
+    /// For `generation_changed` and `left_cleanly` (0): the new generation; a
+    /// decimal string.
+    #[serde(serialize_with = "exact")]
     new_generation: Option<u64>,
 }
 

@@ -6,12 +6,12 @@ use ocfs2_format::fs::{block_owners, BlockRole};
 use ocfs2_format::Volume;
 use serde::Serialize;
 
-use super::group::parse_blkno;
-use super::CmdError;
+use super::{parse_blkno, CmdError};
 use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
 struct OwnerReport {
+    /// The owning inode (block number).
     inode: u64,
     /// `superblock_zone`, `inode`, `data`, `extent_block`, `group_descriptor`,
     /// `dx_root`, `dx_leaf`, `xattr_block`, `xattr_bucket`, `xattr_value`,
@@ -24,13 +24,22 @@ struct OwnerReport {
     known_to_debugfs: bool,
 }
 
+/// `icheck --json`.
+#[derive(Debug, Serialize)]
+struct Icheck {
+    /// One entry per block asked about, in the order given.
+    blocks: Vec<BlockReport>,
+}
+
 #[derive(Debug, Serialize)]
 struct BlockReport {
+    /// The block asked about.
     blkno: u64,
     /// Set in the global bitmap.
     allocated: bool,
     /// `used`, `unused` (cluster free) or `unknown` (used, no owner found).
     status: &'static str,
+    /// Every owner found (a reflinked cluster has one per sharer).
     owners: Vec<OwnerReport>,
 }
 
@@ -53,7 +62,7 @@ fn role_name(r: BlockRole) -> (&'static str, Option<u64>) {
 pub fn run(vol: &Volume, out: &Out, args: &[String]) -> Result<(), CmdError> {
     let blocks = args.iter().map(|a| parse_blkno(vol, a)).collect::<Result<Vec<_>, _>>()?;
     let uses = block_owners(vol, &blocks)?;
-    let r: Vec<BlockReport> = uses
+    let blocks = uses
         .iter()
         .map(|u| BlockReport {
             blkno: u.blkno,
@@ -75,8 +84,9 @@ pub fn run(vol: &Volume, out: &Out, args: &[String]) -> Result<(), CmdError> {
                 .collect(),
         })
         .collect();
-    out.emit(&r, |r| {
+    out.emit(&Icheck { blocks }, |r| {
         let rows = r
+            .blocks
             .iter()
             .map(|b| {
                 let first = b.owners.first();

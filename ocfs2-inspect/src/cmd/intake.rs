@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 use ocfs2_format::intake::{self, ChosenPartition};
-use ocfs2_format::io::{self, Access, BlockSource};
+use ocfs2_format::io::{self, Access, BlockSource, RangeSource};
 use ocfs2_format::{OpenOptions, Volume};
 use serde::Serialize;
 
@@ -15,7 +15,8 @@ use crate::render::{self, Out};
 #[derive(Debug, Subcommand)]
 pub enum IntakeCommand {
     /// List a disk image's partitions (MBR or GPT): number, start, size, type,
-    /// and the label and UUID of those holding OCFS2.
+    /// and the label and UUID of those holding OCFS2. With `--offset`, the disk
+    /// starts at that byte of the image.
     Partitions {
         /// Disk image or device (raw, split, E01).
         image: PathBuf,
@@ -30,7 +31,7 @@ pub enum IntakeCommand {
 
 pub fn run(c: IntakeCommand, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
     match c {
-        IntakeCommand::Partitions { image } => partitions(&image, out, opts.access),
+        IntakeCommand::Partitions { image } => partitions(&image, out, opts.access, opts.offset),
         IntakeCommand::Verify { image } => verify(&image, out, opts.access),
     }
 }
@@ -49,30 +50,51 @@ pub fn note_partition(vol: &Volume) {
 
 #[derive(Debug, Serialize)]
 struct Partitions {
+    /// Where the disk starts in the image (`--offset`); partition starts count
+    /// from the disk's first byte, as partition tools on the disk alone print them.
+    disk_offset: u64,
+    /// `MBR` or `GPT` (null: no partition table).
     table: Option<&'static str>,
+    /// Bytes per sector the table uses (null: no table).
     sector_size: Option<u32>,
+    /// Every partition, in number order.
     partitions: Vec<Row>,
 }
 
 #[derive(Debug, Serialize)]
 struct Row {
+    /// Its number, as fdisk, gdisk and Linux number it (MBR logical partitions from 5).
     number: u32,
+    /// First byte on the disk.
     start: u64,
+    /// `disk_offset + start`: the `--offset` that opens this partition's volume.
+    image_offset: u64,
+    /// Bytes.
     size: u64,
+    /// The MBR type id (`0x83`) or GPT type GUID.
     type_id: String,
+    /// The type's name, when known.
     type_name: Option<&'static str>,
+    /// The GPT partition name (empty for MBR).
     name: String,
+    /// It holds an OCFS2 volume.
     ocfs2: bool,
+    /// The OCFS2 volume's label.
     label: Option<String>,
+    /// The OCFS2 volume's UUID.
     uuid: Option<String>,
 }
 
-fn partitions(image: &Path, out: &Out, access: Access) -> Result<(), CmdError> {
+fn partitions(image: &Path, out: &Out, access: Access, offset: u64) -> Result<(), CmdError> {
     let at = |e| CmdError::at(image.display().to_string(), e);
-    let src: Arc<dyn BlockSource> = Arc::from(io::open_with(image, access).map_err(at)?);
+    let mut src: Arc<dyn BlockSource> = Arc::from(io::open_with(image, access).map_err(at)?);
+    if offset != 0 {
+        src = Arc::new(RangeSource::from_offset(src, offset).map_err(at)?);
+    }
     let report = match intake::partitions(src).map_err(at)? {
-        None => Partitions { table: None, sector_size: None, partitions: Vec::new() },
+        None => Partitions { disk_offset: offset, table: None, sector_size: None, partitions: Vec::new() },
         Some((table, parts)) => Partitions {
+            disk_offset: offset,
             table: Some(table.kind.name()),
             sector_size: Some(table.sector_size),
             partitions: parts
@@ -80,6 +102,7 @@ fn partitions(image: &Path, out: &Out, access: Access) -> Result<(), CmdError> {
                 .map(|r| Row {
                     number: r.partition.number,
                     start: r.partition.start,
+                    image_offset: offset + r.partition.start,
                     size: r.partition.size,
                     type_id: r.partition.kind.id(),
                     type_name: r.partition.kind.name(),
@@ -109,6 +132,12 @@ fn partitions(image: &Path, out: &Out, access: Access) -> Result<(), CmdError> {
             })
             .collect();
         let mut s = format!("{kind} partition table, {}-byte sectors\n", r.sector_size.unwrap_or(512));
+        if r.disk_offset != 0 {
+            s.push_str(&format!(
+                "disk at byte {} of the image: starts count from the disk; --offset {}+START opens a partition\n",
+                r.disk_offset, r.disk_offset
+            ));
+        }
         s.push_str(&render::table(&["#", "start", "size", "type", "name", "contents"], rows, &[0, 1, 2]));
         s
     })
@@ -116,28 +145,39 @@ fn partitions(image: &Path, out: &Out, access: Access) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 struct Verify {
+    /// The segment files read, in order.
     segments: Vec<String>,
     /// The hashes checked: `md5`, `sha1`.
     checked: Vec<&'static str>,
+    /// The MD5 stored and computed.
     md5: Hash,
+    /// The SHA-1 stored and computed.
     sha1: Hash,
+    /// Chunks that could not be read or failed their checksum.
     bad_chunks: Vec<BadChunk>,
+    /// Every stored hash matches and no chunk is damaged.
     ok: bool,
 }
 
 #[derive(Debug, Serialize)]
 struct Hash {
+    /// The hash the image stores, hex (null: none).
     stored: Option<String>,
+    /// The hash of the data, hex.
     computed: String,
+    /// Whether they agree (null: nothing stored).
     matches: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
 struct BadChunk {
+    /// The chunk's index.
     chunk: u64,
     /// Media bytes `start..end` it holds.
     start: u64,
+    /// End (exclusive) of its media bytes.
     end: u64,
+    /// What is wrong with it.
     error: String,
 }
 

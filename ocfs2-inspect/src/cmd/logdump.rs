@@ -11,28 +11,47 @@ use crate::render::{fields, table, time, Out};
 
 #[derive(Debug, Serialize)]
 struct JournalSb {
+    /// `s_blocksize`.
     block_size: u32,
+    /// `s_maxlen`: blocks in the log.
     total_blocks: u32,
+    /// `s_first`: the first log block.
     first_block: u32,
+    /// `s_sequence`: the first transaction expected.
     first_commit_id: u32,
+    /// `s_start`: where replay starts (0: nothing to replay).
     start_log_blknum: u32,
+    /// `s_errno`.
     errno: i32,
+    /// `s_feature_compat`.
     feature_compat: u32,
+    /// `s_feature_incompat`.
     feature_incompat: u32,
+    /// Its bits by name (`revoke`, `64bit`, `async_commit`, ...).
     feature_incompat_names: Vec<String>,
+    /// `s_feature_ro_compat`.
     feature_ro_compat: u32,
+    /// `s_uuid`, 32 hex digits.
     uuid: String,
+    /// `s_nr_users`.
     nr_users: u32,
+    /// `s_dynsuper`.
     dynsuper: u32,
+    /// `s_max_transaction`.
     max_transaction: u32,
+    /// `s_max_trans_data`.
     max_trans_data: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct TagReport {
+    /// The home block the logged copy belongs to.
     blocknr: u64,
+    /// The tag's flags.
     flags: u32,
+    /// Its flags by name (`escaped`, `same_uuid`, `deleted`, `last_tag`).
     flag_names: Vec<String>,
+    /// The tag's UUID, when it carries one.
     #[serde(skip_serializing_if = "Option::is_none")]
     uuid: Option<String>,
 }
@@ -40,46 +59,70 @@ struct TagReport {
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Kind {
+    /// The JBD2 superblock.
     Superblock,
+    /// A descriptor block: its transaction and the tags of the copies after it.
     Descriptor { sequence: u32, tags: Vec<TagReport> },
+    /// A commit block: its transaction and the commit time (seconds, nanoseconds).
     Commit { sequence: u32, commit_sec: u64, commit_nsec: u32 },
+    /// A revoke block: its transaction and the blocks it revokes.
     Revoke { sequence: u32, revoked: Vec<u64> },
+    /// A JBD2 header with a block type no kernel defines.
     UnknownJbd2 { block_type: u32, sequence: u32 },
+    /// A logged copy of a metadata block (`structure`: which, by its signature).
     Metadata { structure: &'static str },
+    /// Anything else (data, or a stale block).
     Data,
 }
 
 #[derive(Debug, Serialize)]
 struct RawEntry {
+    /// First log block of the run.
     first: u32,
+    /// Log blocks in the run.
     count: u32,
+    /// What the blocks are, by `kind` (flattened into this object).
     #[serde(flatten)]
     kind: Kind,
 }
 
 #[derive(Debug, Serialize)]
 struct TxReport {
+    /// The transaction's sequence number.
     sequence: u32,
+    /// Its descriptor's log block.
     start: u32,
     /// (log block, tag).
     blocks: Vec<(u32, TagReport)>,
+    /// Blocks its revoke records name.
     revokes: Vec<u64>,
+    /// A commit block ends it.
     committed: bool,
+    /// The commit time, seconds since the epoch (null: none).
     commit_sec: Option<u64>,
+    /// Its nanoseconds.
     commit_nsec: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
 struct Report {
+    /// The node slot.
     slot: u16,
+    /// The journal inode.
     inode: u64,
+    /// The inode's DIRTY flag: the journal needs recovery.
     dirty: bool,
+    /// `ij_recovery_generation`.
     recovery_generation: u32,
+    /// The JBD2 superblock.
     superblock: JournalSb,
+    /// With `--raw`: every block of the log, classified, as runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     raw: Option<Vec<RawEntry>>,
+    /// Without `--raw`: the transactions from `s_start` in replay order.
     #[serde(skip_serializing_if = "Option::is_none")]
     transactions: Option<Vec<TxReport>>,
+    /// Without `--raw`: why the walk stopped.
     #[serde(skip_serializing_if = "Option::is_none")]
     log_end: Option<String>,
 }

@@ -1,118 +1,20 @@
-//! `ls [-l]`: a directory's live entries.
+//! `ls [-l] [-d]`: a directory's live entries (and with `-d` its deleted ones).
 
-use ocfs2_format::fs::{prefetch_entry_inodes, read_dir};
-use ocfs2_format::{Inode, Volume};
+use ocfs2_format::Volume;
 use serde::Serialize;
 
+use super::common::listing::{deleted_entries, entries, render_long, Entry};
 use super::{resolve, CmdError};
-use crate::render::{mode_string, table, time, Out};
+use crate::render::Out;
 
-/// One directory entry (with `-l`, the facts of its inode).
+/// `ls --json`: one directory's entries.
 #[derive(Debug, Serialize)]
-pub struct Entry {
-    pub inode: u64,
-    pub name: String,
-    pub file_type: u8,
-    /// Present with `-l`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub long: Option<Long>,
-    /// Present (with `-d`) on entries that were deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<Deleted>,
-}
-
-/// A deleted entry found in a directory's slack.
-#[derive(Debug, Serialize)]
-pub struct Deleted {
-    /// The block (the directory inode for inline directories) holding it.
-    pub blkno: u64,
-    /// Byte offset of the record there.
-    pub offset: usize,
-    /// Whether the inode it names is allocated (`None`: the kernel zeroed the
-    /// inode number when it deleted the entry).
-    pub inode_in_use: Option<bool>,
-}
-
-/// What `ls -l` shows of an entry's inode.
-#[derive(Debug, Serialize)]
-pub struct Long {
-    pub mode: u16,
-    pub mode_string: String,
-    pub links: u32,
-    pub uid: u32,
-    pub gid: u32,
-    pub size: u64,
-    pub mtime: u64,
-}
-
-/// The live entries of directory `dir` in on-disk order; `long` also reads each
-/// entry's inode. `what` names the directory in errors.
-pub fn entries(vol: &Volume, dir: &Inode<'_>, long: bool, what: &str) -> Result<Vec<Entry>, CmdError> {
-    let mut out = Vec::new();
-    let list = read_dir(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
-    if long {
-        prefetch_entry_inodes(vol, &list);
-    }
-    for e in list {
-        let name = String::from_utf8_lossy(&e.name).into_owned();
-        let long = if long {
-            let i = vol.inode(e.inode).map_err(|err| CmdError::at(format!("{what}: entry {name}"), err))?;
-            let h = i.header();
-            Some(Long {
-                mode: h.i_mode.get(),
-                mode_string: mode_string(h.i_mode.get()),
-                links: h.links(),
-                uid: h.i_uid.get(),
-                gid: h.i_gid.get(),
-                size: h.i_size.get(),
-                mtime: h.i_mtime.get(),
-            })
-        } else {
-            None
-        };
-        out.push(Entry { inode: e.inode, name, file_type: e.file_type, long, deleted: None });
-    }
-    Ok(out)
-}
-
-/// The `ls -l` table of `entries`.
-pub fn render_long(entries: &[Entry]) -> String {
-    let rows = entries
-        .iter()
-        .filter_map(|e| {
-            let l = e.long.as_ref()?;
-            Some(vec![
-                e.inode.to_string(),
-                l.mode_string.clone(),
-                l.links.to_string(),
-                l.uid.to_string(),
-                l.gid.to_string(),
-                l.size.to_string(),
-                time(l.mtime, 0),
-                e.name.clone(),
-            ])
-        })
-        .collect();
-    table(&["Inode", "Mode", "Links", "UID", "GID", "Size", "Modified", "Name"], rows, &[0, 2, 3, 4, 5])
-}
-
-/// The deleted entries of `dir` still readable in its blocks (`ls -d`).
-pub fn deleted_entries(vol: &Volume, dir: &Inode<'_>, what: &str) -> Result<Vec<Entry>, CmdError> {
-    let found = ocfs2_format::fs::deleted_entries(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
-    Ok(found
-        .into_iter()
-        .map(|d| Entry {
-            inode: d.inode,
-            name: String::from_utf8_lossy(&d.name).into_owned(),
-            file_type: d.file_type,
-            long: None,
-            deleted: Some(Deleted {
-                blkno: d.blkno,
-                offset: d.offset,
-                inode_in_use: (d.inode != 0).then(|| ocfs2_format::fs::inode_in_use(vol, d.inode)),
-            }),
-        })
-        .collect())
+struct Listing<'a> {
+    /// The directory's inode (block number).
+    inode: u64,
+    /// Its live entries in on-disk order (`.` and `..` included), then with `-d`
+    /// the deleted ones.
+    entries: &'a [Entry],
 }
 
 pub fn run(vol: &Volume, out: &Out, spec: &str, long: bool, deleted: bool) -> Result<(), CmdError> {
@@ -122,7 +24,8 @@ pub fn run(vol: &Volume, out: &Out, spec: &str, long: bool, deleted: bool) -> Re
     if deleted {
         entries.extend(deleted_entries(vol, &dir, spec)?);
     }
-    out.emit(&entries, |entries| {
+    out.emit(&Listing { inode: blkno, entries: &entries }, |l| {
+        let entries = l.entries;
         let (live, gone): (Vec<&Entry>, Vec<&Entry>) = entries.iter().partition(|e| e.deleted.is_none());
         let mut s = if long {
             render_long(entries)

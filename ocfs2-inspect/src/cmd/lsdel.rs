@@ -9,23 +9,41 @@ use serde::Serialize;
 use super::CmdError;
 use crate::render::{mode_string, table, time, Out};
 
+/// `lsdel --json`.
+#[derive(Debug, Serialize)]
+struct Lsdel {
+    /// Freed inodes still readable and orphans, in block order.
+    inodes: Vec<Deleted>,
+    /// How many of them are orphans.
+    orphans: usize,
+}
+
 #[derive(Debug, Serialize)]
 struct Deleted {
+    /// The inode (block number).
     inode: u64,
     /// `orphan` (ORPHANED, still allocated) or `deleted` (freed).
     state: &'static str,
+    /// Its bit in the inode allocator is set.
     allocated: bool,
+    /// `i_mode`: type and permission bits.
     mode: u16,
+    /// The mode as `ls -l` prints it.
     mode_string: String,
+    /// Owner user id.
     uid: u32,
+    /// `i_size` in bytes.
     size: u64,
+    /// `i_links_count`.
     links: u32,
+    /// `i_clusters`: clusters still mapped.
     clusters: u32,
+    /// `i_dtime`: deletion time, seconds since the epoch (0: not set).
     dtime: u64,
 }
 
 pub fn run(vol: &Volume, out: &Out) -> Result<(), CmdError> {
-    let r: Vec<Deleted> = deleted_inodes(vol)?
+    let inodes: Vec<Deleted> = deleted_inodes(vol)?
         .into_iter()
         .map(|d| Deleted {
             inode: d.blkno,
@@ -40,8 +58,10 @@ pub fn run(vol: &Volume, out: &Out) -> Result<(), CmdError> {
             dtime: d.dtime,
         })
         .collect();
-    out.emit(&r, |r| {
+    let orphans = inodes.iter().filter(|d| d.state == "orphan").count();
+    out.emit(&Lsdel { inodes, orphans }, |r| {
         let rows = r
+            .inodes
             .iter()
             .map(|d| {
                 vec![
@@ -56,13 +76,13 @@ pub fn run(vol: &Volume, out: &Out) -> Result<(), CmdError> {
                 ]
             })
             .collect();
-        let orphans = r.iter().filter(|d| d.state == "orphan").count();
         let mut t =
             table(&["Inode", "State", "Mode", "UID", "Size", "Clusters", "Links", "Deleted"], rows, &[0, 3, 4, 5, 6]);
         t.push_str(&format!(
-            "{} inodes: {orphans} orphans, {} deleted (freed, still readable)\n",
-            r.len(),
-            r.len() - orphans
+            "{} inodes: {} orphans, {} deleted (freed, still readable)\n",
+            r.inodes.len(),
+            r.orphans,
+            r.inodes.len() - r.orphans
         ));
         t
     })

@@ -56,9 +56,11 @@ impl Bins {
 
 #[derive(Debug, Serialize)]
 struct Owner {
+    /// The owner (`free`, `files`, a system file such as `global_bitmap` or `journal:0000`).
     name: String,
     /// The SVG class of its cells (`o<N>`).
     class: String,
+    /// Its fill colour (`#rrggbb`).
     color: String,
     /// Clusters it holds.
     clusters: u64,
@@ -68,10 +70,15 @@ struct Owner {
 
 #[derive(Debug, Serialize)]
 struct MapReport {
+    /// The SVG file written.
     svg: String,
+    /// Clusters in the volume.
     clusters: u64,
+    /// Clusters each cell stands for.
     clusters_per_cell: u64,
+    /// Cells drawn.
     cells: u64,
+    /// The legend: every owner with its share.
     owners: Vec<Owner>,
     /// Free extents by length: `(shortest, longest, count)` in clusters.
     free_extents: Vec<(u64, u64, u64)>,

@@ -5,8 +5,10 @@ use std::fmt;
 
 pub mod admin;
 pub mod bmap;
+pub mod bug_report;
 pub mod check;
 pub mod cluster;
+pub mod common;
 pub mod config;
 pub mod dump;
 pub mod dx;
@@ -27,7 +29,6 @@ pub mod o2info;
 pub mod quota;
 pub mod recover;
 pub mod refcount;
-pub mod report;
 pub mod slotmap;
 pub mod stat;
 pub mod stats;
@@ -91,6 +92,20 @@ pub fn warn_if_truncated(image: &std::path::Path, vol: &ocfs2_format::Volume) {
 /// Resolves a file spec, naming it in the error.
 pub fn resolve(vol: &ocfs2_format::Volume, spec: &str) -> Result<u64, CmdError> {
     ocfs2_format::fs::resolve_spec(vol, spec).map_err(|e| CmdError::at(spec.to_string(), e))
+}
+
+/// Parses a block number given bare (`4`), as debugfs does (`<4>`), or in hex.
+pub fn parse_blkno(vol: &ocfs2_format::Volume, arg: &str) -> Result<u64, CmdError> {
+    let inner = arg.strip_prefix('<').and_then(|s| s.strip_suffix('>')).unwrap_or(arg).trim();
+    let n = match inner.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => inner.parse(),
+    }
+    .map_err(|_| CmdError::msg(format!("{arg}: not a block number")))?;
+    if n >= vol.geometry().blocks {
+        return Err(CmdError::msg(format!("{arg}: past the end of the volume ({} blocks)", vol.geometry().blocks)));
+    }
+    Ok(n)
 }
 
 /// Names of the bits set in `value`.

@@ -17,30 +17,43 @@ use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
 struct NodeRow {
+    /// The node number, from the slot map.
     node: u32,
+    /// Its name from cluster.conf, when known.
     name: Option<String>,
+    /// The filesystem slot it holds.
     fs_slot: u16,
     /// `beating`, `stale`, `stopped` (generation 0), `bad-crc`, `none` (never
     /// written) or `unknown` (the region could not be read).
     heartbeat: &'static str,
+    /// Seconds since its last beat (null: no beat read).
     heartbeat_age_s: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
 struct VolumeRow {
+    /// The device or image.
     device: String,
+    /// The cluster stack (`o2cb`, `pcmk`, ...; `None` for a local volume), as mounted.ocfs2 prints it.
     stack: String,
+    /// The cluster name the superblock names (empty: none).
     cluster: String,
+    /// `G` with global heartbeat, else empty.
     flags: String,
+    /// The UUID, 32 hex digits in upper case.
     uuid: String,
+    /// The volume label.
     label: String,
+    /// The volume is a heartbeat device only (HEARTBEAT_DEV), no filesystem.
     heartbeat_device: bool,
+    /// With `-f`: the nodes in the slot map with their heartbeat.
     #[serde(skip_serializing_if = "Option::is_none")]
     nodes: Option<Vec<NodeRow>>,
 }
 
 #[derive(Debug, Serialize)]
 struct MountedReport {
+    /// Each OCFS2 volume found, in the order given (or of /proc/partitions).
     volumes: Vec<VolumeRow>,
 }
 

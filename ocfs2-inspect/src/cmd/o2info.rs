@@ -41,13 +41,21 @@ fn wrap_words(qualifier: &str, words: &[&str]) -> String {
 
 #[derive(Debug, Serialize)]
 struct VolInfo {
+    /// The volume label.
     label: String,
+    /// The UUID, 32 hex digits in upper case.
     uuid: String,
+    /// Block size in bytes.
     block_size: u32,
+    /// Cluster size in bytes.
     cluster_size: u32,
+    /// Node slots.
     node_slots: u16,
+    /// Every feature set, compat then incompat then ro-compat, as mkfs.ocfs2 spells them.
     features: Vec<&'static str>,
+    /// Clusters in the volume.
     clusters: u32,
+    /// Blocks in the volume.
     blocks: u64,
 }
 
@@ -82,6 +90,7 @@ pub struct MkfsCmd {
     /// A full mkfs.ocfs2 command that recreates this geometry and these features
     /// on `DEVICE` (the label too, not the UUID).
     pub command: String,
+    /// Bytes of slot 0's journal (the command's `-J size=`).
     pub journal_size: u64,
 }
 
@@ -172,18 +181,25 @@ pub fn mkfs_cmd(vol: &Volume) -> Result<MkfsCmd, CmdError> {
 
 #[derive(Debug, Serialize)]
 struct SlotRow {
+    /// The node slot.
     slot: u16,
+    /// Inodes its inode allocator holds (allocated and free).
     space: u64,
+    /// Free inodes among them.
     free: u64,
 }
 
 #[derive(Debug, Serialize)]
 struct FreeInodeReport {
+    /// Each slot's inode allocator.
     slots: Vec<SlotRow>,
+    /// The slots' inodes, summed.
     total: u64,
+    /// The slots' free inodes, summed.
     free: u64,
     /// `global_inode_alloc` (system files, root): o2info leaves it out of the table.
     global_space: u64,
+    /// Free inodes in `global_inode_alloc`.
     global_free: u64,
 }
 
@@ -215,27 +231,45 @@ struct Bucket {
     min_clusters: u64,
     /// First size past the class (`None` for the last, open-ended class).
     end_clusters: Option<u64>,
+    /// Free extents of this class.
     free_extents: u64,
+    /// Clusters in them.
     free_clusters: u64,
+    /// Their share of the free clusters, in percent.
     percent: f64,
 }
 
 #[derive(Debug, Serialize)]
 struct FreeFragReport {
+    /// Block size in bytes.
     block_size: u32,
+    /// Cluster size in bytes.
     cluster_size: u32,
+    /// Clusters in the global bitmap.
     total_clusters: u64,
+    /// Free clusters.
     free_clusters: u64,
+    /// Free clusters, in percent.
     free_percent: f64,
+    /// The smallest free extent, KiB.
     min_free_extent_kb: u64,
+    /// The largest free extent, KiB.
     max_free_extent_kb: u64,
+    /// The mean free extent, KiB.
     avg_free_extent_kb: u64,
+    /// Free extents (runs of free clusters).
     free_extents: u64,
+    /// The chunk size in bytes (default: one cluster).
     chunk_size: u64,
+    /// Clusters per chunk.
     clusters_per_chunk: u64,
+    /// Chunks in the volume.
     total_chunks: u64,
+    /// Chunks entirely free.
     free_chunks: u64,
+    /// Free chunks, in percent.
     free_chunks_percent: f64,
+    /// Free extents per power-of-two size class (empty classes left out).
     histogram: Vec<Bucket>,
 }
 
@@ -346,13 +380,19 @@ fn render_freefrag(r: &FreeFragReport, cluster_bits: u32) -> String {
 
 #[derive(Debug, Serialize)]
 struct SpaceUsageReport {
+    /// The file's inode.
     inode: u64,
     /// 512-byte sectors (`st_blocks`).
     blocks: u64,
+    /// Clusters allocated to data (`i_clusters`).
     clusters: u64,
+    /// Clusters of shared (refcounted) extents.
     shared: u64,
+    /// Clusters of unwritten extents.
     unwritten: u64,
+    /// Clusters of holes between extents (not after the last one).
     holes: u64,
+    /// Extents.
     extents: u64,
 }
 

@@ -8,61 +8,103 @@ use ocfs2_format::Volume;
 use serde::Serialize;
 
 use super::CmdError;
-use crate::render::{table, time, Out};
+use crate::render::{exact, table, time, Out};
+
+/// `quota --json`.
+#[derive(Debug, Serialize)]
+struct Quotas {
+    /// One report per kind asked for (both kinds the volume keeps when none is
+    /// given), user before group.
+    quotas: Vec<TypeReport>,
+}
 
 #[derive(Debug, Serialize)]
 pub struct IdReport {
+    /// The user or group id.
     pub id: u32,
     /// Bytes used (global entry plus pending local changes).
     pub space: i128,
+    /// Inodes used (global entry plus pending local changes).
     pub inodes: i128,
-    /// Limits; 0 means none. Space limits are in bytes.
+    /// Soft space limit in bytes; "0" means none. A decimal string (any
+    /// 64-bit value can be set).
+    #[serde(serialize_with = "exact")]
     pub space_soft: u64,
+    /// Hard space limit in bytes, as `space_soft`.
+    #[serde(serialize_with = "exact")]
     pub space_hard: u64,
+    /// Soft inode limit, as `space_soft`.
+    #[serde(serialize_with = "exact")]
     pub inode_soft: u64,
+    /// Hard inode limit, as `space_soft`.
+    #[serde(serialize_with = "exact")]
     pub inode_hard: u64,
-    /// When the soft limit's grace ends (seconds since the epoch), 0 if not over it.
+    /// When the soft space limit's grace ends (seconds since the epoch), 0 if
+    /// not over it.
     pub space_grace_end: u64,
+    /// When the soft inode limit's grace ends, as `space_grace_end`.
     pub inode_grace_end: u64,
     /// `dqb_use_count`: nodes holding a reference.
     pub use_count: u32,
-    /// Changes still in local files (not yet in the global file).
+    /// Bytes changed in local files (not yet in the global file).
     pub pending_space: i64,
+    /// Inodes changed in local files (not yet in the global file).
     pub pending_inodes: i64,
-    /// With `--recount`: bytes and inodes recounted from the inodes.
+    /// With `--recount`: bytes recounted from the inodes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recount_space: Option<u64>,
+    /// With `--recount`: inodes recounted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recount_inodes: Option<u64>,
 }
 
+/// One slot's local quota file.
 #[derive(Debug, Serialize)]
 pub struct LocalReport {
+    /// The node slot.
     pub slot: u16,
+    /// The local file's inode (`aquota.user:NNNN`).
     pub inode: u64,
+    /// `dqi_flags`.
     pub flags: u32,
+    /// The clean flag is set (no node has the file in use).
     pub clean: bool,
+    /// `dqi_chunks`: chunks of entries.
     pub chunks: u32,
+    /// `dqi_blocks`: blocks in the file.
     pub blocks: u32,
+    /// Entries with changes pending.
     pub entries: usize,
 }
 
+/// One quota kind of the volume.
 #[derive(Debug, Serialize)]
 pub struct TypeReport {
     /// `user` or `group`.
     pub kind: &'static str,
+    /// The global quota file's inode (`aquota.user`, `aquota.group`).
     pub global_inode: u64,
-    /// Grace periods in seconds.
+    /// Grace period for space, in seconds.
     pub space_grace: u32,
+    /// Grace period for inodes, in seconds.
     pub inode_grace: u32,
+    /// `dqi_syncms`: how often nodes sync local changes, in milliseconds.
     pub sync_ms: u32,
+    /// `dqi_blocks`: blocks in the global file.
     pub blocks: u32,
+    /// `dqi_free_blk`: first block on the free-block list.
     pub free_block: u32,
+    /// `dqi_free_entry`: first block with free entries.
     pub free_entry: u32,
+    /// Levels of the v2 quota tree.
     pub tree_depth: u32,
+    /// Tree blocks read.
     pub tree_blocks: usize,
+    /// Data (entry) blocks read.
     pub data_blocks: usize,
+    /// Each slot's local file.
     pub locals: Vec<LocalReport>,
+    /// Every id with an entry or pending changes, in id order.
     pub ids: Vec<IdReport>,
     /// Ids whose recount differs from the recorded usage (with `--recount`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,9 +230,9 @@ pub fn run(vol: &Volume, out: &Out, kind: Option<QuotaType>, recount: bool) -> R
         let set = read_quotas(vol, k).map_err(|e| CmdError::at(format!("{} quota", k.name()), e))?;
         reports.push(report(vol, &set, recount)?);
     }
-    out.emit(&reports, |rs| {
+    out.emit(&Quotas { quotas: reports }, |rs| {
         let mut s = String::new();
-        for r in rs {
+        for r in &rs.quotas {
             s.push_str(&format!(
                 "{} quota: global inode {}, grace {} s space / {} s inodes, sync {} ms, tree depth {}, {} blocks\n",
                 r.kind, r.global_inode, r.space_grace, r.inode_grace, r.sync_ms, r.tree_depth, r.blocks

@@ -16,7 +16,7 @@ use ocfs2_format::{Inode, OpenOptions, Volume};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::stat::inode_report;
+use super::common::inode::inode_report;
 use super::CmdError;
 use crate::render::{table, time, Out};
 
@@ -62,18 +62,25 @@ pub fn announce(vol: &Volume) {
 
 #[derive(Debug, Serialize)]
 struct Change {
+    /// The field (an inode's, by `stat --json`'s name) or `entry` (a directory block's).
     field: String,
+    /// Its value in the home block (for `entry`: null when added).
     before: Value,
+    /// Its value in the logged copy (for `entry`: null when removed).
     after: Value,
 }
 
 #[derive(Debug, Serialize)]
 struct BlockPlan {
+    /// Where the copy sits in the log.
     log_block: u32,
+    /// The block it overwrites.
     home: u64,
+    /// The copy was escaped (its JBD2 magic restored on replay).
     escaped: bool,
     /// `written`, or `revoked` (by `revoked_by`).
     outcome: &'static str,
+    /// The transaction whose revoke record cancels the copy.
     #[serde(skip_serializing_if = "Option::is_none")]
     revoked_by: Option<u32>,
     /// The OCFS2 structure of the copy (`Inode`, `DirBlock`, ...), `None` for data.
@@ -89,31 +96,47 @@ struct BlockPlan {
 
 #[derive(Debug, Serialize)]
 struct TxPlan {
+    /// The transaction's sequence number.
     sequence: u32,
+    /// Its descriptor's log block.
     start: u32,
+    /// Its commit block's log block.
     commit_block: u32,
+    /// Commit time, seconds since the epoch.
     commit_sec: u64,
+    /// Its nanoseconds.
     commit_nsec: u32,
+    /// Every logged copy, in log order.
     blocks: Vec<BlockPlan>,
+    /// Blocks its revoke records name.
     revoke_records: Vec<u64>,
 }
 
 #[derive(Debug, Serialize)]
 struct LogPlan {
+    /// `s_start`: the log block replay starts at.
     start: u32,
+    /// The first transaction replayed.
     first_sequence: u32,
     /// The first transaction not replayed.
     end_sequence: u32,
+    /// The transaction the kernel starts with after recovery (the end + 1).
     next_sequence: u32,
+    /// Why the log ends there.
     end: String,
+    /// Log blocks of an uncommitted last transaction (ignored).
     uncommitted_blocks: u32,
+    /// The committed transactions, in replay order.
     transactions: Vec<TxPlan>,
+    /// Distinct home blocks the replay writes.
     distinct_blocks: usize,
 }
 
 #[derive(Debug, Serialize)]
 struct AftermathReport {
+    /// The local alloc window `[first cluster, clusters]` (null: none).
     local_alloc_window: Option<(u32, u32)>,
+    /// Its bits in use.
     local_alloc_used: Option<u32>,
     /// Runs `(first cluster, clusters)` returned to the global bitmap.
     local_alloc_freed: Vec<(u64, u64)>,
@@ -121,22 +144,31 @@ struct AftermathReport {
     truncate_log: Vec<(u32, u32)>,
     /// Orphans to be deleted.
     orphans: Vec<OrphanReport>,
+    /// What could not be read for these steps.
     errors: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 struct OrphanReport {
+    /// The orphan inode.
     inode: u64,
+    /// Its name in the orphan directory.
     name: String,
+    /// `i_size` in bytes.
     size: u64,
+    /// `i_clusters`.
     clusters: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct SlotPlan {
+    /// The node slot.
     slot: u16,
+    /// Its journal inode.
     journal_inode: u64,
+    /// The journal's DIRTY flag.
     dirty: bool,
+    /// What replaying its log writes (null: nothing to replay).
     replay: Option<LogPlan>,
     /// OCFS2's steps after the log (reported, never applied), read from the
     /// replayed view.
@@ -145,7 +177,9 @@ struct SlotPlan {
 
 #[derive(Debug, Serialize)]
 struct Plan {
+    /// Every dirty slot, in slot order.
     slots: Vec<SlotPlan>,
+    /// Where replay stopped early, and other warnings (as on stderr).
     warnings: Vec<String>,
 }
 
@@ -467,44 +501,4 @@ fn change_text(b: &BlockPlan) -> String {
         return format!("{n} bytes in {} ranges", b.changed_bytes.len());
     }
     String::new()
-}
-
-/// Replay facts for `stats` and `slotmap`: the slot's replay, when the volume
-/// was opened with `--replay` and the slot had a log to replay.
-#[derive(Debug, Serialize)]
-pub struct ReplaySummary {
-    pub transactions: usize,
-    /// Copies written (a block logged in two transactions counts twice).
-    pub blocks_written: u64,
-    /// Distinct home blocks the replay changes.
-    pub distinct_blocks: usize,
-    /// Logged copies a revoke suppressed.
-    pub revoked: u64,
-    /// Log blocks of the uncommitted transaction that were ignored.
-    pub uncommitted_blocks: u32,
-    pub next_sequence: u32,
-}
-
-/// The replay summary of `slot`, when `vol` was opened with `--replay` and the
-/// slot had a log.
-pub fn replay_summary(vol: &Volume, slot: u16) -> Option<ReplaySummary> {
-    let log = vol.recovery()?.slots().iter().find(|s| s.slot == slot)?.log.as_ref()?;
-    Some(ReplaySummary {
-        transactions: log.transactions.len(),
-        blocks_written: log.written(),
-        distinct_blocks: log.blocks.len(),
-        revoked: log.revoked(),
-        uncommitted_blocks: log.uncommitted_blocks,
-        next_sequence: log.next_sequence(),
-    })
-}
-
-impl ReplaySummary {
-    /// One phrase for people.
-    pub fn text(&self) -> String {
-        format!(
-            "replayed {} transactions, {} blocks ({} distinct), {} revoked",
-            self.transactions, self.blocks_written, self.distinct_blocks, self.revoked
-        )
-    }
 }

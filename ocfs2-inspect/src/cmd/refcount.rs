@@ -13,42 +13,63 @@ use crate::render::{fields, table, Out};
 
 #[derive(Debug, Serialize)]
 pub struct RecReport {
+    /// Position in the block's record list.
     pub index: usize,
     /// First physical cluster.
     pub cpos: u64,
+    /// `r_clusters`: clusters the record covers.
     pub clusters: u32,
+    /// `r_refcount`: files sharing them.
     pub refcount: u32,
 }
 
 #[derive(Debug, Serialize)]
 pub struct TreeRecReport {
+    /// First physical cluster the leaf covers.
     pub cpos: u32,
+    /// Clusters it covers.
     pub clusters: u32,
+    /// The leaf refcount block.
     pub blkno: u64,
 }
 
 #[derive(Debug, Serialize)]
 pub struct BlockReport {
+    /// The refcount block.
     pub blkno: u64,
+    /// `rf_suballoc_slot`.
     pub suballoc_slot: u16,
+    /// `rf_suballoc_bit`.
     pub suballoc_bit: u16,
+    /// `rf_fs_generation`: the volume's generation when it was written.
     pub fs_generation: u32,
+    /// `rf_parent`: the tree's root block (its inode for the root).
     pub parent: u64,
+    /// `rf_cpos`: the first physical cluster a leaf covers.
     pub cpos: u32,
+    /// `rf_last_eb_blk`: the last extent block of a tree root.
     pub last_eb_blk: u64,
     /// `rf_count`: inodes sharing the tree.
     pub count: u32,
+    /// `rf_clusters`: clusters of leaf blocks under a tree root.
     pub clusters: u32,
+    /// `rf_flags`.
     pub flags: u32,
+    /// The flags by name (`Tree`, `Leaf`).
     pub flag_names: Vec<String>,
+    /// `rf_generation`: the tree's generation (in its lock name).
     pub generation: u32,
+    /// Metadata ECC: the stored crc32e.
     pub crc32: u32,
+    /// Metadata ECC: the stored hamming code.
     pub ecc: u16,
     /// Record blocks: `rl_count`, `rl_used`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records_count: Option<u16>,
+    /// Record blocks: `rl_used`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records_used: Option<u16>,
+    /// The records in use (record blocks).
     pub records: Vec<RecReport>,
     /// Tree roots: the leaf blocks by physical cluster.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -59,7 +80,9 @@ pub struct BlockReport {
 pub struct ShareReport {
     /// The file's logical cluster.
     pub cpos: u32,
+    /// Clusters in the run.
     pub clusters: u64,
+    /// Its first physical cluster.
     pub phys_cluster: u64,
     /// How many files share these clusters (0: no record, not shared).
     pub refcount: u32,
@@ -70,6 +93,7 @@ pub struct RefcountReport {
     /// The inode asked about (absent when a refcount block was named).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inode: Option<u64>,
+    /// The tree's blocks: the root, then every leaf.
     pub blocks: Vec<BlockReport>,
     /// Each REFCOUNTED extent of the file split by sharing count.
     pub extents: Vec<ShareReport>,

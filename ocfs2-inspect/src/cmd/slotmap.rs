@@ -11,11 +11,17 @@ use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
 struct SlotRow {
+    /// The filesystem slot.
     slot: u16,
+    /// The node holding it (null: free).
     node: Option<u32>,
+    /// The node's name from cluster.conf, when known.
     name: Option<String>,
+    /// Its journal inode (null: not found).
     journal_inode: Option<u64>,
+    /// The journal's DIRTY flag (null: unreadable).
     journal_dirty: Option<bool>,
+    /// `ij_recovery_generation`.
     recovery_generation: Option<u32>,
     /// `clean`, `dirty`, `error` (`s_errno` set) or `unreadable`.
     journal_state: &'static str,
@@ -25,13 +31,16 @@ struct SlotRow {
     journal_errno: Option<i32>,
     /// What `--replay` replayed from this slot's journal.
     #[serde(skip_serializing_if = "Option::is_none")]
-    journal_replayed: Option<super::recover::ReplaySummary>,
+    journal_replayed: Option<super::common::superblock::ReplaySummary>,
 }
 
 #[derive(Debug, Serialize)]
 struct SlotmapReport {
+    /// `normal` or `extended` (EXTENDED_SLOT_MAP).
     format: &'static str,
+    /// Slots in the map.
     max_slots: u16,
+    /// Every slot (with `--all`), else the occupied ones.
     slots: Vec<SlotRow>,
 }
 
@@ -41,7 +50,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
     let at = |e| CmdError::at(a.image.display().to_string(), e);
     let map = SlotMap::read(&vol).map_err(at)?;
     let journals: Vec<_> =
-        (0..vol.superblock().s_max_slots.get()).map(|s| super::stats::journal_slot(&vol, s)).collect();
+        (0..vol.superblock().s_max_slots.get()).map(|s| super::common::superblock::journal_slot(&vol, s)).collect();
     let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
     let names = cluster::node_names(conf.as_ref(), Some(&vol));
     let slots = map
@@ -61,7 +70,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
                 journal_state: j.map_or("unreadable", |j| j.state),
                 journal_start: j.and_then(|j| j.start),
                 journal_errno: j.and_then(|j| j.errno),
-                journal_replayed: super::recover::replay_summary(&vol, s as u16),
+                journal_replayed: super::common::superblock::replay_summary(&vol, s as u16),
             }
         })
         .collect();

@@ -105,7 +105,9 @@ pub fn expand_query(vol: &Volume, format: &str) -> Result<String, CmdError> {
 
 #[derive(Debug, Serialize)]
 struct Query {
+    /// The format as given.
     format: String,
+    /// What tunefs.ocfs2 -Q prints for it.
     text: String,
 }
 
@@ -116,8 +118,11 @@ pub fn run_query(vol: &Volume, out: &Out, format: &str) -> Result<(), CmdError> 
 
 #[derive(Debug, Serialize)]
 struct SparseFile {
+    /// The file's inode.
     inode: u64,
+    /// Clusters below `i_size` that no extent maps.
     hole_clusters: u64,
+    /// Its path (under `//orphan_dir:NNNN` for an orphan).
     path: String,
 }
 
@@ -125,6 +130,7 @@ struct SparseFile {
 struct SparseTree {
     /// `/` or `orphan_dir:NNNN`.
     name: String,
+    /// Its sparse files, in walk order.
     files: Vec<SparseFile>,
     /// Hole clusters, each inode counted once.
     hole_clusters: u64,
@@ -132,8 +138,11 @@ struct SparseTree {
 
 #[derive(Debug, Serialize)]
 struct SparseReport {
+    /// The root tree, then each orphan directory.
     trees: Vec<SparseTree>,
+    /// Hole clusters over all trees.
     hole_clusters: u64,
+    /// Free clusters in the global bitmap.
     free_clusters: u64,
 }
 
@@ -254,8 +263,11 @@ pub fn run_list_sparse(vol: &Volume, out: &Out) -> Result<(), CmdError> {
 
 #[derive(Debug, Serialize)]
 struct FsFeatures {
+    /// The compat features set, by name.
     compat: Vec<&'static str>,
+    /// The incompat features set, by name.
     incompat: Vec<&'static str>,
+    /// The ro-compat features set, by name.
     ro_compat: Vec<&'static str>,
 }
 

@@ -12,9 +12,13 @@ use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
 pub struct ExtentReport {
+    /// `e_cpos`: the first cluster (or name hash, for the bucket tree) it maps.
     pub offset: u32,
+    /// Clusters it maps.
     pub clusters: u32,
+    /// Its first block.
     pub blkno: u64,
+    /// `e_flags`.
     pub flags: u8,
 }
 
@@ -25,17 +29,22 @@ pub struct XattrReport {
     /// The xattr block or the bucket's first block (absent for inline).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub place_blkno: Option<u64>,
+    /// The full name with its prefix (`user.a000`), as UTF-8.
     pub name: String,
     /// The name index (1 user, 2 ACL access, 3 ACL default, 4 trusted, 5 security).
     pub type_index: u8,
+    /// `xe_name_len`: bytes of the name without the prefix.
     pub name_len: usize,
+    /// `xe_name_hash`.
     pub name_hash: u32,
+    /// `xe_value_size`: bytes of the value.
     pub value_size: u64,
     /// Whether the value is stored right after the name.
     pub local: bool,
     /// The value as text when it is printable UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_text: Option<String>,
+    /// The value in hex.
     pub value_hex: String,
     /// POSIX ACLs, decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,33 +53,43 @@ pub struct XattrReport {
     /// `l_next_free_rec`) and its extents.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_tree: Option<(u16, u16, u16)>,
+    /// The value tree's records.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub value_extents: Vec<ExtentReport>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct BucketReport {
+    /// The bucket's first block.
     pub blkno: u64,
+    /// `xh_count`: entries in the bucket.
     pub count: u16,
+    /// `xh_num_buckets` (set in a cluster's first bucket): buckets in use there.
     pub num_buckets: u16,
 }
 
 #[derive(Debug, Serialize)]
 pub struct XattrsReport {
+    /// The inode.
     pub inode: u64,
     /// Entries in the inode (0 without inline xattrs).
     pub inline_count: u16,
+    /// `i_xattr_loc`: its xattr block (absent: none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block: Option<u64>,
     /// Entries in a non-indexed xattr block.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block_count: Option<usize>,
+    /// The xattr block is indexed (a bucket tree).
     pub indexed: bool,
     /// An indexed block's bucket tree: its leaf extents (by name hash).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tree_extents: Vec<ExtentReport>,
+    /// An indexed block's buckets.
     pub buckets: Vec<BucketReport>,
+    /// Attributes found.
     pub total: usize,
+    /// Every attribute: inline first, then the block's or the buckets'.
     pub attrs: Vec<XattrReport>,
 }
 

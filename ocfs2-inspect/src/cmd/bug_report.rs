@@ -12,24 +12,35 @@ use ocfs2_format::Volume;
 use serde::Serialize;
 
 use super::CmdError;
-use crate::render::{fields, table, Out};
+use crate::render::{exact, fields, table, Out};
 
 #[derive(Debug, Serialize)]
 struct SlotState {
+    /// The filesystem slot.
     slot: u16,
+    /// The node holding it in the slot map (null: free).
     node: Option<u32>,
-    journal: super::stats::JournalSlot,
+    /// Its journal's state, as `stats` shows it.
+    journal: super::common::superblock::JournalSlot,
 }
 
 #[derive(Debug, Serialize)]
 struct Beat {
+    /// The heartbeat slot.
     slot: u8,
+    /// `hb_node`.
     node: u8,
+    /// `hb_seq` (the writer's clock, seconds); a decimal string.
+    #[serde(serialize_with = "exact")]
     seq: u64,
     /// Seconds since the stamp (the writer's clock against ours).
     age_s: i64,
+    /// `hb_generation`; a decimal string.
+    #[serde(serialize_with = "exact")]
     generation: u64,
+    /// `hb_dead_ms`: the writer's dead threshold in milliseconds.
     dead_ms: u32,
+    /// The stored checksum matches.
     crc_ok: bool,
     /// A snapshot cannot prove a node alive (that needs two samples, see `hb
     /// --watch`): `recent` when the stamp is younger than the node's dead
@@ -39,37 +50,55 @@ struct Beat {
 
 #[derive(Debug, Serialize)]
 struct Heartbeat {
+    /// Bytes per heartbeat slot.
     sector_size: u32,
+    /// The written slots.
     slots: Vec<Beat>,
 }
 
 #[derive(Debug, Serialize)]
 struct AllocatorSummary {
+    /// The system file (`global_bitmap`, `inode_alloc`, `extent_alloc`, ...).
     name: String,
+    /// Its slot (null: global).
     slot: Option<u16>,
+    /// What its bits count: `clusters` (the global bitmap) or `blocks`.
     unit: &'static str,
+    /// Bits in all its groups.
     total: u32,
+    /// Bits in use.
     used: u32,
+    /// Bits free.
     free: u32,
 }
 
 #[derive(Debug, Serialize)]
 struct CheckSummary {
+    /// No error found (notes allowed).
     clean: bool,
+    /// Findings of severity `error`.
     errors: u64,
-    /// Findings per fsck code, else per `structure.field`.
+    /// Findings per fsck code, else per `structure.field`: `[name, count]` pairs.
     by_name: Vec<(String, u64)>,
 }
 
 #[derive(Debug, Serialize)]
 struct Report {
+    /// `ocfs2-inspect VERSION`.
     tool: String,
+    /// The image or device as given.
     image: String,
-    superblock: super::stats::Stats,
+    /// What `stats` shows.
+    superblock: super::common::superblock::Stats,
+    /// Every filesystem slot with its node and journal.
     slots: Vec<SlotState>,
+    /// `{"Ok": {...}}` a heartbeat snapshot, or `{"Err": "why not"}`.
     heartbeat: Result<Heartbeat, String>,
+    /// Every chain allocator's totals.
     allocators: Vec<AllocatorSummary>,
+    /// `{"Ok": ...}` what `mkfs-cmd` shows, or `{"Err": "why not"}`.
     mkfs: Result<super::o2info::MkfsCmd, String>,
+    /// `{"Ok": ...}` the check's summary, or `{"Err": "why not"}`.
     check: Result<CheckSummary, String>,
 }
 
@@ -103,7 +132,7 @@ fn heartbeat(vol: &Volume, image: &Path) -> Result<Heartbeat, CmdError> {
 /// Runs `report`; a part that cannot be read is reported as its error, the
 /// rest still comes.
 pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
-    let mut superblock = super::stats::report(vol)?;
+    let mut superblock = super::common::superblock::report(vol)?;
     superblock.inode = None;
     let nodes = SlotMap::read(vol).map(|m| m.nodes).unwrap_or_default();
     // The journals are listed with their slots, not twice.
@@ -150,7 +179,7 @@ pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
 
 fn render(r: &Report) -> String {
     let mut s = format!("{} report of {}\n\n== Superblock\n", r.tool, r.image);
-    s.push_str(&super::stats::render(&r.superblock));
+    s.push_str(&super::common::superblock::render(&r.superblock));
     s.push_str("\n== Slots\n");
     let rows = r
         .slots
@@ -159,7 +188,7 @@ fn render(r: &Report) -> String {
             vec![
                 x.slot.to_string(),
                 x.node.map_or("-".into(), |n| n.to_string()),
-                super::stats::render_journal(&x.journal),
+                super::common::superblock::render_journal(&x.journal),
             ]
         })
         .collect();

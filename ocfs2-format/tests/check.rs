@@ -1,6 +1,8 @@
 //! `check`: clean on an mkfs.ocfs2 matrix and on every kernel fixture; on copies
 //! damaged one field at a time, both `check` and `fsck.ocfs2 -fn` report a
-//! problem, and `check` names the block and the field.
+//! problem, and `check` names the block and the field. (What only the
+//! inspector's `check` command adds, its exit codes, text and progress, is
+//! tested in ocfs2-inspect/tests/check_cli.rs.)
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,9 +11,10 @@ mod common;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use common::{decompress_fixture, fixture, fsck, have_tools, inspect, mkfs};
+use common::{decompress_fixture, fixture, fsck, have_tools, mkfs};
 use std::mem::{offset_of, size_of};
 
+use ocfs2_format::check::Severity;
 use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2, ID2_OFFSET};
 use ocfs2_format::layout::dir::DirEntryHeader;
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
@@ -24,18 +27,33 @@ use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, R
 use ocfs2_format::layout::truncate_log::TruncateLog;
 use ocfs2_format::layout::xattr::XattrBlock;
 use ocfs2_format::{fs, Volume};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const MIB: u64 = 1 << 20;
 
-/// Runs `check --json` and returns (exit code, report).
+/// Checks `image` with the library: (fsck.ocfs2's exit code, the report as
+/// `ocfs2-inspect --json check` prints it), the shape these tests were first
+/// written against. Exit code 0 is clean, 4 errors found.
 fn check(image: &Path) -> (i32, Value) {
-    let out = inspect(&["--json", "check", "--no-progress", image.to_str().unwrap()]);
-    let code = out.status.code().unwrap_or(-1);
-    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("check {}: bad JSON ({e}): {}", image.display(), String::from_utf8_lossy(&out.stderr))
+    let vol = Volume::open(image).unwrap_or_else(|e| panic!("open {}: {e}", image.display()));
+    let r = ocfs2_format::check::check(&vol, &mut |_| {}).unwrap_or_else(|e| panic!("check {}: {e}", image.display()));
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "code": f.code, "also": f.also, "severity": f.severity.name(), "blkno": f.at.blkno, "structure": f.at.structure,
+                "field": f.at.field, "expected": f.at.expected, "found": f.at.actual, "message": f.message,
+            })
+        })
+        .collect();
+    let by_code: Vec<Value> =
+        r.by_code.iter().map(|b| json!({"code": b.code, "name": b.name, "count": b.count})).collect();
+    let infos = r.findings.iter().filter(|f| f.severity == Severity::Info).count();
+    let summary = json!({
+        "clean": r.is_clean(), "errors": r.errors(), "infos": infos, "by_code": by_code, "inodes": r.counts.inodes,
     });
-    (code, v)
+    (if r.is_clean() { 0 } else { 4 }, json!({"findings": findings, "summary": summary}))
 }
 
 fn errors(v: &Value) -> Vec<&Value> {
@@ -374,22 +392,6 @@ fn quota_usage_differs_from_the_inodes() {
 }
 
 #[test]
-fn direct_reads_give_the_same_answers() {
-    // O_DIRECT walks keep 32 reads in flight (BlockSource::parallel_reads).
-    let tmp = tempfile::tempdir().unwrap();
-    for name in ["A-default", "E-extents"] {
-        let path = fixture_copy(tmp.path(), name);
-        let p = path.to_str().unwrap();
-        for args in [vec!["--json", "check", "--no-progress", p], vec!["stat", p, "//global_bitmap"]] {
-            let cached = inspect(&args);
-            let direct = inspect(&[&["--direct"], args.as_slice()].concat());
-            assert!(cached.status.success() && !cached.stdout.is_empty(), "{name} {args:?}");
-            assert_eq!(direct.stdout, cached.stdout, "{name} {args:?}: --direct differs");
-        }
-    }
-}
-
-#[test]
 fn index_root_cluster_count() {
     // fsck.ocfs2 1.8.7 does not compare dr_clusters with the index tree (it exits
     // 0 on this image); the kernel charges quota and grows the index by it.
@@ -472,15 +474,6 @@ fn bad_ecc() {
     let b = read_at(&path, off, 2);
     write_at(&path, off, &[b[0] ^ 0x01, b[1] ^ 0x01]);
     expect_problem(&path, root, "bc_crc32e", "BAD_CRC32");
-}
-
-#[test]
-fn exit_code_8_when_not_ocfs2() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("zero.img");
-    std::fs::write(&path, vec![0u8; 1 << 16]).unwrap();
-    let out = inspect(&["check", path.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(8));
 }
 
 #[test]
@@ -932,65 +925,6 @@ fn clusters_per_group_of_one_chain() {
         (&gb.into(), &"cl_cpg".into(), &"1000".into())
     );
     assert!(fsck(&path).1.contains(&format!("[CHAIN_CPG] Global bitmap at block {gb} ")), "fsck.ocfs2 names it");
-}
-
-/// Every finding has a readable name: a finding without an fsck.ocfs2 code is
-/// named by its structure and field in the summary, never "(no code)", and no
-/// field is a placeholder "-" (here: metadata past the end of a truncated copy,
-/// which fsck.ocfs2 has no code for).
-#[test]
-fn every_finding_has_a_readable_name() {
-    let tmp = tempfile::tempdir().unwrap();
-    let short = tmp.path().join("short.img");
-    let whole = std::fs::read(fixture("A-default")).unwrap();
-    std::fs::write(&short, &whole[..150 << 20]).unwrap();
-    let out = inspect(&["check", "--no-progress", short.to_str().unwrap()]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains("(no code)") && !text.contains(".-"), "{text}");
-    assert!(text.contains("metadata.truncated 1"), "{text}");
-    let (_, v) = check(&short);
-    for b in v["summary"]["by_code"].as_array().unwrap() {
-        assert!(!b["name"].as_str().unwrap_or("").is_empty(), "{b}");
-    }
-    for f in v["findings"].as_array().unwrap() {
-        assert_ne!(f["field"], "-", "{f}");
-    }
-}
-
-/// Runs `cmd` under `script` (a pseudo-terminal for stdout and stderr alike) and
-/// returns everything it wrote there.
-fn on_a_terminal(cmd: &str) -> String {
-    let out = std::process::Command::new("script").args(["-qfec", cmd, "/dev/null"]).output().expect("script(1)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Long `check` and `rdump` runs draw progress on a terminal's stderr, never
-/// when stderr is not a terminal and never with `--json`.
-#[test]
-fn progress_only_on_a_terminal_and_never_with_json() {
-    let img = fixture("X-max");
-    let i = img.to_str().unwrap();
-    let bin = common::bin();
-    let tmp = tempfile::tempdir().unwrap();
-    let o = tmp.path().to_str().unwrap();
-    for d in ["a", "b", "c"] {
-        std::fs::create_dir(tmp.path().join(d)).unwrap();
-    }
-    // On a terminal: progress.
-    let t = on_a_terminal(&format!("{bin} check {i}"));
-    assert!(t.contains("inodes") && t.contains('\r'), "check on a terminal: {t:?}");
-    let t = on_a_terminal(&format!("{bin} rdump {i} / {o}/a"));
-    assert!(t.contains("copied") && t.contains('\r'), "rdump on a terminal: {t:?}");
-    // --json on a terminal: stdout and stderr hold nothing but the JSON document.
-    let t = on_a_terminal(&format!("{bin} --json check {i}"));
-    serde_json::from_str::<Value>(&t).unwrap_or_else(|e| panic!("--json check on a terminal ({e}): {t:?}"));
-    let t = on_a_terminal(&format!("{bin} --json rdump {i} / {o}/b"));
-    serde_json::from_str::<Value>(&t).unwrap_or_else(|e| panic!("--json rdump on a terminal ({e}): {t:?}"));
-    // Piped: nothing on stderr.
-    for args in [&["check", i][..], &["rdump", i, "/", &format!("{o}/c")]] {
-        let out = inspect(args);
-        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
 }
 
 /// A fresh 1 KiB-block volume's system directory lies in blocks without an

@@ -1,0 +1,6 @@
+//! What several commands show: the reports and renderings of one structure
+//! each, kept here so that no command module imports another.
+
+pub mod inode;
+pub mod listing;
+pub mod superblock;
