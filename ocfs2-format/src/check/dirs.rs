@@ -214,7 +214,10 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     actual: format!("{:#x}", f.flags),
                     kind: Default::default(),
                 };
-                cx.push(Some("INODE_ORPHANED"), Severity::Info, at, "orphan awaiting deletion");
+                // What deleting it will free: space an admin may be looking for.
+                let bytes = u64::from(f.clusters) << vol.geometry().cluster_bits;
+                let msg = format!("orphan awaiting deletion, still holding {} clusters ({bytes} bytes)", f.clusters);
+                cx.push(Some("INODE_ORPHANED"), Severity::Info, at, msg);
                 continue;
             }
             cx.error(

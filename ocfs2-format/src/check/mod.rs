@@ -324,6 +324,8 @@ pub(crate) struct BitmapGroup {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InodeFacts {
     pub mode: u16,
+    /// `i_clusters`: what an orphan still holds.
+    pub clusters: u32,
     pub links: u32,
     pub flags: u32,
     /// References from directory entries (outside orphan directories).
