@@ -958,6 +958,35 @@ fn journal_features() {
     }
 }
 
+/// A damaged system directory is the system directory's finding, once, not
+/// that of the first file looked up through it (journal:0000 was reported as an
+/// invalid journal, local_alloc:0000 as invalid). fsck.ocfs2 -fn cannot go on.
+#[test]
+fn damaged_system_directory_is_named_as_such() {
+    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("sysdir.img");
+    // 1 KiB blocks: the system directory lies in a block of its own.
+    mkfs(&path, 128 * MIB, &["-b", "1K", "-N", "2", "-J", "size=4M"]);
+    let vol = Volume::open(&path).unwrap();
+    let sysdir = vol.system_dir_blkno();
+    let block = fs::ExtentMap::load(&vol, &vol.inode(sysdir).unwrap()).unwrap().extents()[0].blkno;
+    drop(vol);
+    // The first entry's rec_len.
+    write_at(&path, block * 1024 + offset_of!(DirEntryHeader, rec_len) as u64, &3u16.to_le_bytes());
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(
+        (&errs[0]["code"], &errs[0]["blkno"], &errs[0]["field"]),
+        (&"DIRENT_LENGTH".into(), &block.into(), &"rec_len".into())
+    );
+    assert!(errs[0]["message"].as_str().unwrap().starts_with("system directory"), "{errs:#?}");
+    let (theirs, text) = fsck(&path);
+    assert_ne!(theirs, Some(0), "{text}");
+}
+
 /// A global bitmap of one chain counts fewer clusters per group than its
 /// group holds: CHAIN_CPG to both checkers.
 #[test]
