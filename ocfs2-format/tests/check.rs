@@ -42,7 +42,7 @@ fn check(image: &Path) -> (i32, Value) {
         .iter()
         .map(|f| {
             json!({
-                "code": f.code, "severity": f.severity.name(), "blkno": f.at.blkno, "structure": f.at.structure,
+                "code": f.code, "also": f.also, "severity": f.severity.name(), "blkno": f.at.blkno, "structure": f.at.structure,
                 "field": f.at.field, "expected": f.at.expected.to_string(), "found": f.at.actual.to_string(), "message": f.message,
             })
         })
@@ -75,7 +75,13 @@ fn kernel_fixtures_are_clean() {
     // B has a dirty journal and an orphan: notes, not errors.
     let (_, v) = check(&fixture("B"));
     let notes: Vec<_> = v["findings"].as_array().unwrap().iter().filter(|f| f["severity"] == "info").collect();
-    assert!(notes.iter().any(|f| f["code"] == "INODE_ORPHANED" && f["blkno"] == 15804), "{notes:#?}");
+    // The orphan still holds its 64 KiB: 16 clusters (debugfs.ocfs2 stat <15804>).
+    assert!(
+        notes.iter().any(|f| f["code"] == "INODE_ORPHANED"
+            && f["blkno"] == 15804
+            && f["message"].as_str().unwrap().contains("still holding 16 clusters (65536 bytes)")),
+        "{notes:#?}"
+    );
     assert!(notes.iter().any(|f| f["field"] == "ij_flags"), "{notes:#?}");
     // Every allocated metadata block of the kernel's images is referenced.
     for name in ["A-default", "B", "C1", "X-max", "M-max-1k"] {
@@ -901,6 +907,84 @@ fn directory_hole() {
     let (_, v) = check(&path);
     let hole = errors(&v).into_iter().find(|f| f["code"] == "NO_HOLES").cloned().unwrap();
     assert_eq!((&hole["blkno"], &hole["field"]), (&lost_found.into(), &"e_cpos".into()));
+}
+
+/// What `fsck.ocfs2 -fy` prints on a throwaway copy of `image` (it repairs the
+/// copy): the journal checks run only read-write.
+fn fsck_read_write(image: &Path) -> String {
+    let copy = image.with_extension("rw.img");
+    std::fs::copy(image, &copy).unwrap();
+    let out = std::process::Command::new("fsck.ocfs2").arg("-fy").arg(&copy).output().expect("run fsck.ocfs2");
+    std::fs::remove_file(&copy).unwrap();
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// Journal features `fsck.ocfs2 -n` cannot see (it checks journals only
+/// read-write): a journal lacking a feature the others have, and one with a
+/// feature JBD2 does not define, read-only-compatible or incompatible. Each is
+/// the finding fsck.ocfs2 -fy names on a copy, and -fn stays silent.
+#[test]
+fn journal_features() {
+    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = tmp.path().join("journals.img");
+    // A local volume: fsck.ocfs2 -fy needs no cluster stack for it.
+    mkfs(&clean, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "-M", "local"]);
+    let vol = Volume::open(&clean).unwrap();
+    let journal = |slot: u16| {
+        let ino = vol.system_file(&format!("journal:{slot:04}")).unwrap();
+        (ino, fs::ExtentMap::load(&vol, &vol.inode(ino).unwrap()).unwrap().extents()[0].blkno)
+    };
+    let ((j0, sb0), (j1, _)) = (journal(0), journal(1));
+    let jbd2_field = |off: u64| sb0 * 4096 + off; // compat at 36, incompat 40, ro_compat 44
+    let path = tmp.path().join("damaged.img");
+    // (where, what, our finding's inode and field, fsck.ocfs2's tag and journal)
+    let cases = [
+        (jbd2_field(36), 1u32, j1, "s_feature_compat", "JOURNAL_MISSING_FEATURE", "journal:0001"),
+        (jbd2_field(44), 1u32, j0, "s_feature_ro_compat", "JOURNAL_UNKNOWN_FEATURE", "journal:0000"),
+        (jbd2_field(40), 0x100u32, j0, "unsupported", "JOURNAL_UNKNOWN_FEATURE", "journal:0000"),
+    ];
+    for (at, value, ino, field, code, name) in cases {
+        std::fs::copy(&clean, &path).unwrap();
+        write_at(&path, at, &value.to_be_bytes());
+        let (ours, v) = check(&path);
+        assert_eq!(ours, 4, "{code} {field}: {v:#}");
+        let hits: Vec<_> = errors(&v).into_iter().filter(|f| f["code"] == code).collect();
+        assert_eq!(hits.len(), 1, "{code} {field}: {v:#}");
+        assert_eq!((&hits[0]["blkno"], &hits[0]["field"]), (&ino.into(), &field.into()), "{code}");
+        assert!(!fsck(&path).1.contains('['), "{code}: fsck.ocfs2 -fn now sees it");
+        let rw = fsck_read_write(&path);
+        assert!(rw.contains(&format!("[{code}] journal file {name} ")), "{code} {field}: fsck.ocfs2 -fy:\n{rw}");
+    }
+}
+
+/// A damaged system directory is the system directory's finding, once, not
+/// that of the first file looked up through it (journal:0000 was reported as an
+/// invalid journal, local_alloc:0000 as invalid). fsck.ocfs2 -fn cannot go on.
+#[test]
+fn damaged_system_directory_is_named_as_such() {
+    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("sysdir.img");
+    // 1 KiB blocks: the system directory lies in a block of its own.
+    mkfs(&path, 128 * MIB, &["-b", "1K", "-N", "2", "-J", "size=4M"]);
+    let vol = Volume::open(&path).unwrap();
+    let sysdir = vol.system_dir_blkno();
+    let block = fs::ExtentMap::load(&vol, &vol.inode(sysdir).unwrap()).unwrap().extents()[0].blkno;
+    drop(vol);
+    // The first entry's rec_len.
+    write_at(&path, block * 1024 + offset_of!(DirEntryHeader, rec_len) as u64, &3u16.to_le_bytes());
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(
+        (&errs[0]["code"], &errs[0]["blkno"], &errs[0]["field"]),
+        (&"DIRENT_LENGTH".into(), &block.into(), &"rec_len".into())
+    );
+    assert!(errs[0]["message"].as_str().unwrap().starts_with("system directory"), "{errs:#?}");
+    let (theirs, text) = fsck(&path);
+    assert_ne!(theirs, Some(0), "{text}");
 }
 
 /// A global bitmap of one chain counts fewer clusters per group than its

@@ -180,7 +180,8 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         let msg = "directory entries name an inode that is not valid (fsck.ocfs2 counts its links as 0)";
         cx.error(Some("INODE_COUNT"), ino, "ocfs2_dinode", "i_links_count", refs, "0 (not a valid inode)", msg);
     }
-    if !lost_found {
+    // (Only when the root inode was checked: otherwise that is the finding.)
+    if !lost_found && cx.inodes.contains_key(&root) {
         let found = if dotdot.contains_key(&root) { "none" } else { "the root directory could not be read" };
         let (want, msg) = ("an entry \"lost+found\" in the root directory", "/lost+found does not exist");
         cx.error(Some("LOSTFOUND_MISSING"), root, s, "name", want, found, msg);
@@ -214,7 +215,10 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     actual: Value::Hex(f.flags.into()),
                     kind: Default::default(),
                 };
-                cx.push(Some("INODE_ORPHANED"), Severity::Info, at, "orphan awaiting deletion");
+                // What deleting it will free: space an admin may be looking for.
+                let bytes = u64::from(f.clusters) << vol.geometry().cluster_bits;
+                let msg = format!("orphan awaiting deletion, still holding {} clusters ({bytes} bytes)", f.clusters);
+                cx.push(Some("INODE_ORPHANED"), Severity::Info, at, msg);
                 continue;
             }
             cx.error(

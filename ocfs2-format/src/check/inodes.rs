@@ -185,7 +185,14 @@ fn inode(cx: &mut Ctx<'_, '_>, g: &SubGroup, bit: u64, blkno: u64) -> Result<()>
     features(cx, blkno, &h);
     cx.inodes.insert(
         blkno,
-        InodeFacts { mode: h.i_mode.get(), links: h.links(), flags: h.i_flags.get(), refs: 0, orphan_entry: false },
+        InodeFacts {
+            mode: h.i_mode.get(),
+            clusters: h.i_clusters.get(),
+            links: h.links(),
+            flags: h.i_flags.get(),
+            refs: 0,
+            orphan_entry: false,
+        },
     );
     if h.is_dir() {
         cx.dirs.push(blkno);

@@ -224,6 +224,7 @@ pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report>
 pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
     let mut cx = Ctx::new(vol, on);
     superblock::run(&mut cx)?;
+    system_dir(&mut cx)?;
     per_slot::run(&mut cx)?;
     chains::run(&mut cx)?;
     inodes::run(&mut cx)?;
@@ -249,6 +250,17 @@ pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
         );
     }
     Ok(cx.finish())
+}
+
+/// Every system file is looked up through the system directory: damage there
+/// is reported first, as the system directory's, so that the lookups failing
+/// on it later (the same block and field) add nothing under a file's name.
+fn system_dir(cx: &mut Ctx<'_, '_>) -> Result<()> {
+    let (vol, sysdir) = (cx.vol, cx.vol.system_dir_blkno());
+    match vol.inode(sysdir).and_then(|ino| crate::fs::read_dir(vol, &ino)) {
+        Ok(_) => Ok(()),
+        Err(e) => cx.report(e, sysdir, "system directory"),
+    }
 }
 
 /// Who owns a run of clusters.
@@ -324,6 +336,8 @@ pub(crate) struct BitmapGroup {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InodeFacts {
     pub mode: u16,
+    /// `i_clusters`: what an orphan still holds.
+    pub clusters: u32,
     pub links: u32,
     pub flags: u32,
     /// References from directory entries (outside orphan directories).

@@ -7,55 +7,22 @@ use super::{Claim, Ctx, Owner, Pass, Severity};
 use crate::alloc::{local_alloc, truncate_log};
 use crate::error::{Corruption, Result, Value};
 use crate::journal::Journal;
+use crate::volume::slot_file_name;
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
     let slots = vol.superblock().s_max_slots.get();
     let clusters = u64::from(vol.geometry().clusters);
+    // Each readable journal's (inode, slot, [compat, incompat, ro_compat]).
+    let mut features: Vec<(u64, u16, [u32; 3])> = Vec::new();
     for slot in 0..slots {
         cx.progress(Pass::Slots, u64::from(slot), u64::from(slots))?;
-        match Journal::open(vol, slot) {
-            Ok(j) => {
-                let sb = j.superblock();
-                let at = |field: &'static str, actual: Value| Corruption {
-                    blkno: j.inode(),
-                    structure: "ocfs2_dinode (journal)",
-                    field,
-                    expected: "0".into(),
-                    actual,
-                    kind: Default::default(),
-                };
-                if j.dirty() {
-                    cx.push(
-                        None,
-                        Severity::Info,
-                        at("ij_flags", "DIRTY".into()),
-                        format!("journal:{slot:04} needs recovery (not replayed: read-only check)"),
-                    );
-                }
-                if sb.s_errno.get() != 0 {
-                    cx.push(
-                        None,
-                        Severity::Error,
-                        at("s_errno", (sb.s_errno.get() as i32).into()),
-                        format!("journal:{slot:04} recorded an error"),
-                    );
-                }
-            }
-            Err(e) => {
-                if let crate::Error::Io { .. } | crate::Error::Open { .. } = e {
-                    return Err(e);
-                }
-                let at = Corruption {
-                    blkno: 0,
-                    structure: "journal",
-                    field: super::unreadable_kind(&e),
-                    expected: "a valid JBD2 journal".into(),
-                    actual: e.to_string().into(),
-                    kind: Default::default(),
-                };
-                cx.push(Some("JOURNAL_FILE_INVALID"), Severity::Error, at, format!("journal:{slot:04} is invalid"));
-            }
+        // A journal the system directory cannot name is that directory's
+        // finding (made already), not an invalid journal.
+        if let Err(e) = vol.system_file(&slot_file_name("journal", slot)) {
+            cx.report(e, vol.system_dir_blkno(), "system directory")?;
+        } else {
+            journal(cx, slot, &mut features)?;
         }
         match local_alloc(vol, slot) {
             Ok(la) => {
@@ -157,5 +124,99 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             Err(e) => cx.report(e, 0, &format!("truncate_log:{slot:04}"))?,
         }
     }
+    missing_features(cx, &features);
     Ok(())
+}
+
+/// `journal:SLOT`: readable, features, dirty, `s_errno`.
+fn journal(cx: &mut Ctx<'_, '_>, slot: u16, features: &mut Vec<(u64, u16, [u32; 3])>) -> Result<()> {
+    let vol = cx.vol;
+    match Journal::open(vol, slot) {
+        Ok(j) => {
+            let sb = j.superblock();
+            let at = |field: &'static str, actual: String| Corruption {
+                blkno: j.inode(),
+                structure: "ocfs2_dinode (journal)",
+                field,
+                expected: "0".into(),
+                actual,
+                kind: Default::default(),
+            };
+            if j.dirty() {
+                cx.push(
+                    None,
+                    Severity::Info,
+                    at("ij_flags", "DIRTY".into()),
+                    format!("journal:{slot:04} needs recovery (not replayed: read-only check)"),
+                );
+            }
+            let f = [sb.s_feature_compat.get(), sb.s_feature_incompat.get(), sb.s_feature_ro_compat.get()];
+            // JBD2 defines no read-only-compatible feature: any is unknown.
+            if f[2] != 0 {
+                cx.error(
+                    Some("JOURNAL_UNKNOWN_FEATURE"),
+                    j.inode(),
+                    "journal_superblock_t",
+                    "s_feature_ro_compat",
+                    0,
+                    format!("{:#x}", f[2]),
+                    format!("journal:{slot:04} has unknown features (fsck.ocfs2 checks journals only read-write)"),
+                );
+            }
+            features.push((j.inode(), slot, f));
+            if sb.s_errno.get() != 0 {
+                cx.push(
+                    None,
+                    Severity::Error,
+                    at("s_errno", (sb.s_errno.get() as i32).to_string()),
+                    format!("journal:{slot:04} recorded an error"),
+                );
+            }
+        }
+        Err(e) => {
+            if let crate::Error::Io { .. } | crate::Error::Open { .. } = e {
+                return Err(e);
+            }
+            // An incompatible feature the kernel does not know is what
+            // fsck.ocfs2 (read-write) offers to reset; anything else makes
+            // the journal invalid.
+            let (code, what) = match e {
+                crate::Error::Unsupported { .. } => ("JOURNAL_UNKNOWN_FEATURE", "has unknown features"),
+                _ => ("JOURNAL_FILE_INVALID", "is invalid"),
+            };
+            let at = Corruption {
+                blkno: vol.system_file(&slot_file_name("journal", slot)).unwrap_or(0),
+                structure: "journal",
+                field: super::unreadable_kind(&e),
+                expected: "a valid JBD2 journal".into(),
+                actual: e.to_string(),
+                kind: Default::default(),
+            };
+            cx.push(Some(code), Severity::Error, at, format!("journal:{slot:04} {what}"));
+        }
+    }
+    Ok(())
+}
+
+/// Every journal must have the features of all the others (the kernel sets
+/// them on each journal it loads; fsck.ocfs2, read-write only, sets the
+/// union on the journals that lack some).
+fn missing_features(cx: &mut Ctx<'_, '_>, features: &[(u64, u16, [u32; 3])]) {
+    let union = features.iter().fold([0u32; 3], |u, (_, _, f)| [u[0] | f[0], u[1] | f[1], u[2] | f[2]]);
+    let names = ["s_feature_compat", "s_feature_incompat", "s_feature_ro_compat"];
+    for &(inode, slot, f) in features {
+        if let Some(i) = (0..3).find(|&i| f[i] != union[i]) {
+            cx.error(
+                Some("JOURNAL_MISSING_FEATURE"),
+                inode,
+                "journal_superblock_t",
+                names[i],
+                format!("{:#x} (the features of all journals)", union[i]),
+                format!("{:#x}", f[i]),
+                format!(
+                    "journal:{slot:04} lacks features other journals have (fsck.ocfs2 checks journals only read-write)"
+                ),
+            );
+        }
+    }
 }
