@@ -16,8 +16,8 @@ use std::hint::black_box;
 use std::mem::offset_of;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use ocfs2_format::cluster::{NodeNum, Region, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::fs::{self, DxRoot, ExtentMap, Mapping};
-use ocfs2_format::heartbeat::{Region, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::io::{BlockSource, MemSource};
 use ocfs2_format::layout::blockcheck::{self, BlockCheck};
 use ocfs2_format::layout::dinode::dyn_features;
@@ -101,7 +101,7 @@ fn parse(vol: &Volume, kind: Kind, blkno: u64) -> Result<()> {
         // whole-sector checksum, and a blank test a live sector fails at once).
         Kind::HeartbeatSector => {
             let b = vol.read_block(blkno)?;
-            black_box(SlotReading::decode(0, &b[..DEFAULT_SECTOR_SIZE as usize], blkno)?.crc_ok());
+            black_box(SlotReading::decode(NodeNum(0), &b[..DEFAULT_SECTOR_SIZE as usize], blkno)?.crc_ok());
         }
         Kind::Jbd2Superblock => {
             black_box(jbd2::Superblock::parse(&vol.read_block(blkno)?, blkno, vol.geometry().block_size)?);

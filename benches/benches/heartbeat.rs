@@ -11,7 +11,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ocfs2_format::heartbeat::{Region, DEFAULT_SECTOR_SIZE};
+use ocfs2_format::cluster::{Region, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::io::BlockSource;
 use ocfs2_format::layout::heartbeat::{checksum, HbSlot, CKSUM_OFFSET, MAX_NODES};
 use ocfs2_format::layout::{Le32, Le64};

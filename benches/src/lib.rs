@@ -9,6 +9,7 @@
 //!   [`BlockMap::write_into`] (the mkfs floor, see `README.md`);
 //! * small utilities: sizes with binary suffixes, dropping the page cache, free
 //!   space, the sibling binaries of the running executable.
+#![deny(unsafe_code)]
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -104,6 +105,7 @@ impl Cmd {
 /// child so far). Stderr goes to an anonymous temporary file, read only after the
 /// child is gone, so a chatty child can never block on a full pipe. A failed run is
 /// an error carrying the command line, the status and the stderr text.
+#[allow(unsafe_code)] // libc: wait4, sync, statvfs, SEEK_DATA
 pub fn run_measured(cmd: &Cmd) -> io::Result<Sample> {
     let mut stderr = tempfile::tempfile()?;
     let rss_floor_kib = own_peak_rss_kib()?;
@@ -257,6 +259,7 @@ pub fn human_bytes(bytes: u64) -> String {
 
 /// Writes every dirty page to disk (`sync(2)`), so that one run's writeback is not
 /// charged to the next.
+#[allow(unsafe_code)] // libc: wait4, sync, statvfs, SEEK_DATA
 pub fn sync_all() {
     // SAFETY: sync() takes no arguments and cannot fail.
     unsafe { libc::sync() };
@@ -272,6 +275,7 @@ pub fn drop_caches() -> io::Result<()> {
 }
 
 /// Bytes available to an unprivileged writer on the filesystem holding `dir`.
+#[allow(unsafe_code)] // libc: wait4, sync, statvfs, SEEK_DATA
 pub fn free_bytes(dir: &Path) -> io::Result<u64> {
     let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(io::Error::other)?;
     // SAFETY: all-zero bytes are a valid `statvfs` (plain integers).
@@ -421,6 +425,7 @@ impl BlockMap {
 
 /// The next allocated extent `[data, hole)` at or after `pos`, or `None` past the
 /// last one.
+#[allow(unsafe_code)] // libc: wait4, sync, statvfs, SEEK_DATA
 fn next_data_extent(file: &File, pos: u64, size: u64) -> io::Result<Option<(u64, u64)>> {
     if pos >= size {
         return Ok(None);

@@ -10,6 +10,7 @@
 //! The two options are looked for before the binary's own parsing (whose
 //! required arguments they must not need) and are not part of its interface.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 
 use std::error::Error;
 
-use ocfs2_format::heartbeat::{JournalState, SlotMap};
+use ocfs2_format::cluster::{JournalState, SlotMap};
 use ocfs2_format::Volume;
 
 fn main() -> Result<(), Box<dyn Error>> {

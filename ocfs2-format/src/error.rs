@@ -5,7 +5,9 @@
 //! not understand ([`Error::Unsupported`]), or the medium failed or could not be
 //! opened ([`Error::Io`], [`Error::Open`]).
 
+use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 /// A convenient alias for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -21,9 +23,9 @@ pub struct Corruption {
     /// The field that is wrong, e.g. `"i_signature"`.
     pub field: &'static str,
     /// What the field should hold.
-    pub expected: String,
+    pub expected: Value,
     /// What it holds.
-    pub actual: String,
+    pub actual: Value,
     /// What kind of violation it is.
     pub kind: CorruptionKind,
 }
@@ -42,6 +44,88 @@ pub enum CorruptionKind {
     Excess,
     /// A total over several records falls short of what their container holds.
     Shortfall,
+}
+
+/// What a field of a [`Corruption`] holds or should hold, as a typed value: a
+/// caller compares or reads the number, never the message text. `Display` gives
+/// the text the error message shows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Value {
+    /// An unsigned integer (a count, size, block number), shown in decimal.
+    Int(u64),
+    /// A signed integer, shown in decimal.
+    Signed(i64),
+    /// A bit pattern (flags, a magic number, a generation), shown as `0x...`.
+    Hex(u64),
+    /// Any value up to this bound: `<= N`.
+    AtMost(u64),
+    /// Any value from this bound on: `>= N`.
+    AtLeast(u64),
+    /// A value in this half-open range: `in A..B`.
+    Range(Range<u64>),
+    /// A block number in this half-open range: `a block in A..B`.
+    Block(Range<u64>),
+    /// Raw bytes of a signature or name field: their text in quotes when it is
+    /// printable ASCII up to the NUL padding, else each byte in hex (`02 02 ...`).
+    Bytes(Vec<u8>),
+    /// A description no other variant captures.
+    Text(Cow<'static, str>),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Signed(n) => write!(f, "{n}"),
+            Value::Hex(n) => write!(f, "{n:#x}"),
+            Value::AtMost(n) => write!(f, "<= {n}"),
+            Value::AtLeast(n) => write!(f, ">= {n}"),
+            Value::Range(r) => write!(f, "in {}..{}", r.start, r.end),
+            Value::Block(r) => write!(f, "a block in {}..{}", r.start, r.end),
+            Value::Bytes(b) => {
+                let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+                let text = &b[..end];
+                if !text.is_empty() && text.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
+                    write!(f, "\"{}\"", String::from_utf8_lossy(text))
+                } else {
+                    let hex: Vec<String> = b.iter().map(|c| format!("{c:02x}")).collect();
+                    f.write_str(&hex.join(" "))
+                }
+            }
+            Value::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+macro_rules! value_from {
+    ($variant:ident: $($t:ty),*) => {$(
+        impl From<$t> for Value {
+            fn from(n: $t) -> Self {
+                Value::$variant(n as _)
+            }
+        }
+    )*};
+}
+value_from!(Int: u8, u16, u32, u64, usize);
+value_from!(Signed: i8, i16, i32, i64, isize);
+
+impl From<&'static str> for Value {
+    fn from(t: &'static str) -> Self {
+        Value::Text(Cow::Borrowed(t))
+    }
+}
+
+impl From<String> for Value {
+    fn from(t: String) -> Self {
+        Value::Text(Cow::Owned(t))
+    }
+}
+
+impl From<Cow<'static, str>> for Value {
+    fn from(t: Cow<'static, str>) -> Self {
+        Value::Text(t)
+    }
 }
 
 impl fmt::Display for Corruption {
@@ -183,22 +267,28 @@ impl Error {
         blkno: u64,
         structure: &'static str,
         field: &'static str,
-        expected: impl fmt::Display,
-        actual: impl fmt::Display,
+        expected: impl Into<Value>,
+        actual: impl Into<Value>,
     ) -> Self {
         Error::Corrupt(Box::new(Corruption {
             blkno,
             structure,
             field,
-            expected: expected.to_string(),
-            actual: actual.to_string(),
+            expected: expected.into(),
+            actual: actual.into(),
             kind: CorruptionKind::Value,
         }))
     }
 
     /// Builds an [`Error::Corrupt`] of kind [`CorruptionKind::Cycle`]: `field` of
     /// the structure at `blkno` points to `again`, a block the walk already met.
-    pub fn cycle(blkno: u64, structure: &'static str, field: &'static str, expected: &str, again: u64) -> Self {
+    pub fn cycle(
+        blkno: u64,
+        structure: &'static str,
+        field: &'static str,
+        expected: impl Into<Value>,
+        again: u64,
+    ) -> Self {
         Error::corrupt(blkno, structure, field, expected, again).with_kind(CorruptionKind::Cycle)
     }
 
@@ -274,5 +364,23 @@ impl Error {
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
         std::io::Error::new(e.io_kind(), e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    #[test]
+    fn values_show_the_text_messages_always_had() {
+        let shown = |v: Value| v.to_string();
+        assert_eq!(shown(Value::Hex(0x1234_5678)), "0x12345678");
+        assert_eq!(shown(Value::AtMost(255)), "<= 255");
+        assert_eq!(shown(Value::Block(1..100)), "a block in 1..100");
+        assert_eq!(shown(Value::Range(1..8)), "in 1..8");
+        assert_eq!(shown(Value::Bytes(b"INODE01\0".to_vec())), "\"INODE01\"");
+        assert_eq!(shown(Value::Bytes(vec![2, 0, 0xff])), "02 00 ff");
+        assert_eq!(shown((-5i32).into()), "-5");
+        assert_eq!(Value::from(7u16), Value::Int(7));
     }
 }

@@ -26,17 +26,18 @@
 //! Below the facade, layers run one way: [`io`] (bytes) → [`Volume`] (geometry,
 //! validated blocks) → [`layout`] (typed views of every on-disk structure) →
 //! [`fs`] (extent maps, directories, xattrs, forensic walks) → [`files`] (the
-//! facade). [`check`], [`alloc`], [`journal`] and [`heartbeat`] answer the
+//! facade). [`check`], [`alloc`], [`journal`] and [`cluster`] answer the
 //! questions fsck.ocfs2, debugfs.ocfs2 and o2cb ask. Every failure is one
 //! [`Error`], typed by cause.
+#![deny(unsafe_code)]
 
 pub mod alloc;
 pub mod check;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod files;
 pub mod fs;
-pub mod heartbeat;
 pub mod image;
 pub mod intake;
 pub mod io;
@@ -50,7 +51,7 @@ pub mod volume;
 #[cfg(test)]
 mod test_util;
 
-pub use error::{Corruption, CorruptionKind, Error, Result};
+pub use error::{Corruption, CorruptionKind, Error, Result, Value};
 pub use files::{Acl, DirEntry, File, FileType, Metadata, ReadDir, Run, StatFs, XattrEntry};
 pub use volume::{Geometry, Inode, OpenOptions, Volume};
 // Low-level: kept at the root for existing users, documented in `volume`.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 use crate::io::{self, BlockSource};
 use crate::journal::recovery::{Recovery, ReplaySource};
 use crate::layout::blockcheck::{self, CheckOutcome};
@@ -523,7 +523,7 @@ impl Volume {
                 kind.structure,
                 "signature",
                 String::from_utf8_lossy(cstr(kind.signature)),
-                crate::layout::signature_text(sig),
+                Value::Bytes(sig.to_vec()),
             ));
         }
         if self.meta_ecc {
@@ -548,8 +548,8 @@ impl Volume {
                     blkno,
                     kind.structure,
                     "fs_generation",
-                    format!("{:#x}", self.generation),
-                    format!("{found:#x}"),
+                    Value::Hex(self.generation.into()),
+                    Value::Hex(found.into()),
                 ));
             }
         }
@@ -595,7 +595,7 @@ impl Volume {
     /// is a block inside the volume.
     pub fn check_ref(&self, from: u64, structure: &'static str, field: &'static str, target: u64) -> Result<u64> {
         if target == 0 || target >= self.geo.blocks {
-            return Err(Error::corrupt(from, structure, field, format!("a block in 1..{}", self.geo.blocks), target));
+            return Err(Error::corrupt(from, structure, field, Value::Block(1..self.geo.blocks), target));
         }
         Ok(target)
     }

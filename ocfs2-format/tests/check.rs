@@ -42,8 +42,9 @@ fn check(image: &Path) -> (i32, Value) {
         .iter()
         .map(|f| {
             json!({
-                "code": f.code, "also": f.also, "severity": f.severity.name(), "blkno": f.at.blkno, "structure": f.at.structure,
-                "field": f.at.field, "expected": f.at.expected, "found": f.at.actual, "message": f.message,
+                "code": f.code, "also": f.also, "severity": f.severity.name(), "blkno": f.at.blkno,
+                "structure": f.at.structure, "field": f.at.field, "expected": f.at.expected.to_string(),
+                "found": f.at.actual.to_string(), "message": f.message,
             })
         })
         .collect();

@@ -9,7 +9,7 @@ mod common;
 use common::damaged::{a_default, blkno_of, ecc_image, open};
 use ocfs2_format::io::{BlockSource, MemSource};
 use ocfs2_format::layout::dinode::Id2;
-use ocfs2_format::{fs, Error, Volume};
+use ocfs2_format::{fs, Error, Value, Volume};
 
 fn corruption(e: &Error) -> &ocfs2_format::Corruption {
     e.corruption().unwrap_or_else(|| panic!("expected a Corrupt error, got {e:?}"))
@@ -24,7 +24,7 @@ fn wrong_signature_names_the_inode() {
     let e = fs::lookup(&vol, "/small/hello.txt").unwrap_err();
     let c = corruption(&e);
     assert_eq!((c.blkno, c.structure, c.field), (ino, "ocfs2_dinode", "signature"));
-    assert!(c.actual.contains("INODE99"), "{c}");
+    assert_eq!(c.actual, Value::Bytes(b"INODE99\0".to_vec()), "{c}");
 }
 
 #[test]
@@ -36,8 +36,8 @@ fn wrong_generation_names_the_inode() {
     let e = vol.inode(ino).unwrap_err();
     let c = corruption(&e);
     assert_eq!((c.blkno, c.field), (ino, "fs_generation"));
-    assert_eq!(c.actual, "0x12345678");
-    assert_eq!(c.expected, format!("{:#x}", vol.fs_generation()));
+    assert_eq!(c.actual, Value::Hex(0x1234_5678));
+    assert_eq!(c.expected, Value::Hex(vol.fs_generation().into()));
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn inode_copied_to_the_wrong_block_is_caught() {
     src.write_at(to * 4096, &block).unwrap();
     let vol = open(src).unwrap();
     let c = corruption(&vol.inode(to).unwrap_err()).clone();
-    assert_eq!((c.blkno, c.field, c.actual), (to, "blkno", from.to_string()));
+    assert_eq!((c.blkno, c.field, c.actual), (to, "blkno", Value::Int(from)));
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use ocfs2_format::io::{open_zst, MemSource};
+use ocfs2_format::layout::node::NodeNum;
 use ocfs2_format::layout::{self, blockcheck, heartbeat, jbd2};
 use ocfs2_format::{fs, OpenOptions, Volume};
 use proptest::prelude::*;
@@ -130,6 +131,7 @@ proptest! {
         flip in any::<prop::sample::Index>(),
     ) {
         let size = 512u32 << shift;
+        let node = NodeNum::from(node);
         let sector = heartbeat::encode_sector(size, seq, node, generation, dead_ms).unwrap();
         prop_assert_eq!(sector.len(), size as usize);
         let r = heartbeat::SlotReading::decode(node, &sector, 0).unwrap();

@@ -1,5 +1,6 @@
 //! `ocfs2-fuse IMAGE MOUNTPOINT [-f] [-o OPTIONS]`: mounts an OCFS2 image or device read-only
 //! through FUSE, with no kernel module and no cluster stack.
+#![deny(unsafe_code)]
 
 mod mount;
 
@@ -29,13 +30,18 @@ struct Cli {
     #[arg(short, long)]
     foreground: bool,
     /// Mount options, comma-separated: allow_other, allow_root, uid=N, gid=N, ttl=SECONDS,
-    /// threads=N, offset=BYTES, direct, replay, ro, and the flags nodev, nosuid, noexec, noatime, dev,
-    /// suid, exec.
+    /// threads=N, partition=N, offset=BYTES, direct, replay, ro, and the flags nodev, nosuid, noexec,
+    /// noatime, dev, suid, exec.
     #[arg(short = 'o', value_delimiter = ',')]
     options: Vec<String>,
-    /// Byte offset of the volume inside the image or device.
+    /// Byte offset of the volume inside the image or device (inside the partition, with
+    /// `--partition`).
     #[arg(long, default_value_t = 0)]
     offset: u64,
+    /// Partition N (1-based, as fdisk numbers them) of a disk image or whole-disk device. Without
+    /// it, a disk whose only OCFS2 volume is in a partition mounts that one.
+    #[arg(long, value_name = "N")]
+    partition: Option<u32>,
     /// Read a regular file with O_DIRECT too (block devices always are).
     #[arg(long)]
     direct: bool,
@@ -52,6 +58,7 @@ struct MountOpts {
     acl: SessionACL,
     threads: usize,
     offset: Option<u64>,
+    partition: Option<u32>,
     direct: bool,
     replay: bool,
     flags: Vec<MountOption>,
@@ -63,6 +70,7 @@ fn parse_options(list: &[String]) -> Result<MountOpts, String> {
         acl: SessionACL::Owner,
         threads: std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)),
         offset: None,
+        partition: None,
         direct: false,
         replay: false,
         flags: Vec::new(),
@@ -75,6 +83,9 @@ fn parse_options(list: &[String]) -> Result<MountOpts, String> {
             Some(("ttl", v)) => o.settings.ttl = Duration::from_secs(num("ttl", v)?),
             Some(("threads", v)) => o.threads = num("threads", v)?.clamp(1, 64) as usize,
             Some(("offset", v)) => o.offset = Some(num("offset", v)?),
+            Some(("partition", v)) => {
+                o.partition = Some(u32::try_from(num("partition", v)?).map_err(|_| format!("-o {opt}: too large"))?)
+            }
             Some(("fsname" | "subtype", _)) => {}
             Some((k, _)) => return Err(format!("-o {opt}: unknown option {k}")),
             None => match opt {
@@ -112,6 +123,7 @@ impl log::Log for Logger {
         // fuser's own warnings are about requests left unanswered (ioctl, locks): ENOSYS is right.
         m.level() <= log::Level::Warn && m.target().starts_with("ocfs2_fuse") || m.level() <= log::Level::Error
     }
+    #[allow(unsafe_code)] // libc: syslog, signals, fork, umount
     fn log(&self, r: &log::Record<'_>) {
         if !self.enabled(r.metadata()) {
             return;
@@ -131,6 +143,7 @@ impl log::Log for Logger {
 }
 
 /// The signals that unmount, blocked in every thread so that one thread can wait for them.
+#[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn stop_signals() -> libc::sigset_t {
     // SAFETY: sigset_t is plain data, initialised by sigemptyset before use.
     unsafe {
@@ -145,6 +158,7 @@ fn stop_signals() -> libc::sigset_t {
 
 /// Detaches from the terminal once the mount is up: the parent exits 0, the child runs the
 /// session. Called before any thread is started, as fork requires.
+#[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn daemonize() -> std::io::Result<()> {
     // SAFETY: the process has one thread here; the parent leaves with _exit so that nothing it
     // holds (the mount among them) is dropped twice.
@@ -169,6 +183,7 @@ fn daemonize() -> std::io::Result<()> {
     Ok(())
 }
 
+#[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn main() -> ExitCode {
     let cli = Cli::parse();
     log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Warn)).ok();
@@ -183,6 +198,7 @@ fn main() -> ExitCode {
     let open = OpenOptions {
         access,
         offset: opts.offset.unwrap_or(cli.offset),
+        partition: opts.partition.or(cli.partition),
         replay: cli.replay || opts.replay,
         ..OpenOptions::default()
     };
@@ -193,6 +209,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(p) = vol.partition().filter(|p| p.automatic) {
+        eprintln!(
+            "ocfs2-fuse: note: mounting {} partition {} (the disk's only OCFS2 volume, at byte {}; -o partition=N picks another)",
+            p.table.name(),
+            p.partition.number,
+            p.partition.start
+        );
+    }
     let vol = std::sync::Arc::new(vol);
 
     let mut config = Config::default();
@@ -273,13 +297,23 @@ mod tests {
 
     #[test]
     fn mount_options() {
-        let o = opts(&["uid=1000", "gid=100", "ttl=0", "threads=3", "offset=1048576", "allow_other", "nodev"]).unwrap();
+        let o = opts(&[
+            "uid=1000",
+            "gid=100",
+            "ttl=0",
+            "threads=3",
+            "offset=1048576",
+            "partition=6",
+            "allow_other",
+            "nodev",
+        ])
+        .unwrap();
         assert_eq!((o.settings.uid, o.settings.gid, o.settings.ttl), (Some(1000), Some(100), Duration::ZERO));
-        assert_eq!((o.threads, o.offset, o.acl), (3, Some(1 << 20), SessionACL::All));
+        assert_eq!((o.threads, o.offset, o.partition, o.acl), (3, Some(1 << 20), Some(6), SessionACL::All));
         assert_eq!(o.flags, [MountOption::NoDev]);
         let d = opts(&["ro", "defaults", ""]).unwrap();
         assert_eq!((d.settings.uid, d.settings.ttl, d.acl), (None, DEFAULT_TTL, SessionACL::Owner));
-        for bad in ["rw", "uid=x", "bogus", "color=red"] {
+        for bad in ["rw", "uid=x", "bogus", "color=red", "partition=4294967296", "partition=-1"] {
             assert!(opts(&[bad]).is_err(), "{bad}");
         }
     }

@@ -484,3 +484,44 @@ fn replay_shows_the_recovered_view() {
         assert!(m.unmount().success());
     }
 }
+
+/// An MBR disk made by sfdisk: primary 1 holds C1, logical 5 (in extended 2) holds A-default.
+/// `-o partition=N` and `--partition N` mount each one's tree; with two OCFS2 partitions and
+/// neither named, the mount is refused (naming both candidates), as the inspector refuses.
+#[test]
+fn partition_option_mounts_that_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("mbr.img");
+    std::fs::File::create(&disk).unwrap().set_len(520 << 20).unwrap();
+    let script =
+        "label: dos\nstart=2048, size=524288, type=83\nstart=528384, type=5\nstart=530432, size=524288, type=83\n";
+    let mut child = Command::new("sfdisk")
+        .arg("-q")
+        .arg(&disk)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sfdisk (util-linux) is needed to build the partitioned disk");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), script.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "sfdisk");
+    for (name, sector) in [("C1", 2048), ("A-default", 530432)] {
+        let st = Command::new("dd")
+            .arg(format!("if={}", fixture(name).display()))
+            .arg(format!("of={}", disk.display()))
+            .args(["bs=512", "conv=notrunc,sparse", "status=none"])
+            .arg(format!("seek={sector}"))
+            .status()
+            .unwrap();
+        assert!(st.success(), "dd {name}");
+    }
+    let before = sha256_file(&disk);
+
+    for (args, name) in [(&["-o", "partition=1"][..], "C1"), (&["--partition", "5"], "A-default")] {
+        let (m, _) = check_tree_of(&disk, args, name, &expectations(name), true);
+        assert!(m.unmount().success());
+    }
+    let out = Command::new(bin()).arg("-f").arg(&disk).arg(dir.path()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "two OCFS2 partitions and none named: refused");
+    assert!(err.contains("partitions 1, 5"), "names both candidates: {err}");
+    assert_eq!(sha256_file(&disk), before, "the disk image is only read");
+}

@@ -9,6 +9,7 @@
 //! simulates a crash: the slot just stops changing.
 //!
 //! This tool WRITES to the image; it refuses block devices unless `--force`.
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode};
@@ -16,9 +17,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use ocfs2_format::heartbeat::{
+use ocfs2_format::cluster::heartbeat::{
     medium_sector_size, parse_duration, random_generation, Region, Writer, DEFAULT_DEAD_THRESHOLD, REGION_TIMEOUT_MS,
 };
+use ocfs2_format::cluster::NodeNum;
 use ocfs2_format::io::DirectSource;
 use ocfs2_format::Volume;
 
@@ -68,6 +70,7 @@ extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
 
+#[allow(unsafe_code)] // libc: signals
 fn catch_signals() {
     let handler = on_signal as extern "C" fn(libc::c_int);
     // SAFETY: the handler only stores to an atomic (async-signal-safe); the
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
 }
 
 /// One child process per node; SIGINT/SIGTERM is passed on to them.
+#[allow(unsafe_code)] // libc: signals
 fn run_children(args: &Args) -> Result<(), String> {
     if args.generation.is_some() {
         return Err("--generation needs a single --node".into());
@@ -167,7 +171,7 @@ fn run_node(args: &Args, node: u8) -> Result<(), String> {
         None => random_generation().map_err(|e| e.to_string())?,
     };
     let dead_ms = args.threshold.saturating_mul(REGION_TIMEOUT_MS);
-    let mut w = Writer::new(file, region, node, generation, dead_ms).map_err(|e| e.to_string())?;
+    let mut w = Writer::new(file, region, NodeNum::from(node), generation, dead_ms).map_err(|e| e.to_string())?;
     let check = DirectSource::open(&args.image).map_err(|e| e.to_string())?;
     println!(
         "{}",

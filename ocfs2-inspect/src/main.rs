@@ -3,6 +3,7 @@
 //! `ocfs2-inspect [--json] <COMMAND> [OPTIONS] <IMAGE> [ARGS...]`; with no
 //! command, `ocfs2-inspect IMAGE` is a shell on the opened volume and
 //! `-R COMMAND` / `-f CMDFILE` run debugfs.ocfs2-style requests (see `shell`).
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 use ocfs2_format::io::Access;
 use ocfs2_format::{OpenOptions, Volume};
 
+mod cli_cluster;
 mod cmd;
 mod render;
 mod shell;
@@ -200,6 +202,14 @@ enum Command {
         /// `/path`, `//system_file` or `<blkno>`.
         spec: String,
     },
+    /// A file's stat, fragmentation and space (o2info `--filestat`, which needs a
+    /// mounted volume: here from the inode and its extent tree).
+    Filestat {
+        /// Image or device.
+        image: PathBuf,
+        /// `/path`, `//system_file` or `<blkno>`.
+        spec: String,
+    },
     /// Label, UUID, sizes, slots and features (o2info `--volinfo`).
     Volinfo {
         /// Image or device.
@@ -223,7 +233,7 @@ enum Command {
     },
     /// Heartbeat, slot map, mounted and o2cb configuration commands.
     #[command(flatten)]
-    Cluster(cmd::cluster::ClusterCommand),
+    Cluster(cli_cluster::ClusterCommand),
     /// Indexed directories, xattrs, refcount trees, quotas and forensic listings.
     #[command(flatten)]
     Meta(cmd::meta::MetaCommand),
@@ -259,6 +269,7 @@ impl Command {
             | Command::Freeinode { image }
             | Command::Freefrag { image, .. }
             | Command::SpaceUsage { image, .. }
+            | Command::Filestat { image, .. }
             | Command::Volinfo { image }
             | Command::MkfsCmd { image } => Some(image),
             Command::Meta(m) => Some(m.image()),
@@ -291,7 +302,7 @@ fn run(cli: Cli, command: Command) -> Result<(), cmd::CmdError> {
     let out = render::Out::new(cli.json);
     let command = match command {
         // hb, slotmap, mounted and config open what they need themselves.
-        Command::Cluster(c) => return cmd::cluster::run(c, &out, opts),
+        Command::Cluster(c) => return run_cluster(c, &out, opts),
         Command::Export(c) => return cmd::export::run(c, &out, opts),
         Command::Recover(r) => return cmd::recover::run(r, &out, opts),
         Command::Intake(c) => return cmd::intake::run(c, &out, opts),
@@ -345,11 +356,12 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
         Command::Freeinode { .. } => cmd::o2info::run_freeinode(vol, out),
         Command::Freefrag { chunk_kb, .. } => cmd::o2info::run_freefrag(vol, out, chunk_kb),
         Command::SpaceUsage { spec, .. } => cmd::o2info::run_space_usage(vol, out, &spec),
+        Command::Filestat { spec, .. } => cmd::o2info::run_filestat(vol, out, &spec),
         Command::Volinfo { .. } => cmd::o2info::run_volinfo(vol, out),
         Command::MkfsCmd { .. } => cmd::o2info::run_mkfs_cmd(vol, out),
         Command::Meta(m) => cmd::meta::run(m.finish(), vol, out),
         Command::Admin(a) => cmd::admin::run(a, vol, out),
-        Command::Cluster(c) => cmd::cluster::run(c, out, opts),
+        Command::Cluster(c) => run_cluster(c, out, opts),
         Command::Recover(r) => cmd::recover::run(r, out, opts),
         Command::Intake(c) => cmd::intake::run(c, out, opts),
         Command::Export(c) => cmd::export::run(c, out, opts),
@@ -358,6 +370,17 @@ fn dispatch(command: Command, vol: &Volume, out: &render::Out, opts: OpenOptions
             cmd::check::main(&image, out, opts, !no_progress);
             Ok(())
         }
+    }
+}
+
+/// Runs one of the cluster commands (each opens what it needs itself).
+fn run_cluster(c: cli_cluster::ClusterCommand, out: &render::Out, opts: OpenOptions) -> Result<(), cmd::CmdError> {
+    use cli_cluster::{ClusterCommand, ConfigCommand};
+    match c {
+        ClusterCommand::Hb(a) => cmd::hb::run(&a, out, opts),
+        ClusterCommand::Slotmap(a) => cmd::slotmap::run(&a, out, opts),
+        ClusterCommand::Mounted(a) => cmd::mounted::run(&a, out),
+        ClusterCommand::Config(ConfigCommand::Lint { files }) => cmd::config::lint(&files, out),
     }
 }
 

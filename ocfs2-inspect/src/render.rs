@@ -23,7 +23,7 @@ impl Out {
     pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<(), crate::cmd::CmdError> {
         let text = if self.json {
             let mut s = serde_json::to_string_pretty(value).map_err(|e| crate::cmd::CmdError::msg(e.to_string()))?;
-            debug_assert!(s.starts_with('{'), "a command's JSON must be one object: {}", &s[..s.len().min(40)]);
+            debug_assert!(s.starts_with('{'), "a command's JSON must be one object: {:.40}", s);
             s.push('\n');
             s
         } else {

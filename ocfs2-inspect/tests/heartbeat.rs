@@ -110,6 +110,70 @@ fn hb_watch_on_a_frozen_image_sees_no_live_node() {
     assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
+fn sha256_file(p: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    std::io::copy(&mut std::fs::File::open(p).unwrap(), &mut h).unwrap();
+    h.finalize().to_vec()
+}
+
+/// C1 as partition 2 of a GPT disk (partition 1 an empty 8 MiB), sparse.
+fn c1_in_a_gpt_disk(dir: &Path) -> PathBuf {
+    let disk = dir.join("gpt.img");
+    std::fs::File::create(&disk).and_then(|f| f.set_len(300 << 20)).unwrap();
+    let out = Command::new("sgdisk").args(["-n", "1:2048:+8M", "-n", "2:0:+256M"]).arg(&disk).output().unwrap();
+    assert!(out.status.success(), "sgdisk: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("dd")
+        .arg(format!("if={}", fixture("C1").display()))
+        .arg(format!("of={}", disk.display()))
+        .args(["bs=512", "seek=18432", "conv=notrunc,sparse", "status=none"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "dd: {}", String::from_utf8_lossy(&out.stderr));
+    disk
+}
+
+/// `hb` samples the region where the volume is, like every other command: in
+/// the partition `--partition` names, in the disk's only OCFS2 partition when
+/// none is named, and at `--offset`. Each reads what debugfs.ocfs2 reads from
+/// the bare volume, joined with that volume's slot map and journals.
+#[test]
+fn hb_samples_the_region_inside_a_partition() {
+    if !have_tools() {
+        return;
+    }
+    if Command::new("sgdisk").arg("--version").output().is_err() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but sgdisk is not installed");
+        eprintln!("SKIPPED: sgdisk is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let theirs = parse_debugfs_hb(&debugfs(&fixture("C1"), "hb"));
+    assert_eq!(theirs.len(), 1, "C1: node 0 beat");
+    let dir = tempfile::tempdir().unwrap();
+    let disk = c1_in_a_gpt_disk(dir.path());
+    let d = disk.to_str().unwrap();
+    let before = sha256_file(&disk);
+    for opts in [&["--partition", "2"][..], &[], &["--offset", "9437184"]] {
+        let mut args = vec!["--json"];
+        args.extend_from_slice(opts);
+        args.extend(["hb", d]);
+        let out = common::inspect(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(our_hb(&json, 1), theirs, "{args:?}");
+        let s = &json["slots"][0];
+        assert_eq!((&s["fs_slot"], &s["journal"]["dirty"]), (&Value::from(0), &Value::from(true)), "{args:?}");
+        assert_eq!(opts.is_empty(), err.contains("GPT partition 2"), "{args:?}: the note names the partition: {err}");
+    }
+    // The watch samples the same place: the first sample's state names node 0's generation.
+    let out = common::inspect(&["--partition", "2", "hb", "--watch", "--interval", "10ms", "--count", "2", d]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("node 0 ") && text.contains("2ac7e339c2083605"), "{text}");
+    assert_eq!(sha256_file(&disk), before, "the disk image is only read");
+}
+
 /// `hb --all` marks a slot whose `hb_node` names another node, but never a slot
 /// nothing has written.
 #[test]

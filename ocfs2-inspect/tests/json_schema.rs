@@ -53,6 +53,9 @@ const SCHEMA: &[(&str, &[&[&str]], &str)] = &[
          histogram"),
     ("space-usage", &[&["space-usage", "@A", "/data/pat20m"]],
         "inode blocks clusters shared unwritten holes extents"),
+    ("filestat", &[&["filestat", "@A", "/sparse/holey"], &["filestat", "@A", "/links/sym-hello"]],
+        "path inode size blocks io_block file_type links frag_percent clusters extents score shared unwritten holes \
+         xattr permissions mode uid user gid group atime mtime ctime"),
     ("volinfo", &[&["volinfo", "@A"]], "label uuid block_size cluster_size blocks clusters node_slots features"),
     ("mkfs-cmd", &[&["mkfs-cmd", "@A"]], "command journal_size o2info"),
     ("check", &[&["check", "--no-progress", "@B"]], "image findings summary exit_code"),
@@ -290,4 +293,83 @@ fn hb_watch_prints_json_lines() {
     }
     assert!(states.contains(&(1, "live".into())) && states.contains(&(3, "live".into())), "{states:?}");
     assert!(states.contains(&(3, "dead".into())), "{states:?}");
+}
+
+/// Every field of every `#[derive(Serialize)]` type under `src/` (and every
+/// variant of a serialized enum, and its fields) has a doc comment: the doc
+/// comments are the schema of the JSON.
+#[test]
+fn every_json_field_is_documented() {
+    fn serialized(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|m| {
+                found |= m.path.segments.last().is_some_and(|s| s.ident == "Serialize");
+                Ok(())
+            });
+            found
+        })
+    }
+    fn documented(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| a.path().is_ident("doc"))
+    }
+    fn fields(at: &str, fields: &syn::Fields, missing: &mut Vec<String>) {
+        for f in fields.iter().filter(|f| !documented(&f.attrs)) {
+            if let Some(name) = &f.ident {
+                missing.push(format!("{at}.{name}"));
+            }
+        }
+    }
+    fn visit(file: &str, items: &[&syn::Item], missing: &mut Vec<String>) {
+        for item in items {
+            match item {
+                syn::Item::Struct(s) if serialized(&s.attrs) => {
+                    fields(&format!("{file}: {}", s.ident), &s.fields, missing)
+                }
+                syn::Item::Enum(e) if serialized(&e.attrs) => {
+                    for v in &e.variants {
+                        let at = format!("{file}: {}::{}", e.ident, v.ident);
+                        if !documented(&v.attrs) {
+                            missing.push(at.clone());
+                        }
+                        fields(&at, &v.fields, missing);
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    let inner: Vec<&syn::Item> = m.content.iter().flat_map(|(_, i)| i).collect();
+                    visit(file, &inner, missing);
+                }
+                // Types declared inside a function (a test's, say).
+                syn::Item::Fn(f) => {
+                    let inner: Vec<&syn::Item> = f
+                        .block
+                        .stmts
+                        .iter()
+                        .filter_map(|s| if let syn::Stmt::Item(i) = s { Some(i) } else { None })
+                        .collect();
+                    visit(file, &inner, missing);
+                }
+                _ => {}
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut dirs = vec![src.clone()];
+    let (mut missing, mut files) = (Vec::new(), 0);
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("read source");
+                let ast = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                let name = path.strip_prefix(&src).expect("under src").display().to_string();
+                visit(&name, &ast.items.iter().collect::<Vec<_>>(), &mut missing);
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 30, "read only {files} source files");
+    assert!(missing.is_empty(), "undocumented JSON fields (the doc comments are the schema):\n{}", missing.join("\n"));
 }

@@ -1,12 +1,14 @@
 //! `ocfs2-mkfs`: make an OCFS2 volume with mkfs.ocfs2's options, defaults and
 //! layout. A thin CLI over [`ocfs2_format::mkfs`].
+#![forbid(unsafe_code)]
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
+use ocfs2_format::cluster::{self, NodeNum, Sampler};
 use ocfs2_format::io::{BlockSink, FileSink};
 use ocfs2_format::mkfs::{
     self, parse_c_uint, parse_size, valid_size, ClusterStack, FeatureLevel, FeatureRequest, FsType, MkfsOptions,
@@ -251,32 +253,17 @@ fn existing_signature(path: &Path) -> Res<Option<&'static str>> {
     Ok(SIGNATURES.iter().find(|(at, sig, _)| buf.get(*at..*at + sig.len()) == Some(*sig)).map(|(_, _, name)| *name))
 }
 
-/// Whether an OCFS2 volume's heartbeat shows a node alive: two samples, two
-/// seconds apart, read with O_DIRECT; a slot that is written, valid and whose
-/// sequence moved is a live node.
-fn live_nodes(path: &Path) -> Res<Vec<u8>> {
-    use ocfs2_format::heartbeat::{medium_sector_size, Region, Sampler};
+/// The nodes heartbeating on the OCFS2 volume at `path` (the library's
+/// two-sample test, read with O_DIRECT); none for a local-mount volume, which
+/// does not heartbeat.
+fn live_nodes(path: &Path) -> Res<Vec<NodeNum>> {
     let e = |e: ocfs2_format::Error| e.to_string();
     let opts = ocfs2_format::OpenOptions { access: ocfs2_format::io::Access::Direct, ..Default::default() };
     let vol = ocfs2_format::Volume::open_with(path, opts).map_err(e)?;
     if vol.superblock().has_incompat(ocfs2_format::layout::superblock::incompat::LOCAL_MOUNT) {
         return Ok(Vec::new());
     }
-    let region = Region::locate(&vol, medium_sector_size(path).map_err(e)?).map_err(e)?;
-    let sampler = Sampler::open(path, region).map_err(e)?;
-    let first = sampler.sample().map_err(e)?;
-    let active = |r: &ocfs2_format::layout::heartbeat::SlotReading| r.crc_ok() && r.is_written() && r.generation() != 0;
-    if !first.iter().any(active) {
-        return Ok(Vec::new());
-    }
-    std::thread::sleep(Duration::from_secs(2));
-    let second = sampler.sample().map_err(e)?;
-    Ok(first
-        .iter()
-        .zip(&second)
-        .filter(|(a, b)| active(a) && active(b) && a.seq() != b.seq())
-        .map(|(_, b)| b.node())
-        .collect())
+    cluster::live_nodes(&Sampler::of_volume(&vol, path, &opts, None).map_err(e)?).map_err(e)
 }
 
 /// The message for options that cannot be laid out on `target`: when a larger
@@ -356,10 +343,12 @@ fn run(a: &Args) -> Res<()> {
             println!("Overwriting existing ocfs2 partition.");
             let live = live_nodes(&a.device)?;
             if !live.is_empty() && !a.ignore_live_heartbeat {
+                let live: Vec<String> = live.iter().map(NodeNum::to_string).collect();
                 return Err(format!(
-                    "the heartbeat of {} shows live nodes {live:?}: the volume is in use; \
+                    "the heartbeat of {} shows live nodes [{}]: the volume is in use; \
                      --ignore-live-heartbeat overrides this",
-                    a.device.display()
+                    a.device.display(),
+                    live.join(", ")
                 ));
             }
         }

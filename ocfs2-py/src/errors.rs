@@ -33,8 +33,8 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
             let _ = v.setattr("block", c.blkno);
             let _ = v.setattr("structure", c.structure);
             let _ = v.setattr("field", c.field);
-            let _ = v.setattr("expected", c.expected);
-            let _ = v.setattr("actual", c.actual);
+            let _ = v.setattr("expected", c.expected.to_string());
+            let _ = v.setattr("actual", c.actual.to_string());
             err
         }
         Error::Truncated { blkno, .. } => {

@@ -4,14 +4,15 @@
 //!
 //! Every call into the library runs with the GIL released (`Python::detach`); a volume read from a
 //! Python file object takes it back only around that object's `seek` and `read`.
+#![forbid(unsafe_code)]
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use ocfs2_format::cluster::{JournalState as LibJournalState, Liveness, Region, SlotMap, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::files::{File, FileType, Metadata};
-use ocfs2_format::heartbeat::{JournalState as LibJournalState, Liveness, Region, SlotMap, DEFAULT_SECTOR_SIZE};
 use ocfs2_format::io::Access;
 use ocfs2_format::{check, fs, OpenOptions, Volume};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -489,8 +490,8 @@ impl PyVolume {
                 block: f.at.blkno,
                 structure: f.at.structure,
                 field: f.at.field,
-                expected: f.at.expected,
-                actual: f.at.actual,
+                expected: f.at.expected.to_string(),
+                actual: f.at.actual.to_string(),
                 message: f.message,
             })
             .collect())
@@ -498,7 +499,7 @@ impl PyVolume {
 
     /// The node number holding each filesystem slot (None: free).
     fn slot_map(&self, py: Python<'_>) -> PyResult<Vec<Option<u32>>> {
-        Ok(self.run(py, |v| SlotMap::read(v))?.nodes)
+        Ok(self.run(py, |v| SlotMap::read(v))?.nodes.into_iter().map(|n| n.map(|n| n.get())).collect())
     }
 
     /// Each slot's journal: dirty (needs recovery) or clean.
@@ -533,21 +534,15 @@ impl PyVolume {
         let (readings, live) = self.run(py, |v| {
             let region = Region::locate(v, DEFAULT_SECTOR_SIZE)?;
             let mut live = Liveness::new(dead_threshold)?;
-            let mut readings = region.read_volume(v)?;
-            live.feed(&readings);
-            for _ in 1..samples {
-                std::thread::sleep(Duration::from_secs_f64(interval));
-                readings = region.read_volume(v)?;
-                live.feed(&readings);
-            }
+            let readings = live.watch(samples, Duration::from_secs_f64(interval), || region.read_volume(v))?;
             Ok((readings, live))
         })?;
         Ok(readings
             .iter()
             .filter(|r| r.is_written() || !r.crc_ok())
             .map(|r| HeartbeatSlot {
-                slot: r.slot,
-                node: r.node(),
+                slot: r.slot.get(),
+                node: r.node().get(),
                 seq: r.seq(),
                 generation: r.generation(),
                 dead_ms: r.dead_ms(),

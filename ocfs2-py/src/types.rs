@@ -247,8 +247,8 @@ impl JournalState {
 #[pyclass(frozen, get_all, module = "ocfs2")]
 #[derive(Debug)]
 pub struct HeartbeatSlot {
-    pub slot: u8,
-    pub node: u8,
+    pub slot: u32,
+    pub node: u32,
     /// `hb_seq`: the writer's wall-clock seconds at its last beat.
     pub seq: u64,
     pub generation: u64,

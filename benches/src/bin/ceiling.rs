@@ -10,6 +10,7 @@
 //! does, and prints the time and peak memory of each step.
 //!
 //! `cargo run --release -p ocfs2-benches --bin ceiling [-- --json]`
+#![deny(unsafe_code)]
 
 use std::time::Instant;
 
@@ -41,6 +42,7 @@ struct Step {
 }
 
 /// Peak resident set of this process so far, in MiB.
+#[allow(unsafe_code)] // libc: getrusage
 fn peak_rss_mib() -> u64 {
     // SAFETY: getrusage only writes the struct we hand it.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };

@@ -17,6 +17,7 @@
 //! ```
 //!
 //! See `benches/README.md` for how the harness uses each.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 

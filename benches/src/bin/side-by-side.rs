@@ -9,6 +9,7 @@
 //! Every operation runs as a child process on both sides, reaped with `wait4` for
 //! its own CPU time and peak RSS; stdout goes to /dev/null, and a run that fails
 //! (exit status, or anything on debugfs.ocfs2's stderr) stops the harness.
+#![forbid(unsafe_code)]
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -34,7 +34,7 @@ pub fn run(data: &[u8]) {
     }
     let _ = jbd2::descriptor_tags(&block, jbd2::TagLayout::plain(sel & 4 != 0));
     let _ = jbd2::revoke_records(&block, 7, if sel & 4 != 0 { 8 } else { 4 });
-    let _ = heartbeat::SlotReading::decode(sel, &block[..512], 7);
+    let _ = heartbeat::SlotReading::decode(sel.into(), &block[..512], 7);
     for fmt in [slot_map::SlotMapFormat::Normal, slot_map::SlotMapFormat::Extended] {
         let _ = slot_map::parse(&block, u16::from(sel), fmt, 7);
     }

@@ -3,7 +3,7 @@
 
 use ocfs2_format::io::{BlockSource, MemSource};
 use ocfs2_format::layout::{dinode::Id2, quota::QuotaType};
-use ocfs2_format::{alloc, check, fs, heartbeat, journal, OpenOptions, Volume};
+use ocfs2_format::{alloc, check, cluster, fs, journal, OpenOptions, Volume};
 
 /// Upper bounds on one walk, so one input stays fast.
 #[derive(Debug, Clone, Copy)]
@@ -89,7 +89,7 @@ pub fn walk(vol: &Volume, limits: Limits) {
             let _ = j.scan();
         }
     }
-    if let Ok(region) = heartbeat::Region::locate(vol, 512) {
+    if let Ok(region) = cluster::Region::locate(vol, 512) {
         let _ = region.read_volume(vol);
     }
     for q in [QuotaType::User, QuotaType::Group] {

@@ -65,8 +65,8 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                         blkno: owner_block(c.owner),
                         structure: "cluster",
                         field: "owner",
-                        expected: format!("one owner for clusters {}..{o_end}", c.start),
-                        actual: format!("{} and {}", r.owner, c.owner),
+                        expected: format!("one owner for clusters {}..{o_end}", c.start).into(),
+                        actual: format!("{} and {}", r.owner, c.owner).into(),
                         kind: Default::default(),
                     };
                     let (code, also) = codes.split_first().map_or((None, &[][..]), |(c, a)| (Some(*c), a));

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Ctx, Pass, Severity};
-use crate::error::{Corruption, Result};
+use crate::error::{Corruption, Result, Value};
 use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot, ExtentMap, Mapping};
 use crate::layout::dinode::{dyn_features, flags, mode, Id2};
 use crate::layout::dir::{file_type, rec_len, DirEntryHeader};
@@ -212,7 +212,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     structure: "ocfs2_dinode",
                     field: "i_flags",
                     expected: "-".into(),
-                    actual: format!("{:#x}", f.flags),
+                    actual: Value::Hex(f.flags.into()),
                     kind: Default::default(),
                 };
                 // What deleting it will free: space an admin may be looking for.
@@ -267,7 +267,7 @@ fn unindexed(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) {
         structure: "ocfs2_dinode",
         field: "i_dyn_features",
         expected: "INDEXED_DIR (what fsck.ocfs2 would build)".into(),
-        actual: format!("{:#x}", h.i_dyn_features.get()),
+        actual: Value::Hex(h.i_dyn_features.get().into()),
         kind: Default::default(),
     };
     cx.push(Some("DX_TREE_MISSING"), Severity::Info, at, "directory without an index (valid: read linearly)");

@@ -64,7 +64,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             blkno: group,
             structure: "ocfs2_group_desc",
             field: "bitmap",
-            expected: format!("bit {bit} clear: no tree references block {blkno}"),
+            expected: format!("bit {bit} clear: no tree references block {blkno}").into(),
             actual: "set".into(),
             kind: Default::default(),
         };

@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::ControlFlow;
 
-use crate::error::{Corruption, CorruptionKind, Error, Result};
+use crate::error::{Corruption, CorruptionKind, Error, Result, Value};
 use crate::progress::{OnProgress, Task};
 use crate::volume::Volume;
 
@@ -243,7 +243,7 @@ pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
                 structure: "ocfs2_block_check",
                 field: "bc_crc32e",
                 expected: "a matching crc32e".into(),
-                actual: format!("data bit {} flipped (corrected in memory by the ECC)", c.bit),
+                actual: format!("data bit {} flipped (corrected in memory by the ECC)", c.bit).into(),
                 kind: Default::default(),
             },
             "metadata ECC corrected a single-bit error",
@@ -469,16 +469,16 @@ impl<'v, 'p> Ctx<'v, 'p> {
         blkno: u64,
         structure: &'static str,
         field: &'static str,
-        expected: impl fmt::Display,
-        actual: impl fmt::Display,
+        expected: impl Into<Value>,
+        actual: impl Into<Value>,
         message: impl Into<String>,
     ) {
         let at = Corruption {
             blkno,
             structure,
             field,
-            expected: expected.to_string(),
-            actual: actual.to_string(),
+            expected: expected.into(),
+            actual: actual.into(),
             kind: Default::default(),
         };
         self.push(code, Severity::Error, at, message);
@@ -500,7 +500,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
                     structure: "metadata",
                     field: unreadable_kind(&other),
                     expected: "readable metadata".into(),
-                    actual: other.to_string(),
+                    actual: other.to_string().into(),
                     kind: Default::default(),
                 };
                 self.push(None, Severity::Error, at, format!("{what}: unreadable"));

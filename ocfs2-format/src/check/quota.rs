@@ -42,8 +42,8 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 blkno: set.global.inode,
                 structure: "ocfs2_global_disk_dqblk",
                 field: if space != i128::from(want_space) { "dqb_curspace" } else { "dqb_curinodes" },
-                expected: format!("{want_space} bytes, {want_inodes} inodes"),
-                actual: format!("{space} bytes, {inodes} inodes"),
+                expected: format!("{want_space} bytes, {want_inodes} inodes").into(),
+                actual: format!("{space} bytes, {inodes} inodes").into(),
                 kind: Default::default(),
             };
             // mkfs.ocfs2 counts id 0's usage before it makes lost+found.

@@ -5,7 +5,7 @@
 
 use super::{Claim, Ctx, Owner, Pass, Severity};
 use crate::alloc::{local_alloc, truncate_log};
-use crate::error::{Corruption, Result};
+use crate::error::{Corruption, Result, Value};
 use crate::journal::Journal;
 use crate::volume::slot_file_name;
 
@@ -134,7 +134,7 @@ fn journal(cx: &mut Ctx<'_, '_>, slot: u16, features: &mut Vec<(u64, u16, [u32; 
     match Journal::open(vol, slot) {
         Ok(j) => {
             let sb = j.superblock();
-            let at = |field: &'static str, actual: String| Corruption {
+            let at = |field: &'static str, actual: Value| Corruption {
                 blkno: j.inode(),
                 structure: "ocfs2_dinode (journal)",
                 field,
@@ -168,7 +168,7 @@ fn journal(cx: &mut Ctx<'_, '_>, slot: u16, features: &mut Vec<(u64, u16, [u32; 
                 cx.push(
                     None,
                     Severity::Error,
-                    at("s_errno", (sb.s_errno.get() as i32).to_string()),
+                    at("s_errno", (sb.s_errno.get() as i32).into()),
                     format!("journal:{slot:04} recorded an error"),
                 );
             }
@@ -189,7 +189,7 @@ fn journal(cx: &mut Ctx<'_, '_>, slot: u16, features: &mut Vec<(u64, u16, [u32; 
                 structure: "journal",
                 field: super::unreadable_kind(&e),
                 expected: "a valid JBD2 journal".into(),
-                actual: e.to_string(),
+                actual: e.to_string().into(),
                 kind: Default::default(),
             };
             cx.push(Some(code), Severity::Error, at, format!("journal:{slot:04} {what}"));

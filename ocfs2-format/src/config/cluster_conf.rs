@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use super::{split_comment, Diagnostic, Severity};
+use crate::layout::node::NodeNum;
 
 /// One `key = value` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub struct Node {
     /// Line of the stanza.
     pub line: usize,
     /// `number`, when it is a number.
-    pub number: Option<u32>,
+    pub number: Option<NodeNum>,
     /// `name`.
     pub name: String,
     /// `ip_address`.
@@ -170,7 +171,7 @@ impl ClusterConf {
         self.of_kind("node")
             .map(|s| Node {
                 line: s.line,
-                number: s.value("number").and_then(|v| v.parse().ok()),
+                number: s.value("number").and_then(|v| v.parse().ok()).map(NodeNum),
                 name: s.value("name").unwrap_or_default().to_string(),
                 ip_address: s.value("ip_address").unwrap_or_default().to_string(),
                 ip_port: s.value("ip_port").unwrap_or_default().to_string(),
@@ -192,7 +193,7 @@ impl ClusterConf {
 
     /// Node number → name, for the nodes of `cluster` (or of every cluster when
     /// `None`).
-    pub fn node_names(&self, cluster: Option<&str>) -> HashMap<u32, String> {
+    pub fn node_names(&self, cluster: Option<&str>) -> HashMap<NodeNum, String> {
         self.nodes()
             .into_iter()
             .filter(|n| match cluster {
@@ -312,7 +313,7 @@ impl ClusterConf {
             }
         }
 
-        let mut numbers: HashMap<(&str, u32), usize> = HashMap::new();
+        let mut numbers: HashMap<(&str, NodeNum), usize> = HashMap::new();
         let mut names: HashMap<(&str, &str), usize> = HashMap::new();
         let mut endpoints: HashMap<(&str, String), usize> = HashMap::new();
         for n in &nodes {
@@ -322,7 +323,7 @@ impl ClusterConf {
                 err(&mut out, line_of("cluster"), format!("node `{}` names unknown cluster `{}`", n.name, n.cluster));
             }
             match (n.number, stanza.and_then(|s| s.attr("number"))) {
-                (Some(num), _) if num > 254 => {
+                (Some(num), _) if num.heartbeat_slot().is_none() => {
                     err(&mut out, line_of("number"), format!("node number {num}: o2cb node numbers are 0..=254"))
                 }
                 (Some(num), _) => {
@@ -433,8 +434,8 @@ node:
         assert_eq!(conf.clusters()[0].node_count, Some(2));
         let nodes = conf.nodes();
         assert_eq!(nodes.len(), 2);
-        assert_eq!((nodes[1].number, nodes[1].name.as_str(), nodes[1].line), (Some(1), "node1", 13));
-        assert_eq!(conf.node_names(Some("ocfs2")).get(&0).map(String::as_str), Some("node0"));
+        assert_eq!((nodes[1].number, nodes[1].name.as_str(), nodes[1].line), (Some(NodeNum(1)), "node1", 13));
+        assert_eq!(conf.node_names(Some("ocfs2")).get(&NodeNum(0)).map(String::as_str), Some("node0"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! init script sources (`O2CB_ENABLED=true`, `O2CB_HEARTBEAT_THRESHOLD=31`, ...).
 
 use super::{explain_dead_threshold, split_comment, ClusterConf, Diagnostic, Severity};
-use crate::heartbeat::{DEFAULT_DEAD_THRESHOLD, MIN_DEAD_THRESHOLD};
+use crate::cluster::heartbeat::{DEFAULT_DEAD_THRESHOLD, MIN_DEAD_THRESHOLD};
 
 /// The network idle timeout when the file does not set one.
 pub const DEFAULT_IDLE_TIMEOUT_MS: u32 = 30_000;

@@ -12,7 +12,7 @@ mod refcount;
 mod tree;
 mod xattr;
 
-pub use dir::{prefetch_entry_inodes, read_dir, read_dir_partial, DirEntryInfo};
+pub use dir::{dir_blocks, prefetch_entry_inodes, read_dir, read_dir_partial, DirBlock, DirEntryInfo, DirRecord};
 pub use dx::{dx_entries, dx_free_list, dx_lookup, dx_seed, read_dx_leaf, DxLeafInfo, DxRoot, FreeBlock};
 pub use extent_map::{Extent, ExtentMap, Mapping};
 pub(crate) use file::Contents;
@@ -26,6 +26,6 @@ pub use quota::{
     quota_charge, quota_enabled, read_global_quota, read_local_quota, read_quotas, recount_usage, DataBlockInfo, Dquot,
     GlobalQuota, IdUsage, LocalChunk, LocalEntry, LocalQuota, QuotaCharge, QuotaSet,
 };
-pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree};
+pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree, SharedRun};
 pub use tree::{walk_tree, NameState, TreeEntry};
 pub use xattr::{read_xattr_layout, read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use zerocopy::FromBytes;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 use crate::layout::blockcheck::{self, CheckOutcome};
 use crate::layout::dinode::{dyn_features, flags, DinodeHeader};
 use crate::layout::dx::DxRootBlock;
@@ -232,7 +232,7 @@ impl TreeWalk {
             let phys = f.physical(u64::from(blk));
             let next = prefix * refs as u64 + i as u64;
             if r == TREE_ROOT_BLOCK || u64::from(r) >= f.blocks {
-                return Err(Error::corrupt(phys, TREE, "reference", format!("a block in 2..{}", f.blocks), r));
+                return Err(Error::corrupt(phys, TREE, "reference", Value::Block(2..f.blocks), r));
             }
             if level + 1 == self.depth {
                 // A leaf reference names exactly one id.

@@ -43,28 +43,64 @@ impl RefcountTree {
     /// The sharing of physical clusters `start..start+len`: `(cluster, clusters,
     /// count)` runs; clusters no record covers have count 0.
     pub fn counts(&self, start: u64, len: u64) -> Vec<(u64, u64, u32)> {
+        counts(&self.records(), start, len)
+    }
+
+    /// Each refcounted extent of a file's `map`, split by sharing count, in the
+    /// file's logical order: the join of the file's extents with this tree's
+    /// records (`refcount FILE`). Extents without the REFCOUNTED flag are the
+    /// file's own and left out.
+    pub fn shared_runs(&self, vol: &Volume, map: &ExtentMap) -> Vec<SharedRun> {
         let recs = self.records();
+        let geo = vol.geometry();
         let mut out = Vec::new();
-        let end = start + len;
-        let mut pos = start;
-        for r in &recs {
-            let (rs, re) = (r.r_cpos.get(), r.r_cpos.get() + u64::from(r.r_clusters.get()));
-            if re <= pos || rs >= end {
-                continue;
+        for e in map.extents().iter().filter(|e| e.is_refcounted()) {
+            let phys = geo.block_to_cluster(e.blkno);
+            for (c, n, count) in counts(&recs, phys, u64::from(e.clusters)) {
+                // c - phys < e.clusters, a u32.
+                let cpos = e.cpos + (c - phys) as u32;
+                out.push(SharedRun { cpos, clusters: n, phys_cluster: c, refcount: count });
             }
-            if rs > pos {
-                out.push((pos, rs - pos, 0));
-                pos = rs;
-            }
-            let stop = re.min(end);
-            out.push((pos, stop - pos, r.r_refcount.get()));
-            pos = stop;
-        }
-        if pos < end {
-            out.push((pos, end - pos, 0));
         }
         out
     }
+}
+
+/// A run of a file's clusters and how many files share it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedRun {
+    /// The file's first logical cluster of the run.
+    pub cpos: u32,
+    /// Clusters in the run.
+    pub clusters: u64,
+    /// Its first physical cluster.
+    pub phys_cluster: u64,
+    /// How many files share these clusters (0: no record, not shared).
+    pub refcount: u32,
+}
+
+/// [`RefcountTree::counts`] over `recs`, sorted by physical cluster.
+fn counts(recs: &[RefcountRec], start: u64, len: u64) -> Vec<(u64, u64, u32)> {
+    let mut out = Vec::new();
+    let end = start + len;
+    let mut pos = start;
+    for r in recs {
+        let (rs, re) = (r.r_cpos.get(), r.r_cpos.get() + u64::from(r.r_clusters.get()));
+        if re <= pos || rs >= end {
+            continue;
+        }
+        if rs > pos {
+            out.push((pos, rs - pos, 0));
+            pos = rs;
+        }
+        let stop = re.min(end);
+        out.push((pos, stop - pos, r.r_refcount.get()));
+        pos = stop;
+    }
+    if pos < end {
+        out.push((pos, end - pos, 0));
+    }
+    out
 }
 
 fn read_block(vol: &Volume, blkno: u64) -> Result<(RefcountBlockInfo, Option<ExtentMap>)> {
@@ -164,6 +200,9 @@ mod tests {
         assert_eq!(shared.len(), 1);
         let c = v.geometry().block_to_cluster(shared[0].blkno);
         assert_eq!(tree.counts(c, u64::from(shared[0].clusters)), vec![(c, 4864, 2)]);
+        let runs = tree.shared_runs(v, &map);
+        let want = SharedRun { cpos: shared[0].cpos, clusters: 4864, phys_cluster: c, refcount: 2 };
+        assert_eq!(runs, vec![want], "only the shared extent, by the file's logical cluster");
         let plain = v.inode(lookup(v, "/small/hello.txt").unwrap()).unwrap();
         assert!(refcount_tree_of(v, &plain).unwrap().is_none());
     }

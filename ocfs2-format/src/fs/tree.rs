@@ -2,10 +2,8 @@
 //! from the facade's walk ([`Volume::walk`]) and, after them, what `ls -d` and
 //! `lsdel` recover, in The Sleuth Kit's body format.
 
-use std::collections::HashSet;
-
 use crate::error::{Error, Result};
-use crate::files::{FileType, Metadata};
+use crate::files::{FileType, InoSet, Metadata};
 use crate::volume::Volume;
 
 /// How a name was found.
@@ -108,29 +106,26 @@ pub fn walk_tree<E: From<Error>>(
     let mut dirs: Vec<(u64, Vec<u8>)> = Vec::new();
     for item in vol.walk(start) {
         let w = item?;
-        let rel = w.path().get(start.len()..).unwrap_or_default();
-        let rel = rel.strip_prefix(b"/").unwrap_or(rel).to_vec();
-        if w.depth() == 0 {
-            dirs.push((w.ino(), rel));
+        let (ino, file_type, depth) = (w.ino(), w.file_type(), w.depth());
+        if depth == 0 {
+            dirs.push((ino, Vec::new()));
             continue;
         }
-        let e = TreeEntry {
-            path: rel,
-            inode_no: w.ino(),
-            file_type: w.file_type(),
-            state: NameState::Live,
-            meta: Some(w.metadata()?),
-            realloc: false,
-        };
+        let meta = Some(w.metadata()?);
+        // The walk's own path, less the start and its `/`: no copy per name.
+        let mut path = w.into_path();
+        let cut = if path.get(start.len()) == Some(&b'/') { start.len() + 1 } else { start.len() };
+        path.drain(..cut.min(path.len()));
+        let e = TreeEntry { path, inode_no: ino, file_type, state: NameState::Live, meta, realloc: false };
         f(&e)?;
-        if deleted && w.file_type().is_dir() {
-            dirs.push((w.ino(), e.path));
+        if deleted && file_type.is_dir() {
+            dirs.push((ino, e.path));
         }
     }
     if !deleted {
         return Ok(());
     }
-    let mut named = HashSet::new();
+    let mut named = InoSet::default();
     for (dir, prefix) in &dirs {
         for d in vol.deleted_entries_ino(*dir)? {
             let ino = d.ino().unwrap_or(0);

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 use crate::layout::blockcheck;
 use crate::layout::dinode::dyn_features;
 use crate::layout::xattr::{name_index, XattrBlockBody, XattrBlockView, XattrHeaderView, XattrValue, BUCKET_SIZE};
@@ -166,7 +166,7 @@ fn read_buckets(vol: &Volume, e: &Extent, values: bool, set: &mut XattrSet) -> R
                     first,
                     "ocfs2_xattr_header (bucket)",
                     "xh_num_buckets",
-                    format!("<= {n}"),
+                    Value::AtMost(n),
                     used,
                 ));
             }
@@ -218,7 +218,7 @@ fn collect(
         let e = item.entry;
         let size = e.xe_value_size.get();
         if size > VALUE_MAX {
-            return Err(Error::corrupt(blkno, "ocfs2_xattr_entry", "xe_value_size", format!("<= {VALUE_MAX}"), size));
+            return Err(Error::corrupt(blkno, "ocfs2_xattr_entry", "xe_value_size", Value::AtMost(VALUE_MAX), size));
         }
         let (value, value_extents, value_list) = match item.value {
             XattrValue::Local(v) => (v.to_vec(), Vec::new(), None),

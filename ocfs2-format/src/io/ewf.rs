@@ -262,46 +262,58 @@ impl EwfSource {
         self.chunk_size.min(self.size - i * self.chunk_size)
     }
 
+    /// Chunk `i` if the cache holds it.
+    fn cached(&self, i: u64) -> Option<Arc<Vec<u8>>> {
+        match &*self.cache[i as usize % CACHE_SLOTS].lock().unwrap_or_else(|e| e.into_inner()) {
+            Some((n, data)) if *n == i => Some(Arc::clone(data)),
+            _ => None,
+        }
+    }
+
     /// Chunk `i`, inflated and checked, from the cache when it is there.
     fn chunk(&self, i: u64) -> Result<Arc<Vec<u8>>> {
-        let slot = &self.cache[i as usize % CACHE_SLOTS];
-        if let Some((n, data)) = &*slot.lock().unwrap_or_else(|e| e.into_inner()) {
-            if *n == i {
-                return Ok(Arc::clone(data));
-            }
+        if let Some(data) = self.cached(i) {
+            return Ok(data);
         }
         let data = match self.load(i)? {
             (data, None) => Arc::new(data),
             (_, Some(e)) => return Err(e),
         };
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((i, Arc::clone(&data)));
+        *self.cache[i as usize % CACHE_SLOTS].lock().unwrap_or_else(|e| e.into_inner()) = Some((i, Arc::clone(&data)));
         Ok(data)
     }
 
     /// Chunk `i` from its segment, and the checksum error of a raw chunk
     /// whose data could still be read.
     fn load(&self, i: u64) -> Result<(Vec<u8>, Option<Error>)> {
+        let mut out = vec![0u8; self.chunk_len(i) as usize];
+        let bad = self.load_into(i, &mut out)?;
+        Ok((out, bad))
+    }
+
+    /// [`EwfSource::load`] into `out`, which is exactly the chunk's length.
+    fn load_into(&self, i: u64, out: &mut [u8]) -> Result<Option<Error>> {
         let c = self.chunks[i as usize];
         let seg = &self.segments[c.segment as usize];
         let at = c.offset & !COMPRESSED;
         let bad = |what: String| Error::container(KIND, Some(&seg.path), at, format!("chunk {i}: {what}"));
         let raw = seg.src.bytes(at, c.len as usize)?;
-        let want = self.chunk_len(i) as usize;
+        let want = out.len();
         if c.offset & COMPRESSED != 0 {
-            let mut out = Vec::with_capacity(want);
             // One inflate state per thread, reset per chunk: a fresh one costs
             // more to set up than a 32 KiB chunk takes to inflate.
             thread_local! {
                 static INFLATE: std::cell::RefCell<flate2::Decompress> =
                     std::cell::RefCell::new(flate2::Decompress::new(true));
             }
-            let r = INFLATE.with_borrow_mut(|z| {
+            let (r, got) = INFLATE.with_borrow_mut(|z| {
                 z.reset(true);
-                z.decompress_vec(&raw, &mut out, flate2::FlushDecompress::Finish)
+                (z.decompress(&raw, out, flate2::FlushDecompress::Finish), z.total_out())
             });
+            // `out` holds exactly the chunk: a longer stream cannot reach its end.
             match r {
-                Ok(flate2::Status::StreamEnd) if out.len() == want => Ok((out, None)),
-                Ok(flate2::Status::StreamEnd) => Err(bad(format!("inflates to {} bytes, not {want}", out.len()))),
+                Ok(flate2::Status::StreamEnd) if got == want as u64 => Ok(None),
+                Ok(flate2::Status::StreamEnd) => Err(bad(format!("inflates to {got} bytes, not {want}"))),
                 Ok(_) => Err(bad(format!("zlib stream incomplete or longer than {want} bytes"))),
                 Err(e) => Err(bad(format!("zlib: {e}"))),
             }
@@ -311,8 +323,8 @@ impl EwfSource {
             }
             let (data, sum) = raw.split_at(want);
             let (stored, computed) = (le32(sum, 0), adler32(data));
-            let err = (stored != computed).then(|| bad(format!("Adler-32 {stored:#010x}, computed {computed:#010x}")));
-            Ok((data.to_vec(), err))
+            out.copy_from_slice(data);
+            Ok((stored != computed).then(|| bad(format!("Adler-32 {stored:#010x}, computed {computed:#010x}"))))
         }
     }
 }
@@ -494,9 +506,21 @@ impl BlockSource for EwfSource {
         while done < buf.len() {
             let at = offset + done as u64;
             let (i, within) = (at / self.chunk_size, (at % self.chunk_size) as usize);
-            let data = self.chunk(i)?;
-            let n = (data.len() - within).min(buf.len() - done);
-            buf[done..done + n].copy_from_slice(&data[within..within + n]);
+            let len = self.chunk_len(i) as usize;
+            let n = (len - within).min(buf.len() - done);
+            let out = &mut buf[done..done + n];
+            match self.cached(i) {
+                Some(data) => out.copy_from_slice(&data[within..within + n]),
+                // A whole chunk goes straight into the reader's buffer, uncached:
+                // one copy less, and a long read does not evict the cache's
+                // chunks, which hold the metadata that reads come back to.
+                None if n == len => {
+                    if let Some(e) = self.load_into(i, out)? {
+                        return Err(e);
+                    }
+                }
+                None => out.copy_from_slice(&self.chunk(i)?[within..within + n]),
+            }
             done += n;
         }
         Ok(())

@@ -5,6 +5,8 @@
 //! costs a page fault plus a fresh, zeroed page-table page; a `pread` into a
 //! small buffer costs a third of that. Long reads (file data, journals,
 //! heartbeat regions) are borrowed from the map without a copy.
+// The I/O module is the one place the crate calls the OS directly (see lib.rs).
+#![allow(unsafe_code)]
 
 use std::borrow::Cow;
 use std::fs::File;

@@ -11,7 +11,7 @@
 //! [`ImageBitmap`] and [`encode_header`] serve the writer too (`crate::image`).
 
 use super::{eof, BlockSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 use std::borrow::Cow;
 
 /// `hdr_magic` of a packed image.
@@ -64,7 +64,7 @@ fn le64(b: &[u8], off: usize) -> u64 {
     u64::from_le_bytes(b[off..off + 8].try_into().unwrap_or_else(|_| unreachable!("8 bytes")))
 }
 
-fn bad(field: &'static str, expected: impl std::fmt::Display, actual: impl std::fmt::Display) -> Error {
+fn bad(field: &'static str, expected: impl Into<Value>, actual: impl Into<Value>) -> Error {
     Error::corrupt(0, "ocfs2_image_hdr", field, expected, actual)
 }
 
@@ -78,10 +78,14 @@ pub fn parse_header(b: &[u8], file_size: u64) -> Result<O2ImageHeader> {
     }
     let magic = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     if magic != MAGIC {
-        return Err(bad("hdr_magic", format_args!("{MAGIC:#x}"), format_args!("{magic:#x}")));
+        return Err(bad("hdr_magic", Value::Hex(MAGIC.into()), Value::Hex(magic.into())));
     }
     if &b[8..20] != DESC {
-        return Err(bad("hdr_magic_desc", "\"OCFS2 IMAGE\"", String::from_utf8_lossy(&b[8..20]).escape_debug()));
+        return Err(bad(
+            "hdr_magic_desc",
+            "\"OCFS2 IMAGE\"",
+            String::from_utf8_lossy(&b[8..20]).escape_debug().to_string(),
+        ));
     }
     let version = le64(b, 24);
     if version == 0 || version > VERSION {
@@ -104,19 +108,19 @@ pub fn parse_header(b: &[u8], file_size: u64) -> Result<O2ImageHeader> {
         return Err(bad("hdr_bmpblksz", BITMAP_BLOCK, bmp_block));
     }
     if hdr.image_blocks > hdr.fs_blocks {
-        return Err(bad("hdr_imgblkcnt", format_args!("at most hdr_fsblkcnt ({})", hdr.fs_blocks), hdr.image_blocks));
+        return Err(bad("hdr_imgblkcnt", format!("at most hdr_fsblkcnt ({})", hdr.fs_blocks), hdr.image_blocks));
     }
     let end = hdr.bitmap_offset().and_then(|off| off.checked_add(hdr.bitmap_blocks() * BITMAP_BLOCK));
     match end {
         Some(end) if end <= file_size => Ok(hdr),
         _ => Err(bad(
             "hdr_imgblkcnt",
-            format_args!(
+            format!(
                 "{} stored blocks and a bitmap of {} bytes inside the file ({file_size} bytes)",
                 hdr.image_blocks,
                 hdr.bitmap_blocks() * BITMAP_BLOCK
             ),
-            format_args!("{} bytes needed", end.map_or_else(|| "more than 2^64".to_string(), |e| e.to_string())),
+            format!("{} bytes needed", end.map_or_else(|| "more than 2^64".to_string(), |e| e.to_string())),
         )),
     }
 }
@@ -248,11 +252,7 @@ impl<S: BlockSource> O2ImageSource<S> {
         drop(bytes);
         let held = bitmap.count();
         if held != header.image_blocks {
-            return Err(bad(
-                "hdr_imgblkcnt",
-                format_args!("{held} (the blocks the bitmap marks)"),
-                header.image_blocks,
-            ));
+            return Err(bad("hdr_imgblkcnt", format!("{held} (the blocks the bitmap marks)"), header.image_blocks));
         }
         Ok(Self { inner, header, bitmap })
     }

@@ -1,6 +1,8 @@
 //! Where mkfs writes: the one write trait of the crate and its implementations.
 //!
 //! Only mkfs gets a [`BlockSink`]; the inspector's path never holds one.
+// The I/O module is the one place the crate calls the OS directly (see lib.rs).
+#![allow(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{FileExt, FileTypeExt};

@@ -4,13 +4,15 @@
 
 use crate::error::{Error, Result};
 use crate::fs::FileReader;
-use crate::layout::dinode::JOURNAL_DIRTY;
 use crate::layout::jbd2::{self, block_type, descriptor_tags, revoke_records, CommitHeader, Header, Superblock, Tag};
 use crate::layout::view_at;
-use crate::volume::{slot_file_name, Volume};
+use crate::volume::Volume;
 
 pub mod recovery;
 pub mod replay;
+mod state;
+
+pub use state::JournalState;
 
 /// Bytes read from the journal file at once in a linear scan.
 const SCAN_CHUNK: usize = 1 << 20;
@@ -20,10 +22,7 @@ const SCAN_CHUNK: usize = 1 << 20;
 pub struct Journal<'v> {
     vol: &'v Volume,
     reader: FileReader<'v>,
-    inode: u64,
-    slot: u16,
-    ij_flags: u32,
-    recovery_generation: u32,
+    state: JournalState,
     sb: Superblock,
     block_size: usize,
     blocks: u32,
@@ -132,14 +131,8 @@ pub struct Replay {
 impl<'v> Journal<'v> {
     /// Opens `journal:SLOT` and checks its superblock.
     pub fn open(vol: &'v Volume, slot: u16) -> Result<Self> {
-        let max = vol.superblock().s_max_slots.get();
-        if slot >= max {
-            return Err(Error::Invalid(format!("slot {slot}: the volume has {max} slots")));
-        }
-        let blkno = vol.system_file(&slot_file_name("journal", slot))?;
-        let inode = vol.inode(blkno)?;
+        let (blkno, inode) = state::journal_inode(vol, slot)?;
         let h = inode.header();
-        let j = h.journal1();
         let reader = FileReader::new(vol, &inode)?;
         let bs = vol.block_size();
         // The JBD2 superblock is 1024 bytes: two blocks on 512-byte-block volumes.
@@ -179,10 +172,7 @@ impl<'v> Journal<'v> {
             vol,
             blocks: sb.s_maxlen.get(),
             reader,
-            inode: blkno,
-            slot,
-            ij_flags: j.ij_flags.get(),
-            recovery_generation: j.ij_recovery_generation.get(),
+            state: JournalState::of_inode(slot, blkno, &inode),
             sb,
             block_size: bs,
         })
@@ -193,29 +183,34 @@ impl<'v> Journal<'v> {
         &self.sb
     }
 
+    /// What the journal inode says of the slot.
+    pub fn state(&self) -> JournalState {
+        self.state
+    }
+
     /// The journal inode's block number.
     pub fn inode(&self) -> u64 {
-        self.inode
+        self.state.inode
     }
 
     /// The slot.
     pub fn slot(&self) -> u16 {
-        self.slot
+        self.state.slot
     }
 
     /// Whether the OCFS2 journal inode says the slot needs recovery (DIRTY).
     pub fn dirty(&self) -> bool {
-        self.ij_flags & JOURNAL_DIRTY != 0
+        self.state.dirty
     }
 
     /// `ij_flags` of the journal inode.
     pub fn ij_flags(&self) -> u32 {
-        self.ij_flags
+        self.state.flags
     }
 
     /// `ij_recovery_generation`.
     pub fn recovery_generation(&self) -> u32 {
-        self.recovery_generation
+        self.state.recovery_generation
     }
 
     /// The volume block holding log block `n`, or `None` for a hole.
@@ -279,7 +274,7 @@ impl<'v> Journal<'v> {
             let got = self.reader.read_full_at(u64::from(n) * bs as u64, bytes)?;
             if got < bytes.len() {
                 return Err(Error::corrupt(
-                    self.inode,
+                    self.state.inode,
                     "ocfs2_dinode",
                     "i_size",
                     format!("the journal's {} blocks", self.blocks),

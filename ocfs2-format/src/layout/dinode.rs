@@ -12,7 +12,7 @@ use super::local_alloc::LocalAlloc;
 use super::superblock::SuperBlock;
 use super::truncate_log::TruncateLogView;
 use super::{assert_size, view_at, Le16, Le32, Le64};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 
 /// Signature of an inode block.
 pub const INODE_SIGNATURE: &[u8; 8] = b"INODE01\0";
@@ -291,7 +291,7 @@ impl<'a> Dinode<'a> {
                     self.blkno,
                     "ocfs2_dinode",
                     "i_xattr_inline_size",
-                    format!("<= {}", end - ID2_OFFSET - 16),
+                    Value::AtMost((end - ID2_OFFSET - 16) as u64),
                     xs,
                 ));
             }
@@ -305,7 +305,7 @@ impl<'a> Dinode<'a> {
         let h = self.header();
         let id2 = &self.block[ID2_OFFSET..];
         let bad =
-            |field: &'static str, exp: String, act: u64| Error::corrupt(self.blkno, "ocfs2_dinode", field, exp, act);
+            |field: &'static str, exp: Value, act: u64| Error::corrupt(self.blkno, "ocfs2_dinode", field, exp, act);
         if h.has_flag(flags::SUPER_BLOCK) {
             let sb = view_at::<SuperBlock>(id2, 0)
                 .ok_or_else(|| bad("id2.i_super", "320 bytes".into(), id2.len() as u64))?;
@@ -317,7 +317,7 @@ impl<'a> Dinode<'a> {
             let cap = id2.len() - 16;
             let size = usize::from(la.la_size.get());
             if size > cap {
-                return Err(bad("la_size", format!("<= {cap}"), size as u64));
+                return Err(bad("la_size", Value::AtMost(cap as u64), size as u64));
             }
             return Ok(Id2::LocalAlloc(la, &id2[16..16 + size]));
         }
@@ -334,7 +334,7 @@ impl<'a> Dinode<'a> {
             let cap = area.len() - 8;
             let count = usize::from(id.id_count.get());
             if count > cap {
-                return Err(bad("id_count", format!("<= {cap}"), count as u64));
+                return Err(bad("id_count", Value::AtMost(cap as u64), count as u64));
             }
             return Ok(Id2::Inline(id, &area[8..8 + count]));
         }
@@ -342,7 +342,7 @@ impl<'a> Dinode<'a> {
             let cap = id2.len();
             let size = h.i_size.get();
             if size >= cap as u64 {
-                return Err(bad("i_size", format!("< {cap} for a fast symlink"), size));
+                return Err(bad("i_size", format!("< {cap} for a fast symlink").into(), size));
             }
             return Ok(Id2::FastSymlink(&id2[..size as usize]));
         }

@@ -5,7 +5,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
 use super::{assert_size, view_at, CountedList, Le16, Le32, Le64};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 
 /// Signature of an extent block.
 pub const EXTENT_BLOCK_SIGNATURE: &[u8; 8] = b"EXBLK01\0";
@@ -108,7 +108,7 @@ impl<'a> ExtentListView<'a> {
                 blkno,
                 structure,
                 "l_tree_depth",
-                format!("<= {MAX_TREE_DEPTH}"),
+                Value::AtMost(MAX_TREE_DEPTH as u64),
                 list.l_tree_depth.get(),
             ));
         }

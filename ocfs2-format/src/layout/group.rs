@@ -6,7 +6,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 use super::blockcheck::BlockCheck;
 use super::extent::ExtentListView;
 use super::{assert_size, Le16, Le32, Le64};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 
 /// Signature of a group descriptor.
 pub const GROUP_SIGNATURE: &[u8; 8] = b"GROUP01\0";
@@ -65,7 +65,7 @@ impl<'a> GroupView<'a> {
         let cap = block.len() - BITMAP_OFFSET;
         let size = usize::from(desc.bg_size.get());
         if size > cap {
-            return Err(Error::corrupt(blkno, s, "bg_size", format!("<= {cap}"), size));
+            return Err(Error::corrupt(blkno, s, "bg_size", Value::AtMost(cap as u64), size));
         }
         let bits = usize::from(desc.bg_bits.get());
         if bits > size * 8 {
@@ -325,6 +325,12 @@ mod tests {
                 }
             }
             assert_eq!(bit_runs(g.bitmap, bits, false).collect::<Vec<_>>(), free, "bits {bits} map {:02x?}", g.bitmap);
+            // From a bit on: the runs past it, the one it falls in cut to start there.
+            let from = (next() as usize) % (bits + 1);
+            let cut: Vec<(u32, u32)> =
+                free.iter().filter(|r| r.1 as usize > from).map(|&(s, e)| (s.max(from as u32), e)).collect();
+            assert_eq!(bit_runs_from(g.bitmap, bits, from, false).collect::<Vec<_>>(), cut, "from {from}");
+            assert!((0..bits).all(|i| bit_is_set(g.bitmap, i) == g.bit(i)));
         }
     }
 

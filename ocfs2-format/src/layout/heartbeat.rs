@@ -8,6 +8,7 @@
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use super::node::NodeNum;
 use super::{assert_size, view_at, Le32, Le64};
 use crate::error::{Error, Result};
 
@@ -71,8 +72,8 @@ pub fn checksum(sector: &[u8]) -> u32 {
 /// One decoded slot sector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotReading {
-    /// Slot index (the node number the slot belongs to).
-    pub slot: u8,
+    /// The node the slot belongs to (the slot's index).
+    pub slot: NodeNum,
     /// The fields as stored.
     pub raw: HbSlot,
     /// The checksum computed over the sector.
@@ -82,8 +83,8 @@ pub struct SlotReading {
 }
 
 impl SlotReading {
-    /// Decodes slot `slot` from its sector bytes (at least 32 bytes).
-    pub fn decode(slot: u8, sector: &[u8], at_blkno: u64) -> Result<Self> {
+    /// Decodes `slot`'s sector bytes (at least 32 bytes).
+    pub fn decode(slot: NodeNum, sector: &[u8], at_blkno: u64) -> Result<Self> {
         let raw = view_at::<HbSlot>(sector, 0).copied().ok_or_else(|| {
             Error::corrupt(at_blkno, "o2hb_disk_heartbeat_block", "sector", ">= 32 bytes", sector.len())
         })?;
@@ -93,9 +94,9 @@ impl SlotReading {
     pub fn seq(&self) -> u64 {
         self.raw.hb_seq.get()
     }
-    /// `hb_node`.
-    pub fn node(&self) -> u8 {
-        self.raw.hb_node
+    /// `hb_node`: the node that wrote the slot.
+    pub fn node(&self) -> NodeNum {
+        NodeNum::from(self.raw.hb_node)
     }
     /// `hb_generation` (0: the node stopped cleanly).
     pub fn generation(&self) -> u64 {
@@ -119,18 +120,20 @@ impl SlotReading {
     }
     /// Whether `hb_node` names the slot's own node.
     pub fn node_matches(&self) -> bool {
-        self.raw.hb_node == self.slot
+        self.node() == self.slot
     }
 }
 
 /// Encodes one slot sector the way the kernel writes it: the fields, zeros to the
-/// end of the sector, and the checksum.
-pub fn encode_sector(sector_size: u32, seq: u64, node: u8, generation: u64, dead_ms: u32) -> Result<Vec<u8>> {
+/// end of the sector, and the checksum. `node` must fit `hb_node`'s one byte.
+pub fn encode_sector(sector_size: u32, seq: u64, node: NodeNum, generation: u64, dead_ms: u32) -> Result<Vec<u8>> {
     check_sector_size(sector_size)?;
+    let hb_node =
+        u8::try_from(node.get()).map_err(|_| Error::Invalid(format!("node {node}: hb_node holds one byte")))?;
     let mut buf = vec![0u8; sector_size as usize];
     let slot = HbSlot {
         hb_seq: Le64::new(seq),
-        hb_node: node,
+        hb_node,
         hb_generation: Le64::new(generation),
         hb_dead_ms: Le32::new(dead_ms),
         ..HbSlot::default()
@@ -181,21 +184,22 @@ mod tests {
     #[test]
     fn encode_roundtrip() {
         for ss in [512u32, 4096] {
-            let s = encode_sector(ss, 0x6b05_d71e, 7, 0x2ac7_e339_c208_3605, 62_000).unwrap();
+            let s = encode_sector(ss, 0x6b05_d71e, NodeNum(7), 0x2ac7_e339_c208_3605, 62_000).unwrap();
             assert_eq!(s.len(), ss as usize);
-            let r = SlotReading::decode(7, &s, 0).unwrap();
+            let r = SlotReading::decode(NodeNum(7), &s, 0).unwrap();
             assert!(r.crc_ok() && r.is_written() && r.node_matches());
             assert_eq!(
                 (r.seq(), r.node(), r.generation(), r.dead_ms()),
-                (0x6b05_d71e, 7, 0x2ac7_e339_c208_3605, 62_000)
+                (0x6b05_d71e, NodeNum(7), 0x2ac7_e339_c208_3605, 62_000)
             );
             let mut bad = s.clone();
             bad[ss as usize - 1] ^= 1; // the CRC covers the whole sector, padding too
-            assert!(!SlotReading::decode(7, &bad, 0).unwrap().crc_ok());
+            assert!(!SlotReading::decode(NodeNum(7), &bad, 0).unwrap().crc_ok());
         }
-        assert!(encode_sector(1000, 1, 1, 1, 1).is_err());
-        assert!(SlotReading::decode(0, &[0u8; 16], 0).is_err());
-        let blank = SlotReading::decode(3, &[0u8; 512], 0).unwrap();
+        assert!(encode_sector(1000, 1, NodeNum(1), 1, 1).is_err());
+        assert!(encode_sector(512, 1, NodeNum(256), 1, 1).is_err());
+        assert!(SlotReading::decode(NodeNum(0), &[0u8; 16], 0).is_err());
+        let blank = SlotReading::decode(NodeNum(3), &[0u8; 512], 0).unwrap();
         assert!(blank.blank && !blank.is_written());
         assert!(!blank.node_matches());
     }

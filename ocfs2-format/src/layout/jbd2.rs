@@ -6,7 +6,7 @@ use zerocopy::big_endian::{U32 as Be32, U64 as Be64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::{assert_size, view_at};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 
 /// `h_magic` of every JBD2 block.
 pub const MAGIC: u32 = 0xC03B_3998;
@@ -125,8 +125,8 @@ impl Superblock {
                 blkno,
                 s,
                 "h_magic",
-                format!("{MAGIC:#x}"),
-                format!("{:#x}", sb.s_header.h_magic.get()),
+                Value::Hex(MAGIC.into()),
+                Value::Hex(sb.s_header.h_magic.get().into()),
             ));
         }
         let t = sb.s_header.h_blocktype.get();
@@ -141,7 +141,7 @@ impl Superblock {
         }
         let (first, max) = (sb.s_first.get(), sb.s_maxlen.get());
         if first == 0 || first >= max {
-            return Err(Error::corrupt(blkno, s, "s_first", format!("in 1..{max}"), first));
+            return Err(Error::corrupt(blkno, s, "s_first", Value::Range(1..u64::from(max)), first));
         }
         // mkfs.ocfs2 writes s_start = 1 even when the log starts at block 2
         // (512-byte blocks, where the superblock takes two): accept 1..max.

@@ -7,7 +7,7 @@
 
 use zerocopy::{FromBytes, Immutable, KnownLayout, Unaligned};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Value};
 
 pub mod blockcheck;
 pub mod chain;
@@ -21,6 +21,7 @@ pub mod inline_data;
 pub mod jbd2;
 pub mod local_alloc;
 pub mod lockname;
+pub mod node;
 pub mod quota;
 pub mod refcount;
 pub mod slot_map;
@@ -67,7 +68,7 @@ impl CountedList {
     {
         let cap = bytes.len().saturating_sub(at) / core::mem::size_of::<T>();
         if count > cap {
-            return Err(Error::corrupt(blkno, self.structure, self.count_field, format!("<= {cap}"), count));
+            return Err(Error::corrupt(blkno, self.structure, self.count_field, Value::AtMost(cap as u64), count));
         }
         if used > count {
             return Err(Error::corrupt(
@@ -91,12 +92,7 @@ pub fn cstr(bytes: &[u8]) -> &[u8] {
 /// A signature field as a person reads it: its text when that is printable
 /// ASCII up to the NUL padding, else its bytes in hex (`02 02 ...`).
 pub fn signature_text(bytes: &[u8]) -> String {
-    let text = cstr(bytes);
-    if !text.is_empty() && text.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        format!("\"{}\"", String::from_utf8_lossy(text))
-    } else {
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
-    }
+    Value::Bytes(bytes.to_vec()).to_string()
 }
 
 /// Asserts a type's size at compile time (the layout tables in the format reference).

@@ -5,6 +5,7 @@
 
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
+use super::node::NodeNum;
 use super::{assert_size, slice_at, Le16, Le32};
 use crate::error::{Error, Result};
 
@@ -53,7 +54,7 @@ impl SlotMapFormat {
 /// Decodes `max_slots` entries from the start of the slot map file's bytes.
 /// Returns, per slot, the node number holding it, if any. `blkno` (the file's
 /// inode) names the structure in errors.
-pub fn parse(bytes: &[u8], max_slots: u16, format: SlotMapFormat, blkno: u64) -> Result<Vec<Option<u32>>> {
+pub fn parse(bytes: &[u8], max_slots: u16, format: SlotMapFormat, blkno: u64) -> Result<Vec<Option<NodeNum>>> {
     let n = usize::from(max_slots);
     let need = n * format.entry_size();
     if bytes.len() < need {
@@ -69,12 +70,12 @@ pub fn parse(bytes: &[u8], max_slots: u16, format: SlotMapFormat, blkno: u64) ->
         SlotMapFormat::Normal => slice_at::<Le16>(bytes, 0, n)
             .unwrap_or_else(|| unreachable!("length checked"))
             .iter()
-            .map(|e| (e.get() != INVALID_SLOT).then(|| u32::from(e.get())))
+            .map(|e| (e.get() != INVALID_SLOT).then(|| NodeNum::from(e.get())))
             .collect(),
         SlotMapFormat::Extended => slice_at::<ExtendedSlot>(bytes, 0, n)
             .unwrap_or_else(|| unreachable!("length checked"))
             .iter()
-            .map(|e| (e.es_valid != 0).then(|| e.es_node_num.get()))
+            .map(|e| (e.es_valid != 0).then(|| NodeNum(e.es_node_num.get())))
             .collect(),
     };
     Ok(slots)
@@ -96,13 +97,16 @@ mod tests {
     #[test]
     fn both_formats() {
         let normal = [0x03, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0xAA, 0xAA];
-        assert_eq!(parse(&normal, 3, SlotMapFormat::Normal, 9).unwrap(), vec![Some(3), None, Some(0)]);
+        assert_eq!(
+            parse(&normal, 3, SlotMapFormat::Normal, 9).unwrap(),
+            vec![Some(NodeNum(3)), None, Some(NodeNum(0))]
+        );
         let mut ext = vec![0u8; 24];
         ext[0] = 1;
         ext[4] = 7;
         ext[16] = 1; // slot 2, node 0
         ext[12] = 9; // slot 1 has a node number but is not valid
-        assert_eq!(parse(&ext, 3, SlotMapFormat::Extended, 9).unwrap(), vec![Some(7), None, Some(0)]);
+        assert_eq!(parse(&ext, 3, SlotMapFormat::Extended, 9).unwrap(), vec![Some(NodeNum(7)), None, Some(NodeNum(0))]);
         let e = parse(&ext, 4, SlotMapFormat::Extended, 9).unwrap_err();
         assert_eq!(e.corruption().unwrap().field, "i_size");
         assert!(parse(&[], 0, SlotMapFormat::Normal, 9).unwrap().is_empty());

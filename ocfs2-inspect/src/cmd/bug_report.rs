@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use ocfs2_format::alloc::{allocators, AllocatorKind};
-use ocfs2_format::heartbeat::{medium_sector_size, Region, SlotMap};
+use ocfs2_format::cluster::{medium_sector_size, now_secs, Region, SlotMap};
 use ocfs2_format::Volume;
 use serde::Serialize;
 
@@ -27,9 +27,9 @@ struct SlotState {
 #[derive(Debug, Serialize)]
 struct Beat {
     /// The heartbeat slot.
-    slot: u8,
+    slot: u32,
     /// `hb_node`.
-    node: u8,
+    node: u32,
     /// `hb_seq` (the writer's clock, seconds); a decimal string.
     #[serde(serialize_with = "exact")]
     seq: u64,
@@ -105,25 +105,20 @@ struct Report {
 fn heartbeat(vol: &Volume, image: &Path) -> Result<Heartbeat, CmdError> {
     let sector_size = medium_sector_size(image)?;
     let region = Region::locate(vol, sector_size)?;
-    let now = super::hb::now_secs();
+    let now = now_secs();
     let slots = region
         .read_volume(vol)?
         .into_iter()
-        .filter(|r| !r.blank && r.seq() != 0)
-        .map(|r| {
-            let age_s = super::hb::age(now, r.seq());
-            let dead_ms = r.raw.hb_dead_ms.get();
-            let dead_s = if dead_ms == 0 { 62 } else { i64::from(dead_ms / 1000) };
-            Beat {
-                slot: r.slot,
-                node: r.node(),
-                seq: r.seq(),
-                age_s,
-                generation: r.generation(),
-                dead_ms,
-                crc_ok: r.crc_ok(),
-                state: if age_s <= dead_s { "recent" } else { "stale" },
-            }
+        .filter(|r| r.is_written())
+        .map(|r| Beat {
+            slot: r.slot.get(),
+            node: r.node().get(),
+            seq: r.seq(),
+            age_s: r.age(now),
+            generation: r.generation(),
+            dead_ms: r.dead_ms(),
+            crc_ok: r.crc_ok(),
+            state: if r.is_stale(now) { "stale" } else { "recent" },
         })
         .collect();
     Ok(Heartbeat { sector_size, slots })
@@ -138,7 +133,11 @@ pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
     // The journals are listed with their slots, not twice.
     let slots = std::mem::take(&mut superblock.journals)
         .into_iter()
-        .map(|j| SlotState { slot: j.slot, node: nodes.get(usize::from(j.slot)).copied().flatten(), journal: j })
+        .map(|j| SlotState {
+            slot: j.slot,
+            node: nodes.get(usize::from(j.slot)).copied().flatten().map(|n| n.get()),
+            journal: j,
+        })
         .collect();
     let mut allocs = Vec::new();
     for a in allocators(vol)? {

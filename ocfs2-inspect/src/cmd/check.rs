@@ -96,8 +96,8 @@ fn build(image: &Path, r: &Report) -> CheckOut {
             blkno: f.at.blkno,
             structure: f.at.structure,
             field: f.at.field,
-            expected: f.at.expected.clone(),
-            found: f.at.actual.clone(),
+            expected: f.at.expected.to_string(),
+            found: f.at.actual.to_string(),
             message: f.message.clone(),
         })
         .collect();

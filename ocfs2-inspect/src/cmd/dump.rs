@@ -169,6 +169,7 @@ fn preserve(path: &Path, h: &DinodeHeader, symlink: bool) -> Result<(), CmdError
 /// Sets a symlink's own atime and mtime (`utimensat` with `AT_SYMLINK_NOFOLLOW`:
 /// std has no call that leaves the link unfollowed). A time the host cannot
 /// represent (a corrupt inode) is left unset.
+#[allow(unsafe_code)] // libc: std has no call for this
 fn symlink_times(path: &Path, h: &DinodeHeader) -> Result<(), CmdError> {
     let ts = |s: u64, ns: u32| match libc::time_t::try_from(s) {
         Ok(sec) => libc::timespec { tv_sec: sec, tv_nsec: libc::c_long::from(ns.min(999_999_999)) },
@@ -273,6 +274,7 @@ fn errno_name(e: &io::Error) -> String {
 }
 
 /// Sets one extended attribute on `path` itself (never through a symlink).
+#[allow(unsafe_code)] // libc: std has no call for this
 fn set_xattr(path: &Path, name: &[u8], value: &[u8]) -> io::Result<()> {
     let invalid = || io::Error::from_raw_os_error(libc::EINVAL);
     let p = CString::new(path.as_os_str().as_bytes()).map_err(|_| invalid())?;

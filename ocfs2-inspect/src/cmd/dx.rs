@@ -2,10 +2,11 @@
 //! `dx_space SPEC`, and `dirblocks SPEC` (every block of a directory with its
 //! trailer and every record, empty ones included).
 
-use ocfs2_format::fs::{self, DxLeafInfo, DxRoot, ExtentMap};
-use ocfs2_format::layout::dir::{self as layout_dir, DirEntries, DirTrailer, TRAILER_SIZE};
+use ocfs2_format::fs::{self, DxLeafInfo, DxRoot};
+use ocfs2_format::layout::dinode::dyn_features;
+use ocfs2_format::layout::dir::DirTrailer;
 use ocfs2_format::layout::dx::DxRootBody;
-use ocfs2_format::{MetaKind, Volume};
+use ocfs2_format::Volume;
 use serde::Serialize;
 
 use super::{parse_blkno, resolve, CmdError};
@@ -369,43 +370,29 @@ pub fn run_dirblocks(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError
     if !dir.header().is_dir() {
         return Err(CmdError::msg(format!("{spec}: not a directory")));
     }
-    let map = ExtentMap::load(vol, &dir).map_err(at)?;
-    if map.extents().is_empty() {
+    if dir.header().has_dyn(dyn_features::INLINE_DATA) {
         return Err(CmdError::msg(format!("{spec}: the directory has no blocks (its entries are inline)")));
     }
-    let geo = vol.geometry();
-    let bpc = geo.blocks_per_cluster();
-    // As debugfs: the blocks under i_size; the rest of the last cluster is unused.
-    let size_blocks = dir.header().i_size.get().div_ceil(u64::from(geo.block_size));
-    let mut blocks = Vec::new();
-    for e in map.extents() {
-        let first = geo.cluster_to_block(u64::from(e.cpos));
-        for b in 0..(u64::from(e.clusters) * bpc).min(size_blocks.saturating_sub(first)) {
-            let blkno = e.blkno + b;
-            let raw = vol.read_block(blkno).map_err(at)?;
-            // A block with a trailer is checked like any metadata block.
-            let block = if layout_dir::trailer(&raw).is_some() {
-                vol.read_meta(blkno, MetaKind::DIR_BLOCK).map_err(at)?
-            } else {
-                raw
-            };
-            let trailer = layout_dir::trailer(&block);
-            let end = if trailer.is_some() { block.len() - TRAILER_SIZE } else { block.len() };
-            let mut records = Vec::new();
-            for r in DirEntries::new(&block[..end], blkno) {
-                let Ok(r) = r else { break }; // as debugfs: stop at a corrupt record
-                records.push(RecordReport {
+    let blocks: Vec<DirBlockReport> = fs::dir_blocks(vol, &dir)
+        .map_err(at)?
+        .into_iter()
+        .map(|b| DirBlockReport {
+            blkno: b.blkno,
+            trailer: b.trailer.as_ref().map(trailer_report),
+            records: b
+                .records
+                .into_iter()
+                .map(|r| RecordReport {
                     offset: r.offset,
                     inode: r.inode,
                     rec_len: r.rec_len,
                     name_len: r.name.len(),
                     file_type: r.file_type,
-                    name: String::from_utf8_lossy(r.name).into_owned(),
-                });
-            }
-            blocks.push(DirBlockReport { blkno, trailer: trailer.map(trailer_report), records });
-        }
-    }
+                    name: String::from_utf8_lossy(&r.name).into_owned(),
+                })
+                .collect(),
+        })
+        .collect();
     out.emit(&DirBlocks { inode: dir.blkno(), blocks }, |r| {
         let mut s = String::new();
         for b in &r.blocks {

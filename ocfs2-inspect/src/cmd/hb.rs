@@ -6,17 +6,17 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ocfs2_format::heartbeat::{
-    medium_sector_size, threshold_from_dead_ms, Change, DeadReason, JournalState, Liveness, Region, Sampler, SlotMap,
-    Transition, DEFAULT_DEAD_THRESHOLD,
+use ocfs2_format::cluster::heartbeat::{threshold_from_dead_ms, DEFAULT_DEAD_THRESHOLD};
+use ocfs2_format::cluster::{
+    medium_sector_size, now_secs, Change, DeadReason, JournalState, Liveness, NodeNum, Region, Sampler, SlotMap,
+    SlotReading, Transition,
 };
 use ocfs2_format::io::Access;
-use ocfs2_format::layout::heartbeat::SlotReading;
 use ocfs2_format::{Error, OpenOptions, Volume};
 use serde::Serialize;
 
-use super::cluster::{self, HbArgs};
 use super::CmdError;
+use crate::cli_cluster::{self, fmt_age, HbArgs};
 use crate::render::{exact, table, time, Out};
 
 /// The region of one volume, ready to sample, with what to join its slots with.
@@ -27,7 +27,7 @@ struct Target {
     /// O_DIRECT reads of a device or image; `None` for a `.zst` image, a frozen
     /// snapshot read through the volume.
     sampler: Option<Sampler>,
-    names: HashMap<u32, String>,
+    names: HashMap<NodeNum, String>,
     slots: Option<SlotMap>,
     journals: Vec<JournalState>,
 }
@@ -40,11 +40,11 @@ impl Target {
         }
         .map_err(|e| CmdError::at(self.path.display().to_string(), e))
     }
-    fn name(&self, node: u8) -> Option<String> {
-        self.names.get(&u32::from(node)).cloned()
+    fn name(&self, node: NodeNum) -> Option<String> {
+        self.names.get(&node).cloned()
     }
-    fn fs_slot(&self, node: u8) -> Option<u16> {
-        self.slots.as_ref().and_then(|m| m.slot_of(u32::from(node)))
+    fn fs_slot(&self, node: NodeNum) -> Option<u16> {
+        self.slots.as_ref().and_then(|m| m.slot_of(node))
     }
     fn journal(&self, slot: Option<u16>) -> Option<JournalRow> {
         let j = self.journals.iter().find(|j| Some(j.slot) == slot)?;
@@ -77,9 +77,9 @@ struct RegionRow {
 #[derive(Debug, Serialize)]
 struct SlotRow {
     /// The heartbeat slot (the node number the slot belongs to).
-    slot: u8,
+    slot: u32,
     /// `hb_node`: the node number written in the slot.
-    node: u8,
+    node: u32,
     /// The node's name from cluster.conf, when known.
     name: Option<String>,
     /// `hb_seq`: the beat's stamp (the writer's wall clock, seconds); a decimal
@@ -122,16 +122,17 @@ struct HbReport {
 pub fn run(a: &HbArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
     let path = resolve_spec(&a.spec)?;
     let at = |e: Error| CmdError::at(path.display().to_string(), e);
-    let vol = cluster::open_volume(&path, OpenOptions { access: Access::Auto, ..opts })?;
+    let vol = cli_cluster::open_volume(&path, OpenOptions { access: Access::Auto, ..opts })?;
     let sector_size = match a.sector_size {
         Some(s) => s,
         None => medium_sector_size(&path).map_err(at)?,
     };
     let region = Region::locate(&vol, sector_size).map_err(at)?;
     let frozen = path.extension().is_some_and(|e| e == "zst");
-    let sampler = if frozen { None } else { Some(Sampler::open_at(&path, opts.offset, region).map_err(at)?) };
-    let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
-    let names = cluster::node_names(conf.as_ref(), Some(&vol));
+    // Sampled where the volume was found: the same partition and offset.
+    let sampler = if frozen { None } else { Some(Sampler::open_with(&path, &opts, region).map_err(at)?) };
+    let conf = cli_cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
+    let names = cli_cluster::node_names(conf.as_ref(), Some(&vol));
     let (slots, journals) = slot_context(&vol);
     let target = Target { path, vol, region, sampler, names, slots, journals };
     if a.watch {
@@ -147,10 +148,10 @@ fn resolve_spec(spec: &str) -> Result<PathBuf, CmdError> {
     if p.exists() {
         return Ok(p.to_path_buf());
     }
-    let Some(want) = cluster::uuid_key(spec) else {
+    let Some(want) = cli_cluster::uuid_key(spec) else {
         return Err(CmdError::msg(format!("{spec}: no such file or device, and not a region UUID")));
     };
-    for dev in cluster::partitions() {
+    for dev in cli_cluster::partitions() {
         if let Ok(v) = Volume::open(&dev) {
             if v.superblock().uuid_hex() == want {
                 return Ok(dev);
@@ -183,42 +184,15 @@ fn slot_context(vol: &Volume) -> (Option<SlotMap>, Vec<JournalState>) {
     (map, journals)
 }
 
-/// Seconds since the epoch now.
-pub fn now_secs() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// Seconds from a beat stamped `seq` to `now` (negative: the writer's clock is
-/// ahead), saturating for absurd stamps.
-pub fn age(now: i64, seq: u64) -> i64 {
-    now.saturating_sub(i64::try_from(seq).unwrap_or(i64::MAX))
-}
-
-/// `5s ago`, `3h 2m ago`, `in 4s` (a writer clock ahead of ours).
-pub fn fmt_age(age: i64) -> String {
-    let a = age.unsigned_abs();
-    let s = match a {
-        0..=59 => format!("{a}s"),
-        60..=3599 => format!("{}m {}s", a / 60, a % 60),
-        3600..=86_399 => format!("{}h {}m", a / 3600, a % 3600 / 60),
-        _ => format!("{}d {}h", a / 86_400, a % 86_400 / 3600),
-    };
-    if age < 0 {
-        format!("in {s}")
-    } else {
-        format!("{s} ago")
-    }
-}
-
 fn slot_row(t: &Target, r: &SlotReading, now: i64) -> SlotRow {
     let fs_slot = t.fs_slot(r.slot);
     SlotRow {
-        slot: r.slot,
-        node: r.node(),
+        slot: r.slot.get(),
+        node: r.node().get(),
         name: t.name(r.slot),
         seq: r.seq(),
         last_beat: time(r.seq(), 0),
-        age_s: age(now, r.seq()),
+        age_s: r.age(now),
         generation: r.generation(),
         dead_ms: r.dead_ms(),
         cksum: r.stored_cksum(),
@@ -303,9 +277,9 @@ struct TransitionRow {
     /// When it was seen, milliseconds since the epoch.
     unix_ms: u64,
     /// The heartbeat slot.
-    slot: u8,
+    slot: u32,
     /// The node (its slot number).
-    node: u8,
+    node: u32,
     /// The node's name from cluster.conf, when known.
     name: Option<String>,
     /// `live` or `dead`.
@@ -331,9 +305,9 @@ impl TransitionRow {
             sample,
             time: time(now.as_secs(), 0),
             unix_ms: now.as_millis() as u64,
-            slot: tr.slot,
-            node: tr.slot,
-            name: t.name(tr.slot),
+            slot: tr.node.get(),
+            node: tr.node.get(),
+            name: t.name(tr.node),
             state: "live",
             generation,
             reason: None,
@@ -387,12 +361,12 @@ impl TransitionRow {
 }
 
 fn watch(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
-    cluster::catch_interrupts();
+    cli_cluster::catch_interrupts();
     let tty = !out.json() && std::io::stdout().is_terminal();
     let mut readings = t.sample()?;
     let threshold = match a.threshold {
         Some(n) => n,
-        None => match cluster::load_o2cb(a.o2cb.as_deref())?.and_then(|f| f.heartbeat_threshold()) {
+        None => match cli_cluster::load_o2cb(a.o2cb.as_deref())?.and_then(|f| f.heartbeat_threshold()) {
             Some(n) => n,
             None => readings
                 .iter()
@@ -409,7 +383,7 @@ fn watch(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
     loop {
         sample += 1;
         for tr in live.feed(&readings) {
-            let last_generation = live.counters(tr.slot).map_or(0, |c| c.last_generation);
+            let last_generation = live.counters(tr.node).map_or(0, |c| c.last_generation);
             let row = TransitionRow::new(t, &tr, sample, last_generation);
             if out.json() {
                 let line = serde_json::to_string(&row).map_err(|e| CmdError::msg(e.to_string()))?;
@@ -448,7 +422,7 @@ fn watch(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
 /// Sleeps until `deadline` in small steps; false when interrupted.
 fn sleep_until(deadline: Instant) -> bool {
     loop {
-        if cluster::stopped() {
+        if cli_cluster::stopped() {
             return false;
         }
         let now = Instant::now();
@@ -475,7 +449,7 @@ fn first_state(t: &Target, live: &Liveness, readings: &[SlotReading]) -> String 
             format!(
                 "{stamp}  {who} last beat {} ({}), generation {:016x}: watching\n",
                 time(c.last_seq, 0),
-                fmt_age(age(now, c.last_seq)),
+                fmt_age(c.age(now)),
                 c.last_generation
             )
         })
@@ -512,7 +486,7 @@ fn dashboard(
                 r.slot.to_string(),
                 t.name(r.slot).unwrap_or_default(),
                 if c.live { "live".into() } else { "dead".into() },
-                fmt_age(age(now, c.last_seq)),
+                fmt_age(c.age(now)),
                 format!("{:016x}", c.last_generation),
                 if r.crc_ok() { "ok".into() } else { "BAD".into() },
             ]
@@ -527,15 +501,4 @@ fn dashboard(
         }
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn ages() {
-        assert_eq!(super::fmt_age(5), "5s ago");
-        assert_eq!(super::fmt_age(-5), "in 5s");
-        assert_eq!(super::fmt_age(3725), "1h 2m ago");
-        assert_eq!(super::fmt_age(90_000), "1d 1h ago");
-    }
 }

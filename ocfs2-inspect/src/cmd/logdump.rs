@@ -61,16 +61,41 @@ struct TagReport {
 enum Kind {
     /// The JBD2 superblock.
     Superblock,
-    /// A descriptor block: its transaction and the tags of the copies after it.
-    Descriptor { sequence: u32, tags: Vec<TagReport> },
-    /// A commit block: its transaction and the commit time (seconds, nanoseconds).
-    Commit { sequence: u32, commit_sec: u64, commit_nsec: u32 },
-    /// A revoke block: its transaction and the blocks it revokes.
-    Revoke { sequence: u32, revoked: Vec<u64> },
+    /// A descriptor block.
+    Descriptor {
+        /// Its transaction.
+        sequence: u32,
+        /// The tags of the copies after it.
+        tags: Vec<TagReport>,
+    },
+    /// A commit block.
+    Commit {
+        /// Its transaction.
+        sequence: u32,
+        /// The commit time, seconds since the epoch.
+        commit_sec: u64,
+        /// Its nanoseconds.
+        commit_nsec: u32,
+    },
+    /// A revoke block.
+    Revoke {
+        /// Its transaction.
+        sequence: u32,
+        /// The blocks it revokes.
+        revoked: Vec<u64>,
+    },
     /// A JBD2 header with a block type no kernel defines.
-    UnknownJbd2 { block_type: u32, sequence: u32 },
-    /// A logged copy of a metadata block (`structure`: which, by its signature).
-    Metadata { structure: &'static str },
+    UnknownJbd2 {
+        /// `h_blocktype`.
+        block_type: u32,
+        /// `h_sequence`.
+        sequence: u32,
+    },
+    /// A logged copy of a metadata block.
+    Metadata {
+        /// Which structure, by its signature.
+        structure: &'static str,
+    },
     /// Anything else (data, or a stale block).
     Data,
 }

@@ -7,7 +7,6 @@ pub mod admin;
 pub mod bmap;
 pub mod bug_report;
 pub mod check;
-pub mod cluster;
 pub mod common;
 pub mod config;
 pub mod dump;

@@ -2,17 +2,16 @@
 //! (stack, cluster, flags, UUID, label) and `-f` (the nodes holding slots, here
 //! joined with their heartbeat).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ocfs2_format::heartbeat::{medium_sector_size, Region, Sampler, SlotMap};
-use ocfs2_format::layout::heartbeat::SlotReading;
+use ocfs2_format::cluster::{now_secs, BeatState, NodeNum, Sampler, SlotMap, SlotReading};
 use ocfs2_format::layout::superblock::{incompat, CLUSTER_O2CB_GLOBAL_HEARTBEAT};
-use ocfs2_format::Volume;
+use ocfs2_format::{OpenOptions, Volume};
 use serde::Serialize;
 
-use super::cluster::{self, MountedArgs};
-use super::hb::{age, fmt_age, now_secs};
 use super::CmdError;
+use crate::cli_cluster::{self, fmt_age, MountedArgs};
 use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
@@ -60,8 +59,8 @@ struct MountedReport {
 /// Runs `mounted`.
 pub fn run(a: &MountedArgs, out: &Out) -> Result<(), CmdError> {
     let scanning = a.devices.is_empty();
-    let devices: Vec<PathBuf> = if scanning { cluster::partitions() } else { a.devices.clone() };
-    let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
+    let devices: Vec<PathBuf> = if scanning { cli_cluster::partitions() } else { a.devices.clone() };
+    let conf = cli_cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
     let mut volumes = Vec::new();
     let mut failed = false;
     for dev in &devices {
@@ -77,7 +76,7 @@ pub fn run(a: &MountedArgs, out: &Out) -> Result<(), CmdError> {
         };
         let mut row = describe(dev, &vol);
         if a.full && !row.heartbeat_device {
-            let names = cluster::node_names(conf.as_ref(), Some(&vol));
+            let names = cli_cluster::node_names(conf.as_ref(), Some(&vol));
             row.nodes = Some(nodes(dev, &vol, a.sector_size, &names)?);
         }
         volumes.push(row);
@@ -137,54 +136,43 @@ fn nodes(
     dev: &Path,
     vol: &Volume,
     sector_size: Option<u32>,
-    names: &std::collections::HashMap<u32, String>,
+    names: &HashMap<NodeNum, String>,
 ) -> Result<Vec<NodeRow>, CmdError> {
     let at = |e| CmdError::at(dev.display().to_string(), e);
     let map = SlotMap::read(vol).map_err(at)?;
-    let readings = sample(dev, vol, sector_size)
+    let readings = Sampler::of_volume(vol, dev, &OpenOptions::default(), sector_size)
+        .and_then(|s| s.sample())
         .map_err(|e| eprintln!("ocfs2-inspect: warning: {}: heartbeat region: {e}", dev.display()))
         .ok();
     let now = now_secs();
     Ok(map
         .used()
         .map(|(slot, node)| {
-            let r = readings.as_ref().and_then(|rs| rs.get(node as usize));
+            let r = readings.as_ref().and_then(|rs| rs.get(node.heartbeat_slot()?));
             let (state, age) = match r {
                 None => ("unknown", None),
                 Some(r) => heartbeat_state(r, now),
             };
-            NodeRow { node, name: names.get(&node).cloned(), fs_slot: slot, heartbeat: state, heartbeat_age_s: age }
+            NodeRow {
+                node: node.get(),
+                name: names.get(&node).cloned(),
+                fs_slot: slot,
+                heartbeat: state,
+                heartbeat_age_s: age,
+            }
         })
         .collect())
 }
 
-fn sample(dev: &Path, vol: &Volume, sector_size: Option<u32>) -> ocfs2_format::Result<Vec<SlotReading>> {
-    let ss = match sector_size {
-        Some(s) => s,
-        None => medium_sector_size(dev)?,
-    };
-    let region = Region::locate(vol, ss)?;
-    Sampler::open(dev, region)?.sample()
-}
-
-/// Classifies one slot from a single sample: a beat younger than the writer's
-/// dead time is `beating`.
+/// One slot from a single sample, in `mounted`'s words: a recent beat is
+/// `beating`, a never-written slot `none`.
 fn heartbeat_state(r: &SlotReading, now: i64) -> (&'static str, Option<i64>) {
-    if !r.is_written() {
-        return ("none", None);
-    }
-    if !r.crc_ok() {
-        return ("bad-crc", None);
-    }
-    let age = age(now, r.seq());
-    if r.generation() == 0 {
-        return ("stopped", Some(age));
-    }
-    let dead_s = if r.dead_ms() == 0 { 62 } else { i64::from(r.dead_ms() / 1000) };
-    if age <= dead_s {
-        ("beating", Some(age))
-    } else {
-        ("stale", Some(age))
+    match r.state(now) {
+        BeatState::Blank => ("none", None),
+        BeatState::BadCrc => ("bad-crc", None),
+        BeatState::Stopped => ("stopped", Some(r.age(now))),
+        BeatState::Recent => ("beating", Some(r.age(now))),
+        BeatState::Stale => ("stale", Some(r.age(now))),
     }
 }
 

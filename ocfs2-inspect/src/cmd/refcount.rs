@@ -3,7 +3,6 @@
 
 use ocfs2_format::fs::{read_refcount_tree, ExtentMap, RefcountBlockInfo, RefcountTree};
 use ocfs2_format::layout::dinode::dyn_features;
-use ocfs2_format::layout::extent;
 use ocfs2_format::layout::refcount::flags;
 use ocfs2_format::{Error, Volume};
 use serde::Serialize;
@@ -152,22 +151,17 @@ pub fn run(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     };
     let mut extents = Vec::new();
     if let Some(ino) = inode {
-        let i = vol.inode(ino).map_err(at)?;
-        let geo = vol.geometry();
-        for e in ExtentMap::load(vol, &i).map_err(at)?.extents() {
-            if e.flags & extent::flags::REFCOUNTED == 0 {
-                continue;
-            }
-            let phys = geo.block_to_cluster(e.blkno);
-            for (c, n, count) in tree.counts(phys, u64::from(e.clusters)) {
-                extents.push(ShareReport {
-                    cpos: e.cpos + (c - phys) as u32,
-                    clusters: n,
-                    phys_cluster: c,
-                    refcount: count,
-                });
-            }
-        }
+        let map = ExtentMap::load(vol, &vol.inode(ino).map_err(at)?).map_err(at)?;
+        extents = tree
+            .shared_runs(vol, &map)
+            .into_iter()
+            .map(|r| ShareReport {
+                cpos: r.cpos,
+                clusters: r.clusters,
+                phys_cluster: r.phys_cluster,
+                refcount: r.refcount,
+            })
+            .collect();
     }
     let r = RefcountReport { inode, blocks: tree.blocks.iter().map(block_report).collect(), extents };
     out.emit(&r, |r| {

@@ -1,12 +1,12 @@
 //! `slotmap`: which node holds each filesystem slot (debugfs `slotmap`), with the
 //! state of the slot's journal.
 
-use ocfs2_format::heartbeat::SlotMap;
+use ocfs2_format::cluster::SlotMap;
 use ocfs2_format::OpenOptions;
 use serde::Serialize;
 
-use super::cluster::{self, SlotmapArgs};
 use super::CmdError;
+use crate::cli_cluster::{self, SlotmapArgs};
 use crate::render::{table, Out};
 
 #[derive(Debug, Serialize)]
@@ -46,13 +46,13 @@ struct SlotmapReport {
 
 /// Runs `slotmap`.
 pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
-    let vol = cluster::open_volume(&a.image, opts)?;
+    let vol = cli_cluster::open_volume(&a.image, opts)?;
     let at = |e| CmdError::at(a.image.display().to_string(), e);
     let map = SlotMap::read(&vol).map_err(at)?;
     let journals: Vec<_> =
         (0..vol.superblock().s_max_slots.get()).map(|s| super::common::superblock::journal_slot(&vol, s)).collect();
-    let conf = cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
-    let names = cluster::node_names(conf.as_ref(), Some(&vol));
+    let conf = cli_cluster::load_cluster_conf(a.cluster_conf.as_deref())?;
+    let names = cli_cluster::node_names(conf.as_ref(), Some(&vol));
     let slots = map
         .nodes
         .iter()
@@ -62,7 +62,7 @@ pub fn run(a: &SlotmapArgs, out: &Out, opts: OpenOptions) -> Result<(), CmdError
             let j = journals.iter().find(|j| usize::from(j.slot) == s);
             SlotRow {
                 slot: s as u16,
-                node: *n,
+                node: n.map(|n| n.get()),
                 name: n.and_then(|n| names.get(&n).cloned()),
                 journal_inode: j.and_then(|j| j.inode),
                 journal_dirty: j.and_then(|j| j.dirty),

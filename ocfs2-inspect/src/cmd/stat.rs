@@ -82,7 +82,7 @@ fn slot_map_report(vol: &Volume, inode: &Inode<'_>) -> Result<SlotMapReport, Cmd
         slots: slots
             .iter()
             .enumerate()
-            .filter_map(|(i, n)| Some(SlotReport { slot: u16::try_from(i).ok()?, node: (*n)? }))
+            .filter_map(|(i, n)| Some(SlotReport { slot: u16::try_from(i).ok()?, node: (*n)?.get() }))
             .collect(),
     })
 }

@@ -2,10 +2,11 @@
 //! (tunefs.ocfs2 `-Q`), `list-sparse` (tunefs.ocfs2 `--list-sparse`) and
 //! `fs-features` (o2info `--fs-features`), printed as those tools print them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use ocfs2_format::fs::{read_dir, ExtentMap};
-use ocfs2_format::layout::dinode::{dyn_features, mode};
+use ocfs2_format::files::FileType;
+use ocfs2_format::fs::ExtentMap;
+use ocfs2_format::layout::dinode::dyn_features;
 use ocfs2_format::layout::superblock::{compat, feature_names, incompat, ro_compat, tunefs_flag};
 use ocfs2_format::volume::slot_file_name;
 use ocfs2_format::Volume;
@@ -146,13 +147,13 @@ struct SparseReport {
     free_clusters: u64,
 }
 
-/// Clusters below `i_size` that no extent maps.
-fn hole_clusters(vol: &Volume, blkno: u64) -> Result<u64, CmdError> {
+/// Clusters below `i_size` that no extent maps, and the inode's link count.
+fn hole_clusters(vol: &Volume, blkno: u64) -> Result<(u64, u32), CmdError> {
     let at = |e| CmdError::at(format!("inode {blkno}"), e);
     let inode = vol.inode(blkno).map_err(at)?;
     let h = inode.header();
     if h.has_dyn(dyn_features::INLINE_DATA) {
-        return Ok(0);
+        return Ok((0, h.links()));
     }
     let cs = vol.geometry().cluster_size;
     let want = h.i_size.get().div_ceil(u64::from(cs));
@@ -165,76 +166,49 @@ fn hole_clusters(vol: &Volume, blkno: u64) -> Result<u64, CmdError> {
             end.min(want).saturating_sub(start.min(want))
         })
         .sum();
-    Ok(want.saturating_sub(mapped))
+    Ok((want.saturating_sub(mapped), h.links()))
 }
 
-/// A directory being walked by [`sparse_tree`]: its path and the entries left.
-struct Frame {
-    path: String,
-    entries: std::vec::IntoIter<ocfs2_format::fs::DirEntryInfo>,
-}
-
-/// Walks a tree as tunefs.ocfs2 does: entries in on-disk order, directories
-/// where they are met, regular files with holes listed (a hard-linked file at
-/// each of its names, its holes counted once). A directory met twice (a
-/// cycle on a damaged volume) is walked once.
-fn sparse_tree(vol: &Volume, root: u64, prefix: &str, name: &str) -> Result<SparseTree, CmdError> {
+/// Walks the tree under `start` as tunefs.ocfs2 does (the facade's walk: entries
+/// in on-disk order, directories where they are met), listing regular files with
+/// holes: a hard-linked file at each of its names, its holes counted once.
+/// `strip` is taken off the front of each path as printed.
+fn sparse_tree(vol: &Volume, start: &str, strip: &str, name: &str) -> Result<SparseTree, CmdError> {
     let mut tree = SparseTree { name: name.to_string(), files: Vec::new(), hole_clusters: 0 };
     let mut linked: HashMap<u64, u64> = HashMap::new();
-    let mut seen = HashSet::from([root]);
-    let read = |blkno: u64, path: &str| -> Result<_, CmdError> {
-        let inode = vol.inode(blkno).map_err(|e| CmdError::at(path.to_string(), e))?;
-        Ok(read_dir(vol, &inode).map_err(|e| CmdError::at(path.to_string(), e))?.into_iter())
-    };
-    let mut stack = vec![Frame { path: prefix.to_string(), entries: read(root, prefix)? }];
-    while let Some(top) = stack.last_mut() {
-        let Some(e) = top.entries.next() else {
-            stack.pop();
-            continue;
-        };
-        if e.name == b"." || e.name == b".." {
+    for entry in vol.walk(start).min_depth(1) {
+        let entry = entry.map_err(|e| CmdError::at(start.to_string(), e))?;
+        let path = String::from_utf8_lossy(entry.path());
+        let path = path.strip_prefix(strip).unwrap_or(&path).to_string();
+        if entry.depth() > MAX_DEPTH {
+            return Err(CmdError::msg(format!("{path}: nested deeper than {MAX_DEPTH} directories")));
+        }
+        if entry.file_type() != FileType::File {
             continue;
         }
-        let path = format!("{}{}", top.path, String::from_utf8_lossy(&e.name));
-        let inode = vol.inode(e.inode).map_err(|err| CmdError::at(path.clone(), err))?;
-        let h = inode.header();
-        match h.file_type() {
-            mode::S_IFDIR if seen.insert(e.inode) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(CmdError::msg(format!("{path}: nested deeper than {MAX_DEPTH} directories")));
+        let holes = match linked.get(&entry.ino()) {
+            Some(&h) => h,
+            None => {
+                let (holes, links) = hole_clusters(vol, entry.ino())?;
+                tree.hole_clusters += holes;
+                if links > 1 {
+                    linked.insert(entry.ino(), holes);
                 }
-                let path = format!("{path}/");
-                let entries = read(e.inode, &path)?;
-                stack.push(Frame { path, entries });
+                holes
             }
-            mode::S_IFREG => {
-                let holes = match linked.get(&e.inode) {
-                    Some(&h) => h,
-                    None => {
-                        let holes = hole_clusters(vol, e.inode)?;
-                        tree.hole_clusters += holes;
-                        if h.links() > 1 {
-                            linked.insert(e.inode, holes);
-                        }
-                        holes
-                    }
-                };
-                if holes > 0 {
-                    tree.files.push(SparseFile { inode: e.inode, hole_clusters: holes, path });
-                }
-            }
-            _ => {}
+        };
+        if holes > 0 {
+            tree.files.push(SparseFile { inode: entry.ino(), hole_clusters: holes, path });
         }
     }
     Ok(tree)
 }
 
 pub fn run_list_sparse(vol: &Volume, out: &Out) -> Result<(), CmdError> {
-    let mut trees = vec![sparse_tree(vol, vol.root_blkno(), "/", "/")?];
+    let mut trees = vec![sparse_tree(vol, "/", "", "/")?];
     for slot in 0..vol.superblock().s_max_slots.get() {
         let name = slot_file_name("orphan_dir", slot);
-        let blkno = vol.system_file(&name)?;
-        trees.push(sparse_tree(vol, blkno, &format!("{name}/"), &name)?);
+        trees.push(sparse_tree(vol, &format!("//{name}"), "//", &name)?);
     }
     let bitmap = vol.inode(vol.system_file("global_bitmap")?)?.header().bitmap1();
     let report = SparseReport {

@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::error::{Error, Result};
 use crate::io::BlockSource;
 use crate::layout::heartbeat::{encode_sector, SlotReading, MAX_NODES};
+use crate::layout::node::NodeNum;
 
 use super::Region;
 
@@ -19,8 +20,8 @@ use super::Region;
 pub enum OwnSlotProblem {
     /// `hb_node` differs: another node is heartbeating in this slot.
     AnotherNode {
-        /// The node byte found.
-        found: u8,
+        /// The node found.
+        found: NodeNum,
     },
     /// The generation differs from the one last written.
     GenerationMismatch {
@@ -39,7 +40,7 @@ pub enum OwnSlotProblem {
 pub struct Writer {
     file: File,
     region: Region,
-    node: u8,
+    node: NodeNum,
     generation: u64,
     dead_ms: u32,
     last_seq: u64,
@@ -49,8 +50,8 @@ impl Writer {
     /// A writer for `node` (0..=254) in `region`, through `file` (opened for
     /// writing on the same medium), with a non-zero `generation` and the
     /// `dead_ms` to advertise (`threshold × 2000`).
-    pub fn new(file: File, region: Region, node: u8, generation: u64, dead_ms: u32) -> Result<Self> {
-        if usize::from(node) >= MAX_NODES {
+    pub fn new(file: File, region: Region, node: NodeNum, generation: u64, dead_ms: u32) -> Result<Self> {
+        if node.heartbeat_slot().is_none() {
             return Err(Error::Invalid(format!("node {node}: node numbers are 0..={}", MAX_NODES - 1)));
         }
         if generation == 0 {
@@ -60,7 +61,7 @@ impl Writer {
     }
 
     /// The node.
-    pub fn node(&self) -> u8 {
+    pub fn node(&self) -> NodeNum {
         self.node
     }
 
@@ -144,7 +145,7 @@ fn now_secs() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heartbeat::{Liveness, Region};
+    use crate::cluster::{Liveness, Region};
     use crate::io::DirectSource;
 
     #[test]
@@ -154,7 +155,7 @@ mod tests {
         tmp.as_file().set_len(8192 + region.len()).unwrap();
         let file = std::fs::OpenOptions::new().write(true).open(tmp.path()).unwrap();
         let g = random_generation().unwrap();
-        let mut w = Writer::new(file, region, 7, g, 10_000).unwrap();
+        let mut w = Writer::new(file, region, NodeNum(7), g, 10_000).unwrap();
         let src = DirectSource::open(tmp.path()).unwrap();
         let mut live = Liveness::new(5).unwrap();
         let mut transitions = Vec::new();
@@ -165,27 +166,27 @@ mod tests {
         }
         let slots = region.read(&src).unwrap();
         assert!(slots[7].crc_ok() && slots[7].generation() == g && slots[7].dead_ms() == 10_000);
-        assert!(slots.iter().filter(|s| s.slot != 7).all(|s| s.blank));
+        assert!(slots.iter().filter(|s| s.slot != NodeNum(7)).all(|s| s.blank));
         assert_eq!(transitions.len(), 1);
-        assert_eq!(live.live_nodes(), vec![7]);
+        assert_eq!(live.live_nodes(), vec![NodeNum(7)]);
 
         // Someone else writes into node 7's slot.
-        let other = encode_sector(4096, 5, 8, g, 10_000).unwrap();
+        let other = encode_sector(4096, 5, NodeNum(8), g, 10_000).unwrap();
         std::fs::OpenOptions::new()
             .write(true)
             .open(tmp.path())
             .unwrap()
-            .write_all_at(&other, region.slot_offset(7))
+            .write_all_at(&other, region.slot_offset(NodeNum(7)))
             .unwrap();
-        assert_eq!(w.check_own_slot(&src).unwrap(), Some(OwnSlotProblem::AnotherNode { found: 8 }));
+        assert_eq!(w.check_own_slot(&src).unwrap(), Some(OwnSlotProblem::AnotherNode { found: NodeNum(8) }));
 
         w.stop().unwrap();
         let t = live.feed(&region.read(&src).unwrap());
         assert!(matches!(
             t[..],
-            [crate::heartbeat::Transition { slot: 7, change: crate::heartbeat::Change::Dead { .. } }]
+            [crate::cluster::Transition { node: NodeNum(7), change: crate::cluster::Change::Dead { .. } }]
         ));
-        assert!(Writer::new(tempfile::tempfile().unwrap(), region, 255, 1, 0).is_err());
-        assert!(Writer::new(tempfile::tempfile().unwrap(), region, 1, 0, 0).is_err());
+        assert!(Writer::new(tempfile::tempfile().unwrap(), region, NodeNum(255), 1, 0).is_err());
+        assert!(Writer::new(tempfile::tempfile().unwrap(), region, NodeNum(1), 0, 0).is_err());
     }
 }

@@ -17,10 +17,13 @@
 //!   the sample that made the node live leaves `changed` set, so the first
 //!   unchanged sample after it is absorbed by this reset.
 
+use std::time::Duration;
+
 use crate::error::{Error, Result};
 use crate::layout::heartbeat::{SlotReading, MAX_NODES};
+use crate::layout::node::NodeNum;
 
-use super::{LIVE_THRESHOLD, MIN_DEAD_THRESHOLD};
+use super::{Sampler, DEFAULT_DEAD_THRESHOLD, LIVE_THRESHOLD, MIN_DEAD_THRESHOLD, REGION_TIMEOUT_MS};
 
 /// What the state machine needs from one slot sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +81,11 @@ pub enum Change {
     },
 }
 
-/// A transition of the node owning `slot`.
+/// A transition of one node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
-    /// Slot index (= node number).
-    pub slot: u8,
+    /// The node (its heartbeat slot's index).
+    pub node: NodeNum,
     /// What happened.
     pub change: Change,
 }
@@ -128,11 +131,11 @@ impl Liveness {
         self.dead_threshold
     }
 
-    /// Applies one sample of `slot`; returns the transition it causes, if any.
-    /// Slots past 254 are ignored.
-    pub fn observe(&mut self, slot: u8, obs: Observation) -> Option<Transition> {
+    /// Applies one sample of `node`'s slot; returns the transition it causes,
+    /// if any. Node numbers without a heartbeat slot (past 254) are ignored.
+    pub fn observe(&mut self, node: NodeNum, obs: Observation) -> Option<Transition> {
         let threshold = self.dead_threshold;
-        let s = self.slots.get_mut(usize::from(slot))?;
+        let s = self.slots.get_mut(node.heartbeat_slot()?)?;
         let mut generation_change = None;
         if obs.crc_ok {
             s.good_samples += 1;
@@ -158,7 +161,7 @@ impl Liveness {
                 s.live = true;
                 s.equal = 0;
                 return Some(Transition {
-                    slot,
+                    node,
                     change: Change::Live { generation: s.last_generation, seq: s.last_seq },
                 });
             }
@@ -174,7 +177,7 @@ impl Liveness {
             if generation_change.is_none() {
                 s.changed = 0;
             }
-            return Some(Transition { slot, change: Change::Dead { reason } });
+            return Some(Transition { node, change: Change::Dead { reason } });
         }
         if s.changed > 0 {
             s.changed = 0;
@@ -191,26 +194,76 @@ impl Liveness {
         readings.iter().filter_map(|r| self.observe(r.slot, Observation::from(r))).collect()
     }
 
-    /// Whether the node owning `slot` is live.
-    pub fn is_live(&self, slot: u8) -> bool {
-        self.slots.get(usize::from(slot)).is_some_and(|s| s.live)
+    /// Takes `samples` samples (at least one) `interval` apart with `sample`,
+    /// feeding each; returns the last one. The first is taken at once.
+    pub fn watch(
+        &mut self,
+        samples: u32,
+        interval: Duration,
+        mut sample: impl FnMut() -> Result<Vec<SlotReading>>,
+    ) -> Result<Vec<SlotReading>> {
+        let mut readings = sample()?;
+        self.feed(&readings);
+        for _ in 1..samples {
+            std::thread::sleep(interval);
+            readings = sample()?;
+            self.feed(&readings);
+        }
+        Ok(readings)
+    }
+
+    /// Whether `node` is live.
+    pub fn is_live(&self, node: NodeNum) -> bool {
+        self.counters(node).is_some_and(|s| s.live)
     }
 
     /// The live nodes, ascending.
-    pub fn live_nodes(&self) -> Vec<u8> {
-        (0..MAX_NODES as u8).filter(|&n| self.is_live(n)).collect()
+    pub fn live_nodes(&self) -> Vec<NodeNum> {
+        NodeNum::all_heartbeat().filter(|&n| self.is_live(n)).collect()
     }
 
-    /// The counters of `slot`.
-    pub fn counters(&self, slot: u8) -> Option<&SlotCounters> {
-        self.slots.get(usize::from(slot))
+    /// The counters of `node`'s slot.
+    pub fn counters(&self, node: NodeNum) -> Option<&SlotCounters> {
+        self.slots.get(node.heartbeat_slot()?)
     }
+}
+
+impl SlotCounters {
+    /// Seconds from the last good beat to `now` (see [`super::beat_age`]).
+    pub fn age(&self, now: i64) -> i64 {
+        super::beat_age(self.last_seq, now)
+    }
+}
+
+/// Whether a slot may belong to a running node: written, valid, and not
+/// stopped cleanly. Only such a slot can turn live in the next sample.
+fn may_be_running(r: &SlotReading) -> bool {
+    r.crc_ok() && r.is_written() && r.generation() != 0
+}
+
+/// The nodes heartbeating in `sampler`'s region now, by the kernel's rules: a
+/// node is live once its beat has moved between samples, so this takes two
+/// samples one heartbeat period ([`REGION_TIMEOUT_MS`]) apart, and does not
+/// count a node whose last beat was a clean stop. When the first sample holds
+/// no slot that may be running, it returns at once without the second.
+pub fn live_nodes(sampler: &Sampler) -> Result<Vec<NodeNum>> {
+    let first = sampler.sample()?;
+    if !first.iter().any(may_be_running) {
+        return Ok(Vec::new());
+    }
+    let mut live = Liveness::new(DEFAULT_DEAD_THRESHOLD)?;
+    live.feed(&first);
+    std::thread::sleep(Duration::from_millis(u64::from(REGION_TIMEOUT_MS)));
+    let second = sampler.sample()?;
+    live.feed(&second);
+    Ok(second.iter().filter(|r| live.is_live(r.slot) && may_be_running(r)).map(|r| r.slot).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const N4: NodeNum = NodeNum(4);
     const G1: u64 = 0x1111;
     const G2: u64 = 0x2222;
 
@@ -224,7 +277,7 @@ mod tests {
         Some(Change::Live { generation: g, seq })
     }
     fn run(l: &mut Liveness, obs: &[Observation]) -> Vec<Option<Change>> {
-        obs.iter().map(|o| l.observe(4, *o).map(|t| t.change)).collect()
+        obs.iter().map(|o| l.observe(N4, *o).map(|t| t.change)).collect()
     }
 
     #[test]
@@ -238,8 +291,8 @@ mod tests {
         let mut l = Liveness::new(31).unwrap();
         // The first sample of a beating node already differs from the initial 0.
         assert_eq!(run(&mut l, &[ok(100, G1), ok(101, G1)]), vec![None, live(G1, 101)]);
-        assert!(l.is_live(4));
-        assert_eq!(l.live_nodes(), vec![4]);
+        assert!(l.is_live(N4));
+        assert_eq!(l.live_nodes(), vec![N4]);
     }
 
     #[test]
@@ -247,9 +300,9 @@ mod tests {
         let mut l = Liveness::new(3).unwrap();
         let got = run(&mut l, &[ok(100, G1); 50]);
         assert!(got.iter().all(Option::is_none));
-        assert!(!l.is_live(4));
+        assert!(!l.is_live(N4));
         // A blank (never written) slot has seq 0 and a valid CRC: never live either.
-        let got = (0..10).map(|_| l.observe(5, ok(0, 0))).collect::<Vec<_>>();
+        let got = (0..10).map(|_| l.observe(NodeNum(5), ok(0, 0))).collect::<Vec<_>>();
         assert!(got.iter().all(Option::is_none));
     }
 
@@ -270,7 +323,7 @@ mod tests {
         run(&mut l, &[ok(1, G1), ok(2, G1), ok(3, G1)]); // live at 2; 3 resets the counters
         let got = run(&mut l, &[ok(3, G1), ok(3, G1), ok(3, G1)]);
         assert_eq!(got, vec![None, None, Some(Change::Dead { reason: DeadReason::Silent { samples: 3 } })]);
-        assert_eq!(l.counters(4).unwrap().changed, 0, "changed is cleared on a silent death");
+        assert_eq!(l.counters(N4).unwrap().changed, 0, "changed is cleared on a silent death");
         // Back to life takes two fresh changes.
         assert_eq!(run(&mut l, &[ok(4, G1), ok(5, G1)]), vec![None, live(G1, 5)]);
     }
@@ -293,9 +346,9 @@ mod tests {
         run(&mut l, &[ok(1, G1), ok(2, G1), ok(3, G1)]);
         let got = run(&mut l, &[ok(3, G1), ok(3, G1), ok(4, G1), ok(4, G1), ok(4, G1)]);
         assert!(got.iter().all(Option::is_none), "{got:?}");
-        assert!(l.is_live(4));
-        assert_eq!(l.counters(4).unwrap().equal, 2);
-        assert!(matches!(l.observe(4, ok(4, G1)), Some(Transition { slot: 4, change: Change::Dead { .. } })));
+        assert!(l.is_live(N4));
+        assert_eq!(l.counters(N4).unwrap().equal, 2);
+        assert!(matches!(l.observe(N4, ok(4, G1)), Some(Transition { node: N4, change: Change::Dead { .. } })));
     }
 
     #[test]
@@ -304,7 +357,7 @@ mod tests {
         run(&mut l, &[ok(1, G1), ok(2, G1), ok(3, G1)]);
         let got = run(&mut l, &[ok(4, G2)]);
         assert_eq!(got, vec![Some(Change::Dead { reason: DeadReason::GenerationChanged { from: G1, to: G2 } })]);
-        assert_eq!(l.counters(4).unwrap().changed, 1, "changed survives a generation change");
+        assert_eq!(l.counters(N4).unwrap().changed, 1, "changed survives a generation change");
         // One more change brings the restarted node back, with its new generation.
         assert_eq!(run(&mut l, &[ok(5, G2)]), vec![live(G2, 5)]);
     }
@@ -323,11 +376,11 @@ mod tests {
         let mut l = Liveness::new(3).unwrap();
         run(&mut l, &[ok(7, G1), ok(7, G1), ok(7, G1)]);
         assert_eq!(
-            *l.counters(4).unwrap(),
+            *l.counters(N4).unwrap(),
             SlotCounters { changed: 1, equal: 2, last_seq: 7, last_generation: G1, good_samples: 3, live: false }
         );
         run(&mut l, &[ok(7, G2)]);
-        let c = l.counters(4).unwrap();
+        let c = l.counters(N4).unwrap();
         assert_eq!((c.changed, c.equal, c.live), (1, 0, false));
     }
 
@@ -338,7 +391,7 @@ mod tests {
         let got = run(&mut l, &[bad(), bad(), bad()]);
         assert_eq!(got, vec![None, None, Some(Change::Dead { reason: DeadReason::Silent { samples: 3 } })]);
         // Junk fields of the bad samples were not taken: seq and generation are the last good ones.
-        let c = l.counters(4).unwrap();
+        let c = l.counters(N4).unwrap();
         assert_eq!((c.last_seq, c.last_generation), (3, G1));
     }
 
@@ -354,8 +407,8 @@ mod tests {
     fn bad_crc_is_ignored_for_a_dead_node() {
         let mut l = Liveness::new(3).unwrap();
         assert_eq!(run(&mut l, &[ok(1, G1), bad(), bad(), bad(), bad()]), vec![None; 5]);
-        assert_eq!(l.counters(4).unwrap().equal, 0);
-        assert_eq!(l.counters(4).unwrap().changed, 1);
+        assert_eq!(l.counters(N4).unwrap().equal, 0);
+        assert_eq!(l.counters(N4).unwrap().changed, 1);
         assert_eq!(run(&mut l, &[ok(2, G1)]), vec![live(G1, 2)]);
     }
 
@@ -364,18 +417,21 @@ mod tests {
         use crate::layout::heartbeat::encode_sector;
         let mut l = Liveness::new(5).unwrap();
         let sample = |seq: u64| -> Vec<SlotReading> {
-            (0..255u8)
+            NodeNum::all_heartbeat()
                 .map(|n| {
-                    let s =
-                        if n == 3 || n == 9 { encode_sector(512, seq, n, G1, 10_000).unwrap() } else { vec![0; 512] };
+                    let s = if n == NodeNum(3) || n == NodeNum(9) {
+                        encode_sector(512, seq, n, G1, 10_000).unwrap()
+                    } else {
+                        vec![0; 512]
+                    };
                     SlotReading::decode(n, &s, 0).unwrap()
                 })
                 .collect()
         };
         assert!(l.feed(&sample(10)).is_empty());
         let t = l.feed(&sample(11));
-        assert_eq!(t.iter().map(|t| t.slot).collect::<Vec<_>>(), vec![3, 9]);
-        assert_eq!(l.live_nodes(), vec![3, 9]);
-        assert!(l.observe(255, ok(1, 1)).is_none());
+        assert_eq!(t.iter().map(|t| t.node).collect::<Vec<_>>(), vec![NodeNum(3), NodeNum(9)]);
+        assert_eq!(l.live_nodes(), vec![NodeNum(3), NodeNum(9)]);
+        assert!(l.observe(NodeNum(255), ok(1, 1)).is_none());
     }
 }

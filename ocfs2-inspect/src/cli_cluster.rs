@@ -1,17 +1,20 @@
-//! The cluster-facing commands (`hb`, `slotmap`, `mounted`, `config lint`): their
-//! arguments, and what they share (node names from cluster.conf, the o2cb
-//! settings, finding a volume by UUID, Ctrl-C).
+//! What the cluster-facing commands (`hb`, `slotmap`, `mounted`, `config lint`)
+//! share: their arguments, and CLI helpers (node names from cluster.conf, the o2cb
+//! settings, finding a volume by UUID, ages for people, Ctrl-C). Not a command
+//! module, so that no command imports another: each command imports this, and
+//! `main` dispatches. What is domain logic (slot maps, journals, ages, liveness)
+//! is in the library's `ocfs2_format::cluster`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
+use ocfs2_format::cluster::NodeNum;
 use ocfs2_format::config::{ClusterConf, O2cbDefaults, CLUSTER_CONF_PATH, O2CB_PATHS};
 use ocfs2_format::{OpenOptions, Volume};
 
-use super::CmdError;
-use crate::render::Out;
+use crate::cmd::CmdError;
 
 /// Commands about the cluster stack rather than files.
 #[derive(Debug, Subcommand)]
@@ -109,24 +112,15 @@ pub enum ConfigCommand {
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    ocfs2_format::heartbeat::parse_duration(s).map_err(|e| e.to_string())
-}
-
-/// Runs one of the cluster commands.
-pub fn run(cmd: ClusterCommand, out: &Out, opts: OpenOptions) -> Result<(), CmdError> {
-    match cmd {
-        ClusterCommand::Hb(a) => super::hb::run(&a, out, opts),
-        ClusterCommand::Slotmap(a) => super::slotmap::run(&a, out, opts),
-        ClusterCommand::Mounted(a) => super::mounted::run(&a, out),
-        ClusterCommand::Config(ConfigCommand::Lint { files }) => super::config::lint(&files, out),
-    }
+    ocfs2_format::cluster::heartbeat::parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// Opens a volume read-only, naming the path in errors.
 pub fn open_volume(path: &Path, opts: OpenOptions) -> Result<Volume, CmdError> {
     let vol = Volume::open_with(path, opts).map_err(|e| CmdError::at(path.display().to_string(), e))?;
-    super::warn_if_truncated(path, &vol);
-    super::recover::announce(&vol);
+    crate::cmd::warn_if_truncated(path, &vol);
+    crate::cmd::recover::announce(&vol);
+    crate::cmd::intake::note_partition(&vol);
     Ok(vol)
 }
 
@@ -159,7 +153,7 @@ pub fn load_o2cb(given: Option<&Path>) -> Result<Option<O2cbDefaults>, CmdError>
 
 /// Node number → name for the volume's cluster (its recorded cluster name, else
 /// every cluster in the file).
-pub fn node_names(conf: Option<&ClusterConf>, vol: Option<&Volume>) -> HashMap<u32, String> {
+pub fn node_names(conf: Option<&ClusterConf>, vol: Option<&Volume>) -> HashMap<NodeNum, String> {
     let Some(conf) = conf else { return HashMap::new() };
     let cluster = vol.and_then(|v| v.superblock().cluster_name().map(|c| String::from_utf8_lossy(c).into_owned()));
     match cluster {
@@ -185,6 +179,22 @@ pub fn uuid_key(s: &str) -> Option<String> {
     (hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
 }
 
+/// `5s ago`, `3h 2m ago`, `in 4s` (a writer clock ahead of ours).
+pub fn fmt_age(age: i64) -> String {
+    let a = age.unsigned_abs();
+    let s = match a {
+        0..=59 => format!("{a}s"),
+        60..=3599 => format!("{}m {}s", a / 60, a % 60),
+        3600..=86_399 => format!("{}h {}m", a / 3600, a % 3600 / 60),
+        _ => format!("{}d {}h", a / 86_400, a % 86_400 / 3600),
+    };
+    if age < 0 {
+        format!("in {s}")
+    } else {
+        format!("{s} ago")
+    }
+}
+
 /// Set by SIGINT / SIGTERM while a long-running command (`hb --watch`) runs.
 pub static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -193,6 +203,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 /// Makes Ctrl-C (and SIGTERM) set [`STOP`] instead of killing the process.
+#[allow(unsafe_code)] // libc: a signal handler
 pub fn catch_interrupts() {
     let handler = on_signal as extern "C" fn(libc::c_int);
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe;
@@ -217,5 +228,13 @@ mod tests {
             Some("FCA60340C649466FBAD6281EAA0D05DB")
         );
         assert_eq!(super::uuid_key("xyz"), None);
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(super::fmt_age(5), "5s ago");
+        assert_eq!(super::fmt_age(-5), "in 5s");
+        assert_eq!(super::fmt_age(3725), "1h 2m ago");
+        assert_eq!(super::fmt_age(90_000), "1d 1h ago");
     }
 }

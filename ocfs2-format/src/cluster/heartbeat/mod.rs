@@ -1,10 +1,10 @@
 //! The o2hb disk heartbeat: where a volume's heartbeat region lies, sampling it,
-//! the kernel's liveness rules, the slot map joined with each slot's journal, and
-//! a writer in the kernel's format (for tests and simulators; the read-only
-//! inspector never constructs one).
+//! what one sample says of a slot (its age, whether it is stale), the kernel's
+//! liveness rules over samples, and a writer in the kernel's format (for tests
+//! and simulators; the read-only inspector never constructs one).
 //!
 //! ```
-//! use ocfs2_format::heartbeat::{Region, DEFAULT_SECTOR_SIZE};
+//! use ocfs2_format::cluster::{NodeNum, Region, DEFAULT_SECTOR_SIZE};
 //! use ocfs2_format::Volume;
 //!
 //! // A volume written by the Linux kernel while node 0 was heartbeating.
@@ -12,6 +12,7 @@
 //! let region = Region::locate(&vol, DEFAULT_SECTOR_SIZE)?;
 //! let slots = region.read_volume(&vol)?;
 //! let node0 = &slots[0];
+//! assert_eq!(node0.slot, NodeNum(0));
 //! assert!(node0.crc_ok() && node0.is_written());
 //! assert_eq!(node0.generation(), 0x2ac7_e339_c208_3605);
 //! # Ok::<(), ocfs2_format::Error>(())
@@ -25,14 +26,15 @@ use crate::fs::ExtentMap;
 use crate::io::BlockSource;
 use crate::layout::dinode::{flags, Id2};
 use crate::layout::heartbeat::{check_sector_size, SlotReading, MAX_NODES};
-use crate::volume::Volume;
+use crate::layout::node::NodeNum;
+use crate::volume::{OpenOptions, Volume};
 
 mod liveness;
-mod slots;
+mod snapshot;
 mod writer;
 
-pub use liveness::{Change, DeadReason, Liveness, Observation, SlotCounters, Transition};
-pub use slots::{JournalState, SlotMap};
+pub use liveness::{live_nodes, Change, DeadReason, Liveness, Observation, SlotCounters, Transition};
+pub use snapshot::{beat_age, now_secs, BeatState};
 pub use writer::{random_generation, OwnSlotProblem, Writer};
 
 /// Slot size when the medium cannot tell (image files): 512 bytes.
@@ -127,9 +129,10 @@ impl Region {
         false
     }
 
-    /// Byte offset of `node`'s slot on the medium.
-    pub fn slot_offset(&self, node: u8) -> u64 {
-        self.start + u64::from(node) * u64::from(self.sector_size)
+    /// Byte offset of `node`'s slot on the medium (past the region for a node
+    /// number without a heartbeat slot).
+    pub fn slot_offset(&self, node: NodeNum) -> u64 {
+        self.start + u64::from(node.get()) * u64::from(self.sector_size)
     }
 
     /// Reads and decodes all 255 slots from `src` with one read. Nothing is
@@ -158,7 +161,11 @@ impl Region {
         let bytes = bytes.get(..need).ok_or_else(|| {
             Error::corrupt(self.blkno, "heartbeat region", "length", format!(">= {need} bytes"), bytes.len())
         })?;
-        bytes.chunks_exact(ss).enumerate().map(|(i, sector)| SlotReading::decode(i as u8, sector, self.blkno)).collect()
+        bytes
+            .chunks_exact(ss)
+            .zip(NodeNum::all_heartbeat())
+            .map(|(sector, node)| SlotReading::decode(node, sector, self.blkno))
+            .collect()
     }
 }
 
@@ -179,21 +186,32 @@ impl Sampler {
     /// page cache would hide other nodes' writes), or decompressed into memory for
     /// a `.zst` image (a frozen snapshot).
     pub fn open(path: &Path, region: Region) -> Result<Self> {
-        Self::open_at(path, 0, region)
+        Self::open_with(path, &OpenOptions::default(), region)
     }
 
-    /// Like [`Sampler::open`] for a volume that starts `offset` bytes into `path`.
-    pub fn open_at(path: &Path, offset: u64, region: Region) -> Result<Self> {
+    /// Like [`Sampler::open`] for a volume found inside `path` the way
+    /// [`Volume::open_with`] finds it: the partition and offset of `opts` (its
+    /// `access` is not used: sampling reads with O_DIRECT). Pass the options the
+    /// volume `region` was located in was opened with.
+    pub fn open_with(path: &Path, opts: &OpenOptions, region: Region) -> Result<Self> {
         let access = if path.extension().is_some_and(|e| e == "zst") {
             crate::io::Access::Auto
         } else {
             crate::io::Access::Direct
         };
-        let src = crate::io::open_with(path, access)?;
-        if offset == 0 {
-            return Ok(Sampler { src, region });
-        }
-        Ok(Sampler { src: Box::new(crate::io::RangeSource::from_offset(src, offset)?), region })
+        let (src, _) = crate::intake::select(crate::io::open_with(path, access)?, opts)?;
+        Ok(Sampler { src, region })
+    }
+
+    /// The sampler of `vol`'s region, which was opened from `path` with
+    /// `opts`: slots of `sector_size` bytes, or of the medium's logical sector
+    /// size ([`medium_sector_size`]) when `None`.
+    pub fn of_volume(vol: &Volume, path: &Path, opts: &OpenOptions, sector_size: Option<u32>) -> Result<Self> {
+        let sector_size = match sector_size {
+            Some(s) => s,
+            None => medium_sector_size(path)?,
+        };
+        Self::open_with(path, opts, Region::locate(vol, sector_size)?)
     }
 
     /// The region sampled.
