@@ -207,14 +207,20 @@ mod tests {
         stopped.beat().unwrap();
         stopped.stop().unwrap();
         let stop = std::sync::atomic::AtomicBool::new(false);
+        // The first sample must already see node 9's first beat, however late
+        // its thread starts on a loaded machine.
+        let first_beat = std::sync::Barrier::new(2);
         let live = std::thread::scope(|s| {
             s.spawn(|| {
                 let mut w = Writer::new(open(), region, NodeNum(9), 0x99, 10_000).unwrap();
+                w.beat().unwrap();
+                first_beat.wait();
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    w.beat().unwrap();
                     std::thread::sleep(std::time::Duration::from_millis(50));
+                    w.beat().unwrap();
                 }
             });
+            first_beat.wait();
             let live = crate::cluster::live_nodes(&sampler);
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
             live
