@@ -118,9 +118,7 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 /// Opens a volume read-only, naming the path in errors.
 pub fn open_volume(path: &Path, opts: OpenOptions) -> Result<Volume, CmdError> {
     let vol = Volume::open_with(path, opts).map_err(|e| CmdError::at(path.display().to_string(), e))?;
-    crate::cmd::warn_if_truncated(path, &vol);
-    crate::cmd::recover::announce(&vol);
-    crate::cmd::intake::note_partition(&vol);
+    crate::cmd::notes_at_open(path, &vol);
     Ok(vol)
 }
 
