@@ -41,8 +41,17 @@ enum Groups {
 }
 
 /// The filesystem blocks an o2image of `vol` holds.
+///
+/// A source shorter than the volume its superblock describes is refused with
+/// [`Error::Truncated`] before anything is allocated: the bitmap has a bit per
+/// block of the volume, so a lying cluster count would otherwise cost up to
+/// 2^43 bits, and the blocks past the end could not be copied anyway.
 pub fn metadata_blocks(vol: &Volume) -> Result<ImageBitmap> {
     let geo = vol.geometry();
+    if vol.missing_bytes().is_some() {
+        let size = vol.source_size();
+        return Err(Error::Truncated { blkno: size / u64::from(geo.block_size), size });
+    }
     let sb = vol.superblock();
     let mut held = ImageBitmap::new(geo.blocks);
     if sb.s_feature_compat.get() & compat::BACKUP_SB != 0 {

@@ -88,6 +88,24 @@ fn o2image_regressions_replay() {
     }
 }
 
+/// The input that made `metadata_blocks` ask for a 16 GiB bitmap (a superblock
+/// claiming 2^32 clusters of 1 MiB in a 45 KiB image): refused as truncated,
+/// naming the first block the source lacks, before anything is allocated. The
+/// replay above cannot see the allocation (calloc is lazy outside libFuzzer).
+#[test]
+fn o2image_of_a_volume_larger_than_its_source_is_truncated() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/o2image");
+    let data = std::fs::read(dir.join("oom-superblock-claims-2pow40-blocks")).unwrap();
+    let src = ocfs2_format::io::O2ImageSource::new(ocfs2_format::io::MemSource::from_bytes(&data)).unwrap();
+    let size = ocfs2_format::io::BlockSource::size(&src);
+    let vol = ocfs2_format::Volume::from_source(Box::new(src), ocfs2_format::OpenOptions::default()).unwrap();
+    assert_eq!(vol.geometry().blocks, u64::from(u32::MAX) << 8, "the claim the input makes");
+    match ocfs2_format::image::metadata_blocks(&vol) {
+        Err(ocfs2_format::Error::Truncated { blkno, size: s }) => assert_eq!((blkno, s), (size / 4096, size)),
+        other => panic!("expected Truncated, got {other:?}"),
+    }
+}
+
 #[test]
 fn replay_regressions_replay() {
     for p in inputs("replay") {
