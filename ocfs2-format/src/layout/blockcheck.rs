@@ -211,15 +211,23 @@ fn field_range(blocks: &[&mut [u8]], check_offset: usize) -> Option<std::ops::Ra
 
 /// CRC and full Hamming code of the blocks taken as one bit string.
 fn checks_of(blocks: &[&mut [u8]]) -> (u32, u32) {
-    let mut crc = !0;
+    (crc_of(blocks), ecc_of(blocks))
+}
+
+/// CRC of the blocks taken as one bit string.
+fn crc_of(blocks: &[&mut [u8]]) -> u32 {
+    blocks.iter().fold(!0, |crc, block| crc32e_chained(crc, block))
+}
+
+/// Full Hamming code of the blocks taken as one bit string.
+fn ecc_of(blocks: &[&mut [u8]]) -> u32 {
     let mut ecc = 0;
     let mut bit = 0u64;
     for block in blocks {
-        crc = crc32e_chained(crc, block);
         ecc ^= hamming_from(block, bit);
         bit += block.len() as u64 * 8;
     }
-    (crc, ecc)
+    ecc
 }
 
 /// Computes the check of one block, stores it at `check_offset` and returns it.
@@ -284,11 +292,14 @@ fn check_and_repair(
     stored: BlockCheck,
     field: &std::ops::Range<usize>,
 ) -> Result<CheckOutcome, CheckFailure> {
-    let (crc, ecc) = checks_of(blocks);
+    // As the kernel does, the Hamming code is computed only when the CRC fails:
+    // it costs several times the CRC, and nearly every block is clean.
+    let crc = crc_of(blocks);
     let want = stored.crc32e.get();
     if crc == want {
         return Ok(CheckOutcome::Clean);
     }
+    let ecc = ecc_of(blocks);
     let failure = CheckFailure { stored, computed_crc: crc, computed_ecc: ecc as u16 };
     let nbits: u64 = blocks.iter().map(|b| b.len() as u64 * 8).sum();
     let syndrome = u64::from(ecc as u16 ^ stored.ecc.get());
@@ -301,7 +312,7 @@ fn check_and_repair(
     if in_field || !flip(blocks, bit) {
         return Err(failure);
     }
-    if checks_of(blocks).0 == want {
+    if crc_of(blocks) == want {
         return Ok(CheckOutcome::Corrected { bit });
     }
     flip(blocks, bit);
