@@ -3,8 +3,9 @@
 //! `lsdel` recover, in The Sleuth Kit's body format.
 
 use crate::error::{Error, Result};
-use crate::files::{FileType, InoSet, Metadata};
 use crate::volume::Volume;
+
+use super::{FileType, InoSet, Metadata};
 
 /// How a name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
