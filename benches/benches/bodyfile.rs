@@ -4,7 +4,7 @@
 //!
 //! - `ls_l_walk`: what `ls -l` on every directory costs: `fs::read_dir`, the
 //!   inodes hinted, each entry's inode read, subdirectories entered.
-//! - `bodyfile`: `fs::walk_tree` (the facade's `Volume::walk`) with deleted names (each directory's slack
+//! - `bodyfile`: `files::walk_tree` (the facade's `Volume::walk`) with deleted names (each directory's slack
 //!   scanned again for old entries, the inode allocators scanned for deleted
 //!   inodes) and every entry's body line formatted (symlink targets read).
 //! - `bodyfile_live_only`: the same without the deleted names and inodes, to
@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ocfs2_format::{fs, Volume};
+use ocfs2_format::{files, fs, Volume};
 
 /// Every name under the root with its inode read, as `ls -l` of each directory.
 fn ls_l_walk(vol: &Volume) -> usize {
@@ -46,7 +46,7 @@ fn ls_l_walk(vol: &Volume) -> usize {
 fn bodyfile(vol: &Volume, deleted: bool, out: &mut Vec<u8>) -> usize {
     out.clear();
     let mut lines = 0;
-    fs::walk_tree(vol, b"/", deleted, |e| -> ocfs2_format::Result<()> {
+    files::walk_tree(vol, b"/", deleted, |e| -> ocfs2_format::Result<()> {
         e.body_line(vol, None, b"/", out);
         out.push(b'\n');
         lines += 1;

@@ -549,6 +549,57 @@ pub fn read_runs(map: &BlockMap, image: &Path, threads: usize) -> io::Result<u64
     })
 }
 
+/// Overwrites the data clusters of every regular file of the volume image
+/// `image` (a copy the caller made; metadata and inline data are left alone)
+/// with lowercase hex text, each block's drawn from a generator seeded by its
+/// offset, so a reflinked cluster gets the same bytes through every file.
+/// The kernel-written fixtures' files hold patterns that deflate to almost
+/// nothing; hex text (4 bits of entropy a byte) compresses about 2:1, like
+/// logs and documents, so an E01 of it makes every chunk's inflate real work.
+/// Returns the bytes written.
+pub fn fill_file_data(image: &Path) -> io::Result<u64> {
+    let other = |e: ocfs2_format::Error| io::Error::other(e.to_string());
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    {
+        let vol = ocfs2_format::Volume::open(image).map_err(other)?;
+        for w in vol.walk("/") {
+            let w = w.map_err(other)?;
+            if !w.file_type().is_file() || w.hard_link_seen() {
+                continue;
+            }
+            let f = vol.open_file_ino(w.ino()).map_err(other)?;
+            if f.metadata().is_inline() {
+                continue;
+            }
+            runs.extend(f.runs().into_iter().filter_map(|r| match r {
+                ocfs2_format::Run::Data { physical, len, .. } => Some((physical, len)),
+                _ => None,
+            }));
+        }
+    }
+    let file = OpenOptions::new().write(true).open(image)?;
+    let mut buf = vec![0u8; BLOCK as usize];
+    let mut written = 0;
+    for (physical, len) in coalesce(runs) {
+        for off in (physical..physical + len).step_by(BLOCK as usize) {
+            let n = (physical + len - off).min(BLOCK) as usize;
+            let mut x = off.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1; // xorshift64, never 0
+            for piece in buf[..n].chunks_mut(16) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                for (i, c) in piece.iter_mut().enumerate() {
+                    *c = b"0123456789abcdef"[((x >> (4 * i)) & 15) as usize];
+                }
+            }
+            file.write_all_at(&buf[..n], off)?;
+            written += n as u64;
+        }
+    }
+    file.sync_all()?;
+    Ok(written)
+}
+
 /// One entry of a directory tree, for the rdump floor (see [`TreeManifest`]).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub enum TreeEntry {
@@ -696,6 +747,38 @@ mod tests {
         assert!(parse_size("3X").is_err());
         assert_eq!(size_label(15 << 40), "15T");
         assert_eq!(size_label(1536 << 30), "1536G");
+    }
+
+    #[test]
+    fn fill_file_data_leaves_a_clean_volume_of_hex_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let img = dir.path().join("A.img");
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/A-default.img.zst");
+        let st = Command::new("zstd").args(["-q", "-d", "-f", fixture, "-o"]).arg(&img).status().expect("zstd in PATH");
+        assert!(st.success(), "zstd -d {fixture}");
+        let written = fill_file_data(&img).expect("fill");
+        assert!(written > 20 << 20, "{written} bytes");
+        // The metadata is untouched: fsck.ocfs2 finds nothing to fix.
+        let fsck = Command::new("fsck.ocfs2").arg("-fn").arg(&img).output().expect("fsck.ocfs2 (ocfs2-tools) in PATH");
+        assert!(fsck.status.success(), "fsck.ocfs2 -fn: {}", String::from_utf8_lossy(&fsck.stdout));
+        let vol = ocfs2_format::Volume::open(&img).expect("open");
+        let mut files = 0;
+        for w in vol.walk("/") {
+            let w = w.expect("walk");
+            if !w.file_type().is_file() {
+                continue;
+            }
+            let f = vol.open_file_ino(w.ino()).expect("open");
+            // Holes and unwritten (preallocated) extents read as zeros still.
+            if f.metadata().is_inline() || !matches!(f.runs().first(), Some(ocfs2_format::Run::Data { .. })) {
+                continue;
+            }
+            let mut head = vec![0u8; f.len().min(BLOCK) as usize];
+            assert_eq!(f.read_at(0, &mut head).expect("read"), head.len());
+            assert!(head.iter().all(u8::is_ascii_hexdigit), "{}", String::from_utf8_lossy(w.path()));
+            files += 1;
+        }
+        assert!(files >= 5, "{files} files with extent data");
     }
 
     #[test]

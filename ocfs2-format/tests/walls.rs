@@ -122,6 +122,21 @@ fn fs_does_not_import_the_allocator_or_forensic_walks() {
 }
 
 #[test]
+fn the_walks_do_not_import_the_facade() {
+    // `files` is the std::fs-shaped face over every walk below it; a walk that
+    // borrowed its types (fs/tree.rs once took `files::Metadata`) ties the
+    // layers into a knot.
+    let src = lib_src();
+    let mut files = Vec::new();
+    for dir in ["fs", "alloc", "check"] {
+        files.extend(rust_files(&src.join(dir)));
+    }
+    files.extend(["forensics.rs", "quota.rs"].map(|f| src.join(f)));
+    let bad = offenders(&files, |l| imports_any(l, &["files"]));
+    assert!(bad.is_empty(), "the walks must not import the facade built on them:\n{}", bad.join("\n"));
+}
+
+#[test]
 fn no_unsafe_outside_io() {
     let io = lib_src().join("io");
     let files: Vec<PathBuf> = rust_files(&lib_src()).into_iter().filter(|f| !f.starts_with(&io)).collect();

@@ -37,6 +37,7 @@
 mod file;
 mod forensics;
 mod metadata;
+mod tree;
 mod walk;
 mod xattr;
 
@@ -54,6 +55,7 @@ use crate::volume::{Inode, Volume};
 pub use file::{File, Run};
 pub use forensics::{DeletedEntry, DeletedInode};
 pub use metadata::{FileType, Metadata};
+pub use tree::{walk_tree, NameState, TreeEntry};
 pub(crate) use walk::InoSet;
 pub use walk::{Walk, WalkEntry, WalkIter};
 pub use xattr::{acl_to_linux, Acl, XattrEntry, ACL_UNDEFINED_ID, ACL_XATTR_VERSION};

@@ -8,7 +8,6 @@ mod file;
 mod path;
 mod refcount;
 mod system;
-mod tree;
 mod xattr;
 
 pub use dir::{dir_blocks, prefetch_entry_inodes, read_dir, read_dir_partial, DirBlock, DirEntryInfo, DirRecord};
@@ -18,5 +17,4 @@ pub(crate) use file::Contents;
 pub use file::{read_symlink, FileReader, Span, MAX_READ};
 pub use path::{find_paths, find_paths_of, find_paths_with, lookup, lookup_name, resolve_spec};
 pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree, SharedRun};
-pub use tree::{walk_tree, NameState, TreeEntry};
 pub use xattr::{read_xattr_layout, read_xattrs, BucketInfo, Xattr, XattrPlace, XattrSet};

@@ -477,51 +477,52 @@ impl Parser<'_> {
     }
 }
 
+/// `bytes` is the trait's: a zeroed buffer filled by `read_at`, so the whole
+/// chunks of a long read inflate straight into it (on several cores), where
+/// copying out of the cache would inflate each into the cache first, evicting
+/// the metadata reads come back to, and copy it again.
 impl BlockSource for EwfSource {
     fn size(&self) -> u64 {
         self.size
-    }
-
-    /// One copy out of the cached chunks (the default would zero a buffer first).
-    fn bytes(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
-        if offset.checked_add(len as u64).is_none_or(|end| end > self.size) {
-            return Err(eof(offset, len, self.size));
-        }
-        let mut out = Vec::with_capacity(len);
-        while out.len() < len {
-            let at = offset + out.len() as u64;
-            let (i, within) = (at / self.chunk_size, (at % self.chunk_size) as usize);
-            let data = self.chunk(i)?;
-            let n = (data.len() - within).min(len - out.len());
-            out.extend_from_slice(&data[within..within + n]);
-        }
-        Ok(Cow::Owned(out))
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.size) {
             return Err(eof(offset, buf.len(), self.size));
         }
-        let mut done = 0;
-        while done < buf.len() {
-            let at = offset + done as u64;
+        // Whole chunks the cache lacks, inflated below straight into the
+        // reader's buffer, uncached: one copy less, and a long read does not
+        // evict the cache's chunks, which hold the metadata reads come back to.
+        let mut whole: Vec<(u64, &mut [u8])> = Vec::new();
+        let mut rest = buf;
+        let mut at = offset;
+        while !rest.is_empty() {
             let (i, within) = (at / self.chunk_size, (at % self.chunk_size) as usize);
             let len = self.chunk_len(i) as usize;
-            let n = (len - within).min(buf.len() - done);
-            let out = &mut buf[done..done + n];
+            let n = (len - within).min(rest.len());
+            let (out, tail) = rest.split_at_mut(n);
             match self.cached(i) {
                 Some(data) => out.copy_from_slice(&data[within..within + n]),
-                // A whole chunk goes straight into the reader's buffer, uncached:
-                // one copy less, and a long read does not evict the cache's
-                // chunks, which hold the metadata that reads come back to.
-                None if n == len => {
-                    if let Some(e) = self.load_into(i, out)? {
-                        return Err(e);
-                    }
+                None if n == len => whole.push((i, out)),
+                None => {
+                    // The chunks before it first: the first failure in order is the answer.
+                    self.inflate_all(std::mem::take(&mut whole))?;
+                    out.copy_from_slice(&self.chunk(i)?[within..within + n]);
                 }
-                None => out.copy_from_slice(&self.chunk(i)?[within..within + n]),
             }
-            done += n;
+            (rest, at) = (tail, at + n as u64);
+        }
+        self.inflate_all(whole)
+    }
+}
+
+impl EwfSource {
+    /// Loads each `(chunk, buffer)` pair in order; the first failure is the answer.
+    fn inflate_all(&self, whole: Vec<(u64, &mut [u8])>) -> Result<()> {
+        for (i, out) in whole {
+            if let Some(e) = self.load_into(i, out)? {
+                return Err(e);
+            }
         }
         Ok(())
     }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use md5::Md5;
-use ocfs2_format::fs::{resolve_spec, walk_tree, NameState, MAX_READ};
+use ocfs2_format::files::{walk_tree, NameState};
+use ocfs2_format::fs::{resolve_spec, MAX_READ};
 use ocfs2_format::image::{write_image, ImageFormat};
 use ocfs2_format::{OpenOptions, Volume};
 use serde::Serialize;

@@ -3,8 +3,9 @@
 //! `lsdel` recover, in The Sleuth Kit's body format.
 
 use crate::error::{Error, Result};
-use crate::files::{FileType, InoSet, Metadata};
 use crate::volume::Volume;
+
+use super::{FileType, Follow, InoSet, Metadata};
 
 /// How a name was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +104,13 @@ pub fn walk_tree<E: From<Error>>(
     deleted: bool,
     mut f: impl FnMut(&TreeEntry) -> Result<(), E>,
 ) -> Result<(), E> {
+    // The deleted-inode scan runs first, though its names come last: it reads
+    // every inode group in long reads, so on a cold cache the live inodes the
+    // walk then reads one at a time are already in memory (one pass over the
+    // groups, not a wait per inode and a second pass). Its error, if any, waits
+    // for its turn, after the live names and the deleted entries.
+    let from_root = || vol.resolve(start, Follow::Always).is_ok_and(|r| r.ino == vol.root_blkno());
+    let orphans = (deleted && from_root()).then(|| vol.deleted_inodes());
     let mut dirs: Vec<(u64, Vec<u8>)> = Vec::new();
     for item in vol.walk(start) {
         let w = item?;
@@ -140,8 +148,8 @@ pub fn walk_tree<E: From<Error>>(
             })?;
         }
     }
-    if dirs.first().is_some_and(|(ino, _)| *ino == vol.root_blkno()) {
-        for d in vol.deleted_inodes()? {
+    if let Some(orphans) = orphans {
+        for d in orphans? {
             if named.contains(&d.ino()) {
                 continue;
             }
