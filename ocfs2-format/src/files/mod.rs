@@ -47,7 +47,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo};
+use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo, DirStream};
 use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use crate::volume::{Inode, Volume};
 
@@ -84,20 +84,31 @@ struct Resolved {
 }
 
 /// An iterator over a directory's entries, without `.` and `..`, in on-disk
-/// order (the order `ls -f` shows). The directory is read when
-/// [`Volume::read_dir`] is called, so errors come from there; the items are
-/// `Result`s to leave room for streaming very large directories.
+/// order (the order `ls -f` shows). It reads the directory one block at a time
+/// as it goes, so memory stays at one block's entries on any directory. The
+/// directory inode and its extent tree are read when [`Volume::read_dir`] is
+/// called; an entry block that cannot be read is an `Err` item, and the blocks
+/// after it still follow.
 #[derive(Debug)]
 pub struct ReadDir<'v> {
     vol: &'v Volume,
+    blocks: DirStream<'v>,
+    /// The rest of the block being read.
     entries: std::vec::IntoIter<DirEntryInfo>,
 }
 
 impl<'v> Iterator for ReadDir<'v> {
     type Item = Result<DirEntry<'v>>;
     fn next(&mut self) -> Option<Self::Item> {
-        let e = self.entries.by_ref().find(|e| e.name != b"." && e.name != b"..")?;
-        Some(Ok(DirEntry { vol: self.vol, ino: e.inode, file_type: e.file_type, name: e.name }))
+        loop {
+            if let Some(e) = self.entries.by_ref().find(|e| e.name != b"." && e.name != b"..") {
+                return Some(Ok(DirEntry { vol: self.vol, ino: e.inode, file_type: e.file_type, name: e.name }));
+            }
+            match self.blocks.next()? {
+                Ok(block) => self.entries = block.into_iter(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
     }
 }
 
@@ -179,7 +190,7 @@ impl Volume {
     /// The entries of directory `ino`.
     pub fn read_dir_ino(&self, ino: u64) -> Result<ReadDir<'_>> {
         let inode = self.dir_inode(ino)?;
-        Ok(ReadDir { vol: self, entries: crate::fs::read_dir(self, &inode)?.into_iter() })
+        Ok(ReadDir { vol: self, blocks: DirStream::new(self, &inode)?, entries: Vec::new().into_iter() })
     }
 
     /// A walk of the tree under `path` (see [`Walk`] for its options and rules).

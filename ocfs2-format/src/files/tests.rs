@@ -385,3 +385,78 @@ fn dot_entries_resolve_in_every_directory_kind() {
         assert_eq!(parent, want, "{dir}");
     }
 }
+
+/// A source that records the offset of every read, to see what a reader touched.
+#[derive(Debug)]
+struct Recording {
+    inner: crate::io::MemSource,
+    offsets: Arc<std::sync::Mutex<Vec<u64>>>,
+}
+
+impl crate::io::BlockSource for Recording {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        self.offsets.lock().unwrap().push(offset);
+        self.inner.read_at(offset, buf)
+    }
+    fn bytes(&self, offset: u64, len: usize) -> Result<std::borrow::Cow<'_, [u8]>> {
+        self.offsets.lock().unwrap().push(offset);
+        self.inner.bytes(offset, len)
+    }
+}
+
+/// `ReadDir` streams: the first entry of a 25-block indexed directory and of a
+/// block directory arrives after reading one of its entry blocks, the rest as
+/// the iteration goes; an inline directory reads no block beyond its inode.
+/// Every shape lists what `fs::read_dir` lists.
+#[test]
+fn read_dir_streams_block_by_block() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
+    let raw = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
+    let offsets = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rec = Recording { inner: crate::io::MemSource::from_vec(raw), offsets: Arc::clone(&offsets) };
+    let v = Volume::from_source(Box::new(rec), crate::OpenOptions::default()).unwrap();
+    let bs = u64::from(v.geometry().block_size);
+    // How many of `blocks` the reads so far touched.
+    let touched = |blocks: &[u64]| -> usize {
+        let offsets = offsets.lock().unwrap();
+        blocks.iter().filter(|b| offsets.iter().any(|&o| o / bs == **b)).count()
+    };
+    for (path, want_blocks) in [("/bigdir", 25), ("//", 0), ("/d1", 0)] {
+        let ino = v.lookup(path).unwrap();
+        let inode = v.inode(ino).unwrap();
+        let size_blocks = inode.header().i_size.get().div_ceil(bs);
+        let blocks: Vec<u64> =
+            crate::fs::ExtentMap::load(&v, &inode).unwrap().blocks(&v, size_blocks).map(|b| b.1).collect();
+        let want: Vec<Vec<u8>> = crate::fs::read_dir(&v, &inode)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .filter(|n| n != b"." && n != b"..")
+            .collect();
+        offsets.lock().unwrap().clear();
+        let mut it = v.read_dir(path).unwrap();
+        let first = it.next().unwrap().unwrap();
+        let read_first = touched(&blocks);
+        let mut got = vec![first.name().to_vec()];
+        got.extend(it.map(|e| e.unwrap().name().to_vec()));
+        assert_eq!(got, want, "{path}");
+        match want_blocks {
+            0 if inode.header().has_dyn(crate::layout::dinode::dyn_features::INLINE_DATA) => {
+                assert!(blocks.is_empty(), "{path}: inline");
+            }
+            // The system directory: a block directory of several blocks.
+            0 => {
+                assert!(blocks.len() > 1, "{path}: {} blocks", blocks.len());
+                assert_eq!((read_first, touched(&blocks)), (1, blocks.len()), "{path}");
+            }
+            n => {
+                assert_eq!(blocks.len(), n, "{path}");
+                assert_eq!(want.len(), 5000);
+                assert_eq!((read_first, touched(&blocks)), (1, n), "{path}");
+            }
+        }
+    }
+}
