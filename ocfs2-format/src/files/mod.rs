@@ -95,13 +95,25 @@ pub struct ReadDir<'v> {
     blocks: DirStream<'v>,
     /// The rest of the block being read.
     entries: std::vec::IntoIter<DirEntryInfo>,
+    /// Yield `.` and `..` too.
+    dots: bool,
+}
+
+impl ReadDir<'_> {
+    /// Whether to yield the `.` and `..` entries too, where they lie on disk
+    /// (the first two records), as `ls -a` and debugfs.ocfs2 `ls` show them.
+    /// Off by default, as in `std::fs::read_dir`.
+    pub fn dot_entries(mut self, yes: bool) -> Self {
+        self.dots = yes;
+        self
+    }
 }
 
 impl<'v> Iterator for ReadDir<'v> {
     type Item = Result<DirEntry<'v>>;
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(e) = self.entries.by_ref().find(|e| e.name != b"." && e.name != b"..") {
+            if let Some(e) = self.entries.by_ref().find(|e| self.dots || (e.name != b"." && e.name != b"..")) {
                 return Some(Ok(DirEntry { vol: self.vol, ino: e.inode, file_type: e.file_type, name: e.name }));
             }
             match self.blocks.next()? {
@@ -190,7 +202,15 @@ impl Volume {
     /// The entries of directory `ino`.
     pub fn read_dir_ino(&self, ino: u64) -> Result<ReadDir<'_>> {
         let inode = self.dir_inode(ino)?;
-        Ok(ReadDir { vol: self, blocks: DirStream::new(self, &inode)?, entries: Vec::new().into_iter() })
+        Ok(ReadDir { vol: self, blocks: DirStream::new(self, &inode)?, entries: Vec::new().into_iter(), dots: false })
+    }
+
+    /// Hints the inodes that `entries` name, for a caller about to read each
+    /// one's metadata (`ls -l`, a copy of a tree): on a cold cache the reads
+    /// then overlap instead of waiting one by one (see
+    /// [`Volume::prefetch_blocks`]).
+    pub fn prefetch_metadata(&self, entries: &[DirEntry<'_>]) {
+        crate::fs::prefetch_inodes(self, entries.iter().map(DirEntry::ino));
     }
 
     /// A walk of the tree under `path` (see [`Walk`] for its options and rules).
@@ -229,6 +249,16 @@ impl Volume {
     pub fn open_file_ino(&self, ino: u64) -> Result<File<&Volume>> {
         let (meta, contents) = self.file_parts(ino)?;
         Ok(File::new(self, meta, contents))
+    }
+
+    /// Opens inode `ino`'s stored bytes whatever its type: a directory reads as
+    /// its entry blocks or inline area, up to its size, as debugfs.ocfs2 `dump`
+    /// copies it (for forensics; [`Volume::open_file_ino`] refuses a directory,
+    /// as `std` does). An allocator or other metadata inode is
+    /// [`Error::Invalid`].
+    pub fn open_raw_ino(&self, ino: u64) -> Result<File<&Volume>> {
+        let inode = self.inode_checked(ino)?;
+        Ok(File::new(self, Metadata::new(&inode, self.geometry()), Contents::new(self, &inode)?))
     }
 
     /// [`Volume::open_file`] for a shared volume: the handle owns an `Arc`, so it

@@ -386,11 +386,29 @@ fn dot_entries_resolve_in_every_directory_kind() {
     }
 }
 
-/// A source that records the offset of every read, to see what a reader touched.
+/// A source that records the offset of every read and every prefetch hint
+/// (`(offset, len)`), to see what a reader touched; nothing counts as cached.
 #[derive(Debug)]
 struct Recording {
     inner: crate::io::MemSource,
     offsets: Arc<std::sync::Mutex<Vec<u64>>>,
+    hints: Arc<std::sync::Mutex<Vec<(u64, u64)>>>,
+}
+
+impl Recording {
+    /// A-default behind a recording source: the volume, the reads, the hints.
+    #[allow(clippy::type_complexity)]
+    fn a_default() -> (Volume, Arc<std::sync::Mutex<Vec<u64>>>, Arc<std::sync::Mutex<Vec<(u64, u64)>>>) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
+        let raw = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
+        let rec = Recording {
+            inner: crate::io::MemSource::from_vec(raw),
+            offsets: Default::default(),
+            hints: Default::default(),
+        };
+        let (offsets, hints) = (Arc::clone(&rec.offsets), Arc::clone(&rec.hints));
+        (Volume::from_source(Box::new(rec), crate::OpenOptions::default()).unwrap(), offsets, hints)
+    }
 }
 
 impl crate::io::BlockSource for Recording {
@@ -405,6 +423,12 @@ impl crate::io::BlockSource for Recording {
         self.offsets.lock().unwrap().push(offset);
         self.inner.bytes(offset, len)
     }
+    fn prefetch(&self, offset: u64, len: u64) {
+        self.hints.lock().unwrap().push((offset, len));
+    }
+    fn is_cached(&self, _: u64) -> bool {
+        false
+    }
 }
 
 /// `ReadDir` streams: the first entry of a 25-block indexed directory and of a
@@ -413,11 +437,7 @@ impl crate::io::BlockSource for Recording {
 /// Every shape lists what `fs::read_dir` lists.
 #[test]
 fn read_dir_streams_block_by_block() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
-    let raw = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
-    let offsets = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let rec = Recording { inner: crate::io::MemSource::from_vec(raw), offsets: Arc::clone(&offsets) };
-    let v = Volume::from_source(Box::new(rec), crate::OpenOptions::default()).unwrap();
+    let (v, offsets, _) = Recording::a_default();
     let bs = u64::from(v.geometry().block_size);
     // How many of `blocks` the reads so far touched.
     let touched = |blocks: &[u64]| -> usize {
@@ -459,4 +479,81 @@ fn read_dir_streams_block_by_block() {
             }
         }
     }
+}
+
+/// `dot_entries(true)` adds `.` and `..` where they lie (first), naming the
+/// directory and its parent; the rest is the default listing.
+#[test]
+fn read_dir_with_dot_entries() {
+    let v = vol();
+    for path in ["/small", "/bigdir", "//", "/d1/d2"] {
+        let ino = v.lookup(path).unwrap();
+        let all: Vec<DirEntry<'_>> = v.read_dir(path).unwrap().dot_entries(true).map(Result::unwrap).collect();
+        assert_eq!((all[0].name(), all[0].ino()), (&b"."[..], ino), "{path}");
+        assert_eq!(all[1].name(), b"..", "{path}");
+        let parent = v.lookup(format!("{path}/..")).unwrap();
+        // `//..` is the system directory itself, as on disk.
+        let parent = if path == "//" { ino } else { parent };
+        assert_eq!(all[1].ino(), parent, "{path}");
+        assert!(all[..2].iter().all(|e| e.file_type().is_dir()));
+        let rest: Vec<Vec<u8>> = v.read_dir(path).unwrap().map(|e| e.unwrap().name().to_vec()).collect();
+        let tail: Vec<Vec<u8>> = all[2..].iter().map(|e| e.name().to_vec()).collect();
+        assert_eq!(tail, rest, "{path}");
+    }
+}
+
+/// Every entry type byte survives `from_dirent` and `dirent_byte`.
+#[test]
+fn file_type_round_trips_the_dirent_byte() {
+    for t in 0..=u8::MAX {
+        assert_eq!(FileType::from_dirent(t).dirent_byte(), t);
+    }
+    assert_eq!(FileType::Symlink.dirent_byte(), crate::layout::dir::file_type::SYMLINK);
+}
+
+/// `prefetch_metadata` hints each entry's inode block before any is read.
+#[test]
+fn prefetch_metadata_hints_every_entry_inode() {
+    let (v, offsets, hints) = Recording::a_default();
+    let entries: Vec<DirEntry<'_>> = v.read_dir("/small").unwrap().map(Result::unwrap).collect();
+    assert_eq!(entries.len(), 6);
+    let bs = u64::from(v.geometry().block_size);
+    offsets.lock().unwrap().clear();
+    v.prefetch_metadata(&entries);
+    let hints = hints.lock().unwrap();
+    for e in &entries {
+        let at = e.ino() * bs;
+        assert!(hints.iter().any(|&(o, l)| o <= at && at + bs <= o + l), "inode {} not hinted: {hints:?}", e.ino());
+    }
+    assert!(offsets.lock().unwrap().is_empty(), "a hint reads nothing");
+}
+
+/// `open_raw_ino` reads a directory's stored bytes (as debugfs.ocfs2 `dump`
+/// copies them): an inline directory's area, a block directory's blocks; a
+/// regular file reads as through `open_file_ino`.
+#[test]
+fn open_raw_reads_a_directory_as_stored() {
+    let v = vol();
+    for path in ["/d1", "/bigdir"] {
+        let ino = v.lookup(path).unwrap();
+        assert!(matches!(v.open_file_ino(ino), Err(Error::IsADirectory(_))));
+        let f = v.open_raw_ino(ino).unwrap();
+        let inode = v.inode(ino).unwrap();
+        assert_eq!(f.len(), inode.header().i_size.get(), "{path}");
+        let mut first = vec![0u8; 64];
+        assert_eq!(f.read_full_at(0, &mut first).unwrap(), 64);
+        // The first record is `.`: this directory's own inode number, name ".".
+        assert_eq!(&first[..8], &ino.to_le_bytes(), "{path}");
+        assert_eq!((first[10], &first[12..13]), (1, &b"."[..]), "{path}");
+    }
+    let bigdir = v.lookup("/bigdir").unwrap();
+    let f = v.open_raw_ino(bigdir).unwrap();
+    let map = crate::fs::ExtentMap::load(v, &v.inode(bigdir).unwrap()).unwrap();
+    let bs = v.block_size();
+    let mut second = vec![0u8; bs];
+    assert_eq!(f.read_full_at(bs as u64, &mut second).unwrap(), bs);
+    let (_, blkno, _) = map.blocks(v, 2).nth(1).unwrap();
+    assert_eq!(second, &*v.read_block(blkno).unwrap());
+    let hello = v.lookup("/small/hello.txt").unwrap();
+    assert_eq!(v.open_raw_ino(hello).unwrap().len(), v.open_file_ino(hello).unwrap().len());
 }

@@ -233,7 +233,12 @@ pub fn dir_blocks(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirBlock>> {
 /// a caller about to read them all (`ls -l`, `rdump`): on a cold cache the
 /// reads of a directory's inodes then overlap instead of waiting one by one.
 pub fn prefetch_entry_inodes(vol: &Volume, entries: &[DirEntryInfo]) {
-    let mut blocks: Vec<u64> = entries.iter().map(|e| e.inode).collect();
+    prefetch_inodes(vol, entries.iter().map(|e| e.inode));
+}
+
+/// Hints the inodes `inos`, in block order and once each.
+pub(crate) fn prefetch_inodes(vol: &Volume, inos: impl Iterator<Item = u64>) {
+    let mut blocks: Vec<u64> = inos.collect();
     blocks.sort_unstable();
     blocks.dedup();
     vol.prefetch_blocks(blocks);

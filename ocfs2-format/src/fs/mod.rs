@@ -11,6 +11,7 @@ mod system;
 mod tree;
 mod xattr;
 
+pub(crate) use dir::prefetch_inodes;
 pub use dir::{
     dir_blocks, prefetch_entry_inodes, read_dir, read_dir_partial, DirBlock, DirEntryInfo, DirRecord, DirStream,
 };
