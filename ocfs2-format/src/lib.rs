@@ -64,7 +64,8 @@ pub use volume::MetaKind;
 /// `use ocfs2_format::prelude::*;`. Low-level views stay in their modules.
 pub mod prelude {
     pub use crate::files::{
-        DeletedEntry, DeletedInode, DirEntry, File, FileType, Metadata, Run, StatFs, Walk, WalkEntry, XattrEntry,
+        DeletedEntry, DeletedInode, DirEntry, File, FileType, Metadata, ReadDir, Run, StatFs, Walk, WalkEntry,
+        XattrEntry,
     };
     pub use crate::{Error, OpenOptions, Result, Volume};
 }
@@ -75,4 +76,5 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Volume>();
     assert_send_sync::<File<std::sync::Arc<Volume>>>();
+    assert_send_sync::<ReadDir<'static>>();
 };

@@ -612,14 +612,20 @@ fn check_cat(raw: &Raw, exp: &Expect) {
 }
 
 /// `dump` and `dump -p` vs debugfs.ocfs2's: same bytes, mode and mtime (second);
-/// a symlink is dumped as a symlink by both.
+/// a symlink is dumped as a symlink by both; a directory as its stored bytes
+/// (inline area or entry blocks) by both.
 fn check_dump(raw: &Raw) {
     let walk = debugfs_walk(raw);
     let out = TempDir::new().unwrap();
     let mut cmds = Vec::new();
     let mut pairs = Vec::new();
+    let mut dirs = Vec::new();
     for (i, (spec, row)) in interesting(&walk).into_iter().enumerate() {
         if row.mode.starts_with('d') {
+            let (ours, theirs) = (out.path().join(format!("dir-ours{i}")), out.path().join(format!("dir-theirs{i}")));
+            ok(inspect(&["dump", raw.img(), &spec, ours.to_str().unwrap()]), &format!("dump {spec}"));
+            cmds.push(format!("dump {spec} {}", theirs.display()));
+            dirs.push((spec, ours, theirs));
             continue;
         }
         let (ours, theirs) = (out.path().join(format!("ours{i}")), out.path().join(format!("theirs{i}")));
@@ -638,6 +644,11 @@ fn check_dump(raw: &Raw) {
         }
         assert_eq!((mo.mode(), mo.uid(), mo.gid(), mo.mtime()), (mt.mode(), mt.uid(), mt.gid(), mt.mtime()), "{ctx}");
         assert_eq!((mo.len(), sha256_file(&ours)), (mt.len(), sha256_file(&theirs)), "{ctx}: contents");
+    }
+    // `/bigdir` is the one directory among the interesting paths (C1 has none).
+    assert_eq!(dirs.len(), usize::from(walk.contains_key("/bigdir")), "{}: directories dumped", raw.name);
+    for (spec, ours, theirs) in dirs {
+        assert_eq!(fs::read(&ours).unwrap(), fs::read(&theirs).unwrap(), "{}: dump {spec} (a directory)", raw.name);
     }
 }
 

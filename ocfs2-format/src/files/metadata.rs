@@ -58,6 +58,23 @@ impl FileType {
         }
     }
 
+    /// The `file_type` byte a directory entry records for this type
+    /// (`OCFS2_FT_*`, the inverse of [`FileType::from_dirent`]); `Unknown(t)`
+    /// gives `t`'s low byte, which is the entry's own byte when the type came
+    /// from an entry.
+    pub fn dirent_byte(&self) -> u8 {
+        match *self {
+            FileType::File => dirent::REG,
+            FileType::Dir => dirent::DIR,
+            FileType::Symlink => dirent::SYMLINK,
+            FileType::CharDevice => dirent::CHR,
+            FileType::BlockDevice => dirent::BLK,
+            FileType::Fifo => dirent::FIFO,
+            FileType::Socket => dirent::SOCK,
+            FileType::Unknown(t) => t.to_le_bytes()[0],
+        }
+    }
+
     /// Whether this is a regular file.
     pub fn is_file(&self) -> bool {
         *self == FileType::File

@@ -48,7 +48,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo};
+use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo, DirStream};
 use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use crate::volume::{Inode, Volume};
 
@@ -86,20 +86,43 @@ struct Resolved {
 }
 
 /// An iterator over a directory's entries, without `.` and `..`, in on-disk
-/// order (the order `ls -f` shows). The directory is read when
-/// [`Volume::read_dir`] is called, so errors come from there; the items are
-/// `Result`s to leave room for streaming very large directories.
+/// order (the order `ls -f` shows). It reads the directory one block at a time
+/// as it goes, so memory stays at one block's entries on any directory. The
+/// directory inode and its extent tree are read when [`Volume::read_dir`] is
+/// called; an entry block that cannot be read is an `Err` item, and the blocks
+/// after it still follow.
 #[derive(Debug)]
 pub struct ReadDir<'v> {
     vol: &'v Volume,
+    blocks: DirStream<'v>,
+    /// The rest of the block being read.
     entries: std::vec::IntoIter<DirEntryInfo>,
+    /// Yield `.` and `..` too.
+    dots: bool,
+}
+
+impl ReadDir<'_> {
+    /// Whether to yield the `.` and `..` entries too, where they lie on disk
+    /// (the first two records), as `ls -a` and debugfs.ocfs2 `ls` show them.
+    /// Off by default, as in `std::fs::read_dir`.
+    pub fn dot_entries(mut self, yes: bool) -> Self {
+        self.dots = yes;
+        self
+    }
 }
 
 impl<'v> Iterator for ReadDir<'v> {
     type Item = Result<DirEntry<'v>>;
     fn next(&mut self) -> Option<Self::Item> {
-        let e = self.entries.by_ref().find(|e| e.name != b"." && e.name != b"..")?;
-        Some(Ok(DirEntry { vol: self.vol, ino: e.inode, file_type: e.file_type, name: e.name }))
+        loop {
+            if let Some(e) = self.entries.by_ref().find(|e| self.dots || (e.name != b"." && e.name != b"..")) {
+                return Some(Ok(DirEntry { vol: self.vol, ino: e.inode, file_type: e.file_type, name: e.name }));
+            }
+            match self.blocks.next()? {
+                Ok(block) => self.entries = block.into_iter(),
+                Err(e) => return Some(Err(e)),
+            }
+        }
     }
 }
 
@@ -181,7 +204,15 @@ impl Volume {
     /// The entries of directory `ino`.
     pub fn read_dir_ino(&self, ino: u64) -> Result<ReadDir<'_>> {
         let inode = self.dir_inode(ino)?;
-        Ok(ReadDir { vol: self, entries: crate::fs::read_dir(self, &inode)?.into_iter() })
+        Ok(ReadDir { vol: self, blocks: DirStream::new(self, &inode)?, entries: Vec::new().into_iter(), dots: false })
+    }
+
+    /// Hints the inodes that `entries` name, for a caller about to read each
+    /// one's metadata (`ls -l`, a copy of a tree): on a cold cache the reads
+    /// then overlap instead of waiting one by one (see
+    /// [`Volume::prefetch_blocks`]).
+    pub fn prefetch_metadata(&self, entries: &[DirEntry<'_>]) {
+        crate::fs::prefetch_inodes(self, entries.iter().map(DirEntry::ino));
     }
 
     /// A walk of the tree under `path` (see [`Walk`] for its options and rules).
@@ -220,6 +251,16 @@ impl Volume {
     pub fn open_file_ino(&self, ino: u64) -> Result<File<&Volume>> {
         let (meta, contents) = self.file_parts(ino)?;
         Ok(File::new(self, meta, contents))
+    }
+
+    /// Opens inode `ino`'s stored bytes whatever its type: a directory reads as
+    /// its entry blocks or inline area, up to its size, as debugfs.ocfs2 `dump`
+    /// copies it (for forensics; [`Volume::open_file_ino`] refuses a directory,
+    /// as `std` does). An allocator or other metadata inode is
+    /// [`Error::Invalid`].
+    pub fn open_raw_ino(&self, ino: u64) -> Result<File<&Volume>> {
+        let inode = self.inode_checked(ino)?;
+        Ok(File::new(self, Metadata::new(&inode, self.geometry()), Contents::new(self, &inode)?))
     }
 
     /// [`Volume::open_file`] for a shared volume: the handle owns an `Arc`, so it

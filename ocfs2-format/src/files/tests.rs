@@ -385,3 +385,175 @@ fn dot_entries_resolve_in_every_directory_kind() {
         assert_eq!(parent, want, "{dir}");
     }
 }
+
+/// A source that records the offset of every read and every prefetch hint
+/// (`(offset, len)`), to see what a reader touched; nothing counts as cached.
+#[derive(Debug)]
+struct Recording {
+    inner: crate::io::MemSource,
+    offsets: Arc<std::sync::Mutex<Vec<u64>>>,
+    hints: Arc<std::sync::Mutex<Vec<(u64, u64)>>>,
+}
+
+impl Recording {
+    /// A-default behind a recording source: the volume, the reads, the hints.
+    #[allow(clippy::type_complexity)]
+    fn a_default() -> (Volume, Arc<std::sync::Mutex<Vec<u64>>>, Arc<std::sync::Mutex<Vec<(u64, u64)>>>) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
+        let raw = zstd::decode_all(std::fs::File::open(path).unwrap()).unwrap();
+        let rec = Recording {
+            inner: crate::io::MemSource::from_vec(raw),
+            offsets: Default::default(),
+            hints: Default::default(),
+        };
+        let (offsets, hints) = (Arc::clone(&rec.offsets), Arc::clone(&rec.hints));
+        (Volume::from_source(Box::new(rec), crate::OpenOptions::default()).unwrap(), offsets, hints)
+    }
+}
+
+impl crate::io::BlockSource for Recording {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        self.offsets.lock().unwrap().push(offset);
+        self.inner.read_at(offset, buf)
+    }
+    fn bytes(&self, offset: u64, len: usize) -> Result<std::borrow::Cow<'_, [u8]>> {
+        self.offsets.lock().unwrap().push(offset);
+        self.inner.bytes(offset, len)
+    }
+    fn prefetch(&self, offset: u64, len: u64) {
+        self.hints.lock().unwrap().push((offset, len));
+    }
+    fn is_cached(&self, _: u64) -> bool {
+        false
+    }
+}
+
+/// `ReadDir` streams: the first entry of a 25-block indexed directory and of a
+/// block directory arrives after reading one of its entry blocks, the rest as
+/// the iteration goes; an inline directory reads no block beyond its inode.
+/// Every shape lists what `fs::read_dir` lists.
+#[test]
+fn read_dir_streams_block_by_block() {
+    let (v, offsets, _) = Recording::a_default();
+    let bs = u64::from(v.geometry().block_size);
+    // How many of `blocks` the reads so far touched.
+    let touched = |blocks: &[u64]| -> usize {
+        let offsets = offsets.lock().unwrap();
+        blocks.iter().filter(|b| offsets.iter().any(|&o| o / bs == **b)).count()
+    };
+    for (path, want_blocks) in [("/bigdir", 25), ("//", 0), ("/d1", 0)] {
+        let ino = v.lookup(path).unwrap();
+        let inode = v.inode(ino).unwrap();
+        let size_blocks = inode.header().i_size.get().div_ceil(bs);
+        let blocks: Vec<u64> =
+            crate::fs::ExtentMap::load(&v, &inode).unwrap().blocks(&v, size_blocks).map(|b| b.1).collect();
+        let want: Vec<Vec<u8>> = crate::fs::read_dir(&v, &inode)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .filter(|n| n != b"." && n != b"..")
+            .collect();
+        offsets.lock().unwrap().clear();
+        let mut it = v.read_dir(path).unwrap();
+        let first = it.next().unwrap().unwrap();
+        let read_first = touched(&blocks);
+        let mut got = vec![first.name().to_vec()];
+        got.extend(it.map(|e| e.unwrap().name().to_vec()));
+        assert_eq!(got, want, "{path}");
+        match want_blocks {
+            0 if inode.header().has_dyn(crate::layout::dinode::dyn_features::INLINE_DATA) => {
+                assert!(blocks.is_empty(), "{path}: inline");
+            }
+            // The system directory: a block directory of several blocks.
+            0 => {
+                assert!(blocks.len() > 1, "{path}: {} blocks", blocks.len());
+                assert_eq!((read_first, touched(&blocks)), (1, blocks.len()), "{path}");
+            }
+            n => {
+                assert_eq!(blocks.len(), n, "{path}");
+                assert_eq!(want.len(), 5000);
+                assert_eq!((read_first, touched(&blocks)), (1, n), "{path}");
+            }
+        }
+    }
+}
+
+/// `dot_entries(true)` adds `.` and `..` where they lie (first), naming the
+/// directory and its parent; the rest is the default listing.
+#[test]
+fn read_dir_with_dot_entries() {
+    let v = vol();
+    for path in ["/small", "/bigdir", "//", "/d1/d2"] {
+        let ino = v.lookup(path).unwrap();
+        let all: Vec<DirEntry<'_>> = v.read_dir(path).unwrap().dot_entries(true).map(Result::unwrap).collect();
+        assert_eq!((all[0].name(), all[0].ino()), (&b"."[..], ino), "{path}");
+        assert_eq!(all[1].name(), b"..", "{path}");
+        let parent = v.lookup(format!("{path}/..")).unwrap();
+        // `//..` is the system directory itself, as on disk.
+        let parent = if path == "//" { ino } else { parent };
+        assert_eq!(all[1].ino(), parent, "{path}");
+        assert!(all[..2].iter().all(|e| e.file_type().is_dir()));
+        let rest: Vec<Vec<u8>> = v.read_dir(path).unwrap().map(|e| e.unwrap().name().to_vec()).collect();
+        let tail: Vec<Vec<u8>> = all[2..].iter().map(|e| e.name().to_vec()).collect();
+        assert_eq!(tail, rest, "{path}");
+    }
+}
+
+/// Every entry type byte survives `from_dirent` and `dirent_byte`.
+#[test]
+fn file_type_round_trips_the_dirent_byte() {
+    for t in 0..=u8::MAX {
+        assert_eq!(FileType::from_dirent(t).dirent_byte(), t);
+    }
+    assert_eq!(FileType::Symlink.dirent_byte(), crate::layout::dir::file_type::SYMLINK);
+}
+
+/// `prefetch_metadata` hints each entry's inode block before any is read.
+#[test]
+fn prefetch_metadata_hints_every_entry_inode() {
+    let (v, offsets, hints) = Recording::a_default();
+    let entries: Vec<DirEntry<'_>> = v.read_dir("/small").unwrap().map(Result::unwrap).collect();
+    assert_eq!(entries.len(), 6);
+    let bs = u64::from(v.geometry().block_size);
+    offsets.lock().unwrap().clear();
+    v.prefetch_metadata(&entries);
+    let hints = hints.lock().unwrap();
+    for e in &entries {
+        let at = e.ino() * bs;
+        assert!(hints.iter().any(|&(o, l)| o <= at && at + bs <= o + l), "inode {} not hinted: {hints:?}", e.ino());
+    }
+    assert!(offsets.lock().unwrap().is_empty(), "a hint reads nothing");
+}
+
+/// `open_raw_ino` reads a directory's stored bytes (as debugfs.ocfs2 `dump`
+/// copies them): an inline directory's area, a block directory's blocks; a
+/// regular file reads as through `open_file_ino`.
+#[test]
+fn open_raw_reads_a_directory_as_stored() {
+    let v = vol();
+    for path in ["/d1", "/bigdir"] {
+        let ino = v.lookup(path).unwrap();
+        assert!(matches!(v.open_file_ino(ino), Err(Error::IsADirectory(_))));
+        let f = v.open_raw_ino(ino).unwrap();
+        let inode = v.inode(ino).unwrap();
+        assert_eq!(f.len(), inode.header().i_size.get(), "{path}");
+        let mut first = vec![0u8; 64];
+        assert_eq!(f.read_full_at(0, &mut first).unwrap(), 64);
+        // The first record is `.`: this directory's own inode number, name ".".
+        assert_eq!(&first[..8], &ino.to_le_bytes(), "{path}");
+        assert_eq!((first[10], &first[12..13]), (1, &b"."[..]), "{path}");
+    }
+    let bigdir = v.lookup("/bigdir").unwrap();
+    let f = v.open_raw_ino(bigdir).unwrap();
+    let map = crate::fs::ExtentMap::load(v, &v.inode(bigdir).unwrap()).unwrap();
+    let bs = v.block_size();
+    let mut second = vec![0u8; bs];
+    assert_eq!(f.read_full_at(bs as u64, &mut second).unwrap(), bs);
+    let (_, blkno, _) = map.blocks(v, 2).nth(1).unwrap();
+    assert_eq!(second, &*v.read_block(blkno).unwrap());
+    let hello = v.lookup("/small/hello.txt").unwrap();
+    assert_eq!(v.open_raw_ino(hello).unwrap().len(), v.open_file_ino(hello).unwrap().len());
+}

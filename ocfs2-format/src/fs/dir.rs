@@ -39,73 +39,133 @@ pub fn read_dir_partial(vol: &Volume, dir: &Inode<'_>) -> Result<(Vec<DirEntryIn
 
 /// [`read_dir`] (`strict`: the first error ends it) and [`read_dir_partial`].
 fn read_dir_blocks(vol: &Volume, dir: &Inode<'_>, strict: bool) -> Result<(Vec<DirEntryInfo>, Vec<Error>)> {
-    let h = dir.header();
-    if !h.is_dir() {
-        return Err(Error::Invalid(format!("inode {} is not a directory", dir.blkno())));
-    }
-    let mut out = Vec::new();
-    let mut push = |area: &[u8], blkno: u64| -> Result<()> {
-        for e in DirEntries::new(area, blkno) {
-            let e = e?;
-            if e.inode != 0 {
-                out.push(DirEntryInfo { inode: e.inode, file_type: e.file_type, name: e.name.to_vec(), block: blkno });
-            }
-        }
-        Ok(())
-    };
-    if let Id2::Inline(_, data) = dir.dinode().id2()? {
-        // The inline area is sized by id_count; entries never run past i_size.
-        let size = usize::try_from(h.i_size.get()).unwrap_or(usize::MAX).min(data.len());
-        push(&data[..size], dir.blkno())?;
-        return Ok((out, Vec::new()));
-    }
     // At most one error per block or subtree: bounded by the directory's tree.
     let mut errors = Vec::new();
-    let map = if strict {
-        ExtentMap::load(vol, dir)?
+    let stream = if strict {
+        DirStream::new(vol, dir)?
     } else {
-        let (map, errs) = ExtentMap::load_partial(vol, dir)?;
-        errors.extend(errs);
-        map
+        DirStream::open(vol, dir, |vol, dir| {
+            let (map, errs) = ExtentMap::load_partial(vol, dir)?;
+            errors.extend(errs);
+            Ok(map)
+        })?
     };
-    let bs = vol.block_size() as u64;
-    // mkfs.ocfs2 sizes lost+found to the usable bytes of its block (960 with
-    // 1 KiB blocks and trailers): count a partial block as a block.
-    let blocks = h.i_size.get().div_ceil(bs);
-    // A size past the mapped blocks reads what is mapped (`check` reports the
-    // size): the tree, not i_size, bounds the work.
-    // Every block ends in a trailer when the volume has META_ECC or the directory
-    // is indexed (the kernel's per-directory test). On a volume with INDEXED_DIRS,
-    // new directories get trailers from creation whether or not they are indexed
-    // (libocfs2 assumes trailers there): accept both shapes, by the signature.
-    let required = vol.has_meta_ecc() || h.has_dyn(dyn_features::INDEXED_DIR);
-    let optional = !required && vol.superblock().s_feature_incompat.get() & incompat::INDEXED_DIRS != 0;
-    // Holes are skipped: a hole in a directory holds no entries.
-    for (_, blkno, flags) in map.blocks(vol, blocks) {
-        if flags & extent_flags::UNWRITTEN != 0 {
-            continue;
-        }
-        let mut read = || -> Result<()> {
-            let (block, trailer) = if required {
-                (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
-            } else {
-                let raw = vol.read_block(blkno)?;
-                if optional && layout_dir::trailer(&raw).is_some() {
-                    (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
-                } else {
-                    (raw, false)
-                }
-            };
-            let end = if trailer { block.len() - TRAILER_SIZE } else { block.len() };
-            push(&block[..end], blkno)
-        };
-        match read() {
-            Ok(()) => {}
+    let mut out = Vec::new();
+    for block in stream {
+        match block {
+            Ok(entries) => out.extend(entries),
             Err(e) if strict => return Err(e),
             Err(e) => errors.push(e),
         }
     }
     Ok((out, errors))
+}
+
+/// The live entries of a directory one block at a time, in on-disk order: the
+/// memory held is one block's entries (and the extent map), whatever the
+/// directory's size. Each item is one block's entries, or why that block could
+/// not be read; the blocks after a bad one still come.
+pub struct DirStream<'v> {
+    vol: &'v Volume,
+    /// An inline directory's entries, taken by the first call.
+    inline: Option<Result<Vec<DirEntryInfo>>>,
+    /// The mapped blocks still to read.
+    blocks: Box<dyn Iterator<Item = (u64, u64, u8)> + Send + Sync>,
+    /// Every block ends in a trailer (checked as metadata).
+    required: bool,
+    /// A block may end in a trailer (told by its signature).
+    optional: bool,
+}
+
+impl std::fmt::Debug for DirStream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirStream").field("required", &self.required).field("optional", &self.optional).finish()
+    }
+}
+
+impl<'v> DirStream<'v> {
+    /// Starts reading directory `dir` (its extent tree is walked now, with
+    /// its cycle and order checks; the entry blocks as the stream is read).
+    pub fn new(vol: &'v Volume, dir: &Inode<'_>) -> Result<Self> {
+        Self::open(vol, dir, ExtentMap::load)
+    }
+
+    /// [`DirStream::new`] with the extent map made by `load`.
+    fn open(
+        vol: &'v Volume,
+        dir: &Inode<'_>,
+        load: impl FnOnce(&Volume, &Inode<'_>) -> Result<ExtentMap>,
+    ) -> Result<Self> {
+        let h = dir.header();
+        if !h.is_dir() {
+            return Err(Error::Invalid(format!("inode {} is not a directory", dir.blkno())));
+        }
+        if let Id2::Inline(_, data) = dir.dinode().id2()? {
+            // The inline area is sized by id_count; entries never run past i_size.
+            let size = usize::try_from(h.i_size.get()).unwrap_or(usize::MAX).min(data.len());
+            return Ok(DirStream {
+                vol,
+                inline: Some(live_entries(&data[..size], dir.blkno())),
+                blocks: Box::new(std::iter::empty()),
+                required: false,
+                optional: false,
+            });
+        }
+        let map = load(vol, dir)?;
+        // mkfs.ocfs2 sizes lost+found to the usable bytes of its block (960 with
+        // 1 KiB blocks and trailers): count a partial block as a block.
+        // A size past the mapped blocks reads what is mapped (`check` reports the
+        // size): the tree, not i_size, bounds the work.
+        let blocks = h.i_size.get().div_ceil(vol.block_size() as u64);
+        // Every block ends in a trailer when the volume has META_ECC or the directory
+        // is indexed (the kernel's per-directory test). On a volume with INDEXED_DIRS,
+        // new directories get trailers from creation whether or not they are indexed
+        // (libocfs2 assumes trailers there): accept both shapes, by the signature.
+        let required = vol.has_meta_ecc() || h.has_dyn(dyn_features::INDEXED_DIR);
+        let optional = !required && vol.superblock().s_feature_incompat.get() & incompat::INDEXED_DIRS != 0;
+        Ok(DirStream { vol, inline: None, blocks: Box::new(map.into_blocks(vol, blocks)), required, optional })
+    }
+
+    /// The live entries of block `blkno`.
+    fn read_block(&self, blkno: u64) -> Result<Vec<DirEntryInfo>> {
+        let vol = self.vol;
+        let (block, trailer) = if self.required {
+            (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
+        } else {
+            let raw = vol.read_block(blkno)?;
+            if self.optional && layout_dir::trailer(&raw).is_some() {
+                (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
+            } else {
+                (raw, false)
+            }
+        };
+        let end = if trailer { block.len() - TRAILER_SIZE } else { block.len() };
+        live_entries(&block[..end], blkno)
+    }
+}
+
+impl Iterator for DirStream<'_> {
+    type Item = Result<Vec<DirEntryInfo>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(inline) = self.inline.take() {
+            return Some(inline);
+        }
+        // Holes are skipped: a hole in a directory holds no entries.
+        let (_, blkno, _) = self.blocks.find(|&(_, _, flags)| flags & extent_flags::UNWRITTEN == 0)?;
+        Some(self.read_block(blkno))
+    }
+}
+
+/// The live entries (inode not 0) of the records in `area`, from block `blkno`.
+fn live_entries(area: &[u8], blkno: u64) -> Result<Vec<DirEntryInfo>> {
+    let mut out = Vec::new();
+    for e in DirEntries::new(area, blkno) {
+        let e = e?;
+        if e.inode != 0 {
+            out.push(DirEntryInfo { inode: e.inode, file_type: e.file_type, name: e.name.to_vec(), block: blkno });
+        }
+    }
+    Ok(out)
 }
 
 /// One block of a directory as stored, for a reader that shows the blocks
@@ -173,7 +233,12 @@ pub fn dir_blocks(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirBlock>> {
 /// a caller about to read them all (`ls -l`, `rdump`): on a cold cache the
 /// reads of a directory's inodes then overlap instead of waiting one by one.
 pub fn prefetch_entry_inodes(vol: &Volume, entries: &[DirEntryInfo]) {
-    let mut blocks: Vec<u64> = entries.iter().map(|e| e.inode).collect();
+    prefetch_inodes(vol, entries.iter().map(|e| e.inode));
+}
+
+/// Hints the inodes `inos`, in block order and once each.
+pub(crate) fn prefetch_inodes(vol: &Volume, inos: impl Iterator<Item = u64>) {
+    let mut blocks: Vec<u64> = inos.collect();
     blocks.sort_unstable();
     blocks.dedup();
     vol.prefetch_blocks(blocks);

@@ -33,6 +33,18 @@ impl Extent {
     }
 }
 
+/// The mapped blocks of `extents` among logical blocks `0..limit` (see
+/// [`ExtentMap::blocks`]).
+fn blocks_of(extents: impl Iterator<Item = Extent>, vol: &Volume, limit: u64) -> impl Iterator<Item = (u64, u64, u8)> {
+    let geo = vol.geometry();
+    let shift = geo.cluster_bits - geo.block_bits;
+    extents.flat_map(move |e| {
+        let start = u64::from(e.cpos) << shift;
+        let end = (start + (u64::from(e.clusters) << shift)).min(limit);
+        (start..end).map(move |lblk| (lblk, e.blkno + (lblk - start), e.flags))
+    })
+}
+
 /// Where one logical block lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mapping {
@@ -116,13 +128,13 @@ impl ExtentMap {
     /// work follows what the tree maps, not a size read from disk: a directory
     /// whose `i_size` claims petabytes costs only its real blocks.
     pub fn blocks(&self, vol: &Volume, limit: u64) -> impl Iterator<Item = (u64, u64, u8)> + '_ {
-        let geo = vol.geometry();
-        let shift = geo.cluster_bits - geo.block_bits;
-        self.extents.iter().flat_map(move |e| {
-            let start = u64::from(e.cpos) << shift;
-            let end = (start + (u64::from(e.clusters) << shift)).min(limit);
-            (start..end).map(move |lblk| (lblk, e.blkno + (lblk - start), e.flags))
-        })
+        blocks_of(self.extents.iter().copied(), vol, limit)
+    }
+
+    /// [`ExtentMap::blocks`], owning the map: for a reader that keeps its place
+    /// between calls (a directory streamed block by block).
+    pub fn into_blocks(self, vol: &Volume, limit: u64) -> impl Iterator<Item = (u64, u64, u8)> + Send + Sync {
+        blocks_of(self.extents.into_iter(), vol, limit)
     }
 
     /// Clusters mapped by all extents together.

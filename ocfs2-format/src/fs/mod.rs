@@ -10,7 +10,10 @@ mod refcount;
 mod system;
 mod xattr;
 
-pub use dir::{dir_blocks, prefetch_entry_inodes, read_dir, read_dir_partial, DirBlock, DirEntryInfo, DirRecord};
+pub(crate) use dir::prefetch_inodes;
+pub use dir::{
+    dir_blocks, prefetch_entry_inodes, read_dir, read_dir_partial, DirBlock, DirEntryInfo, DirRecord, DirStream,
+};
 pub use dx::{dx_entries, dx_free_list, dx_lookup, dx_seed, read_dx_leaf, DxLeafInfo, DxRoot, FreeBlock};
 pub use extent_map::{Extent, ExtentMap, Mapping};
 pub(crate) use file::Contents;

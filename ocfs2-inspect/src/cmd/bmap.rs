@@ -1,4 +1,8 @@
 //! `bmap`: logical block of a file to physical block.
+//!
+//! On the extent map, not the facade's `File::runs`: `bmap` answers for any
+//! inode, allocators and other system inodes included (no extents there: a
+//! hole), which the facade's `File` refuses to open.
 
 use ocfs2_format::fs::{ExtentMap, Mapping};
 use ocfs2_format::layout::dinode::Id2;

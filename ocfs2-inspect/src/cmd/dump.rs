@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use base64::engine::general_purpose::STANDARD;
 use base64::write::EncoderWriter;
 use indicatif::{ProgressBar, ProgressStyle};
-use ocfs2_format::fs::{prefetch_entry_inodes, read_dir, read_symlink, read_xattrs, FileReader, Span, MAX_READ};
-use ocfs2_format::layout::dinode::{mode, DinodeHeader};
+use ocfs2_format::fs::MAX_READ;
+use ocfs2_format::layout::dinode::DinodeHeader;
 use ocfs2_format::layout::xattr::name_index;
-use ocfs2_format::{Inode, Volume};
+use ocfs2_format::Volume;
 use serde::Serialize;
 
 use super::{resolve, CmdError};
@@ -39,8 +39,12 @@ fn read_err_at(path: &Path, inode: u64) -> impl Fn(ocfs2_format::Error) -> CmdEr
     move |e| CmdError::at(format!("{} (inode {inode})", path.display()), e)
 }
 
+/// An open file of the volume (the library's facade).
+type VolFile<'v> = ocfs2_format::File<&'v Volume>;
+
 /// Streams a file's bytes to `w` (stdout: zero runs are written out).
-fn copy_stream(r: &FileReader<'_>, inode: u64, w: &mut dyn Write) -> Result<u64, CmdError> {
+fn copy_stream(r: &VolFile<'_>, w: &mut dyn Write) -> Result<u64, CmdError> {
+    let inode = r.ino();
     let mut buf = vec![0u8; MAX_READ];
     let mut off = 0u64;
     loop {
@@ -60,25 +64,23 @@ fn copy_stream(r: &FileReader<'_>, inode: u64, w: &mut dyn Write) -> Result<u64,
 
 /// Copies a file's bytes into the regular file `f`, leaving holes and unwritten
 /// extents as holes.
-fn copy_sparse(r: &FileReader<'_>, inode: u64, f: &File, path: &Path, buf: &mut [u8]) -> Result<u64, CmdError> {
-    let mut off = 0u64;
-    while let Some(span) = r.span_at(off) {
-        let end = off + span.len();
-        if let Span::Data { .. } = span {
-            while off < end {
-                let want = (end - off).min(buf.len() as u64) as usize;
-                let n = r.read_at(off, &mut buf[..want]).map_err(read_err_at(path, inode))?;
-                if n == 0 {
-                    break;
-                }
-                f.write_all_at(&buf[..n], off).map_err(|e| io_err(path, e))?;
-                off += n as u64;
+fn copy_sparse(r: &VolFile<'_>, f: &File, path: &Path, buf: &mut [u8]) -> Result<u64, CmdError> {
+    let mut next = r.next_data(0);
+    while let Some(mut off) = next {
+        let end = r.next_hole(off).unwrap_or(r.len());
+        while off < end {
+            let want = (end - off).min(buf.len() as u64) as usize;
+            let n = r.read_at(off, &mut buf[..want]).map_err(read_err_at(path, r.ino()))?;
+            if n == 0 {
+                break;
             }
+            f.write_all_at(&buf[..n], off).map_err(|e| io_err(path, e))?;
+            off += n as u64;
         }
-        off = end;
+        next = r.next_data(end);
     }
-    f.set_len(r.size()).map_err(|e| io_err(path, e))?;
-    Ok(r.size())
+    f.set_len(r.len()).map_err(|e| io_err(path, e))?;
+    Ok(r.len())
 }
 
 /// Makes room for a new non-directory at `path`: removes a file or symlink
@@ -111,26 +113,26 @@ fn create_file(path: &Path, mode: u32) -> Result<File, CmdError> {
 /// `--json`, one object `{"inode", "size", "base64"}`: the bytes are streamed
 /// through the encoder, never held whole.
 pub fn cat(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
-    let inode = vol.inode(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    if inode.header().file_type() != mode::S_IFREG {
-        return Err(CmdError::msg(format!("{spec}: not a regular file (inode {})", inode.blkno())));
+    let meta = vol.metadata_ino(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
+    if !meta.is_file() {
+        return Err(CmdError::msg(format!("{spec}: not a regular file (inode {})", meta.ino())));
     }
-    let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
+    let r = vol.open_file_ino(meta.ino()).map_err(read_err(meta.ino()))?;
     let stdout = io::stdout();
     let mut lock = stdout.lock();
     let written = if out.json() {
         // The base64 alphabet needs no JSON escapes.
-        let head = format!("{{\n  \"inode\": {},\n  \"size\": {},\n  \"base64\": \"", inode.blkno(), r.size());
+        let head = format!("{{\n  \"inode\": {},\n  \"size\": {},\n  \"base64\": \"", r.ino(), r.len());
         match lock.write_all(head.as_bytes()) {
             Ok(()) => {
                 let mut enc = EncoderWriter::new(&mut lock, &STANDARD);
-                copy_stream(&r, inode.blkno(), &mut enc)?;
+                copy_stream(&r, &mut enc)?;
                 enc.finish().and_then(|w| w.write_all(b"\"\n}\n"))
             }
             Err(e) => Err(e),
         }
     } else {
-        copy_stream(&r, inode.blkno(), &mut lock)?;
+        copy_stream(&r, &mut lock)?;
         Ok(())
     };
     match written.and_then(|()| lock.flush()) {
@@ -208,23 +210,24 @@ struct Dumped {
 }
 
 pub fn dump(vol: &Volume, out: &Out, spec: &str, path: &Path, keep: bool) -> Result<(), CmdError> {
-    let inode = vol.inode(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    let h = *inode.header();
-    let (bytes, symlink) = if h.is_symlink() {
-        let link = read_symlink(vol, &inode).map_err(read_err(inode.blkno()))?;
+    let meta = vol.metadata_ino(resolve(vol, spec)?).map_err(|e| CmdError::at(spec.to_string(), e))?;
+    let ino = meta.ino();
+    let (bytes, symlink) = if meta.is_symlink() {
+        let link = vol.read_link_ino(ino).map_err(read_err(ino))?;
         make_symlink(&link, path)?;
         (link.len() as u64, true)
     } else {
-        let r = FileReader::new(vol, &inode).map_err(read_err(inode.blkno()))?;
+        // A directory is copied as stored, as debugfs.ocfs2 does.
+        let r = vol.open_raw_ino(ino).map_err(read_err(ino))?;
         let f = create_file(path, if keep { 0o600 } else { 0o666 })?;
-        let bytes = copy_sparse(&r, inode.blkno(), &f, path, &mut vec![0u8; MAX_READ])?;
+        let bytes = copy_sparse(&r, &f, path, &mut vec![0u8; MAX_READ])?;
         drop(f);
         (bytes, false)
     };
     if keep {
-        preserve(path, &h, symlink)?;
+        preserve(path, meta.header(), symlink)?;
     }
-    out.emit(&Dumped { inode: inode.blkno(), path: path.display().to_string(), bytes, symlink }, |_| String::new())
+    out.emit(&Dumped { inode: ino, path: path.display().to_string(), bytes, symlink }, |_| String::new())
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -318,8 +321,8 @@ impl Rdump<'_> {
     /// file or a directory: Linux allows user xattrs on nothing else). Runs before
     /// [`preserve`], whose mode may forbid writing. Failures are counted, not
     /// fatal: the data matters more.
-    fn xattrs(&mut self, inode: &Inode<'_>, target: &Path) {
-        let set = match read_xattrs(self.vol, inode) {
+    fn xattrs(&mut self, ino: u64, target: &Path) {
+        let attrs = match self.vol.xattrs_ino(ino) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("ocfs2-inspect: warning: {}: xattrs not read: {e}", target.display());
@@ -327,8 +330,8 @@ impl Rdump<'_> {
                 return;
             }
         };
-        for x in &set.attrs {
-            if x.index != name_index::USER {
+        for x in &attrs {
+            if x.name_index() != name_index::USER {
                 self.sum.xattrs_skipped += 1;
                 continue;
             }
@@ -336,7 +339,7 @@ impl Rdump<'_> {
                 *self.sum.xattr_failures.entry("ENOTSUP".to_string()).or_default() += 1;
                 continue;
             }
-            match set_xattr(target, &x.full_name(), &x.value) {
+            match set_xattr(target, x.name(), x.value()) {
                 Ok(()) => self.sum.xattrs_restored += 1,
                 Err(e) => {
                     let name = errno_name(&e);
@@ -355,14 +358,13 @@ impl Rdump<'_> {
     }
 
     fn entry(&mut self, blkno: u64, target: &Path) -> Result<(), CmdError> {
-        let inode = self.vol.inode(blkno).map_err(|e| CmdError::at(target.display().to_string(), e))?;
-        let h = *inode.header();
+        let meta = self.vol.metadata_ino(blkno).map_err(|e| CmdError::at(target.display().to_string(), e))?;
         match self.verbose {
             Some(Verbose::Stdout) => println!("{}", target.display()),
             Some(Verbose::Stderr) => eprintln!("{}", target.display()),
             None => {}
         }
-        if h.is_dir() {
+        if meta.is_dir() {
             match fs::DirBuilder::new().mode(0o700).create(target) {
                 Ok(()) => {}
                 // Merge into a directory that is already there, never through a symlink.
@@ -371,11 +373,11 @@ impl Rdump<'_> {
                         && fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) => {}
                 Err(e) => return Err(io_err(target, e)),
             }
-            self.contents(&inode, target)?;
-            self.xattrs(&inode, target);
-            return preserve(target, &h, false);
+            self.contents(blkno, target)?;
+            self.xattrs(blkno, target);
+            return preserve(target, meta.header(), false);
         }
-        if h.links() > 1 {
+        if meta.nlink() > 1 {
             if let Some(first) = self.first_path.get(&blkno) {
                 clear_path(target)?;
                 fs::hard_link(first, target).map_err(|e| io_err(target, e))?;
@@ -384,24 +386,24 @@ impl Rdump<'_> {
             }
             self.first_path.insert(blkno, target.to_path_buf());
         }
-        if h.is_symlink() {
-            let link = read_symlink(self.vol, &inode).map_err(read_err_at(target, blkno))?;
+        if meta.is_symlink() {
+            let link = self.vol.read_link_ino(blkno).map_err(read_err_at(target, blkno))?;
             make_symlink(&link, target)?;
-            preserve(target, &h, true)?;
+            preserve(target, meta.header(), true)?;
             self.sum.symlinks += 1;
             return Ok(());
         }
-        if h.file_type() != mode::S_IFREG {
+        if !meta.is_file() {
             // Devices, FIFOs and sockets need privileges to recreate; count them.
             self.sum.other += 1;
             return Ok(());
         }
-        let r = FileReader::new(self.vol, &inode).map_err(read_err_at(target, blkno))?;
+        let r = self.vol.open_file_ino(blkno).map_err(read_err_at(target, blkno))?;
         let f = create_file(target, 0o600)?;
-        self.sum.bytes += copy_sparse(&r, blkno, &f, target, &mut self.buf)?;
+        self.sum.bytes += copy_sparse(&r, &f, target, &mut self.buf)?;
         drop(f);
-        self.xattrs(&inode, target);
-        preserve(target, &h, false)?;
+        self.xattrs(blkno, target);
+        preserve(target, meta.header(), false)?;
         self.sum.files += 1;
         if let Some(p) = &self.progress {
             p.set_message(format!("{} files copied, {} bytes", self.sum.files, self.sum.bytes));
@@ -409,31 +411,27 @@ impl Rdump<'_> {
         Ok(())
     }
 
-    /// Copies the entries of directory `inode` into the existing directory `target`.
-    fn contents(&mut self, inode: &Inode<'_>, target: &Path) -> Result<(), CmdError> {
-        if !self.seen_dirs.insert(inode.blkno()) {
-            return Err(CmdError::msg(format!(
-                "{}: directory inode {} appears twice (a cycle)",
-                target.display(),
-                inode.blkno()
-            )));
+    /// Copies the entries of directory `dir` into the existing directory `target`.
+    fn contents(&mut self, dir: u64, target: &Path) -> Result<(), CmdError> {
+        if !self.seen_dirs.insert(dir) {
+            return Err(CmdError::msg(format!("{}: directory inode {dir} appears twice (a cycle)", target.display())));
         }
         self.sum.directories += 1;
-        let list = read_dir(self.vol, inode).map_err(|e| CmdError::at(target.display().to_string(), e))?;
-        prefetch_entry_inodes(self.vol, &list);
+        let at = |e| CmdError::at(target.display().to_string(), e);
+        // Read whole before copying: a directory that fails part-way copies nothing.
+        let list = self.vol.read_dir_ino(dir).map_err(at)?.collect::<Result<Vec<_>, _>>().map_err(at)?;
+        self.vol.prefetch_metadata(&list);
         for e in list {
-            if e.name == b"." || e.name == b".." {
-                continue;
-            }
-            if e.name.is_empty() || e.name.contains(&b'/') || e.name.contains(&0) {
+            let name = e.name();
+            if name.is_empty() || name.contains(&b'/') || name.contains(&0) {
                 self.failed(CmdError::msg(format!(
                     "{}: unsafe entry name {:?}",
                     target.display(),
-                    String::from_utf8_lossy(&e.name)
+                    String::from_utf8_lossy(name)
                 )));
                 continue;
             }
-            if let Err(err) = self.entry(e.inode, &target.join(OsStr::from_bytes(&e.name))) {
+            if let Err(err) = self.entry(e.ino(), &target.join(e.file_name())) {
                 self.failed(err);
             }
         }
@@ -491,15 +489,15 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         progress,
     };
     if matches!(name, "" | "." | "..") {
-        let inode = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
-        if !inode.header().is_dir() {
+        let meta = vol.metadata_ino(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
+        if !meta.is_dir() {
             return Err(CmdError::msg(format!("{spec}: not a directory")));
         }
         r.sum.target = outdir.display().to_string();
-        r.contents(&inode, outdir)?;
+        r.contents(blkno, outdir)?;
         // OUTDIR's own mode and times are left alone, but the root's attributes
         // belong to the tree.
-        r.xattrs(&inode, outdir);
+        r.xattrs(blkno, outdir);
     } else {
         let target = outdir.join(name);
         r.sum.target = target.display().to_string();

@@ -1,5 +1,8 @@
 //! `frag SPEC`: how fragmented a file is (debugfs.ocfs2 `frag`): extents per
 //! cluster, and the score debugfs derives from it.
+//!
+//! On the extent map, not the facade's `File::runs`: debugfs counts the leaf
+//! records as stored (empty ones too), which the runs merge away.
 
 use ocfs2_format::fs::ExtentMap;
 use ocfs2_format::layout::dinode::{dyn_features, Id2};

@@ -19,10 +19,9 @@ struct Listing<'a> {
 
 pub fn run(vol: &Volume, out: &Out, spec: &str, long: bool, deleted: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
-    let dir = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    let mut entries = entries(vol, &dir, long, spec)?;
+    let mut entries = entries(vol, blkno, long, spec)?;
     if deleted {
-        entries.extend(deleted_entries(vol, &dir, spec)?);
+        entries.extend(deleted_entries(vol, blkno, spec)?);
     }
     out.emit(&Listing { inode: blkno, entries: &entries }, |l| {
         let entries = l.entries;

@@ -1,5 +1,10 @@
 //! `lsdel`: inodes deleted but still readable in their blocks, and orphans
 //! (unlinked while open), found by scanning the inode allocators.
+//!
+//! On `forensics::deleted_inodes`, not the facade's `Volume::deleted_inodes`:
+//! `lsdel` lists every freed inode the allocators still hold, system ones
+//! (allocators, local alloc, truncate log of a removed slot) included, which the
+//! facade leaves out as not files.
 
 use ocfs2_format::forensics::deleted_inodes;
 use ocfs2_format::layout::dinode::flags;

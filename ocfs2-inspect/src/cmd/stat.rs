@@ -14,6 +14,9 @@ use crate::render::{table, Out};
 /// blocks, without it (`-T`) only the inode is shown.
 pub fn run(vol: &Volume, out: &Out, spec: &str, traverse: bool) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
+    // Stays on the raw inode: `stat` prints the on-disk record and what its id2
+    // holds (chains, extent blocks, local alloc, truncate log), which the
+    // facade's `Metadata` deliberately hides.
     let inode = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
     let r = inode_report(vol, &inode, traverse)?;
     out.emit(&r, render_inode)
@@ -71,16 +74,18 @@ fn slot_map_report(vol: &Volume, inode: &Inode<'_>) -> Result<SlotMapReport, Cmd
 }
 
 pub fn run_sysdir(vol: &Volume, out: &Out) -> Result<(), CmdError> {
-    let sysdir = vol.inode(vol.system_dir_blkno())?;
     let mut files = Vec::new();
-    for e in ocfs2_format::fs::read_dir(vol, &sysdir)? {
-        if e.name == b".." {
+    for e in vol.read_dir_ino(vol.system_dir_blkno())?.dot_entries(true) {
+        let e = e?;
+        if e.name() == b".." {
             continue; // debugfs.ocfs2 skips it: it is the system directory again
         }
-        let name = String::from_utf8_lossy(&e.name).into_owned();
+        let name = String::from_utf8_lossy(e.name()).into_owned();
         let path = if name == "." { "//".to_string() } else { format!("//{name}") };
-        let inode = vol.inode(e.inode).map_err(|err| CmdError::at(path.clone(), err))?;
-        let entries = if inode.header().is_dir() { Some(listing::entries(vol, &inode, true, &path)?) } else { None };
+        // The raw inode record, as `stat` shows it: the facade's Metadata
+        // deliberately leaves out what id2 holds (chains, local alloc, ...).
+        let inode = vol.inode(e.ino()).map_err(|err| CmdError::at(path.clone(), err))?;
+        let entries = if inode.header().is_dir() { Some(listing::entries(vol, e.ino(), true, &path)?) } else { None };
         let slot_map = if name == "slot_map" { Some(slot_map_report(vol, &inode)?) } else { None };
         files.push(SysdirEntry { inode: inode_report(vol, &inode, true)?, name, path, entries, slot_map });
     }

@@ -1,6 +1,10 @@
 //! `xattr SPEC`: an inode's extended attributes with their names and values
 //! (text, or hex when not printable), where each is stored, and POSIX ACLs in
 //! `getfacl` form. debugfs.ocfs2 `xattr -v` prints the layout only.
+//!
+//! On `fs::read_xattrs`, not the facade's `Volume::xattrs`: the report shows
+//! the on-disk layout (where each entry lies, name hashes, buckets, value
+//! trees, ACLs in OCFS2's own form) that the facade deliberately hides.
 
 use ocfs2_format::fs::{read_xattrs, Xattr, XattrPlace};
 use ocfs2_format::layout::xattr::{decode_acl, name_index, AclEntry};

@@ -1,7 +1,6 @@
 //! A directory's entries as `ls [-l] [-d]` lists them; also listed by `stat_sysdir`.
 
-use ocfs2_format::fs::{prefetch_entry_inodes, read_dir};
-use ocfs2_format::{Inode, Volume};
+use ocfs2_format::Volume;
 use serde::Serialize;
 
 use crate::cmd::CmdError;
@@ -56,32 +55,36 @@ pub struct Long {
     pub mtime: u64,
 }
 
-/// The live entries of directory `dir` in on-disk order; `long` also reads each
-/// entry's inode. `what` names the directory in errors.
-pub fn entries(vol: &Volume, dir: &Inode<'_>, long: bool, what: &str) -> Result<Vec<Entry>, CmdError> {
-    let mut out = Vec::new();
-    let list = read_dir(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
+/// The live entries of directory `dir` in on-disk order (`.` and `..`
+/// included); `long` also reads each entry's inode. `what` names the directory
+/// in errors.
+pub fn entries(vol: &Volume, dir: u64, long: bool, what: &str) -> Result<Vec<Entry>, CmdError> {
+    let at = |e| CmdError::at(what.to_string(), e);
+    let list = vol.read_dir_ino(dir).map_err(at)?.dot_entries(true).collect::<Result<Vec<_>, _>>().map_err(at)?;
     if long {
-        prefetch_entry_inodes(vol, &list);
+        vol.prefetch_metadata(&list);
     }
+    let mut out = Vec::new();
     for e in list {
-        let name = String::from_utf8_lossy(&e.name).into_owned();
+        let name = String::from_utf8_lossy(e.name()).into_owned();
         let long = if long {
-            let i = vol.inode(e.inode).map_err(|err| CmdError::at(format!("{what}: entry {name}"), err))?;
-            let h = i.header();
+            let m = e.metadata().map_err(|err| CmdError::at(format!("{what}: entry {name}"), err))?;
+            // The mode is the on-disk u16 (`mode()` widens it); the time the
+            // stored seconds, bit for bit.
+            let mode = m.mode() as u16;
             Some(Long {
-                mode: h.i_mode.get(),
-                mode_string: mode_string(h.i_mode.get()),
-                links: h.links(),
-                uid: h.i_uid.get(),
-                gid: h.i_gid.get(),
-                size: h.i_size.get(),
-                mtime: h.i_mtime.get(),
+                mode,
+                mode_string: mode_string(mode),
+                links: m.nlink(),
+                uid: m.uid(),
+                gid: m.gid(),
+                size: m.len(),
+                mtime: m.mtime().0 as u64,
             })
         } else {
             None
         };
-        out.push(Entry { inode: e.inode, name, file_type: e.file_type, long, deleted: None });
+        out.push(Entry { inode: e.ino(), name, file_type: e.file_type().dirent_byte(), long, deleted: None });
     }
     Ok(out)
 }
@@ -107,20 +110,20 @@ pub fn render_long(entries: &[Entry]) -> String {
     table(&["Inode", "Mode", "Links", "UID", "GID", "Size", "Modified", "Name"], rows, &[0, 2, 3, 4, 5])
 }
 
-/// The deleted entries of `dir` still readable in its blocks (`ls -d`).
-pub fn deleted_entries(vol: &Volume, dir: &Inode<'_>, what: &str) -> Result<Vec<Entry>, CmdError> {
-    let found = ocfs2_format::forensics::deleted_entries(vol, dir).map_err(|e| CmdError::at(what.to_string(), e))?;
+/// The deleted entries of directory `dir` still readable in its blocks (`ls -d`).
+pub fn deleted_entries(vol: &Volume, dir: u64, what: &str) -> Result<Vec<Entry>, CmdError> {
+    let found = vol.deleted_entries_ino(dir).map_err(|e| CmdError::at(what.to_string(), e))?;
     Ok(found
         .into_iter()
         .map(|d| Entry {
-            inode: d.inode,
-            name: String::from_utf8_lossy(&d.name).into_owned(),
-            file_type: d.file_type,
+            inode: d.ino().unwrap_or(0),
+            name: String::from_utf8_lossy(d.name()).into_owned(),
+            file_type: d.file_type().dirent_byte(),
             long: None,
             deleted: Some(Deleted {
-                blkno: d.blkno,
-                offset: d.offset,
-                inode_in_use: (d.inode != 0).then(|| ocfs2_format::forensics::inode_in_use(vol, d.inode)),
+                blkno: d.block(),
+                offset: d.offset(),
+                inode_in_use: d.ino().map(|ino| vol.inode_in_use(ino)),
             }),
         })
         .collect())
