@@ -614,6 +614,8 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         fsck_prints_code: true,
     };
     let hello = ino("/small/hello.txt");
+    let bigdir = ino("/bigdir");
+    let bigdir_block = fs::dir_blocks(vol, &vol.inode(bigdir).unwrap()).unwrap()[0].blkno;
     let root = vol.root_blkno();
     // The root is inline: its entry "lost+found" (name after the 12-byte header).
     let root_block = vol.read_block(root).unwrap();
@@ -831,6 +833,14 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             vol.root_blkno(),
             "i_mode",
             "ROOT_NOTDIR",
+        ),
+        d(
+            "directory whose first block does not read",
+            (bigdir_block + 1) * bs - 64 + 16, // the trailer's db_signature
+            b"XXXXXXXX",
+            bigdir,
+            "inode",
+            "DIR_DOTDOT",
         ),
         d(
             "xattr block number",
