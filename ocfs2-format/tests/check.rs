@@ -459,6 +459,36 @@ fn quota_usage_differs_from_the_inodes() {
     assert!(note["found"].as_str().unwrap().starts_with(&format!("{} bytes", d.space() + 4096)), "{note}");
 }
 
+/// A second entry for one id in a global quota data block (a valid one: no
+/// metadata ECC here) is DUP_DQBLK_VALID to both checkers.
+#[test]
+fn duplicate_quota_entry() {
+    assert!(have_tools(), "mkfs.ocfs2 and fsck.ocfs2 are needed");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("quota.img");
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
+    let vol = Volume::open(&path).unwrap();
+    let global = ocfs2_format::quota::read_global_quota(&vol, QuotaType::User).unwrap();
+    let d = *global.get(0).expect("id 0 has an entry");
+    let map = fs::ExtentMap::load(&vol, &vol.inode(global.inode).unwrap()).unwrap();
+    let fs::Mapping::Block { blkno, .. } = map.map(&vol, u64::from(d.block)) else { panic!("id 0's block is a hole") };
+    let entry = |i: usize| blkno * 4096 + (size_of::<QtDiskDqdbHeader>() + i * size_of::<GlobalDiskDqBlk>()) as u64;
+    let copy = read_at(&path, entry(d.index), size_of::<GlobalDiskDqBlk>());
+    let spare = (0..4096 / size_of::<GlobalDiskDqBlk>())
+        .find(|&i| i != d.index && read_at(&path, entry(i), 8) == [0; 8])
+        .expect("a free slot");
+    write_at(&path, entry(spare), &copy);
+    drop(vol);
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!((&errs[0]["code"], &errs[0]["blkno"]), (&json!("DUP_DQBLK_VALID"), &json!(blkno)), "{errs:#?}");
+    let (_, text) = fsck(&path);
+    let tags: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix('[')?.split(']').next()).collect();
+    assert_eq!(tags, ["DUP_DQBLK_VALID"], "fsck.ocfs2 -fn:\n{text}");
+}
+
 #[test]
 fn index_root_cluster_count() {
     // fsck.ocfs2 1.8.7 does not compare dr_clusters with the index tree (it exits
