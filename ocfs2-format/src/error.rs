@@ -44,6 +44,9 @@ pub enum CorruptionKind {
     Excess,
     /// A total over several records falls short of what their container holds.
     Shortfall,
+    /// A second record for what one record alone may describe (two quota
+    /// entries for one id).
+    Duplicate,
 }
 
 /// What a field of a [`Corruption`] holds or should hold, as a typed value: a

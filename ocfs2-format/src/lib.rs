@@ -55,7 +55,7 @@ mod test_util;
 
 pub use error::{Corruption, CorruptionKind, Error, Result, Value};
 pub use files::{Acl, DirEntry, File, FileType, Metadata, ReadDir, Run, StatFs, XattrEntry};
-pub use volume::{Geometry, Inode, OpenOptions, Volume};
+pub use volume::{CheckedBlock, Geometry, Inode, MetaFaults, OpenOptions, Volume};
 // Low-level: kept at the root for existing users, documented in `volume`.
 #[doc(hidden)]
 pub use volume::MetaKind;

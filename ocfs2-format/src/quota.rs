@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use zerocopy::FromBytes;
 
-use crate::error::{Error, Result, Value};
+use crate::error::{CorruptionKind, Error, Result, Value};
 use crate::layout::blockcheck::{self, CheckOutcome};
 use crate::layout::dinode::{dyn_features, flags, DinodeHeader};
 use crate::layout::dx::DxRootBlock;
@@ -301,11 +301,19 @@ pub fn read_global_quota(vol: &Volume, qtype: QuotaType) -> Result<GlobalQuota> 
             }
             used += 1;
             let id = e.dqb_id.get();
+            // An id whose entry the tree puts elsewhere, or met twice here, has two.
+            let duplicate = |expected: &'static str| {
+                Error::corrupt(phys, "ocfs2_global_disk_dqblk", "dqb_id", expected, id)
+                    .with_kind(CorruptionKind::Duplicate)
+            };
             if !ids.contains(&id) {
+                if walk.refs.contains_key(&id) {
+                    return Err(duplicate("one entry per id, where the tree leads"));
+                }
                 return Err(Error::corrupt(phys, "ocfs2_global_disk_dqblk", "dqb_id", "an id the tree leads here", id));
             }
             if found.insert(id, i).is_some() {
-                return Err(Error::corrupt(phys, "ocfs2_global_disk_dqblk", "dqb_id", "one entry per id", id));
+                return Err(duplicate("one entry per id"));
             }
             dquots.push(Dquot { id, block: blk, index: i, disk: e });
         }

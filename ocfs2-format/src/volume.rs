@@ -125,6 +125,64 @@ impl MetaKind {
     };
 }
 
+/// What [`Volume::read_meta_unchecked`] found wrong with a metadata block whose
+/// signature is right. debugfs.ocfs2 1.8.7 marks only the checksum
+/// (`**FAILED CHECKSUM**`); it shows a wrong self block number or fs generation
+/// without a mark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MetaFaults {
+    /// The checksum failed and no single-bit repair fixed it: the stored check and
+    /// the one computed over the block as read.
+    pub checksum: Option<blockcheck::CheckFailure>,
+    /// The block number the block records, when it is not the block read.
+    pub blkno: Option<u64>,
+    /// The fs generation the block records, when it is not the volume's.
+    pub fs_generation: Option<u32>,
+}
+
+impl MetaFaults {
+    /// Whether every check passed.
+    pub fn is_clean(&self) -> bool {
+        *self == MetaFaults::default()
+    }
+
+    /// The error [`Volume::read_meta`] refuses the block with: the checksum first,
+    /// then the block number, then the generation.
+    fn first_error(&self, blkno: u64, kind: MetaKind, generation: u32) -> Result<()> {
+        if let Some(f) = self.checksum {
+            return Err(Error::corrupt(
+                blkno,
+                kind.structure,
+                "bc_crc32e",
+                format!("{:#010x} (computed)", f.computed_crc),
+                format!("{:#010x}", f.stored.crc32e.get()),
+            ));
+        }
+        if let Some(found) = self.blkno {
+            return Err(Error::corrupt(blkno, kind.structure, "blkno", blkno, found));
+        }
+        if let Some(found) = self.fs_generation {
+            return Err(Error::corrupt(
+                blkno,
+                kind.structure,
+                "fs_generation",
+                Value::Hex(generation.into()),
+                Value::Hex(found.into()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A metadata block read for display, with what its checks found.
+#[derive(Debug, Clone)]
+pub struct CheckedBlock<'v> {
+    /// The block as read (a single-bit ECC error repaired).
+    pub block: Cow<'v, [u8]>,
+    /// The checks that failed.
+    pub faults: MetaFaults,
+}
+
 /// A single-bit error that metadata ECC corrected in memory (the medium is never
 /// written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -480,6 +538,17 @@ impl Volume {
     /// Reads a metadata block of `kind` and validates its ECC (when the volume has
     /// META_ECC), signature, self block number and fs generation.
     pub fn read_meta(&self, blkno: u64, kind: MetaKind) -> Result<Cow<'_, [u8]>> {
+        let checked = self.read_meta_unchecked(blkno, kind)?;
+        checked.faults.first_error(blkno, kind, self.generation)?;
+        Ok(checked.block)
+    }
+
+    /// Reads a metadata block of `kind` for display: the signature must match (else
+    /// it is not that structure), but a failed checksum, a wrong self block number or
+    /// fs generation is returned in [`MetaFaults`] instead of refusing the block, as
+    /// debugfs.ocfs2 shows such blocks. A single-bit error is still repaired in
+    /// memory. Walks that act on what a block says use [`Volume::read_meta`].
+    pub fn read_meta_unchecked(&self, blkno: u64, kind: MetaKind) -> Result<CheckedBlock<'_>> {
         let mut block = self.read_block(blkno)?;
         let bs = self.block_size();
         let sig_at = kind.sig_at.resolve(bs);
@@ -493,34 +562,29 @@ impl Volume {
                 Value::Bytes(sig.to_vec()),
             ));
         }
+        let mut faults = MetaFaults::default();
         if self.meta_ecc {
             let mut owned = block.into_owned();
-            if let Some(bit) = verify_ecc(&mut owned, kind, blkno, kind.structure)? {
-                if let Ok(mut c) = self.corrections.lock() {
-                    c.push(EccCorrection { blkno, bit });
+            match blockcheck::verify(&mut owned, kind.check_at.resolve(bs)) {
+                Ok(CheckOutcome::Clean) => {}
+                Ok(CheckOutcome::Corrected { bit }) => {
+                    if let Ok(mut c) = self.corrections.lock() {
+                        c.push(EccCorrection { blkno, bit });
+                    }
                 }
+                Err(f) => faults.checksum = Some(f),
             }
             block = Cow::Owned(owned);
         }
         let at = kind.blkno_at.resolve(bs);
         let found = u64::from_le_bytes(block[at..at + 8].try_into().unwrap_or_default());
-        if found != blkno {
-            return Err(Error::corrupt(blkno, kind.structure, "blkno", blkno, found));
-        }
+        faults.blkno = (found != blkno).then_some(found);
         if let Some(g) = kind.generation_at {
             let at = g.resolve(bs);
             let found = u32::from_le_bytes(block[at..at + 4].try_into().unwrap_or_default());
-            if found != self.generation {
-                return Err(Error::corrupt(
-                    blkno,
-                    kind.structure,
-                    "fs_generation",
-                    Value::Hex(self.generation.into()),
-                    Value::Hex(found.into()),
-                ));
-            }
+            faults.fs_generation = (found != self.generation).then_some(found);
         }
-        Ok(block)
+        Ok(CheckedBlock { block, faults })
     }
 
     /// Reads and validates the inode at `blkno`.
@@ -530,6 +594,16 @@ impl Volume {
         }
         let block = self.read_meta(blkno, MetaKind::INODE)?;
         Ok(Inode { blkno, block })
+    }
+
+    /// Reads the inode at `blkno` for display, with what its checks found (see
+    /// [`Volume::read_meta_unchecked`]).
+    pub fn inode_unchecked(&self, blkno: u64) -> Result<(Inode<'_>, MetaFaults)> {
+        if blkno == self.geo.sb_blkno {
+            return Ok((self.superblock_inode(), MetaFaults::default()));
+        }
+        let c = self.read_meta_unchecked(blkno, MetaKind::INODE)?;
+        Ok((Inode { blkno, block: c.block }, c.faults))
     }
 
     /// The root directory's inode number.

@@ -15,6 +15,7 @@ use common::{decompress_fixture, fixture, fsck, have_tools, mkfs};
 use std::mem::{offset_of, size_of};
 
 use ocfs2_format::check::Severity;
+use ocfs2_format::layout::chain::{ChainList, ChainRec};
 use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2, ID2_OFFSET};
 use ocfs2_format::layout::dir::DirEntryHeader;
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
@@ -188,18 +189,79 @@ fn global_bitmap(vol: &Volume) -> (u64, u64) {
     (gb.blkno(), cl.recs[0].c_blkno.get())
 }
 
+/// A group's free count against its bitmap, as fsck.ocfs2 1.8.7 names it: more
+/// free bits than the bitmap has is GROUP_FREE_BITS; fewer is found only as the
+/// chain's and the inode's totals, which both checkers sum from the groups'
+/// counts (CHAIN_BITS, CHAIN_GROUP_BITS), and we add an uncoded note at the group.
 #[test]
 fn group_free_count() {
-    if !have_tools() {
-        return;
-    }
+    assert!(have_tools(), "fsck.ocfs2 is the oracle");
     let tmp = tempfile::tempdir().unwrap();
-    let (path, vol) = mkfs_image(tmp.path(), false);
-    let (_, group) = global_bitmap(&vol);
-    let off = group * 4096 + 12; // bg_free_bits_count
-    let free = le16(&read_at(&path, off, 2));
-    write_at(&path, off, &(free - 1).to_le_bytes());
-    expect_problem(&path, group, "bg_free_bits_count", "GROUP_FREE_BITS");
+    let clean = fixture_copy(tmp.path(), "A-default");
+    let (gb, group) = global_bitmap(&Volume::open(&clean).unwrap());
+    let off = group * 4096 + offset_of!(GroupDesc, bg_free_bits_count) as u64;
+    let free = le16(&read_at(&clean, off, 2));
+    let path = tmp.path().join("damaged.img");
+    for (count, codes) in [
+        (free + 1, &["GROUP_FREE_BITS", "CHAIN_BITS", "CHAIN_GROUP_BITS"][..]),
+        (free - 1, &["CHAIN_BITS", "CHAIN_GROUP_BITS"][..]),
+    ] {
+        std::fs::copy(&clean, &path).unwrap();
+        write_at(&path, off, &count.to_le_bytes());
+        let (ours, v) = check(&path);
+        assert_eq!(ours, 4, "{v:#}");
+        let found: Vec<_> = errors(&v).iter().map(|f| (f["code"].clone(), f["blkno"].clone())).collect();
+        let blknos = codes.iter().map(|&c| if c == "GROUP_FREE_BITS" { group } else { gb });
+        let want: Vec<_> = codes.iter().zip(blknos).map(|(c, b)| (json!(c), json!(b))).collect();
+        assert_eq!(found, want, "free count {count} (bitmap {free}): {v:#}");
+        let (_, text) = fsck(&path);
+        let tags: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix('[')?.split(']').next()).collect();
+        assert_eq!(tags, codes, "fsck.ocfs2 -fn:\n{text}");
+    }
+    let notes: Vec<_> = check(&path).1["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "info" && f["blkno"] == group)
+        .cloned()
+        .collect();
+    assert_eq!(notes.len(), 1, "the low count is noted at the group: {notes:#?}");
+    assert_eq!(notes[0]["field"], "bg_free_bits_count");
+}
+
+/// A global-bitmap group copied off its fixed place and chained from there is
+/// GROUP_UNEXPECTED_DESC; the place it left, on no chain now, GROUP_EXPECTED_DESC.
+/// Both fsck.ocfs2 -fn tags, and nothing else from either checker.
+#[test]
+fn misplaced_global_bitmap_group() {
+    assert!(have_tools(), "fsck.ocfs2 is the oracle");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fixture_copy(tmp.path(), "A-default");
+    let vol = Volume::open(&path).unwrap();
+    let (gb, _) = global_bitmap(&vol);
+    let gb_inode = vol.inode(gb).unwrap();
+    let Id2::Chain(cl) = gb_inode.dinode().id2().unwrap() else { panic!("not a chain allocator") };
+    // A-default's third group, alone on chain 2 (debugfs.ocfs2 -R "stat //global_bitmap").
+    let (chain, expected) = (2usize, cl.recs[2].c_blkno.get());
+    assert_eq!(expected, vol.geometry().cluster_to_block(2 * 32256));
+    let moved = expected + 88; // a free block of that group, not a multiple of cl_cpg
+    let mut desc = read_at(&path, expected * 4096, 4096);
+    desc[offset_of!(GroupDesc, bg_blkno)..][..8].copy_from_slice(&moved.to_le_bytes());
+    write_at(&path, moved * 4096, &desc);
+    let rec = ID2_OFFSET + size_of::<ChainList>() + chain * size_of::<ChainRec>() + offset_of!(ChainRec, c_blkno);
+    write_at(&path, gb * 4096 + rec as u64, &moved.to_le_bytes());
+    drop(vol);
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let found: Vec<_> = errors(&v).iter().map(|f| (f["code"].clone(), f["blkno"].clone())).collect();
+    assert_eq!(
+        found,
+        vec![(json!("GROUP_UNEXPECTED_DESC"), json!(moved)), (json!("GROUP_EXPECTED_DESC"), json!(expected))],
+        "{v:#}"
+    );
+    let (_, text) = fsck(&path);
+    let tags: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix('[')?.split(']').next()).collect();
+    assert_eq!(tags, ["GROUP_UNEXPECTED_DESC", "GROUP_EXPECTED_DESC"], "fsck.ocfs2 -fn:\n{text}");
 }
 
 #[test]
@@ -397,6 +459,36 @@ fn quota_usage_differs_from_the_inodes() {
     assert!(note["found"].as_str().unwrap().starts_with(&format!("{} bytes", d.space() + 4096)), "{note}");
 }
 
+/// A second entry for one id in a global quota data block (a valid one: no
+/// metadata ECC here) is DUP_DQBLK_VALID to both checkers.
+#[test]
+fn duplicate_quota_entry() {
+    assert!(have_tools(), "mkfs.ocfs2 and fsck.ocfs2 are needed");
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("quota.img");
+    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
+    let vol = Volume::open(&path).unwrap();
+    let global = ocfs2_format::quota::read_global_quota(&vol, QuotaType::User).unwrap();
+    let d = *global.get(0).expect("id 0 has an entry");
+    let map = fs::ExtentMap::load(&vol, &vol.inode(global.inode).unwrap()).unwrap();
+    let fs::Mapping::Block { blkno, .. } = map.map(&vol, u64::from(d.block)) else { panic!("id 0's block is a hole") };
+    let entry = |i: usize| blkno * 4096 + (size_of::<QtDiskDqdbHeader>() + i * size_of::<GlobalDiskDqBlk>()) as u64;
+    let copy = read_at(&path, entry(d.index), size_of::<GlobalDiskDqBlk>());
+    let spare = (0..4096 / size_of::<GlobalDiskDqBlk>())
+        .find(|&i| i != d.index && read_at(&path, entry(i), 8) == [0; 8])
+        .expect("a free slot");
+    write_at(&path, entry(spare), &copy);
+    drop(vol);
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 4, "{v:#}");
+    let errs = errors(&v);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!((&errs[0]["code"], &errs[0]["blkno"]), (&json!("DUP_DQBLK_VALID"), &json!(blkno)), "{errs:#?}");
+    let (_, text) = fsck(&path);
+    let tags: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix('[')?.split(']').next()).collect();
+    assert_eq!(tags, ["DUP_DQBLK_VALID"], "fsck.ocfs2 -fn:\n{text}");
+}
+
 #[test]
 fn index_root_cluster_count() {
     // fsck.ocfs2 1.8.7 does not compare dr_clusters with the index tree (it exits
@@ -552,6 +644,8 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         fsck_prints_code: true,
     };
     let hello = ino("/small/hello.txt");
+    let bigdir = ino("/bigdir");
+    let bigdir_block = fs::dir_blocks(vol, &vol.inode(bigdir).unwrap()).unwrap()[0].blkno;
     let root = vol.root_blkno();
     // The root is inline: its entry "lost+found" (name after the 12-byte header).
     let root_block = vol.read_block(root).unwrap();
@@ -769,6 +863,14 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             vol.root_blkno(),
             "i_mode",
             "ROOT_NOTDIR",
+        ),
+        d(
+            "directory whose first block does not read",
+            (bigdir_block + 1) * bs - 64 + 16, // the trailer's db_signature
+            b"XXXXXXXX",
+            bigdir,
+            "inode",
+            "DIR_DOTDOT",
         ),
         d(
             "xattr block number",

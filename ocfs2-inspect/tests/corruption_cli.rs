@@ -165,3 +165,129 @@ fn rdump_keeps_going_past_unreadable_files() {
         assert!(out_dir.join("small").join(good).is_file(), "{good} copied");
     }
 }
+
+/// The lines of `text` with runs of blanks made one space (debugfs.ocfs2 indents
+/// with a tab and pads less than our aligned fields).
+fn squeezed(text: &str) -> Vec<String> {
+    text.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect()
+}
+
+/// The squeezed line of `text` starting with `prefix`.
+fn line_of(text: &str, prefix: &str) -> String {
+    squeezed(text)
+        .into_iter()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{text}"))
+}
+
+/// A block whose checksum fails is still shown, marked as debugfs.ocfs2 1.8.7
+/// marks it (`**FAILED CHECKSUM** Computed CRC32: X   ECC: Y` after the stored
+/// check), by `stat`, `dx_root`, `dirblocks` and `xattr`; the image is not written.
+#[test]
+fn blocks_failing_their_checksum_are_shown_marked_as_debugfs_marks_them() {
+    assert!(common::have_tools(), "debugfs.ocfs2 is the oracle");
+    let mut src = ocfs2_format::io::open_zst(&fixture_zst("X-max")).unwrap();
+    let vol = open(ocfs2_format::io::open_zst(&fixture_zst("X-max")).unwrap()).unwrap();
+    let bs = vol.block_size() as u64;
+    let lookup = |p: &str| ocfs2_format::fs::lookup(&vol, p).unwrap();
+    let many = lookup("/extra/many");
+    let acl = lookup("/extra/acl");
+    let deldir = lookup("/extra/deldir");
+    let xattr_block = vol.inode(acl).unwrap().header().i_xattr_loc.get();
+    let dx_root = vol.inode(deldir).unwrap().header().i_dx_root.get();
+    let dir_block = ocfs2_format::fs::dir_blocks(&vol, &vol.inode(deldir).unwrap()).unwrap()[0].blkno;
+    // Eight bits of a byte each, past what ECC repairs, in fields nothing walks:
+    // an inode's i_atime, an xattr block's and a dx root's slack, a trailer's db_reserved2.
+    for off in [many * bs + 48, xattr_block * bs + 100, dx_root * bs + 100, (dir_block + 1) * bs - 64 + 24] {
+        let mut b = [0u8];
+        src.read_at(off, &mut b).unwrap();
+        src.write_at(off, &[!b[0]]).unwrap();
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let path = to_file(&src, tmp.path());
+    let img = path.to_str().unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let ours = |args: &[&str]| {
+        let out = inspect(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    const MARK: &str = "**FAILED CHECKSUM**";
+
+    // stat: the marker and every field debugfs still prints.
+    let (o, d) = (ours(&["stat", img, "/extra/many"]), common::debugfs(&path, "stat /extra/many"));
+    for prefix in [MARK, "Inode:", "FS Generation:", "CRC32:", "Type:", "Links:", "Sub Alloc Slot:"] {
+        assert_eq!(line_of(&o, prefix), line_of(&d, prefix), "stat {prefix}");
+    }
+    let json = common::inspect_json(&["stat", img, "/extra/many"]);
+    assert!(json["damage"]["computed_crc32"].is_u64(), "{json}");
+
+    // dx_root: the marker and the header fields.
+    let (o, d) =
+        (ours(&["dx_root", img, &dx_root.to_string()]), common::debugfs(&path, &format!("dx_root <{dx_root}>")));
+    for prefix in [MARK, "CRC32:", "Total Entry Count:", "Count:"] {
+        assert_eq!(line_of(&o, prefix), line_of(&d, prefix), "dx_root {prefix}");
+    }
+
+    // dirblocks: debugfs.ocfs2 computes a directory block's check from the trailer's
+    // address instead of the block's (dump.c passes `trailer`), so it marks every
+    // directory block, damaged or not, with a wrong computed CRC. The marker is
+    // compared, the computed values are not; the clean fixture shows we mark none.
+    let (o, d) = (ours(&["dirblocks", img, "/extra/deldir"]), common::debugfs(&path, "dirblocks /extra/deldir"));
+    assert_eq!(line_of(&o, "CRC32:"), line_of(&d, "CRC32:"));
+    assert!(line_of(&o, MARK).starts_with("**FAILED CHECKSUM** Computed CRC32:"), "{o}");
+    assert_eq!(squeezed(&o).iter().filter(|l| l.starts_with(MARK)).count(), 1, "only the damaged block: {o}");
+    assert!(line_of(&o, "15831 20 8 1 file-000").ends_with("file-000"));
+    assert!(line_of(&d, "15831 20 8 1 file-000").ends_with("file-000"));
+    let clean = fixture_zst("X-max");
+    assert!(!ours(&["dirblocks", clean.to_str().unwrap(), "/extra/deldir"]).contains(MARK));
+
+    // xattr: debugfs lists the damaged block without a mark; we list it and mark it.
+    let (o, d) = (ours(&["xattr", img, "/extra/acl"]), common::debugfs(&path, "xattr -v /extra/acl"));
+    let in_block = format!("Extended Attributes in block #{xattr_block}: 1");
+    assert_eq!(line_of(&o, "Extended Attributes in block"), in_block);
+    assert_eq!(line_of(&d, "Extended Attributes in block"), in_block);
+    assert!(!d.contains(MARK) && o.contains(MARK), "{o}");
+    assert!(o.contains("user::rwx,group::r-x,other::r-x"), "{o}");
+
+    // Walks that act on what blocks say still refuse them.
+    assert!(!inspect(&["cat", img, "/extra/many"]).status.success());
+    assert!(std::fs::read(&path).unwrap() == before, "the image was modified");
+}
+
+/// debugfs.ocfs2 shows an inode whose self block number or fs generation is
+/// wrong without any mark (its reads check neither); we show it with a marker of
+/// the same shape naming what the block records.
+#[test]
+fn a_wrong_blkno_or_generation_is_shown_and_marked() {
+    assert!(common::have_tools(), "debugfs.ocfs2 is the oracle");
+    let tmp = tempfile::tempdir().unwrap();
+    let (hello, empty) = (blkno_of("/small/hello.txt"), blkno_of("/small/empty"));
+    let mut src = a_default();
+    src.write_at(hello * 4096 + 96, &[0x67]).unwrap(); // i_fs_generation's low byte: 0x66 -> 0x67
+    let mut b = [0u8; 8];
+    src.read_at(empty * 4096 + 80, &mut b).unwrap();
+    src.write_at(empty * 4096 + 80, &(u64::from_le_bytes(b) - 1).to_le_bytes()).unwrap(); // i_blkno
+    let path = to_file(&src, tmp.path());
+    let img = path.to_str().unwrap();
+    let before = std::fs::read(&path).unwrap();
+
+    let d = common::debugfs(&path, "stat /small/hello.txt");
+    let o = String::from_utf8(inspect(&["stat", img, "/small/hello.txt"]).stdout).unwrap();
+    assert!(!d.contains("**"), "debugfs marks nothing: {d}");
+    assert_eq!(line_of(&o, "FS Generation:"), line_of(&d, "FS Generation:"));
+    assert_eq!(
+        line_of(&o, "**WRONG FS GENERATION**"),
+        format!("**WRONG FS GENERATION** Recorded: {0} ({0:#x})", 0x980f5f67u32)
+    );
+
+    let d = common::debugfs(&path, "stat /small/empty");
+    let o = String::from_utf8(inspect(&["stat", img, "/small/empty"]).stdout).unwrap();
+    assert!(!d.contains("**"), "debugfs marks nothing: {d}");
+    // debugfs prints the recorded number as the inode's; we print the block read.
+    assert_eq!(line_of(&d, "Inode:").split(' ').nth(1), Some((empty - 1).to_string().as_str()));
+    assert_eq!(line_of(&o, "Inode:").split(' ').nth(1), Some(empty.to_string().as_str()));
+    assert_eq!(line_of(&o, "**WRONG BLKNO**"), format!("**WRONG BLKNO** Recorded: {}", empty - 1));
+    assert_eq!(line_of(&o, "Type:"), line_of(&d, "Type:"));
+    assert!(std::fs::read(&path).unwrap() == before, "the image was modified");
+}

@@ -5,11 +5,13 @@
 //! truncates it there); the other chains are still walked. Groups' clusters are
 //! claimed for the cluster pass.
 
-use super::{BitmapGroup, Claim, Ctx, Owner, Pass, SubGroup};
+use std::collections::HashSet;
+
+use super::{BitmapGroup, Claim, Ctx, Owner, Pass, Severity, SubGroup};
 use crate::alloc::{self, bitmap_group_first_cluster, group_block_runs, Allocator, AllocatorKind};
-use crate::error::Result;
+use crate::error::{Corruption, Result, Value};
 use crate::layout::dinode::SUBALLOC_GLOBAL;
-use crate::layout::group::{set_runs, GroupView};
+use crate::layout::group::{set_runs, GroupView, BITMAP_OFFSET};
 use crate::volume::MetaKind;
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
@@ -120,8 +122,13 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
                 cx.report(e, a.inode, &format!("{} chain {chain}", a.name))?;
             }
         }
-        all_total += u64::from(rec.c_total.get());
-        all_free += u64::from(rec.c_free.get());
+        // As fsck.ocfs2, the inode's counts are held to the groups', not to the
+        // chain records (a wrong record is CHAIN_BITS alone).
+        all_total += total;
+        all_free += free;
+    }
+    if a.kind == AllocatorKind::Clusters {
+        expected_groups(cx, first_group);
     }
     let b = inode.header().bitmap1();
     let s = "ocfs2_dinode.id1.bitmap1";
@@ -199,6 +206,30 @@ fn cpg_of_one_chain(cx: &mut Ctx<'_, '_>, inode: u64, cpg: u64, group: u64) {
     }
 }
 
+/// Every global-bitmap group sits where the geometry puts it; one that no chain
+/// reached is GROUP_EXPECTED_DESC. As fsck.ocfs2, the places come from the
+/// block size (a full group's bits), not from `cl_cpg`, whose damage is its own
+/// finding.
+fn expected_groups(cx: &mut Ctx<'_, '_>, first_group: u64) {
+    let geo = *cx.vol.geometry();
+    let cpg = (geo.block_size as usize - BITMAP_OFFSET) as u64 * 8;
+    let found: HashSet<u64> = cx.bitmap_groups.iter().map(|g| g.blkno).collect();
+    for g in 0..u64::from(geo.clusters).div_ceil(cpg) {
+        let blkno = if g == 0 { first_group } else { geo.cluster_to_block(g * cpg) };
+        if !found.contains(&blkno) {
+            cx.error(
+                Some("GROUP_EXPECTED_DESC"),
+                blkno,
+                "ocfs2_group_desc",
+                "bg_blkno",
+                "a group descriptor on a global bitmap chain",
+                "on no chain",
+                format!("global bitmap group {g} is on no chain"),
+            );
+        }
+    }
+}
+
 /// What the chain walk noted about one group.
 struct GroupFacts {
     blkno: u64,
@@ -241,22 +272,39 @@ fn group(
         return Ok(());
     }
     let used = u64::from(f.used);
-    if f.bits - used != f.free {
+    let bitmap_free = f.bits - used;
+    if f.free > bitmap_free {
         cx.error(
             Some("GROUP_FREE_BITS"),
             f.blkno,
             s,
             "bg_free_bits_count",
-            f.bits - used,
+            Value::AtMost(bitmap_free),
             f.free,
-            format!("{}: free count differs from the bitmap ({used} of {} bits set)", a.name, f.bits),
+            format!("{}: more free bits than the bitmap has ({used} of {} bits set)", a.name, f.bits),
         );
+    } else if f.free < bitmap_free {
+        // fsck.ocfs2 1.8.7 leaves a low count in the group (the allocator merely
+        // skips free bits) and finds it only as the chain's and the inode's totals
+        // (CHAIN_BITS, CHAIN_GROUP_BITS), which are summed from the groups' counts.
+        let at = Corruption {
+            blkno: f.blkno,
+            structure: s,
+            field: "bg_free_bits_count",
+            expected: bitmap_free.into(),
+            actual: f.free.into(),
+            kind: Default::default(),
+        };
+        let msg = format!("{}: fewer free bits than the bitmap has ({used} of {} bits set)", a.name, f.bits);
+        cx.push(None, Severity::Info, at, msg);
     }
     match f.runs {
         None => {
             // A global-bitmap group: fixed place, at most cl_cpg bits.
             let first = bitmap_group_first_cluster(cx.vol, f.blkno);
-            if f.blkno != first_group && (cpg == 0 || first % cpg != 0 || geo.cluster_to_block(first) != f.blkno) {
+            let misplaced =
+                f.blkno != first_group && (cpg == 0 || first % cpg != 0 || geo.cluster_to_block(first) != f.blkno);
+            if misplaced {
                 cx.error(
                     Some("GROUP_UNEXPECTED_DESC"),
                     f.blkno,
@@ -267,7 +315,8 @@ fn group(
                     "global bitmap group at an unexpected place",
                 );
             }
-            if f.bits > cpg || first + f.bits > u64::from(geo.clusters) {
+            // A misplaced group's clusters, counted from where it is, mean nothing more.
+            if !misplaced && (f.bits > cpg || first + f.bits > u64::from(geo.clusters)) {
                 cx.error(
                     Some("CHAIN_GROUP_BITS"),
                     f.blkno,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Ctx, Pass, Severity};
 use crate::error::{Corruption, Result, Value};
-use crate::fs::{dx_entries, dx_seed, read_dir, DirEntryInfo, DxRoot, ExtentMap, Mapping};
+use crate::fs::{dx_entries, dx_seed, read_dir, read_dir_partial, DirEntryInfo, DxRoot, ExtentMap, Mapping};
 use crate::layout::dinode::{dyn_features, flags, mode, Id2};
 use crate::layout::dir::{file_type, rec_len, DirEntryHeader};
 use crate::layout::dx::{dx_hash, HashChar};
@@ -65,6 +65,12 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             Ok(e) => e,
             Err(e) => {
                 dot_excess(cx, d);
+                // fsck.ocfs2 still judges ".." of a directory whose inode reads: as
+                // inode 0 when the block holding it does not read.
+                if let Ok((partial, _)) = vol.inode(d).and_then(|ino| read_dir_partial(vol, &ino)) {
+                    let dots = partial.first().is_some_and(|e| e.name == b".");
+                    dotdot.insert(d, partial.get(1).filter(|e| dots && e.name == b"..").map_or(0, |e| e.inode));
+                }
                 cx.report(e, d, &format!("directory {d}"))?;
                 continue;
             }

@@ -618,6 +618,8 @@ pub fn code_of(c: &Corruption) -> Option<&'static str> {
         ("ocfs2_global_disk_dqinfo", "dq_check") => "QMAGIC_INVALID",
         ("quota tree block", "dq_check") => "QTREE_BLK_INVALID",
         ("qt_disk_dqdbheader", "dq_check") => "DQBLK_INVALID",
+        // A second entry for an id in a block whose check passed.
+        ("ocfs2_global_disk_dqblk", "dqb_id") if c.kind == CorruptionKind::Duplicate => "DUP_DQBLK_VALID",
         // Only a local alloc bounds its bit count by the bitmap it holds.
         ("ocfs2_dinode", "id1.bitmap1.i_total") => "LALLOC_BM_SIZE",
         _ => return None,

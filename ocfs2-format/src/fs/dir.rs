@@ -7,7 +7,7 @@ use crate::layout::dinode::{dyn_features, Id2};
 use crate::layout::dir::{self as layout_dir, DirEntries, DirTrailer, TRAILER_SIZE};
 use crate::layout::extent::flags as extent_flags;
 use crate::layout::superblock::incompat;
-use crate::volume::{Inode, MetaKind, Volume};
+use crate::volume::{Inode, MetaFaults, MetaKind, Volume};
 
 use super::extent_map::ExtentMap;
 
@@ -174,9 +174,12 @@ fn live_entries(area: &[u8], blkno: u64) -> Result<Vec<DirEntryInfo>> {
 pub struct DirBlock {
     /// The block.
     pub blkno: u64,
-    /// Its trailer, when the block ends in one (the block was then validated as
-    /// metadata: signature, checksum, self block number).
+    /// Its trailer, when the block ends in one (the block was then read as
+    /// metadata: its signature checked, the other checks in `faults`).
     pub trailer: Option<DirTrailer>,
+    /// The checks a block with a trailer failed (checksum, self block number):
+    /// shown, as debugfs.ocfs2 `dirblocks` shows such blocks.
+    pub faults: MetaFaults,
     /// Every record on the `rec_len` chain, empty ones (inode 0) included; a
     /// record that fails its bounds ends the chain, as in debugfs.ocfs2.
     pub records: Vec<DirRecord>,
@@ -210,8 +213,14 @@ pub fn dir_blocks(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirBlock>> {
     let mut blocks = Vec::new();
     for (_, blkno, _) in map.blocks(vol, size_blocks) {
         let raw = vol.read_block(blkno)?;
-        // A block with a trailer is checked like any metadata block.
-        let block = if layout_dir::trailer(&raw).is_some() { vol.read_meta(blkno, MetaKind::DIR_BLOCK)? } else { raw };
+        // A block with a trailer is checked like any metadata block, and shown
+        // whatever the checks say.
+        let (block, faults) = if layout_dir::trailer(&raw).is_some() {
+            let c = vol.read_meta_unchecked(blkno, MetaKind::DIR_BLOCK)?;
+            (c.block, c.faults)
+        } else {
+            (raw, MetaFaults::default())
+        };
         let trailer = layout_dir::trailer(&block).copied();
         let end = if trailer.is_some() { block.len() - TRAILER_SIZE } else { block.len() };
         let records = DirEntries::new(&block[..end], blkno)
@@ -224,7 +233,7 @@ pub fn dir_blocks(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirBlock>> {
                 name: r.name.to_vec(),
             })
             .collect();
-        blocks.push(DirBlock { blkno, trailer, records });
+        blocks.push(DirBlock { blkno, trailer, faults, records });
     }
     Ok(blocks)
 }

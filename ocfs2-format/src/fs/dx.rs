@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::layout::dinode::dyn_features;
 use crate::layout::dir::{self as layout_dir, DirEntries, DirTrailer, TRAILER_SIZE};
 use crate::layout::dx::{dx_hash, DxEntry, DxHash, DxLeafView, DxRootBody, DxRootView, DxSeed, HashChar};
-use crate::volume::{Inode, MetaKind, Volume};
+use crate::volume::{Inode, MetaFaults, MetaKind, Volume};
 
 use super::extent_map::ExtentMap;
 
@@ -32,6 +32,14 @@ impl<'v> DxRoot<'v> {
         let block = vol.read_meta(blkno, MetaKind::DX_ROOT)?;
         DxRootView::parse(&block, blkno)?;
         Ok(DxRoot { blkno, block })
+    }
+
+    /// Reads the dx root at `blkno` for display: a failed checksum, block number
+    /// or generation is returned beside it (see [`Volume::read_meta_unchecked`]).
+    pub fn read_unchecked(vol: &'v Volume, blkno: u64) -> Result<(Self, MetaFaults)> {
+        let c = vol.read_meta_unchecked(blkno, MetaKind::DX_ROOT)?;
+        DxRootView::parse(&c.block, blkno)?;
+        Ok((DxRoot { blkno, block: c.block }, c.faults))
     }
 
     /// The dx root of directory `dir`, `None` when it is not indexed. The root

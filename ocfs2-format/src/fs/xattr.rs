@@ -8,7 +8,7 @@ use crate::error::{Error, Result, Value};
 use crate::layout::blockcheck;
 use crate::layout::dinode::dyn_features;
 use crate::layout::xattr::{name_index, XattrBlockBody, XattrBlockView, XattrHeaderView, XattrValue, BUCKET_SIZE};
-use crate::volume::{Inode, MetaKind, Volume};
+use crate::volume::{Inode, MetaFaults, MetaKind, Volume};
 
 use super::extent_map::{Extent, ExtentMap};
 use super::file::FileReader;
@@ -86,11 +86,21 @@ pub struct XattrSet {
     pub tree_extents: Vec<Extent>,
     /// The buckets, in tree order (indexed blocks only).
     pub buckets: Vec<BucketInfo>,
+    /// The checks the xattr block failed: only [`read_xattrs_unchecked`] reads
+    /// past them, so elsewhere this is clean.
+    pub block_faults: MetaFaults,
 }
 
 /// Reads every extended attribute of `inode` (empty without HAS_XATTR).
 pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
-    read_set(vol, inode, true)
+    read_set(vol, inode, true, false)
+}
+
+/// [`read_xattrs`] for display: an xattr block whose checksum, block number or
+/// generation is wrong is still read (see [`Volume::read_meta_unchecked`]), and
+/// what failed is in [`XattrSet::block_faults`].
+pub fn read_xattrs_unchecked(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
+    read_set(vol, inode, true, true)
 }
 
 /// Reads where `inode`'s extended attributes are, without the values kept
@@ -98,10 +108,10 @@ pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
 /// they are). For walks that need only the layout (checks, block owners): they
 /// work on an o2image file too, which never holds those values.
 pub fn read_xattr_layout(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
-    read_set(vol, inode, false)
+    read_set(vol, inode, false, false)
 }
 
-fn read_set(vol: &Volume, inode: &Inode<'_>, values: bool) -> Result<XattrSet> {
+fn read_set(vol: &Volume, inode: &Inode<'_>, values: bool, lenient: bool) -> Result<XattrSet> {
     let h = inode.header();
     let mut set = XattrSet::default();
     if !h.has_dyn(dyn_features::HAS_XATTR) {
@@ -129,7 +139,13 @@ fn read_set(vol: &Volume, inode: &Inode<'_>, values: bool) -> Result<XattrSet> {
     if loc != 0 {
         let xb = vol.check_ref(blkno, "ocfs2_dinode", "i_xattr_loc", loc)?;
         set.block = Some(xb);
-        let block = vol.read_meta(xb, MetaKind::XATTR_BLOCK)?;
+        let block = if lenient {
+            let c = vol.read_meta_unchecked(xb, MetaKind::XATTR_BLOCK)?;
+            set.block_faults = c.faults;
+            c.block
+        } else {
+            vol.read_meta(xb, MetaKind::XATTR_BLOCK)?
+        };
         match XattrBlockView::parse(&block, xb)?.body {
             XattrBlockBody::Header(view) => collect(vol, &view, XattrPlace::Block(xb), xb, values, &mut set.attrs)?,
             XattrBlockBody::Tree { list, .. } => {

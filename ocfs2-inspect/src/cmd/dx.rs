@@ -9,6 +9,7 @@ use ocfs2_format::layout::dx::DxRootBody;
 use ocfs2_format::Volume;
 use serde::Serialize;
 
+use super::common::damage::{self, mark, Damage};
 use super::{parse_blkno, resolve, CmdError};
 use crate::render::{fields, table, Out};
 
@@ -93,6 +94,9 @@ pub struct DxRootReport {
     /// Inline roots: the entries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inline_entries: Option<DxLeafReport>,
+    /// Set when `dx_root` shows the block although its checks fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage: Option<Damage>,
 }
 
 fn leaf_report(l: &DxLeafInfo) -> DxLeafReport {
@@ -155,6 +159,7 @@ fn root_report(root: &DxRoot<'_>) -> DxRootReport {
         tree,
         extents,
         inline_entries,
+        damage: None,
     }
 }
 
@@ -176,6 +181,7 @@ fn render_root(r: &DxRootReport) -> String {
         ("Free Block", r.free_blk.to_string()),
         ("CRC32", format!("{:08x}   ECC: {:04x}", r.crc32, r.ecc)),
     ]);
+    s = mark(s, r.damage.as_ref());
     if let Some((depth, count, next)) = r.tree {
         s.push_str(&format!("Tree Depth: {depth}   Count: {count}   Next Free Rec: {next}\n"));
         let rows = r
@@ -235,8 +241,11 @@ fn root_of<'v>(vol: &'v Volume, spec: &str) -> Result<DxRoot<'v>, CmdError> {
 /// `dx_root <BLK>`.
 pub fn run_root(vol: &Volume, out: &Out, arg: &str) -> Result<(), CmdError> {
     let blkno = parse_blkno(vol, arg)?;
-    let root = DxRoot::read(vol, blkno).map_err(|e| CmdError::at(arg.to_string(), e))?;
-    out.emit(&root_report(&root), render_root)
+    // Shown despite a failed checksum, block number or generation, as debugfs.ocfs2 does.
+    let (root, faults) = DxRoot::read_unchecked(vol, blkno).map_err(|e| CmdError::at(arg.to_string(), e))?;
+    let mut r = root_report(&root);
+    r.damage = damage::of(&faults);
+    out.emit(&r, render_root)
 }
 
 /// `dx_leaf <BLK>`.
@@ -361,6 +370,9 @@ struct DirBlockReport {
     trailer: Option<TrailerReport>,
     /// Every record on the `rec_len` chain, empty ones (inode 0) included.
     records: Vec<RecordReport>,
+    /// Set when the block's checks fail (it is shown all the same).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    damage: Option<Damage>,
 }
 
 /// `dirblocks SPEC`: every block of a (non-inline) directory.
@@ -379,6 +391,7 @@ pub fn run_dirblocks(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError
         .map(|b| DirBlockReport {
             blkno: b.blkno,
             trailer: b.trailer.as_ref().map(trailer_report),
+            damage: damage::of(&b.faults),
             records: b
                 .records
                 .into_iter()
@@ -398,7 +411,7 @@ pub fn run_dirblocks(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError
         for b in &r.blocks {
             s.push_str(&format!("Dirblock: {}\n", b.blkno));
             if let Some(t) = &b.trailer {
-                s.push_str(&render_trailer(t));
+                s.push_str(&mark(render_trailer(t), b.damage.as_ref()));
             }
             let rows = b
                 .records

@@ -6,7 +6,7 @@ use ocfs2_format::{Inode, Volume};
 use serde::Serialize;
 
 use super::common::inode::{inode_report, render_inode, InodeReport};
-use super::common::{listing, superblock};
+use super::common::{damage, listing, superblock};
 use super::{resolve, CmdError};
 use crate::render::{table, Out};
 
@@ -16,9 +16,11 @@ pub fn run(vol: &Volume, out: &Out, spec: &str, traverse: bool) -> Result<(), Cm
     let blkno = resolve(vol, spec)?;
     // Stays on the raw inode: `stat` prints the on-disk record and what its id2
     // holds (chains, extent blocks, local alloc, truncate log), which the
-    // facade's `Metadata` deliberately hides.
-    let inode = vol.inode(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
-    let r = inode_report(vol, &inode, traverse)?;
+    // facade's `Metadata` deliberately hides. Shown despite a failed checksum,
+    // block number or generation, as debugfs.ocfs2 does.
+    let (inode, faults) = vol.inode_unchecked(blkno).map_err(|e| CmdError::at(spec.to_string(), e))?;
+    let mut r = inode_report(vol, &inode, traverse)?;
+    r.damage = damage::of(&faults);
     out.emit(&r, render_inode)
 }
 

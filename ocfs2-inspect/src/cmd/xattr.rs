@@ -6,11 +6,12 @@
 //! the on-disk layout (where each entry lies, name hashes, buckets, value
 //! trees, ACLs in OCFS2's own form) that the facade deliberately hides.
 
-use ocfs2_format::fs::{read_xattrs, Xattr, XattrPlace};
+use ocfs2_format::fs::{read_xattrs_unchecked, Xattr, XattrPlace};
 use ocfs2_format::layout::xattr::{decode_acl, name_index, AclEntry};
 use ocfs2_format::Volume;
 use serde::Serialize;
 
+use super::common::damage::{self, mark, Damage};
 use super::{resolve, CmdError};
 use crate::render::{table, Out};
 
@@ -95,6 +96,13 @@ pub struct XattrsReport {
     pub total: usize,
     /// Every attribute: inline first, then the block's or the buckets'.
     pub attrs: Vec<XattrReport>,
+    /// Set when the inode is shown although its checks fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inode_damage: Option<Damage>,
+    /// Set when the xattr block is shown although its checks fail (debugfs.ocfs2
+    /// `xattr` lists such a block without a mark).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_damage: Option<Damage>,
 }
 
 fn printable(v: &[u8]) -> Option<String> {
@@ -132,8 +140,9 @@ fn report(a: &Xattr) -> XattrReport {
 
 /// The report of `spec`'s extended attributes (shared with `rdump`).
 pub fn xattrs_of(vol: &Volume, blkno: u64, what: &str) -> Result<XattrsReport, CmdError> {
-    let inode = vol.inode(blkno).map_err(|e| CmdError::at(what.to_string(), e))?;
-    let set = read_xattrs(vol, &inode).map_err(|e| CmdError::at(what.to_string(), e))?;
+    // Shown despite failed checks of the inode or the xattr block, as debugfs.ocfs2 does.
+    let (inode, inode_faults) = vol.inode_unchecked(blkno).map_err(|e| CmdError::at(what.to_string(), e))?;
+    let set = read_xattrs_unchecked(vol, &inode).map_err(|e| CmdError::at(what.to_string(), e))?;
     let block_count = (set.block.is_some() && !set.indexed)
         .then(|| set.attrs.iter().filter(|a| matches!(a.place, XattrPlace::Block(_))).count());
     Ok(XattrsReport {
@@ -154,6 +163,8 @@ pub fn xattrs_of(vol: &Volume, blkno: u64, what: &str) -> Result<XattrsReport, C
             .collect(),
         total: set.attrs.len(),
         attrs: set.attrs.iter().map(report).collect(),
+        inode_damage: damage::of(&inode_faults),
+        block_damage: damage::of(&set.block_faults),
     })
 }
 
@@ -161,12 +172,13 @@ pub fn run(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     let blkno = resolve(vol, spec)?;
     let r = xattrs_of(vol, blkno, spec)?;
     out.emit(&r, |r| {
-        let mut s = format!("Extended Attributes inline: {}\n", r.inline_count);
+        let mut s = mark(format!("Extended Attributes inline: {}\n", r.inline_count), r.inode_damage.as_ref());
         if let Some(b) = r.block {
-            match r.block_count {
-                Some(n) => s.push_str(&format!("Extended Attributes in block #{b}: {n}\n")),
-                None => s.push_str(&format!("Extended Attributes bucket tree in block #{b}\n")),
-            }
+            let line = match r.block_count {
+                Some(n) => format!("Extended Attributes in block #{b}: {n}\n"),
+                None => format!("Extended Attributes bucket tree in block #{b}\n"),
+            };
+            s.push_str(&mark(line, r.block_damage.as_ref()));
         }
         for (i, b) in r.buckets.iter().enumerate() {
             s.push_str(&format!("  bucket #{i} at block {}: {} entries\n", b.blkno, b.count));

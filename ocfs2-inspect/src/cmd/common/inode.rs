@@ -9,6 +9,7 @@ use ocfs2_format::layout::extent::{self, ExtentBlockView, ExtentListView};
 use ocfs2_format::{Inode, MetaKind, Volume};
 use serde::Serialize;
 
+use super::damage::{mark, Damage};
 use crate::cmd::{bit_names, CmdError};
 use crate::render::{fields, table, time, Table};
 
@@ -266,6 +267,10 @@ pub struct InodeReport {
     /// What `id2` holds, by `kind` (flattened into this object).
     #[serde(flatten)]
     pub body: Body,
+    /// Set when the inode is shown although its checks fail (`stat` only): the
+    /// checksum computed, or the block number or fs generation it records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage: Option<Damage>,
 }
 
 fn type_name(m: u16) -> &'static str {
@@ -465,6 +470,7 @@ pub fn inode_report(vol: &Volume, inode: &Inode<'_>, traverse: bool) -> Result<I
         xattr_inline_size: h.i_xattr_inline_size.get(),
         dx_root: h.i_dx_root.get(),
         body,
+        damage: None,
     })
 }
 
@@ -555,7 +561,7 @@ pub fn render_inode(r: &InodeReport) -> String {
     if r.dx_root != 0 && !matches!(r.body, Body::Inline { .. }) {
         rows.push(("Indexed Tree Root", r.dx_root.to_string()));
     }
-    let mut s = fields(rows);
+    let mut s = mark(fields(rows), r.damage.as_ref());
     match &r.body {
         Body::Superblock | Body::Inline { .. } => {}
         Body::Chain { bitmap: _, clusters_per_group, bits_per_cluster, count, next_free_rec, recs, chains } => {
