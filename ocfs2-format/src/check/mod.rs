@@ -532,7 +532,7 @@ pub(crate) fn unreadable_kind(e: &Error) -> &'static str {
         Error::Unsupported { .. } => "unsupported",
         Error::NotOcfs2 => "not_ocfs2",
         Error::NotFound(_) => "not_found",
-        Error::Invalid(_) => "invalid",
+        Error::Invalid { .. } => "invalid",
         Error::Truncated { .. } => "truncated",
         _ => "unreadable",
     }
