@@ -13,7 +13,7 @@ use std::mem::{offset_of, size_of};
 
 use common::damaged::{a_default, to_file};
 use common::{fsck, have_tools};
-use ocfs2_format::check::{self, Finding, Report, Severity};
+use ocfs2_format::check::{self, Finding, Outcome, Severity};
 use ocfs2_format::io::MemSource;
 use ocfs2_format::layout::dinode::{Bitmap1, DinodeHeader, Id2};
 use ocfs2_format::layout::group::GroupDesc;
@@ -47,7 +47,7 @@ fn open(src: &MemSource) -> Volume {
     Volume::from_source(Box::new(src.clone()), OpenOptions::default()).unwrap()
 }
 
-fn check(src: &MemSource) -> Report {
+fn check(src: &MemSource) -> Outcome {
     check::check(&open(src), &mut |_| {}).unwrap()
 }
 
@@ -62,7 +62,7 @@ fn get<const N: usize>(src: &MemSource, off: u64) -> [u8; N] {
 }
 
 /// The findings of `code` at `blkno`'s `field`.
-fn at<'r>(r: &'r Report, code: Option<&str>, blkno: u64, field: &str) -> Vec<&'r Finding> {
+fn at<'r>(r: &'r Outcome, code: Option<&str>, blkno: u64, field: &str) -> Vec<&'r Finding> {
     r.findings.iter().filter(|f| f.code == code && f.at.blkno == blkno && f.at.field == field).collect()
 }
 
