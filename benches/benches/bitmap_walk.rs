@@ -14,7 +14,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ocfs2_format::alloc::{self, GroupInfo};
-use ocfs2_format::{check, Inode, Volume};
+use ocfs2_format::{check, Inode, SystemFile, Volume};
 
 /// Every group of every chain, in chain order.
 fn walk(vol: &Volume, bitmap: &Inode<'_>) -> Vec<Vec<GroupInfo>> {
@@ -25,7 +25,8 @@ fn walk(vol: &Volume, bitmap: &Inode<'_>) -> Vec<Vec<GroupInfo>> {
 
 fn bench(c: &mut Criterion) {
     let vol = common::large_sparse_volume();
-    let bitmap = vol.inode(vol.system_file("global_bitmap").expect("global_bitmap")).expect("global_bitmap inode");
+    let bitmap =
+        vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP).expect("global_bitmap")).expect("global_bitmap inode");
     let groups: usize = walk(&vol, &bitmap).iter().map(Vec::len).sum();
     let clusters = u64::from(vol.geometry().clusters);
     let cpg = u64::from(alloc::chain_list(&bitmap).expect("chain list").list.cl_cpg.get());

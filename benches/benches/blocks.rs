@@ -35,7 +35,7 @@ use ocfs2_format::layout::slot_map::{self, SlotMapFormat};
 use ocfs2_format::layout::superblock::incompat;
 use ocfs2_format::layout::xattr::XattrBlockView;
 use ocfs2_format::layout::{Le16, Le32, Le64};
-use ocfs2_format::{alloc, Inode, MetaKind, Result, Volume};
+use ocfs2_format::{alloc, Inode, MetaKind, Result, SystemFile, Volume};
 use zerocopy::IntoBytes;
 
 /// The block types, each parsed the way the library's walks parse it.
@@ -121,8 +121,8 @@ fn first_block(vol: &Volume, inode: &Inode<'_>) -> u64 {
 
 /// Finds one block of each kind.
 fn find(vol: &Volume, extent_block: u64) -> Vec<(Kind, u64)> {
-    let sys = |name: &str| vol.inode(vol.system_file(name).expect("system file")).expect("system inode");
-    let bitmap = sys("global_bitmap");
+    let sys = |file: SystemFile| vol.inode(vol.system_file(file).expect("system file")).expect("system inode");
+    let bitmap = sys(SystemFile::GLOBAL_BITMAP);
     let group = alloc::chain_list(&bitmap).expect("chain list").recs[0].c_blkno.get();
     let (largest, _) = common::largest_file(vol);
     let bigdir = common::inode_at(vol, "/bigdir");
@@ -140,9 +140,9 @@ fn find(vol: &Volume, extent_block: u64) -> Vec<(Kind, u64)> {
         (Kind::DxLeaf, dx_leaf),
         (Kind::XattrBlock, xattr.header().i_xattr_loc.get()),
         (Kind::RefcountBlock, refcount.header().i_refcount_loc.get()),
-        (Kind::SlotMap, first_block(vol, &sys("slot_map"))),
+        (Kind::SlotMap, first_block(vol, &sys(SystemFile::SLOT_MAP))),
         (Kind::HeartbeatSector, heartbeat.blkno),
-        (Kind::Jbd2Superblock, first_block(vol, &sys("journal:0000"))),
+        (Kind::Jbd2Superblock, first_block(vol, &sys(SystemFile::journal(0)))),
     ]
 }
 
@@ -150,7 +150,7 @@ fn find(vol: &Volume, extent_block: u64) -> Vec<(Kind, u64)> {
 /// `extent_alloc:0000`: a full leaf (an extent list has to overflow the inode
 /// before one is needed). Returns its block number and bytes.
 fn make_extent_block(vol: &Volume) -> (u64, Vec<u8>) {
-    let alloc_inode = vol.inode(vol.system_file("extent_alloc:0000").expect("extent_alloc")).expect("inode");
+    let alloc_inode = vol.inode(vol.system_file(SystemFile::extent_alloc(0)).expect("extent_alloc")).expect("inode");
     let group = alloc::chain_groups(vol, &alloc_inode, 0).expect("chain 0").into_iter().find(|g| g.free > 0);
     let group = group.expect("a group with a free bit").blkno;
     let gblock = vol.read_meta(group, MetaKind::GROUP).expect("group");

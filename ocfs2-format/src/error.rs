@@ -30,8 +30,8 @@ pub struct Corruption {
     pub kind: CorruptionKind,
 }
 
-/// The kind of a [`Corruption`]: a field out of its bounds, or a walk that met a
-/// block twice. A caller tells them apart by this, never by the message text.
+/// The kind of a [`Corruption`]: a field out of its bounds, a walk that met a
+/// block twice, a block that is not the structure asked for. A caller tells them apart by this, never by the message text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum CorruptionKind {
     /// The field holds a value outside what the format allows.
@@ -47,6 +47,34 @@ pub enum CorruptionKind {
     /// A second record for what one record alone may describe (two quota
     /// entries for one id).
     Duplicate,
+    /// The block does not carry the signature of the structure asked for: it
+    /// holds something else (or nothing), so its other fields mean nothing.
+    Signature,
+}
+
+/// Which way a request is an [`Error::Invalid`]: a caller tells them apart by
+/// this, never by the message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidKind {
+    /// A value the caller gave lies outside what it may be (a slot, node or
+    /// backup number, a block past the end of the volume, a window past the
+    /// end of a source, mkfs options that conflict).
+    Argument,
+    /// Text the caller gave does not parse (a lock name, a size, a duration, a
+    /// feature list, a line of an fs_locks or locking_state file).
+    Syntax,
+    /// The inode or structure is not of the type the operation needs (not a
+    /// directory, a symlink, a chain allocator, an indexed directory).
+    WrongType,
+    /// The request passes a bound this crate keeps so that no walk or buffer
+    /// grows without limit (a path too deep, a file too large to hold in memory).
+    Limit,
+    /// The volume lacks a feature the request needs (quotas).
+    MissingFeature,
+    /// mkfs: the target has no room for the layout asked (too small for the
+    /// journals, a full group, no room for a directory).
+    TooSmall,
 }
 
 /// What a field of a [`Corruption`] holds or should hold, as a typed value: a
@@ -162,10 +190,16 @@ pub enum Error {
     /// A path, system file or inode that does not exist.
     #[error("not found: {0}")]
     NotFound(String),
-    /// An argument that cannot apply (a file where a directory is needed, a block past
-    /// the end of the volume, ...).
-    #[error("invalid request: {0}")]
-    Invalid(String),
+    /// A request that cannot apply (a file where a directory is needed, a block past
+    /// the end of the volume, a lock name that does not parse, ...): `kind` says
+    /// which way, for callers to act on; `message` says what, for people.
+    #[error("invalid request: {message}")]
+    Invalid {
+        /// Which way the request cannot apply.
+        kind: InvalidKind,
+        /// What was asked and why it cannot apply.
+        message: String,
+    },
     /// The image ends before the volume does (a truncated copy): block `blkno`
     /// would lie past its end.
     #[error("truncated image: block {blkno} lies past the end of the source ({size} bytes)")]
@@ -265,6 +299,19 @@ impl Error {
         move |source| Error::Open { path: path.to_path_buf(), source }
     }
 
+    /// Builds an [`Error::Invalid`].
+    pub fn invalid(kind: InvalidKind, message: impl Into<String>) -> Self {
+        Error::Invalid { kind, message: message.into() }
+    }
+
+    /// The kind of an [`Error::Invalid`] (`None` for other errors).
+    pub fn invalid_kind(&self) -> Option<InvalidKind> {
+        match self {
+            Error::Invalid { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
     /// Builds an [`Error::Corrupt`].
     pub fn corrupt(
         blkno: u64,
@@ -318,7 +365,7 @@ impl Error {
             Error::IsADirectory(_) => libc::EISDIR,
             Error::SymlinkLoop(_) => libc::ELOOP,
             Error::Cancelled => libc::ECANCELED,
-            Error::Invalid(_) | Error::NotOcfs2 | Error::ChoosePartition { .. } => libc::EINVAL,
+            Error::Invalid { .. } | Error::NotOcfs2 | Error::ChoosePartition { .. } => libc::EINVAL,
             Error::Unsupported { .. } => libc::EOPNOTSUPP,
             Error::Corrupt(_) | Error::Truncated { .. } | Error::Container { .. } | Error::NotInImage { .. } => {
                 libc::EIO
@@ -341,7 +388,7 @@ impl Error {
             Error::IsADirectory(_) => K::IsADirectory,
             // The kind for ELOOP is not nameable on stable Rust.
             Error::SymlinkLoop(_) => std::io::Error::from_raw_os_error(libc::ELOOP).kind(),
-            Error::Invalid(_) | Error::ChoosePartition { .. } => K::InvalidInput,
+            Error::Invalid { .. } | Error::ChoosePartition { .. } => K::InvalidInput,
             // Not Interrupted: std's readers retry that kind.
             Error::Cancelled => K::Other,
             Error::Corrupt(_) | Error::Unsupported { .. } | Error::NotOcfs2 | Error::Container { .. } => K::InvalidData,

@@ -5,13 +5,14 @@
 use std::collections::HashMap;
 
 use crate::alloc::{bitmap_group_first_cluster, group_block_runs, walk_chain, walk_chains};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::{flags, Dinode, Id2, INODE_SIGNATURE};
 use crate::layout::dir::{rec_len, DirEntries, DirEntryHeader, ENTRY_HEADER_SIZE, TRAILER_SIZE};
 use crate::layout::superblock::SUPERBLOCK_BLKNO;
+use crate::layout::system_file::SystemFile;
 use crate::layout::{dir as layout_dir, view_at};
 use crate::progress::{self, OnProgress, Task};
-use crate::volume::{slot_file_name, Inode, Volume};
+use crate::volume::{Inode, Volume};
 
 use crate::fs::{read_xattr_layout, refcount_tree_of, DxRoot, ExtentMap};
 
@@ -39,17 +40,17 @@ pub fn scan_inodes_with(
     on: &mut OnProgress<'_>,
     mut f: impl FnMut(ScannedInode, &[u8]) -> Result<()>,
 ) -> Result<()> {
-    let mut names = vec!["global_inode_alloc".to_string()];
-    names.extend((0..vol.superblock().s_max_slots.get()).map(|s| slot_file_name("inode_alloc", s)));
+    let mut names = vec![SystemFile::GLOBAL_INODE_ALLOC];
+    names.extend((0..vol.superblock().s_max_slots.get()).map(SystemFile::inode_alloc));
     let mut allocs = Vec::with_capacity(names.len());
-    for name in &names {
+    for &name in &names {
         allocs.push(vol.inode(vol.system_file(name)?)?);
     }
     let total: u64 = allocs.iter().map(|a| u64::from(a.header().bitmap1().i_total.get())).sum();
     let mut done = 0u64;
     for (name, alloc) in names.iter().zip(&allocs) {
         let Id2::Chain(cl) = alloc.dinode().id2()? else {
-            return Err(Error::Invalid(format!("{name} is not a chain allocator")));
+            return Err(Error::invalid(InvalidKind::WrongType, format!("{name} is not a chain allocator")));
         };
         for chain in 0..cl.recs.len() {
             let mut groups = Vec::new();
@@ -194,7 +195,10 @@ pub fn block_owners_with(vol: &Volume, blocks: &[u64], on: &mut OnProgress<'_>) 
     let geo = *vol.geometry();
     for &b in blocks {
         if b >= geo.blocks {
-            return Err(Error::Invalid(format!("block {b} is past the end of the volume ({} blocks)", geo.blocks)));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                format!("block {b} is past the end of the volume ({} blocks)", geo.blocks),
+            ));
         }
     }
     let mut want: HashMap<u64, Vec<BlockOwner>> = blocks.iter().map(|&b| (b, Vec::new())).collect();
@@ -213,7 +217,7 @@ pub fn block_owners_with(vol: &Volume, blocks: &[u64], on: &mut OnProgress<'_>) 
         }
     }
     // The global bitmap: its groups' first clusters, and which clusters are used.
-    let gb_ino = vol.system_file("global_bitmap")?;
+    let gb_ino = vol.system_file(SystemFile::GLOBAL_BITMAP)?;
     let gb = vol.inode(gb_ino)?;
     let mut used_cluster: HashMap<u64, bool> = HashMap::new();
     // On all cores; each group answers for the asked blocks it describes.
@@ -350,7 +354,7 @@ pub struct DeletedEntry {
 pub fn deleted_entries(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DeletedEntry>> {
     let h = dir.header();
     if !h.is_dir() {
-        return Err(Error::Invalid(format!("inode {} is not a directory", dir.blkno())));
+        return Err(Error::invalid(InvalidKind::WrongType, format!("inode {} is not a directory", dir.blkno())));
     }
     let mut out = Vec::new();
     if let Id2::Inline(_, data) = dir.dinode().id2()? {
@@ -550,9 +554,9 @@ mod tests {
         })
         .unwrap();
         let n = reads.load(std::sync::atomic::Ordering::Relaxed) - before;
-        let slot_allocs = (0..v.superblock().s_max_slots.get()).map(|s| slot_file_name("inode_alloc", s));
-        for name in std::iter::once("global_inode_alloc".to_string()).chain(slot_allocs) {
-            let alloc = v.inode(v.system_file(&name).unwrap()).unwrap();
+        let slot_allocs = (0..v.superblock().s_max_slots.get()).map(SystemFile::inode_alloc);
+        for file in std::iter::once(SystemFile::GLOBAL_INODE_ALLOC).chain(slot_allocs) {
+            let alloc = v.inode(v.system_file(file).unwrap()).unwrap();
             slots += u64::from(alloc.header().bitmap1().i_total.get());
         }
         assert!(inodes > 5000, "{inodes} inodes");

@@ -26,8 +26,9 @@ use crate::layout::dinode::{dyn_features, flags, Id2};
 use crate::layout::dx::{DxRootBody, DxRootView};
 use crate::layout::extent::{ExtentBlockView, ExtentListView};
 use crate::layout::superblock::compat;
+use crate::layout::system_file::SystemFile;
 use crate::layout::xattr::{XattrBlockBody, XattrBlockView};
-use crate::volume::{slot_file_name, MetaKind, Volume};
+use crate::volume::{MetaKind, Volume};
 
 /// What an allocator's groups contribute (o2image's three dump types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +61,11 @@ pub fn metadata_blocks(vol: &Volume) -> Result<ImageBitmap> {
         }
     }
     held.set_range(0, sb.s_first_cluster_group.get() + 1);
-    let global_bitmap = vol.system_file("global_bitmap")?;
-    let global_inode_alloc = vol.system_file("global_inode_alloc")?;
+    let global_bitmap = vol.system_file(SystemFile::GLOBAL_BITMAP)?;
+    let global_inode_alloc = vol.system_file(SystemFile::GLOBAL_INODE_ALLOC)?;
     let mut inode_allocs = HashSet::new();
     for s in 0..sb.s_max_slots.get() {
-        inode_allocs.insert(vol.system_file(&slot_file_name("inode_alloc", s))?);
+        inode_allocs.insert(vol.system_file(SystemFile::inode_alloc(s))?);
     }
     let mut walk = Walk { vol, held, global_bitmap, global_inode_alloc, inode_allocs, seen: HashSet::new() };
     let mut todo = vec![global_inode_alloc];

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::io::partition::{read_table, Partition, PartitionTable, TableKind};
 use crate::io::{BlockSource, RangeSource};
 use crate::volume::{probe_superblock, OpenOptions};
@@ -75,7 +75,10 @@ pub fn select(
     let chosen = match opts.partition {
         Some(n) => {
             let Some(table) = read_table(src.as_ref())? else {
-                return Err(Error::Invalid(format!("partition {n}: the source has no partition table")));
+                return Err(Error::invalid(
+                    InvalidKind::Argument,
+                    format!("partition {n}: the source has no partition table"),
+                ));
             };
             let Some(p) = table.get(n) else {
                 let have: Vec<String> = table.partitions.iter().map(|p| p.number.to_string()).collect();
@@ -86,9 +89,10 @@ pub fn select(
                 )));
             };
             if p.kind.is_extended() {
-                return Err(Error::Invalid(format!(
-                    "partition {n} is an extended partition (a container of logical ones)"
-                )));
+                return Err(Error::invalid(
+                    InvalidKind::Argument,
+                    format!("partition {n} is an extended partition (a container of logical ones)"),
+                ));
             }
             Some(ChosenPartition { table: table.kind, partition: p.clone(), automatic: false })
         }

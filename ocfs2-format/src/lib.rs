@@ -53,8 +53,9 @@ pub mod volume;
 #[cfg(test)]
 mod test_util;
 
-pub use error::{Corruption, CorruptionKind, Error, Result, Value};
+pub use error::{Corruption, CorruptionKind, Error, InvalidKind, Result, Value};
 pub use files::{Acl, DirEntry, File, FileType, Metadata, ReadDir, Run, StatFs, XattrEntry};
+pub use layout::system_file::SystemFile;
 pub use volume::{CheckedBlock, Geometry, Inode, MetaFaults, OpenOptions, Volume};
 // Low-level: kept at the root for existing users, documented in `volume`.
 #[doc(hidden)]

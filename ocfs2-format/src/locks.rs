@@ -14,7 +14,7 @@
 //! `LVBX:` and one `LOCK:` line per lock on its granted, converting or
 //! blocked list.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::lockname::LockName;
 
 /// Bytes of a lock value block.
@@ -121,7 +121,7 @@ fn num<T: std::str::FromStr>(s: &str, what: &str, line: usize) -> Result<T> {
         Some(h) => u64::from_str_radix(h, 16).ok().and_then(|v| v.to_string().parse().ok()),
         None => t.parse().ok(),
     };
-    parsed.ok_or_else(|| Error::Invalid(format!("line {line}: {what} {t:?} is not a number")))
+    parsed.ok_or_else(|| Error::invalid(InvalidKind::Syntax, format!("line {line}: {what} {t:?} is not a number")))
 }
 
 /// Parses the file system's `locking_state` (versions 1 to 4).
@@ -133,12 +133,15 @@ pub fn parse_fs_locks(text: &str) -> Result<Vec<FsLock>> {
             continue;
         }
         if line.len() > MAX_LINE {
-            return Err(Error::Invalid(format!("line {n}: longer than {MAX_LINE} bytes")));
+            return Err(Error::invalid(InvalidKind::Syntax, format!("line {n}: longer than {MAX_LINE} bytes")));
         }
         let f: Vec<&str> = line.trim_end().split('\t').collect();
         let version: u32 = num(f[0], "version", n)?;
         if !(1..=4).contains(&version) {
-            return Err(Error::Invalid(format!("line {n}: fs_locks format version {version} is not 1 to 4")));
+            return Err(Error::invalid(
+                InvalidKind::Syntax,
+                format!("line {n}: fs_locks format version {version} is not 1 to 4"),
+            ));
         }
         let stats_fields = match version {
             1 => 0,
@@ -147,7 +150,10 @@ pub fn parse_fs_locks(text: &str) -> Result<Vec<FsLock>> {
         };
         let want = 10 + LVB_LEN + stats_fields;
         if f.len() < want {
-            return Err(Error::Invalid(format!("line {n}: {} fields, version {version} has {want}", f.len())));
+            return Err(Error::invalid(
+                InvalidKind::Syntax,
+                format!("line {n}: {} fields, version {version} has {want}", f.len()),
+            ));
         }
         let lvb = f[10..10 + LVB_LEN].iter().map(|v| num::<u8>(v, "LVB byte", n)).collect::<Result<Vec<u8>>>()?;
         let s = &f[10 + LVB_LEN..];
@@ -250,14 +256,14 @@ pub fn parse_dlm_locks(text: &str) -> Result<Vec<DlmLockres>> {
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         if line.len() > MAX_LINE {
-            return Err(Error::Invalid(format!("line {n}: longer than {MAX_LINE} bytes")));
+            return Err(Error::invalid(InvalidKind::Syntax, format!("line {n}: longer than {MAX_LINE} bytes")));
         }
         let line = line.trim_end();
         let Some((tag, rest)) = line.split_once(':') else {
             if line.trim().is_empty() {
                 continue;
             }
-            return Err(Error::Invalid(format!("line {n}: no TAG: {line:?}")));
+            return Err(Error::invalid(InvalidKind::Syntax, format!("line {n}: no TAG: {line:?}")));
         };
         if tag == "NAME" {
             res.push(DlmLockres {
@@ -277,11 +283,16 @@ pub fn parse_dlm_locks(text: &str) -> Result<Vec<DlmLockres>> {
             });
             continue;
         }
-        let cur = res.last_mut().ok_or_else(|| Error::Invalid(format!("line {n}: {tag} before any NAME")))?;
+        let cur = res
+            .last_mut()
+            .ok_or_else(|| Error::invalid(InvalidKind::Syntax, format!("line {n}: {tag} before any NAME")))?;
         let fields = |want: usize| -> Result<Vec<&str>> {
             let f: Vec<&str> = rest.split(',').collect();
             if f.len() < want {
-                return Err(Error::Invalid(format!("line {n}: {tag} has {} fields, not {want}", f.len())));
+                return Err(Error::invalid(
+                    InvalidKind::Syntax,
+                    format!("line {n}: {tag} has {} fields, not {want}", f.len()),
+                ));
             }
             Ok(f)
         };

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use zerocopy::FromBytes;
 
-use crate::error::{CorruptionKind, Error, Result, Value};
+use crate::error::{CorruptionKind, Error, InvalidKind, Result, Value};
 use crate::layout::blockcheck::{self, CheckOutcome};
 use crate::layout::dinode::{dyn_features, flags, DinodeHeader};
 use crate::layout::dx::DxRootBlock;
@@ -20,8 +20,9 @@ use crate::layout::quota::{
     GlobalDiskDqInfo, LocalDiskChunk, LocalDiskDqBlk, LocalDiskDqInfo, QtDiskDqdbHeader, QuotaType, INFO_OFFSET,
     LOCAL_FLAG_CLEAN, MAX_TREE_DEPTH, QUOTA_VERSION, TREE_ROOT_BLOCK,
 };
+use crate::layout::system_file::SystemFile;
 use crate::layout::view_at;
-use crate::volume::{slot_file_name, EccCorrection, MetaKind, Volume};
+use crate::volume::{EccCorrection, MetaKind, Volume};
 
 use crate::forensics::scan_inodes;
 use crate::fs::{FileReader, Span};
@@ -37,8 +38,8 @@ struct QuotaFile<'v> {
 }
 
 impl<'v> QuotaFile<'v> {
-    fn open(vol: &'v Volume, name: &str) -> Result<Self> {
-        let blkno = vol.system_file(name)?;
+    fn open(vol: &'v Volume, file: SystemFile) -> Result<Self> {
+        let blkno = vol.system_file(file)?;
         let inode = vol.inode(blkno)?;
         let h = inode.header();
         if !h.has_flag(flags::SYSTEM) {
@@ -210,7 +211,7 @@ struct TreeWalk {
 impl TreeWalk {
     fn walk(&mut self, f: &mut QuotaFile<'_>, blk: u32, level: u32, prefix: u64) -> Result<()> {
         if level >= self.depth || level >= MAX_TREE_DEPTH {
-            return Err(Error::Invalid(format!("quota tree deeper than {} levels", self.depth)));
+            return Err(Error::invalid(InvalidKind::Limit, format!("quota tree deeper than {} levels", self.depth)));
         }
         if !self.seen.insert(blk) {
             return Err(Error::corrupt(
@@ -257,7 +258,7 @@ fn require_feature(vol: &Volume, qtype: QuotaType) -> Result<()> {
     if quota_enabled(vol, qtype) {
         Ok(())
     } else {
-        Err(Error::Invalid(format!("the volume has no {} feature", qtype.feature_name())))
+        Err(Error::invalid(InvalidKind::MissingFeature, format!("the volume has no {} feature", qtype.feature_name())))
     }
 }
 
@@ -431,7 +432,7 @@ impl LocalQuota {
 pub fn read_local_quota(vol: &Volume, qtype: QuotaType, slot: u16) -> Result<LocalQuota> {
     require_feature(vol, qtype)?;
     let bs = vol.block_size();
-    let mut f = QuotaFile::open(vol, &slot_file_name(qtype.local_file_base(), slot))?;
+    let mut f = QuotaFile::open(vol, qtype.local_file(slot))?;
     let b0 = f.header(qtype.local_magic(), "ocfs2_local_disk_dqinfo")?;
     let info = *view_at::<LocalDiskDqInfo>(&b0, INFO_OFFSET).unwrap_or_else(|| unreachable!("fits in block 0"));
     let nchunks = u64::from(info.dqi_chunks.get());
@@ -679,6 +680,9 @@ mod tests {
     fn no_feature_is_a_typed_error() {
         let v = fixture("A-default");
         assert!(!quota_enabled(v, QuotaType::User));
-        assert!(matches!(read_global_quota(v, QuotaType::User), Err(Error::Invalid(_))));
+        assert_eq!(
+            read_global_quota(v, QuotaType::User).unwrap_err().invalid_kind(),
+            Some(InvalidKind::MissingFeature)
+        );
     }
 }

@@ -8,122 +8,18 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::error::{Error, Result, Value};
+use crate::error::{CorruptionKind, Error, InvalidKind, Result, Value};
 use crate::io::{self, BlockSource};
 use crate::journal::recovery::{Recovery, ReplaySource};
 use crate::layout::blockcheck::{self, CheckOutcome};
-use crate::layout::dinode::{Dinode, DinodeHeader, INODE_SIGNATURE};
-use crate::layout::dir::{TRAILER_SIGNATURE, TRAILER_SIZE};
-use crate::layout::extent::EXTENT_BLOCK_SIGNATURE;
-use crate::layout::group::GROUP_SIGNATURE;
+use crate::layout::dinode::{Dinode, DinodeHeader};
 use crate::layout::superblock::{self, incompat, SuperBlock, SUPERBLOCK_BLKNO, SUPERBLOCK_SIGNATURE};
 use crate::layout::{cstr, view_at};
 
 /// Kept here too: `Volume::geometry` returns it.
 pub use crate::layout::geometry::Geometry;
-
-/// Where a field sits in a metadata block: from the start, or in the trailer.
-#[derive(Debug, Clone, Copy)]
-enum At {
-    Head(usize),
-    Tail(usize),
-}
-
-impl At {
-    fn resolve(self, bs: usize) -> usize {
-        match self {
-            At::Head(o) => o,
-            At::Tail(o) => bs - TRAILER_SIZE + o,
-        }
-    }
-}
-
-/// A kind of self-describing metadata block and where its checked fields live.
-#[derive(Debug, Clone, Copy)]
-pub struct MetaKind {
-    /// The C structure name used in errors.
-    pub structure: &'static str,
-    signature: &'static [u8; 8],
-    sig_at: At,
-    check_at: At,
-    blkno_at: At,
-    generation_at: Option<At>,
-}
-
-impl MetaKind {
-    /// An inode (`INODE01`).
-    pub const INODE: MetaKind = MetaKind {
-        structure: "ocfs2_dinode",
-        signature: INODE_SIGNATURE,
-        sig_at: At::Head(0),
-        check_at: At::Head(128),
-        blkno_at: At::Head(80),
-        generation_at: Some(At::Head(96)),
-    };
-    /// An extent block (`EXBLK01`).
-    pub const EXTENT_BLOCK: MetaKind = MetaKind {
-        structure: "ocfs2_extent_block",
-        signature: EXTENT_BLOCK_SIGNATURE,
-        sig_at: At::Head(0),
-        check_at: At::Head(8),
-        blkno_at: At::Head(24),
-        generation_at: Some(At::Head(20)),
-    };
-    /// A group descriptor (`GROUP01`).
-    pub const GROUP: MetaKind = MetaKind {
-        structure: "ocfs2_group_desc",
-        signature: GROUP_SIGNATURE,
-        sig_at: At::Head(0),
-        check_at: At::Head(48),
-        blkno_at: At::Head(40),
-        generation_at: Some(At::Head(16)),
-    };
-    /// A directory block ending in a trailer (`DIRTRL1`).
-    pub const DIR_BLOCK: MetaKind = MetaKind {
-        structure: "ocfs2_dir_block_trailer",
-        signature: TRAILER_SIGNATURE,
-        sig_at: At::Tail(16),
-        check_at: At::Tail(56),
-        blkno_at: At::Tail(40),
-        generation_at: None,
-    };
-    /// An indexed-directory root (`DXDIR01`).
-    pub const DX_ROOT: MetaKind = MetaKind {
-        structure: "ocfs2_dx_root_block",
-        signature: b"DXDIR01\0",
-        sig_at: At::Head(0),
-        check_at: At::Head(8),
-        blkno_at: At::Head(24),
-        generation_at: Some(At::Head(20)),
-    };
-    /// An indexed-directory leaf (`DXLEAF1`).
-    pub const DX_LEAF: MetaKind = MetaKind {
-        structure: "ocfs2_dx_leaf",
-        signature: b"DXLEAF1\0",
-        sig_at: At::Head(0),
-        check_at: At::Head(8),
-        blkno_at: At::Head(16),
-        generation_at: Some(At::Head(24)),
-    };
-    /// An xattr block (`XATTR01`).
-    pub const XATTR_BLOCK: MetaKind = MetaKind {
-        structure: "ocfs2_xattr_block",
-        signature: b"XATTR01\0",
-        sig_at: At::Head(0),
-        check_at: At::Head(24),
-        blkno_at: At::Head(16),
-        generation_at: Some(At::Head(12)),
-    };
-    /// A refcount block (`REFCNT1`).
-    pub const REFCOUNT_BLOCK: MetaKind = MetaKind {
-        structure: "ocfs2_refcount_block",
-        signature: b"REFCNT1\0",
-        sig_at: At::Head(0),
-        check_at: At::Head(32),
-        blkno_at: At::Head(16),
-        generation_at: Some(At::Head(12)),
-    };
-}
+/// Kept here too: `Volume::read_meta` takes it.
+pub use crate::layout::MetaKind;
 
 /// What [`Volume::read_meta_unchecked`] found wrong with a metadata block whose
 /// signature is right. debugfs.ocfs2 1.8.7 marks only the checksum
@@ -518,10 +414,10 @@ impl Volume {
     /// Reads `count` consecutive blocks starting at `blkno` without validation.
     pub fn read_blocks(&self, blkno: u64, count: u64) -> Result<Cow<'_, [u8]>> {
         let end = blkno.checked_add(count).filter(|&e| e <= self.geo.blocks).ok_or_else(|| {
-            Error::Invalid(format!(
-                "blocks {blkno}+{count} lie past the end of the volume ({} blocks)",
-                self.geo.blocks
-            ))
+            Error::invalid(
+                InvalidKind::Argument,
+                format!("blocks {blkno}+{count} lie past the end of the volume ({} blocks)", self.geo.blocks),
+            )
         })?;
         let off = self.geo.block_offset(blkno);
         let len = self.geo.block_offset(end - blkno);
@@ -531,7 +427,8 @@ impl Volume {
                 size: self.src.size(),
             });
         }
-        let len = usize::try_from(len).map_err(|_| Error::Invalid(format!("read of {count} blocks is too large")))?;
+        let len = usize::try_from(len)
+            .map_err(|_| Error::invalid(InvalidKind::Limit, format!("read of {count} blocks is too large")))?;
         self.src.bytes(off, len)
     }
 
@@ -560,7 +457,8 @@ impl Volume {
                 "signature",
                 String::from_utf8_lossy(cstr(kind.signature)),
                 Value::Bytes(sig.to_vec()),
-            ));
+            )
+            .with_kind(CorruptionKind::Signature));
         }
         let mut faults = MetaFaults::default();
         if self.meta_ecc {
@@ -626,11 +524,6 @@ impl Volume {
     }
 }
 
-/// The name of per-slot system file `base` for `slot` (`journal:0003`).
-pub fn slot_file_name(base: &str, slot: u16) -> String {
-    format!("{base}:{slot:04}")
-}
-
 fn sb_of(block: &[u8]) -> &SuperBlock {
     view_at::<SuperBlock>(block, crate::layout::dinode::ID2_OFFSET).unwrap_or_else(|| unreachable!("probed"))
 }
@@ -678,7 +571,10 @@ fn probe_primary(src: &dyn BlockSource) -> Result<(u32, u64, Vec<u8>)> {
 /// Looks for backup superblock `n` (1-based) for each block size.
 fn probe_backup(src: &dyn BlockSource, n: usize) -> Result<(u32, u64, Vec<u8>)> {
     if n == 0 || n > superblock::NUM_BACKUPS {
-        return Err(Error::Invalid(format!("backup superblock {n}: the range is 1..={}", superblock::NUM_BACKUPS)));
+        return Err(Error::invalid(
+            InvalidKind::Argument,
+            format!("backup superblock {n}: the range is 1..={}", superblock::NUM_BACKUPS),
+        ));
     }
     let off = superblock::backup_offset(n - 1);
     for bits in superblock::BLOCKSIZE_BITS {

@@ -27,7 +27,7 @@ use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::layout::truncate_log::TruncateLog;
 use ocfs2_format::layout::xattr::XattrBlock;
-use ocfs2_format::{fs, Volume};
+use ocfs2_format::{fs, SystemFile, Volume};
 use serde_json::{json, Value};
 
 const MIB: u64 = 1 << 20;
@@ -184,7 +184,7 @@ fn mkfs_image(dir: &Path, ecc: bool) -> (PathBuf, Volume) {
 
 /// The global bitmap's inode and its first group.
 fn global_bitmap(vol: &Volume) -> (u64, u64) {
-    let gb = vol.inode(vol.system_file("global_bitmap").unwrap()).unwrap();
+    let gb = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP).unwrap()).unwrap();
     let Id2::Chain(cl) = gb.dinode().id2().unwrap() else { panic!("not a chain allocator") };
     (gb.blkno(), cl.recs[0].c_blkno.get())
 }
@@ -622,7 +622,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     let (sym, file, small) = (ino("/links/sym-long"), ino("/small/pat5000"), ino("/small"));
     let xattr_block = fs::read_xattrs(vol, &vol.inode(ino("/xattr/dir")).unwrap()).unwrap().block.unwrap();
     let (refcount_root, _, _) = refcount_record(vol);
-    let local_alloc = vol.system_file("local_alloc:0000").unwrap();
+    let local_alloc = vol.system_file(SystemFile::local_alloc(0)).unwrap();
     let (global_bitmap, first_group) = global_bitmap(vol);
     // The first entry after "." and ".." (16 bytes each) of the inline directory /small.
     let entries = fs::read_dir(vol, &vol.inode(small).unwrap()).unwrap();
@@ -651,7 +651,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     let root_block = vol.read_block(root).unwrap();
     let lost_found = root_block.windows(10).position(|w| w == b"lost+found").expect("/lost+found in the root");
     // The journal's first cluster, which /small/pat5000 is made to claim too.
-    let journal = vol.system_file("journal:0000").unwrap();
+    let journal = vol.system_file(SystemFile::journal(0)).unwrap();
     let journal_start = fs::ExtentMap::load(vol, &vol.inode(journal).unwrap()).unwrap().extents()[0].blkno;
     let size = offset_of!(DinodeHeader, i_size);
     // sym-long's 3996-byte target fills one block up to its NUL.
@@ -662,7 +662,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     // e_cpos 0, 2 clusters from the volume's last one.
     let mut overrun = vec![0, 0, 0, 0, 2, 0, 0, 0];
     overrun.extend(geo.cluster_to_block(u64::from(geo.clusters) - 1).to_le_bytes());
-    let truncate_log = vol.system_file("truncate_log:0000").unwrap();
+    let truncate_log = vol.system_file(SystemFile::truncate_log(0)).unwrap();
     // tl_used = 1 and a first record whose end overflows 32 bits.
     let mut wrap = vec![1, 0, 0, 0, 0, 0];
     wrap.extend(10_000u32.to_le_bytes());
@@ -956,7 +956,7 @@ fn size_without_blocks_on_a_non_sparse_volume() {
     let features = "--fs-features=nosparse,nounwritten,noinline-data";
     mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", features]);
     let vol = Volume::open(&path).unwrap();
-    let bad_blocks = vol.system_file("bad_blocks").unwrap();
+    let bad_blocks = vol.system_file(SystemFile::BAD_BLOCKS).unwrap();
     let h = *vol.inode(bad_blocks).unwrap().header();
     assert_eq!((h.i_size.get(), h.i_clusters.get()), (0, 0), "bad_blocks is empty");
     write_at(&path, bad_blocks * 4096 + offset_of!(DinodeHeader, i_size) as u64, &100u64.to_le_bytes());
@@ -1034,7 +1034,7 @@ fn journal_features() {
     mkfs(&clean, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "-M", "local"]);
     let vol = Volume::open(&clean).unwrap();
     let journal = |slot: u16| {
-        let ino = vol.system_file(&format!("journal:{slot:04}")).unwrap();
+        let ino = vol.system_file(SystemFile::journal(slot)).unwrap();
         (ino, fs::ExtentMap::load(&vol, &vol.inode(ino).unwrap()).unwrap().extents()[0].blkno)
     };
     let ((j0, sb0), (j1, _)) = (journal(0), journal(1));

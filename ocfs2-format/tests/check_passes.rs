@@ -13,14 +13,14 @@ use std::mem::{offset_of, size_of};
 
 use common::damaged::{a_default, to_file};
 use common::{fsck, have_tools};
-use ocfs2_format::check::{self, Finding, Report, Severity};
+use ocfs2_format::check::{self, Finding, Outcome, Severity};
 use ocfs2_format::io::MemSource;
 use ocfs2_format::layout::dinode::{Bitmap1, DinodeHeader, Id2};
 use ocfs2_format::layout::group::GroupDesc;
 use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::mkfs::{self, FeatureRequest, MkfsOptions, Randomness, Target};
-use ocfs2_format::{fs, OpenOptions, Volume};
+use ocfs2_format::{fs, OpenOptions, SystemFile, Volume};
 
 const MIB: u64 = 1 << 20;
 const BS: u64 = 4096;
@@ -47,7 +47,7 @@ fn open(src: &MemSource) -> Volume {
     Volume::from_source(Box::new(src.clone()), OpenOptions::default()).unwrap()
 }
 
-fn check(src: &MemSource) -> Report {
+fn check(src: &MemSource) -> Outcome {
     check::check(&open(src), &mut |_| {}).unwrap()
 }
 
@@ -62,7 +62,7 @@ fn get<const N: usize>(src: &MemSource, off: u64) -> [u8; N] {
 }
 
 /// The findings of `code` at `blkno`'s `field`.
-fn at<'r>(r: &'r Report, code: Option<&str>, blkno: u64, field: &str) -> Vec<&'r Finding> {
+fn at<'r>(r: &'r Outcome, code: Option<&str>, blkno: u64, field: &str) -> Vec<&'r Finding> {
     r.findings.iter().filter(|f| f.code == code && f.at.blkno == blkno && f.at.field == field).collect()
 }
 
@@ -81,7 +81,7 @@ fn expect_error(src: &MemSource, code: &str, blkno: u64, field: &str) {
 
 /// The first group of the global bitmap's first chain.
 fn first_global_group(vol: &Volume) -> u64 {
-    let gb = vol.inode(vol.system_file("global_bitmap").unwrap()).unwrap();
+    let gb = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP).unwrap()).unwrap();
     let Id2::Chain(cl) = gb.dinode().id2().unwrap() else { panic!("global_bitmap is a chain allocator") };
     cl.recs[0].c_blkno.get()
 }
@@ -123,7 +123,7 @@ fn superblock_pass_finds_a_missing_backup() {
 #[test]
 fn slots_pass_finds_used_bits_in_an_empty_local_alloc() {
     let mut src = made(256 * MIB, "");
-    let la = open(&src).system_file("local_alloc:0000").unwrap();
+    let la = open(&src).system_file(SystemFile::local_alloc(0)).unwrap();
     let off = la * BS + (offset_of!(DinodeHeader, id1) + offset_of!(Bitmap1, i_used)) as u64;
     put(&mut src, off, &5u32.to_le_bytes());
     expect_error(&src, "LALLOC_NZ_USED", la, "i_used");
@@ -134,7 +134,7 @@ fn slots_pass_finds_used_bits_in_an_empty_local_alloc() {
 fn chains_pass_finds_clusters_past_the_chains() {
     let mut src = made(256 * MIB, "");
     let vol = open(&src);
-    let (gb, clusters) = (vol.system_file("global_bitmap").unwrap(), vol.geometry().clusters);
+    let (gb, clusters) = (vol.system_file(SystemFile::GLOBAL_BITMAP).unwrap(), vol.geometry().clusters);
     drop(vol);
     put(&mut src, gb * BS + offset_of!(DinodeHeader, i_clusters) as u64, &(clusters + 10).to_le_bytes());
     expect_error(&src, "CHAIN_I_CLUSTERS", gb, "i_clusters");

@@ -9,7 +9,7 @@ mod common;
 use common::damaged::{a_default, blkno_of, ecc_image, open};
 use ocfs2_format::io::{BlockSource, MemSource};
 use ocfs2_format::layout::dinode::Id2;
-use ocfs2_format::{fs, Error, Value, Volume};
+use ocfs2_format::{fs, CorruptionKind, Error, SystemFile, Value, Volume};
 
 fn corruption(e: &Error) -> &ocfs2_format::Corruption {
     e.corruption().unwrap_or_else(|| panic!("expected a Corrupt error, got {e:?}"))
@@ -25,6 +25,7 @@ fn wrong_signature_names_the_inode() {
     let c = corruption(&e);
     assert_eq!((c.blkno, c.structure, c.field), (ino, "ocfs2_dinode", "signature"));
     assert_eq!(c.actual, Value::Bytes(b"INODE99\0".to_vec()), "{c}");
+    assert_eq!(c.kind, CorruptionKind::Signature, "{c}");
 }
 
 #[test]
@@ -38,6 +39,7 @@ fn wrong_generation_names_the_inode() {
     assert_eq!((c.blkno, c.field), (ino, "fs_generation"));
     assert_eq!(c.actual, Value::Hex(0x1234_5678));
     assert_eq!(c.expected, Value::Hex(vol.fs_generation().into()));
+    assert_eq!(c.kind, CorruptionKind::Value, "a wrong generation is not a wrong signature");
 }
 
 #[test]
@@ -56,7 +58,7 @@ fn inode_copied_to_the_wrong_block_is_caught() {
 #[test]
 fn chain_cycle_is_detected() {
     let vol = open(a_default()).unwrap();
-    let gb = vol.inode(vol.system_file("global_bitmap").unwrap()).unwrap();
+    let gb = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP).unwrap()).unwrap();
     let Id2::Chain(cl) = gb.dinode().id2().unwrap() else { panic!("global_bitmap is a chain allocator") };
     let group = cl.recs[0].c_blkno.get();
     drop(gb);
@@ -64,7 +66,7 @@ fn chain_cycle_is_detected() {
     let mut src = a_default();
     src.write_at(group * 4096 + 24, &group.to_le_bytes()).unwrap(); // bg_next_group -> itself
     let vol = open(src).unwrap();
-    let gb = vol.inode(vol.system_file("global_bitmap").unwrap()).unwrap();
+    let gb = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP).unwrap()).unwrap();
     let e = ocfs2_format::alloc::chain_groups(&vol, &gb, 0).unwrap_err();
     let c = corruption(&e);
     assert_eq!((c.blkno, c.field), (group, "bg_next_group"));
@@ -133,7 +135,7 @@ fn double_bit_errors_are_corrupt_with_block_and_field() {
     let c = corruption(&vol.inode(sysdir).unwrap_err()).clone();
     assert_eq!((c.blkno, c.structure, c.field), (sysdir, "ocfs2_dinode", "bc_crc32e"));
     // The system files cannot be found either, and the error says why.
-    let e = vol.system_file("global_bitmap").unwrap_err();
+    let e = vol.system_file(SystemFile::GLOBAL_BITMAP).unwrap_err();
     assert_eq!(corruption(&e).blkno, sysdir);
 }
 

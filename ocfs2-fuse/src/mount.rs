@@ -108,7 +108,7 @@ impl Ocfs2Fs {
     /// what was being done.
     fn fail(&self, what: &str, blkno: u64, e: &Error) -> Errno {
         match e {
-            Error::NotFound(_) | Error::NotADirectory(_) | Error::IsADirectory(_) | Error::Invalid(_) => {}
+            Error::NotFound(_) | Error::NotADirectory(_) | Error::IsADirectory(_) | Error::Invalid { .. } => {}
             Error::Corrupt(c) => {
                 let mut seen = lock(&self.logged);
                 if seen.len() < MAX_LOGGED && seen.insert((c.blkno, c.field)) {

@@ -18,7 +18,7 @@ use std::process::Command;
 use common::{decompress_fixture, fixture, fsck, have_tools, inspect, inspect_json, mkfs};
 use ocfs2_format::journal::recovery::Recovery;
 use ocfs2_format::journal::Journal;
-use ocfs2_format::{OpenOptions, Volume};
+use ocfs2_format::{OpenOptions, SystemFile, Volume};
 use sha2::{Digest, Sha256};
 
 const MAGIC: u32 = 0xC03B_3998;
@@ -176,7 +176,7 @@ impl LogWriter {
         let incompat = u32::from_be_bytes(sb[0x28..0x2c].try_into().unwrap()) | 1; // REVOKE
         sb[0x28..0x2c].copy_from_slice(&incompat.to_be_bytes());
         self.img.write_all_at(&sb, self.map[0] * self.bs).unwrap();
-        let inode = vol.system_file("journal:0000").unwrap();
+        let inode = vol.system_file(SystemFile::journal(0)).unwrap();
         let mut flags = [0u8; 4];
         self.img.read_exact_at(&mut flags, inode * self.bs + 0xB8).unwrap();
         let f = u32::from_le_bytes(flags) | 1;

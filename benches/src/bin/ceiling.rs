@@ -17,7 +17,7 @@ use std::time::Instant;
 use clap::Parser;
 use ocfs2_format::io::MemSource;
 use ocfs2_format::mkfs::{self, MkfsOptions, Randomness, Target};
-use ocfs2_format::{alloc, check, OpenOptions, Volume};
+use ocfs2_format::{alloc, check, OpenOptions, SystemFile, Volume};
 use serde::Serialize;
 
 /// Format and check a 4 PiB volume in memory.
@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !report.is_clean() {
         return Err(format!("check found {} problems: {:?}", report.errors(), report.findings).into());
     }
-    let bitmap = vol.inode(vol.system_file("global_bitmap")?)?;
+    let bitmap = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP)?)?;
     let groups = timed(&mut steps, "stat -t //global_bitmap (walk)", || alloc::allocator_groups(&vol, &bitmap))?;
     let groups: usize = groups.iter().map(Vec::len).sum();
 

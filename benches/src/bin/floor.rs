@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 use ocfs2_benches::{coalesce, human_bytes, read_runs, size_label, BlockMap, Recording, TreeManifest, BLOCK};
 use ocfs2_format::fs::ExtentMap;
-use ocfs2_format::{OpenOptions, Volume};
+use ocfs2_format::{OpenOptions, SystemFile, Volume};
 
 #[derive(Debug, Parser)]
 #[command(about = "The floors of the side-by-side harness: each row's unavoidable I/O and nothing else")]
@@ -102,7 +102,7 @@ fn open_recorded(image: &Path, replay: bool) -> ocfs2_format::Result<(Volume, Ve
 
 /// The byte runs of a journal file's extents, in logical order.
 fn journal_runs(vol: &Volume, slot: u16) -> ocfs2_format::Result<Vec<(u64, u64)>> {
-    let inode = vol.inode(vol.system_file(&format!("journal:{slot:04}"))?)?;
+    let inode = vol.inode(vol.system_file(SystemFile::journal(slot))?)?;
     let geo = vol.geometry();
     Ok(ExtentMap::load(vol, &inode)?
         .extents()

@@ -15,10 +15,12 @@ struct Region<'a> {
 
 impl Log for Region<'_> {
     fn read(&self, n: u32) -> Result<Cow<'_, [u8]>> {
-        self.blocks
-            .get(n as usize)
-            .map(|b| Cow::Borrowed(*b))
-            .ok_or_else(|| ocfs2_format::Error::Invalid(format!("log block {n} is past the region")))
+        self.blocks.get(n as usize).map(|b| Cow::Borrowed(*b)).ok_or_else(|| {
+            ocfs2_format::Error::invalid(
+                ocfs2_format::InvalidKind::Argument,
+                format!("log block {n} is past the region"),
+            )
+        })
     }
 }
 

@@ -10,12 +10,13 @@
 
 use std::collections::HashSet;
 
-use crate::error::{CorruptionKind, Error, Result};
+use crate::error::{CorruptionKind, Error, InvalidKind, Result};
 use crate::layout::chain::ChainListView;
 use crate::layout::dinode::{flags, Id2};
 use crate::layout::extent::{ExtentList, ExtentRec};
 use crate::layout::group::{bit_runs, GroupView};
-use crate::volume::{slot_file_name, Geometry, Inode, MetaKind, Volume};
+use crate::layout::system_file::SystemFile;
+use crate::volume::{Geometry, Inode, MetaKind, Volume};
 
 mod per_slot;
 mod space;
@@ -113,18 +114,18 @@ pub struct Allocator {
 /// directory is an error.
 pub fn allocators(vol: &Volume) -> Result<Vec<Allocator>> {
     let mut out = Vec::new();
-    let mut push = |name: String, slot: Option<u16>, kind: AllocatorKind| -> Result<()> {
-        let inode = vol.system_file(&name)?;
-        out.push(Allocator { name, inode, slot, kind });
+    let mut push = |file: SystemFile, kind: AllocatorKind| -> Result<()> {
+        let inode = vol.system_file(file)?;
+        out.push(Allocator { name: file.name(), inode, slot: file.slot_number(), kind });
         Ok(())
     };
-    push("global_bitmap".into(), None, AllocatorKind::Clusters)?;
-    push("global_inode_alloc".into(), None, AllocatorKind::Blocks)?;
+    push(SystemFile::GLOBAL_BITMAP, AllocatorKind::Clusters)?;
+    push(SystemFile::GLOBAL_INODE_ALLOC, AllocatorKind::Blocks)?;
     for s in 0..vol.superblock().s_max_slots.get() {
-        push(slot_file_name("inode_alloc", s), Some(s), AllocatorKind::Blocks)?;
+        push(SystemFile::inode_alloc(s), AllocatorKind::Blocks)?;
     }
     for s in 0..vol.superblock().s_max_slots.get() {
-        push(slot_file_name("extent_alloc", s), Some(s), AllocatorKind::Blocks)?;
+        push(SystemFile::extent_alloc(s), AllocatorKind::Blocks)?;
     }
     Ok(out)
 }
@@ -132,11 +133,14 @@ pub fn allocators(vol: &Volume) -> Result<Vec<Allocator>> {
 /// The chain list of an allocator inode, or an error naming the inode.
 pub fn chain_list<'a>(inode: &'a Inode<'_>) -> Result<ChainListView<'a>> {
     if !inode.header().has_flag(flags::CHAIN) {
-        return Err(Error::Invalid(format!("inode {} is not a chain allocator", inode.blkno())));
+        return Err(Error::invalid(
+            InvalidKind::WrongType,
+            format!("inode {} is not a chain allocator", inode.blkno()),
+        ));
     }
     match inode.dinode().id2()? {
         Id2::Chain(cl) => Ok(cl),
-        _ => Err(Error::Invalid(format!("inode {} is not a chain allocator", inode.blkno()))),
+        _ => Err(Error::invalid(InvalidKind::WrongType, format!("inode {} is not a chain allocator", inode.blkno()))),
     }
 }
 
@@ -153,7 +157,7 @@ pub fn prefetch_groups(vol: &Volume, inode: &Inode<'_>) {
     let geo = vol.geometry();
     let cpg = u64::from(cl.list.cl_cpg.get());
     let full_group = (geo.block_size as usize - crate::layout::group::BITMAP_OFFSET) as u64 * 8;
-    if cpg != full_group || vol.system_file("global_bitmap").ok() != Some(inode.blkno()) {
+    if cpg != full_group || vol.system_file(SystemFile::GLOBAL_BITMAP).ok() != Some(inode.blkno()) {
         return;
     }
     let first = vol.superblock().s_first_cluster_group.get();
@@ -172,8 +176,9 @@ pub fn walk_chain(
     mut f: impl FnMut(u64, &GroupView<'_>) -> Result<()>,
 ) -> Result<()> {
     let cl = chain_list(inode)?;
-    let rec =
-        cl.recs.get(chain).ok_or_else(|| Error::Invalid(format!("inode {} has no chain {chain}", inode.blkno())))?;
+    let rec = cl.recs.get(chain).ok_or_else(|| {
+        Error::invalid(InvalidKind::Argument, format!("inode {} has no chain {chain}", inode.blkno()))
+    })?;
     let mut seen = HashSet::new();
     let (mut from, mut field, mut structure) = (inode.blkno(), "c_blkno", "ocfs2_chain_rec");
     let mut next = rec.c_blkno.get();

@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 use crate::fs::read_dir;
 use crate::layout::dinode::Id2;
-use crate::volume::{slot_file_name, Volume};
+use crate::layout::system_file::SystemFile;
+use crate::volume::Volume;
 
 /// A slot's local-alloc window: global-bitmap clusters the slot reserved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub struct LocalAllocInfo {
 
 /// Reads `local_alloc:SLOT`. The window's bit count must fit its bitmap.
 pub fn local_alloc(vol: &Volume, slot: u16) -> Result<LocalAllocInfo> {
-    let ino = vol.system_file(&slot_file_name("local_alloc", slot))?;
+    let ino = vol.system_file(SystemFile::local_alloc(slot))?;
     let inode = vol.inode(ino)?;
     let h = inode.header();
     let Id2::LocalAlloc(la, bitmap) = inode.dinode().id2()? else {
@@ -72,7 +73,7 @@ pub struct TruncateLogInfo {
 
 /// Reads `truncate_log:SLOT`.
 pub fn truncate_log(vol: &Volume, slot: u16) -> Result<TruncateLogInfo> {
-    let ino = vol.system_file(&slot_file_name("truncate_log", slot))?;
+    let ino = vol.system_file(SystemFile::truncate_log(slot))?;
     let inode = vol.inode(ino)?;
     let Id2::TruncateLog(tl) = inode.dinode().id2()? else {
         let f = inode.header().i_flags.get();
@@ -99,7 +100,7 @@ pub struct OrphanEntry {
 
 /// The inodes in `orphan_dir:SLOT` (without `.` and `..`).
 pub fn orphans(vol: &Volume, slot: u16) -> Result<Vec<OrphanEntry>> {
-    let ino = vol.system_file(&slot_file_name("orphan_dir", slot))?;
+    let ino = vol.system_file(SystemFile::orphan_dir(slot))?;
     let dir = vol.inode(ino)?;
     Ok(read_dir(vol, &dir)?
         .into_iter()

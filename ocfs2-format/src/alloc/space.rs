@@ -1,10 +1,11 @@
 //! Space reports computed offline from the allocators: what `o2info` can only
 //! ask a mounted volume for (`--freeinode`, `--freefrag`, `--space-usage`).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::fs::ExtentMap;
 use crate::layout::extent::flags as extent_flags;
-use crate::volume::{slot_file_name, Inode, Volume};
+use crate::layout::system_file::SystemFile;
+use crate::volume::{Inode, Volume};
 
 use super::{chain_list, walk_chains};
 use crate::layout::group::bit_runs;
@@ -29,8 +30,9 @@ pub struct FreeInode {
     pub global: SlotInodes,
 }
 
-fn inode_counts(vol: &Volume, name: &str, slot: Option<u16>) -> Result<SlotInodes> {
-    let inode = vol.inode(vol.system_file(name)?)?;
+fn inode_counts(vol: &Volume, file: SystemFile) -> Result<SlotInodes> {
+    let slot = file.slot_number();
+    let inode = vol.inode(vol.system_file(file)?)?;
     let cl = chain_list(&inode)?;
     let (mut total, mut free) = (0u64, 0u64);
     for r in cl.recs {
@@ -44,9 +46,9 @@ fn inode_counts(vol: &Volume, name: &str, slot: Option<u16>) -> Result<SlotInode
 /// records, not the groups: see `check` for whether they agree).
 pub fn freeinode(vol: &Volume) -> Result<FreeInode> {
     let slots = (0..vol.superblock().s_max_slots.get())
-        .map(|s| inode_counts(vol, &slot_file_name("inode_alloc", s), Some(s)))
+        .map(|s| inode_counts(vol, SystemFile::inode_alloc(s)))
         .collect::<Result<_>>()?;
-    Ok(FreeInode { slots, global: inode_counts(vol, "global_inode_alloc", None)? })
+    Ok(FreeInode { slots, global: inode_counts(vol, SystemFile::GLOBAL_INODE_ALLOC)? })
 }
 
 /// Number of histogram buckets (`OCFS2_INFO_MAX_HIST`): bucket `i` counts free
@@ -96,9 +98,12 @@ pub struct FreeFrag {
 /// again there); on volumes whose chains hold one group each the two agree.
 pub fn freefrag(vol: &Volume, chunk_clusters: u64) -> Result<FreeFrag> {
     if chunk_clusters == 0 || !chunk_clusters.is_power_of_two() {
-        return Err(Error::Invalid(format!("chunk of {chunk_clusters} clusters: must be a power of two")));
+        return Err(Error::invalid(
+            InvalidKind::Argument,
+            format!("chunk of {chunk_clusters} clusters: must be a power of two"),
+        ));
     }
-    let gb = vol.inode(vol.system_file("global_bitmap")?)?;
+    let gb = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP)?)?;
     let b = gb.header().bitmap1();
     let clusters = u64::from(b.i_total.get());
     let f = FreeFrag {

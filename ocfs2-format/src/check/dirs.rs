@@ -11,8 +11,9 @@ use crate::layout::dinode::{dyn_features, flags, mode, Id2};
 use crate::layout::dir::{file_type, rec_len, DirEntryHeader};
 use crate::layout::dx::{dx_hash, HashChar};
 use crate::layout::superblock::incompat;
+use crate::layout::system_file::SystemFile;
 use crate::layout::view_at;
-use crate::volume::{slot_file_name, Inode};
+use crate::volume::Inode;
 
 /// The directory-entry file type an inode's mode calls for.
 fn dirent_type(m: u16) -> u8 {
@@ -32,7 +33,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
     let dirs = std::mem::take(&mut cx.dirs);
     let orphan_dirs: HashSet<u64> = (0..vol.superblock().s_max_slots.get())
-        .filter_map(|s| vol.system_file(&slot_file_name("orphan_dir", s)).ok())
+        .filter_map(|s| vol.system_file(SystemFile::orphan_dir(s)).ok())
         .collect();
     let mut parent_of: HashMap<u64, u64> = HashMap::new();
     let mut dotdot: HashMap<u64, u64> = HashMap::new();

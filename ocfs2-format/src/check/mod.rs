@@ -162,9 +162,10 @@ pub struct Counts {
     pub cluster_runs: u64,
 }
 
-/// The outcome of a check.
+/// The outcome of a check: its findings and what it looked at. (A "report" is
+/// what a command prints; the inspector's `check` renders this into one.)
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub struct Outcome {
     /// Findings, in the order found (at most [`MAX_PER_CODE`] per problem code).
     pub findings: Vec<Finding>,
     /// Findings per name (the fsck code, else the structure and field), most
@@ -175,7 +176,7 @@ pub struct Report {
     dropped_errors: u64,
 }
 
-impl Report {
+impl Outcome {
     /// Findings of severity [`Severity::Error`], counting those left out.
     pub fn errors(&self) -> u64 {
         self.total_by(Severity::Error)
@@ -209,7 +210,7 @@ pub const MAX_PER_CODE: u64 = 1000;
 /// Checks `vol`, calling `progress` as the passes advance. Fails only on an
 /// operational error (the medium cannot be read); problems with the volume are
 /// findings in the report.
-pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report> {
+pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Outcome> {
     check_with(vol, &mut |p: crate::progress::Progress| {
         if let Task::Check(pass) = p.task {
             progress(Progress { pass, done: p.done, total: p.total.unwrap_or(0) });
@@ -221,7 +222,7 @@ pub fn check(vol: &Volume, progress: &mut dyn FnMut(Progress)) -> Result<Report>
 /// [`check`] with the crate's one progress callback ([`crate::progress`]):
 /// [`Task::Check`] with the pass, which may cancel ([`Error::Cancelled`],
 /// within one group or directory of where it was asked).
-pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Report> {
+pub fn check_with(vol: &Volume, on: &mut OnProgress<'_>) -> Result<Outcome> {
     let mut cx = Ctx::new(vol, on);
     superblock::run(&mut cx)?;
     system_dir(&mut cx)?;
@@ -509,7 +510,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
         }
     }
 
-    fn finish(self) -> Report {
+    fn finish(self) -> Outcome {
         let mut by_code: Vec<CodeCount> = self
             .per_code
             .into_iter()
@@ -520,7 +521,7 @@ impl<'v, 'p> Ctx<'v, 'p> {
             })
             .collect();
         by_code.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-        Report { findings: self.findings, by_code, counts: self.counts, dropped_errors: self.dropped_errors }
+        Outcome { findings: self.findings, by_code, counts: self.counts, dropped_errors: self.dropped_errors }
     }
 }
 
@@ -532,7 +533,7 @@ pub(crate) fn unreadable_kind(e: &Error) -> &'static str {
         Error::Unsupported { .. } => "unsupported",
         Error::NotOcfs2 => "not_ocfs2",
         Error::NotFound(_) => "not_found",
-        Error::Invalid(_) => "invalid",
+        Error::Invalid { .. } => "invalid",
         Error::Truncated { .. } => "truncated",
         _ => "unreadable",
     }

@@ -7,7 +7,7 @@ use super::{Claim, Ctx, Owner, Pass, Severity};
 use crate::alloc::{local_alloc, truncate_log};
 use crate::error::{Corruption, Result, Value};
 use crate::journal::Journal;
-use crate::volume::slot_file_name;
+use crate::layout::system_file::SystemFile;
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
@@ -19,7 +19,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         cx.progress(Pass::Slots, u64::from(slot), u64::from(slots))?;
         // A journal the system directory cannot name is that directory's
         // finding (made already), not an invalid journal.
-        if let Err(e) = vol.system_file(&slot_file_name("journal", slot)) {
+        if let Err(e) = vol.system_file(SystemFile::journal(slot)) {
             cx.report(e, vol.system_dir_blkno(), "system directory")?;
         } else {
             journal(cx, slot, &mut features)?;
@@ -93,7 +93,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     }
                 }
             }
-            Err(e) => cx.report(e, 0, &format!("local_alloc:{slot:04}"))?,
+            Err(e) => cx.report(e, 0, &SystemFile::local_alloc(slot).name())?,
         }
         match truncate_log(vol, slot) {
             Ok(tl) => {
@@ -121,7 +121,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     }
                 }
             }
-            Err(e) => cx.report(e, 0, &format!("truncate_log:{slot:04}"))?,
+            Err(e) => cx.report(e, 0, &SystemFile::truncate_log(slot).name())?,
         }
     }
     missing_features(cx, &features);
@@ -185,7 +185,7 @@ fn journal(cx: &mut Ctx<'_, '_>, slot: u16, features: &mut Vec<(u64, u16, [u32; 
                 _ => ("JOURNAL_FILE_INVALID", "is invalid"),
             };
             let at = Corruption {
-                blkno: vol.system_file(&slot_file_name("journal", slot)).unwrap_or(0),
+                blkno: vol.system_file(SystemFile::journal(slot)).unwrap_or(0),
                 structure: "journal",
                 field: super::unreadable_kind(&e),
                 expected: "a valid JBD2 journal".into(),

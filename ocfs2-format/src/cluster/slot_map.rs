@@ -6,6 +6,7 @@ use crate::fs::FileReader;
 use crate::layout::node::NodeNum;
 use crate::layout::slot_map::{self, SlotMapFormat};
 use crate::layout::superblock::incompat;
+use crate::layout::system_file::SystemFile;
 use crate::volume::{Inode, Volume};
 
 /// The slot map of a volume.
@@ -24,7 +25,7 @@ impl SlotMap {
     /// checked when the volume was opened) of the format the superblock selects,
     /// bounded by the file's size.
     pub fn read(vol: &Volume) -> Result<SlotMap> {
-        let ino = vol.system_file("slot_map")?;
+        let ino = vol.system_file(SystemFile::SLOT_MAP)?;
         Self::of_inode(vol, &vol.inode(ino)?)
     }
 

@@ -47,9 +47,10 @@ use std::ops::Deref;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo, DirStream};
 use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
+use crate::layout::system_file::SystemFile;
 use crate::volume::{Inode, Volume};
 
 pub use file::{File, Run};
@@ -355,7 +356,7 @@ impl Volume {
     /// volume (from the global bitmap's counts; the local-alloc windows count
     /// as used, as they do there).
     pub fn statfs(&self) -> Result<StatFs> {
-        let gb = self.inode(self.system_file("global_bitmap")?)?;
+        let gb = self.inode(self.system_file(SystemFile::GLOBAL_BITMAP)?)?;
         let b = gb.header().bitmap1();
         let (total, used) = (u64::from(b.i_total.get()), u64::from(b.i_used.get()));
         let free = total.saturating_sub(used);
@@ -441,7 +442,10 @@ impl Volume {
         while let Some(comp) = todo.pop_front() {
             steps += 1;
             if steps > MAX_COMPONENTS {
-                return Err(Error::Invalid(format!("{}: more than {MAX_COMPONENTS} components", shown())));
+                return Err(Error::invalid(
+                    InvalidKind::Limit,
+                    format!("{}: more than {MAX_COMPONENTS} components", shown()),
+                ));
             }
             if comp == b"." {
                 continue;
@@ -500,9 +504,11 @@ fn components(path: &[u8]) -> impl DoubleEndedIterator<Item = Vec<u8>> + '_ {
 
 /// Reads all of `f`.
 fn read_all<V: Deref<Target = Volume>>(f: &File<V>) -> Result<Vec<u8>> {
-    let len = usize::try_from(f.len()).map_err(|_| Error::Invalid(format!("inode {}: too large", f.ino())))?;
+    let len = usize::try_from(f.len())
+        .map_err(|_| Error::invalid(InvalidKind::Limit, format!("inode {}: too large", f.ino())))?;
     let mut buf = Vec::new();
-    buf.try_reserve_exact(len).map_err(|_| Error::Invalid(format!("inode {}: {len} bytes do not fit", f.ino())))?;
+    buf.try_reserve_exact(len)
+        .map_err(|_| Error::invalid(InvalidKind::Limit, format!("inode {}: {len} bytes do not fit", f.ino())))?;
     buf.resize(len, 0);
     let got = f.read_full_at(0, &mut buf)?;
     buf.truncate(got);

@@ -40,7 +40,7 @@ fn paths_resolve_like_std() {
     assert_eq!(v.canonicalize("/d1/d2/..").unwrap(), b"/d1");
     assert_eq!(v.canonicalize("/").unwrap(), b"/");
     assert_eq!(v.canonicalize("//global_bitmap").unwrap(), b"//global_bitmap");
-    assert_eq!(v.lookup("//global_bitmap").unwrap(), v.system_file("global_bitmap").unwrap());
+    assert_eq!(v.lookup("//global_bitmap").unwrap(), v.system_file(SystemFile::GLOBAL_BITMAP).unwrap());
     assert!(v.exists("/small/hello.txt").unwrap());
     assert!(!v.exists("/small/nope").unwrap());
     assert!(!v.exists("/small/hello.txt/x").unwrap());
@@ -131,7 +131,7 @@ fn metadata_fields() {
 fn statfs_counts_the_global_bitmap() {
     let v = vol();
     let s = v.statfs().unwrap();
-    let gb = v.inode(v.system_file("global_bitmap").unwrap()).unwrap();
+    let gb = v.inode(v.system_file(SystemFile::GLOBAL_BITMAP).unwrap()).unwrap();
     let b = gb.header().bitmap1();
     assert_eq!(s.files, u64::from(b.i_total.get()));
     assert_eq!(s.blocks, s.files * v.geometry().blocks_per_cluster());
@@ -329,8 +329,8 @@ fn progress_and_cancellation() {
     assert_eq!(dead.len(), v.deleted_inodes().unwrap().len());
     assert!(seen.len() > 1 && seen.iter().all(|p| p.task == Task::ScanInodes));
     // The total is every inode allocator's bit count.
-    let total: u64 = ["global_inode_alloc", "inode_alloc:0000", "inode_alloc:0001"]
-        .iter()
+    let total: u64 = [SystemFile::GLOBAL_INODE_ALLOC, SystemFile::inode_alloc(0), SystemFile::inode_alloc(1)]
+        .into_iter()
         .map(|n| u64::from(v.inode(v.system_file(n).unwrap()).unwrap().header().bitmap1().i_total.get()))
         .sum();
     assert!(seen.iter().all(|p| p.total == Some(total) && p.done < total));

@@ -2,7 +2,7 @@
 //! trailers). Indexed directories are read linearly through their entry blocks
 //! (the dx tree only indexes them), in on-disk order, as debugfs.ocfs2 lists them.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::{dyn_features, Id2};
 use crate::layout::dir::{self as layout_dir, DirEntries, DirTrailer, TRAILER_SIZE};
 use crate::layout::extent::flags as extent_flags;
@@ -98,7 +98,7 @@ impl<'v> DirStream<'v> {
     ) -> Result<Self> {
         let h = dir.header();
         if !h.is_dir() {
-            return Err(Error::Invalid(format!("inode {} is not a directory", dir.blkno())));
+            return Err(Error::invalid(InvalidKind::WrongType, format!("inode {} is not a directory", dir.blkno())));
         }
         if let Id2::Inline(_, data) = dir.dinode().id2()? {
             // The inline area is sized by id_count; entries never run past i_size.
@@ -205,7 +205,7 @@ pub struct DirRecord {
 /// `dirblocks` shows them. Empty for an inline directory.
 pub fn dir_blocks(vol: &Volume, dir: &Inode<'_>) -> Result<Vec<DirBlock>> {
     if !dir.header().is_dir() {
-        return Err(Error::Invalid(format!("inode {} is not a directory", dir.blkno())));
+        return Err(Error::invalid(InvalidKind::WrongType, format!("inode {} is not a directory", dir.blkno())));
     }
     let map = ExtentMap::load(vol, dir)?;
     // As debugfs: the blocks under i_size; the rest of the last cluster is unused.

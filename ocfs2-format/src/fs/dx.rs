@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::dyn_features;
 use crate::layout::dir::{self as layout_dir, DirEntries, DirTrailer, TRAILER_SIZE};
 use crate::layout::dx::{dx_hash, DxEntry, DxHash, DxLeafView, DxRootBody, DxRootView, DxSeed, HashChar};
@@ -170,8 +170,9 @@ impl DxLeafInfo {
 /// Returns the inode the name refers to, `None` if absent; [`Error::Invalid`] if
 /// `dir` is not indexed.
 pub fn dx_lookup(vol: &Volume, dir: &Inode<'_>, name: &[u8]) -> Result<Option<u64>> {
-    let root = DxRoot::of_dir(vol, dir)?
-        .ok_or_else(|| Error::Invalid(format!("inode {} is not an indexed directory", dir.blkno())))?;
+    let root = DxRoot::of_dir(vol, dir)?.ok_or_else(|| {
+        Error::invalid(InvalidKind::WrongType, format!("inode {} is not an indexed directory", dir.blkno()))
+    })?;
     let seed = dx_seed(vol);
     // Which `char` the writer had is unknown; names of ASCII bytes hash alike.
     let mut tries = vec![HashChar::Signed];
@@ -300,7 +301,7 @@ mod tests {
         assert_eq!(dx_lookup(v, &dir, b"e05000").unwrap(), None);
         assert_eq!(dx_lookup(v, &dir, b"\xe9t\xe9").unwrap(), None);
         let plain = v.inode(lookup(v, "/data").unwrap()).unwrap();
-        assert!(matches!(dx_lookup(v, &plain, b"pat1m"), Err(Error::Invalid(_))));
+        assert_eq!(dx_lookup(v, &plain, b"pat1m").unwrap_err().invalid_kind(), Some(InvalidKind::WrongType));
     }
 
     #[test]

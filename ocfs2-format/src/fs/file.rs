@@ -7,7 +7,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::Id2;
 use crate::volume::{Inode, Volume};
 
@@ -97,10 +97,10 @@ impl Contents {
                 Body::Inline(Vec::new())
             }
             Id2::Super(_) | Id2::Chain(_) | Id2::LocalAlloc(..) | Id2::TruncateLog(_) => {
-                return Err(Error::Invalid(format!(
-                    "inode {} holds allocator or superblock metadata, not file data (use stat)",
-                    inode.blkno()
-                )))
+                return Err(Error::invalid(
+                    InvalidKind::WrongType,
+                    format!("inode {} holds allocator or superblock metadata, not file data (use stat)", inode.blkno()),
+                ))
             }
         };
         Ok(Contents { blkno: inode.blkno(), body, size })
@@ -288,7 +288,7 @@ impl Seek for FileReader<'_> {
 /// NUL.
 pub fn read_symlink(vol: &Volume, inode: &Inode<'_>) -> Result<Vec<u8>> {
     if !inode.header().is_symlink() {
-        return Err(Error::Invalid(format!("inode {} is not a symlink", inode.blkno())));
+        return Err(Error::invalid(InvalidKind::WrongType, format!("inode {} is not a symlink", inode.blkno())));
     }
     let r = FileReader::new(vol, inode)?;
     let size = r.size();
@@ -320,6 +320,7 @@ mod tests {
 
     use super::*;
     use crate::fs::lookup;
+    use crate::layout::system_file::SystemFile;
 
     fn vol() -> &'static Volume {
         crate::test_util::fixture("A-default")
@@ -434,13 +435,13 @@ mod tests {
         want.resize(3996, b'L');
         assert_eq!(read_symlink(v, &slow).unwrap(), want);
         let file = v.inode(lookup(v, "/small/hello.txt").unwrap()).unwrap();
-        assert!(matches!(read_symlink(v, &file), Err(Error::Invalid(_))));
+        assert_eq!(read_symlink(v, &file).unwrap_err().invalid_kind(), Some(InvalidKind::WrongType));
     }
 
     #[test]
     fn allocator_inodes_are_not_files() {
         let v = vol();
-        let gb = v.inode(v.system_file("global_bitmap").unwrap()).unwrap();
-        assert!(matches!(FileReader::new(v, &gb), Err(Error::Invalid(_))));
+        let gb = v.inode(v.system_file(SystemFile::GLOBAL_BITMAP).unwrap()).unwrap();
+        assert_eq!(FileReader::new(v, &gb).err().and_then(|e| e.invalid_kind()), Some(InvalidKind::WrongType));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::progress::{self, OnProgress, Task};
 use crate::volume::{Inode, Volume};
 
@@ -24,7 +24,10 @@ pub fn lookup(vol: &Volume, path: &str) -> Result<u64> {
     };
     for (depth, comp) in rest.split('/').filter(|c| !c.is_empty()).enumerate() {
         if depth >= MAX_DEPTH {
-            return Err(Error::Invalid(format!("path {path} is deeper than {MAX_DEPTH} components")));
+            return Err(Error::invalid(
+                InvalidKind::Limit,
+                format!("path {path} is deeper than {MAX_DEPTH} components"),
+            ));
         }
         let dir = vol.inode(cur)?;
         if !dir.header().is_dir() {
@@ -57,18 +60,21 @@ pub fn resolve_spec(vol: &Volume, spec: &str) -> Result<u64> {
                 Some(h) => u64::from_str_radix(h, 16),
                 None => n.parse(),
             }
-            .map_err(|_| Error::Invalid(format!("{spec}: not a block number")))?
+            .map_err(|_| Error::invalid(InvalidKind::Syntax, format!("{spec}: not a block number")))?
         } else {
             let lock = LockName::parse(n)?;
             lock.block().ok_or_else(|| {
-                Error::Invalid(format!("{spec}: a {} lock names no inode or block", lock.kind.label()))
+                Error::invalid(
+                    InvalidKind::Argument,
+                    format!("{spec}: a {} lock names no inode or block", lock.kind.label()),
+                )
             })?
         };
         if blk >= vol.geometry().blocks {
-            return Err(Error::Invalid(format!(
-                "{spec}: past the end of the volume ({} blocks)",
-                vol.geometry().blocks
-            )));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                format!("{spec}: past the end of the volume ({} blocks)", vol.geometry().blocks),
+            ));
         }
         return Ok(blk);
     }
@@ -153,7 +159,10 @@ fn walk(
         }
         if is_dir && seen.insert(e.inode) {
             if stack.len() >= MAX_DEPTH {
-                return Err(Error::Invalid(format!("{p}: nested deeper than {MAX_DEPTH} directories")));
+                return Err(Error::invalid(
+                    InvalidKind::Limit,
+                    format!("{p}: nested deeper than {MAX_DEPTH} directories"),
+                ));
             }
             progress::report(on, Task::FindPaths, seen.len() as u64, None)?;
             let entries = read_dir(vol, &vol.inode(e.inode)?)?.into_iter();

@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, Result};
+use crate::layout::system_file::SystemFile;
 use crate::volume::Volume;
 
 use super::dir::read_dir;
 
 impl Volume {
-    /// Finds a system file by name (`global_bitmap`, `journal:0003`, ...).
-    pub fn system_file(&self, name: &str) -> Result<u64> {
+    /// Finds a system file's inode number (`SystemFile::GLOBAL_BITMAP`,
+    /// `SystemFile::journal(3)`, ...).
+    pub fn system_file(&self, file: SystemFile) -> Result<u64> {
         let map = match self.sysdir.get() {
             Some(m) => m,
             None => {
@@ -22,6 +24,6 @@ impl Volume {
                 self.sysdir.get_or_init(|| map)
             }
         };
-        map.get(name.as_bytes()).copied().ok_or_else(|| Error::NotFound(format!("system file {name}")))
+        map.get(file.name().as_bytes()).copied().ok_or_else(|| Error::NotFound(format!("system file {file}")))
     }
 }

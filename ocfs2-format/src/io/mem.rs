@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use super::{eof, BlockSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 
 /// Granularity of storage. Filesystem images are mostly zeros in large runs, so
 /// only chunks holding a non-zero byte are kept.
@@ -57,11 +57,14 @@ impl MemSource {
     /// and a chunk that becomes all zero is released.
     pub fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<()> {
         let end = offset.checked_add(data.len() as u64).filter(|&end| end <= self.size).ok_or_else(|| {
-            Error::Invalid(format!(
-                "write of {} bytes at {offset} runs past the end of a {}-byte memory source",
-                data.len(),
-                self.size
-            ))
+            Error::invalid(
+                InvalidKind::Argument,
+                format!(
+                    "write of {} bytes at {offset} runs past the end of a {}-byte memory source",
+                    data.len(),
+                    self.size
+                ),
+            )
         })?;
         let mut pos = offset;
         let mut rest = data;
@@ -96,7 +99,10 @@ impl MemSource {
     /// (mkfs clears a whole cluster after every group descriptor).
     pub fn zero_range(&mut self, offset: u64, len: u64) -> Result<()> {
         let end = offset.checked_add(len).filter(|&end| end <= self.size).ok_or_else(|| {
-            Error::Invalid(format!("zeroing {len} bytes at {offset} runs past the end of a {}-byte source", self.size))
+            Error::invalid(
+                InvalidKind::Argument,
+                format!("zeroing {len} bytes at {offset} runs past the end of a {}-byte source", self.size),
+            )
         })?;
         let c = CHUNK as u64;
         for index in offset / c..end.div_ceil(c) {
@@ -257,7 +263,7 @@ mod tests {
         let mut src = MemSource::from_vec(pattern(5000));
         assert!(matches!(src.read_at(4999, &mut [0u8; 2]), Err(Error::Io { offset: 4999, .. })));
         assert!(src.bytes(u64::MAX, 2).is_err());
-        assert!(matches!(src.write_at(4999, &[1, 2]), Err(Error::Invalid(_))));
+        assert_eq!(src.write_at(4999, &[1, 2]).unwrap_err().invalid_kind(), Some(InvalidKind::Argument));
         assert!(src.write_at(u64::MAX, &[1]).is_err());
         src.write_at(5000, &[]).unwrap();
     }

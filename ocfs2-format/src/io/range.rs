@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::{eof, BlockSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 
 /// `len` bytes of `inner` starting at `start`, read as a source of their own.
 /// Reads are bounded by the window, so a volume inside it can never see the
@@ -21,10 +21,13 @@ impl<S: BlockSource> RangeSource<S> {
     pub fn new(inner: S, start: u64, len: u64) -> Result<Self> {
         match start.checked_add(len) {
             Some(end) if end <= inner.size() => Ok(Self { inner, start, len }),
-            _ => Err(Error::Invalid(format!(
-                "window of {len} bytes at offset {start} runs past the end of the source ({} bytes)",
-                inner.size()
-            ))),
+            _ => Err(Error::invalid(
+                InvalidKind::Argument,
+                format!(
+                    "window of {len} bytes at offset {start} runs past the end of the source ({} bytes)",
+                    inner.size()
+                ),
+            )),
         }
     }
 
@@ -32,7 +35,10 @@ impl<S: BlockSource> RangeSource<S> {
     pub fn from_offset(inner: S, start: u64) -> Result<Self> {
         let size = inner.size();
         if start >= size {
-            return Err(Error::Invalid(format!("offset {start} is not inside the source ({size} bytes)")));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                format!("offset {start} is not inside the source ({size} bytes)"),
+            ));
         }
         Self::new(inner, start, size - start)
     }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::{eof, BlockSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 
 const KIND: &str = "split image";
 /// More segments than this are refused (a 2 TiB disk in 640 MiB pieces is 3,300).
@@ -134,7 +134,7 @@ impl SplitSource {
             size += len;
         }
         if segs.is_empty() {
-            return Err(Error::Invalid("a split image needs at least one segment".into()));
+            return Err(Error::invalid(InvalidKind::Argument, "a split image needs at least one segment"));
         }
         Ok(SplitSource { segs, size })
     }

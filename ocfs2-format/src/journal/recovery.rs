@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use super::replay::{replay_log, Log, LogParams, LogReplay, ReplayWarning};
 use super::Journal;
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::io::BlockSource;
 use crate::layout::dinode::{Id2, JOURNAL_DIRTY};
-use crate::volume::{slot_file_name, Volume};
+use crate::layout::system_file::SystemFile;
+use crate::volume::Volume;
 
 /// Where the copy of a replayed block comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +76,7 @@ impl Recovery {
     pub fn read(vol: &Volume, detail: bool) -> Result<Recovery> {
         let mut rec = Recovery::default();
         for slot in 0..vol.superblock().s_max_slots.get() {
-            let Ok(inode) = vol.system_file(&slot_file_name("journal", slot)) else { continue };
+            let Ok(inode) = vol.system_file(SystemFile::journal(slot)) else { continue };
             let dirty = match vol.inode(inode) {
                 Ok(i) => i.header().journal1().ij_flags.get() & JOURNAL_DIRTY != 0,
                 Err(e) => {
@@ -319,11 +320,11 @@ pub fn aftermath(vol: &Volume, slot: u16) -> Aftermath {
         Aftermath { slot, local_alloc: None, truncate_log: Vec::new(), orphans: Vec::new(), errors: Vec::new() };
     match local_alloc_return(vol, slot) {
         Ok(la) => a.local_alloc = Some(la),
-        Err(e) => a.errors.push(format!("local_alloc:{slot:04}: {e}")),
+        Err(e) => a.errors.push(format!("{}: {e}", SystemFile::local_alloc(slot))),
     }
     match crate::alloc::truncate_log(vol, slot) {
         Ok(t) => a.truncate_log = t.recs,
-        Err(e) => a.errors.push(format!("truncate_log:{slot:04}: {e}")),
+        Err(e) => a.errors.push(format!("{}: {e}", SystemFile::truncate_log(slot))),
     }
     match crate::alloc::orphans(vol, slot) {
         Ok(list) => {
@@ -339,7 +340,7 @@ pub fn aftermath(vol: &Volume, slot: u16) -> Aftermath {
                 }
             }
         }
-        Err(e) => a.errors.push(format!("orphan_dir:{slot:04}: {e}")),
+        Err(e) => a.errors.push(format!("{}: {e}", SystemFile::orphan_dir(slot))),
     }
     a
 }
@@ -348,7 +349,10 @@ fn local_alloc_return(vol: &Volume, slot: u16) -> Result<LocalAllocReturn> {
     let info = crate::alloc::local_alloc(vol, slot)?;
     let inode = vol.inode(info.inode)?;
     let Id2::LocalAlloc(_, bitmap) = inode.dinode().id2()? else {
-        return Err(Error::Invalid(format!("inode {} is no longer a local-alloc inode", info.inode)));
+        return Err(Error::invalid(
+            InvalidKind::WrongType,
+            format!("inode {} is no longer a local-alloc inode", info.inode),
+        ));
     };
     let total = (info.total as usize).min(bitmap.len() * 8);
     // Runs of clear bits in 0..i_total (bounded by the bitmap: local_alloc() checked it).

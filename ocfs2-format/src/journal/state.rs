@@ -2,9 +2,10 @@
 //! Read from the inode alone, so it is known even when the log itself is
 //! damaged; [`super::Journal::state`] gives the same for an opened journal.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::JOURNAL_DIRTY;
-use crate::volume::{slot_file_name, Inode, Volume};
+use crate::layout::system_file::SystemFile;
+use crate::volume::{Inode, Volume};
 
 /// The state of one slot's journal (`journal:NNNN`, `id1.journal1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +52,8 @@ impl JournalState {
 pub(super) fn journal_inode(vol: &Volume, slot: u16) -> Result<(u64, Inode<'_>)> {
     let max = vol.superblock().s_max_slots.get();
     if slot >= max {
-        return Err(Error::Invalid(format!("slot {slot}: the volume has {max} slots")));
+        return Err(Error::invalid(InvalidKind::Argument, format!("slot {slot}: the volume has {max} slots")));
     }
-    let ino = vol.system_file(&slot_file_name("journal", slot))?;
+    let ino = vol.system_file(SystemFile::journal(slot))?;
     Ok((ino, vol.inode(ino)?))
 }

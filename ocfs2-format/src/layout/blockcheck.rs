@@ -24,7 +24,7 @@ use std::fmt;
 use zerocopy::little_endian::{U16, U32};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 
 /// `struct ocfs2_block_check`: the on-disk check of one metadata block.
 #[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Unaligned, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -241,10 +241,13 @@ pub fn compute(block: &mut [u8], check_offset: usize) -> Result<BlockCheck> {
 /// field lies in the first block at `check_offset`.
 pub fn compute_multi(blocks: &mut [&mut [u8]], check_offset: usize) -> Result<BlockCheck> {
     let range = field_range(blocks, check_offset).ok_or_else(|| {
-        Error::Invalid(format!(
-            "block check at offset {check_offset} does not fit in a {}-byte block",
-            blocks.first().map_or(0, |b| b.len())
-        ))
+        Error::invalid(
+            InvalidKind::Argument,
+            format!(
+                "block check at offset {check_offset} does not fit in a {}-byte block",
+                blocks.first().map_or(0, |b| b.len())
+            ),
+        )
     })?;
     let first = &mut blocks[0][range.clone()];
     first.fill(0);

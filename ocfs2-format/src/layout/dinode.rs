@@ -11,7 +11,10 @@ use super::inline_data::InlineData;
 use super::local_alloc::LocalAlloc;
 use super::superblock::SuperBlock;
 use super::truncate_log::TruncateLogView;
+use core::mem::offset_of;
+
 use super::{assert_size, view_at, Le16, Le32, Le64};
+use super::{MetaAt, MetaKind};
 use crate::error::{Error, Result, Value};
 
 /// Signature of an inode block.
@@ -161,6 +164,18 @@ pub struct DinodeHeader {
     pub i_reserved2: [Le64; 2],
     /// `id1`: see [`DinodeHeader::bitmap1`], [`DinodeHeader::journal1`], [`DinodeHeader::rdev`].
     pub id1: [u8; 8],
+}
+
+impl DinodeHeader {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_dinode",
+        signature: INODE_SIGNATURE,
+        sig_at: MetaAt::Head(offset_of!(DinodeHeader, i_signature)),
+        check_at: MetaAt::Head(offset_of!(DinodeHeader, i_check)),
+        blkno_at: MetaAt::Head(offset_of!(DinodeHeader, i_blkno)),
+        generation_at: Some(MetaAt::Head(offset_of!(DinodeHeader, i_fs_generation))),
+    };
 }
 assert_size!(DinodeHeader, 192);
 

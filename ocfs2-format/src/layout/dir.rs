@@ -4,7 +4,10 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
+use core::mem::offset_of;
+
 use super::{assert_size, Le16, Le64};
+use super::{MetaAt, MetaKind};
 use crate::error::{Error, Result};
 
 /// Signature of a directory block trailer (at trailer offset 16).
@@ -70,6 +73,18 @@ pub struct DirTrailer {
     pub db_blkno: Le64,
     pub db_parent_dinode: Le64,
     pub db_check: BlockCheck,
+}
+
+impl DirTrailer {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_dir_block_trailer",
+        signature: TRAILER_SIGNATURE,
+        sig_at: MetaAt::Tail(offset_of!(DirTrailer, db_signature)),
+        check_at: MetaAt::Tail(offset_of!(DirTrailer, db_check)),
+        blkno_at: MetaAt::Tail(offset_of!(DirTrailer, db_blkno)),
+        generation_at: None,
+    };
 }
 assert_size!(DirTrailer, 64);
 

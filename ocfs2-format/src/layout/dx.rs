@@ -6,7 +6,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
 use super::extent::ExtentListView;
+use core::mem::offset_of;
+
 use super::{assert_size, view_at, CountedList, Le16, Le32, Le64};
+use super::{MetaAt, MetaKind};
 use crate::error::{Error, Result};
 
 /// Signature of a dx root block.
@@ -65,6 +68,18 @@ pub struct DxRootBlock {
     pub dr_suballoc_loc: Le64,
     pub dr_reserved3: [Le64; 14],
 }
+
+impl DxRootBlock {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_dx_root_block",
+        signature: DX_ROOT_SIGNATURE,
+        sig_at: MetaAt::Head(offset_of!(DxRootBlock, dr_signature)),
+        check_at: MetaAt::Head(offset_of!(DxRootBlock, dr_check)),
+        blkno_at: MetaAt::Head(offset_of!(DxRootBlock, dr_blkno)),
+        generation_at: Some(MetaAt::Head(offset_of!(DxRootBlock, dr_fs_generation))),
+    };
+}
 assert_size!(DxRootBlock, 192);
 
 /// `ocfs2_dx_leaf` header including its `dl_list` header (48 bytes); entries follow.
@@ -79,6 +94,18 @@ pub struct DxLeaf {
     pub dl_reserved0: Le32,
     pub dl_reserved1: Le64,
     pub dl_list: DxEntryList,
+}
+
+impl DxLeaf {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_dx_leaf",
+        signature: DX_LEAF_SIGNATURE,
+        sig_at: MetaAt::Head(offset_of!(DxLeaf, dl_signature)),
+        check_at: MetaAt::Head(offset_of!(DxLeaf, dl_check)),
+        blkno_at: MetaAt::Head(offset_of!(DxLeaf, dl_blkno)),
+        generation_at: Some(MetaAt::Head(offset_of!(DxLeaf, dl_fs_generation))),
+    };
 }
 assert_size!(DxLeaf, 48);
 

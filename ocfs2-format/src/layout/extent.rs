@@ -4,7 +4,10 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
+use core::mem::offset_of;
+
 use super::{assert_size, view_at, CountedList, Le16, Le32, Le64};
+use super::{MetaAt, MetaKind};
 use crate::error::{Error, Result, Value};
 
 /// Signature of an extent block.
@@ -84,6 +87,18 @@ pub struct ExtentBlock {
     pub h_suballoc_loc: Le64,
     pub h_next_leaf_blk: Le64,
     pub h_list: ExtentList,
+}
+
+impl ExtentBlock {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_extent_block",
+        signature: EXTENT_BLOCK_SIGNATURE,
+        sig_at: MetaAt::Head(offset_of!(ExtentBlock, h_signature)),
+        check_at: MetaAt::Head(offset_of!(ExtentBlock, h_check)),
+        blkno_at: MetaAt::Head(offset_of!(ExtentBlock, h_blkno)),
+        generation_at: Some(MetaAt::Head(offset_of!(ExtentBlock, h_fs_generation))),
+    };
 }
 assert_size!(ExtentBlock, 64);
 

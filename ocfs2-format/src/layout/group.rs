@@ -5,7 +5,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
 use super::extent::ExtentListView;
+use core::mem::offset_of;
+
 use super::{assert_size, Le16, Le32, Le64};
+use super::{MetaAt, MetaKind};
 use crate::error::{Error, Result, Value};
 
 /// Signature of a group descriptor.
@@ -36,6 +39,18 @@ pub struct GroupDesc {
     pub bg_blkno: Le64,
     pub bg_check: BlockCheck,
     pub bg_reserved2: Le64,
+}
+
+impl GroupDesc {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_group_desc",
+        signature: GROUP_SIGNATURE,
+        sig_at: MetaAt::Head(offset_of!(GroupDesc, bg_signature)),
+        check_at: MetaAt::Head(offset_of!(GroupDesc, bg_check)),
+        blkno_at: MetaAt::Head(offset_of!(GroupDesc, bg_blkno)),
+        generation_at: Some(MetaAt::Head(offset_of!(GroupDesc, bg_generation))),
+    };
 }
 assert_size!(GroupDesc, 64);
 

@@ -10,7 +10,7 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::node::NodeNum;
 use super::{assert_size, view_at, Le32, Le64};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 
 /// Number of heartbeat slots in a region (`O2NM_MAX_NODES`): slot `n` belongs to
 /// node number `n`.
@@ -49,7 +49,10 @@ pub fn check_sector_size(sector_size: u32) -> Result<()> {
     if sector_size.is_power_of_two() && SECTOR_SIZES.contains(&sector_size) {
         Ok(())
     } else {
-        Err(Error::Invalid(format!("heartbeat slot size {sector_size}: must be a power of two in 512..=4096")))
+        Err(Error::invalid(
+            InvalidKind::Argument,
+            format!("heartbeat slot size {sector_size}: must be a power of two in 512..=4096"),
+        ))
     }
 }
 
@@ -128,8 +131,8 @@ impl SlotReading {
 /// end of the sector, and the checksum. `node` must fit `hb_node`'s one byte.
 pub fn encode_sector(sector_size: u32, seq: u64, node: NodeNum, generation: u64, dead_ms: u32) -> Result<Vec<u8>> {
     check_sector_size(sector_size)?;
-    let hb_node =
-        u8::try_from(node.get()).map_err(|_| Error::Invalid(format!("node {node}: hb_node holds one byte")))?;
+    let hb_node = u8::try_from(node.get())
+        .map_err(|_| Error::invalid(InvalidKind::Argument, format!("node {node}: hb_node holds one byte")))?;
     let mut buf = vec![0u8; sector_size as usize];
     let slot = HbSlot {
         hb_seq: Le64::new(seq),

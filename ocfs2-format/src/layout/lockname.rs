@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 
 /// Lock resource types, in the kernel's order (`enum ocfs2_lock_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,9 +148,13 @@ pub struct LockName {
 
 fn hex_field(s: &str, what: &str, name: &str) -> Result<u64> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Error::Invalid(format!("lock name {name:?}: {what} {s:?} is not hexadecimal")));
+        return Err(Error::invalid(
+            InvalidKind::Syntax,
+            format!("lock name {name:?}: {what} {s:?} is not hexadecimal"),
+        ));
     }
-    u64::from_str_radix(s, 16).map_err(|_| Error::Invalid(format!("lock name {name:?}: {what} {s:?} is too long")))
+    u64::from_str_radix(s, 16)
+        .map_err(|_| Error::invalid(InvalidKind::Syntax, format!("lock name {name:?}: {what} {s:?} is too long")))
 }
 
 impl LockName {
@@ -169,25 +173,33 @@ impl LockName {
     /// up to 16).
     pub fn parse(s: &str) -> Result<Self> {
         let mut chars = s.chars();
-        let code = chars.next().ok_or_else(|| Error::Invalid("empty lock name".into()))?;
-        let kind = LockType::from_code(code)
-            .ok_or_else(|| Error::Invalid(format!("lock name {s:?}: unknown lock type {code:?}")))?;
+        let code = chars.next().ok_or_else(|| Error::invalid(InvalidKind::Syntax, "empty lock name"))?;
+        let kind = LockType::from_code(code).ok_or_else(|| {
+            Error::invalid(InvalidKind::Syntax, format!("lock name {s:?}: unknown lock type {code:?}"))
+        })?;
         let rest = chars.as_str();
         if kind == LockType::Dentry {
             if !(DENTRY_NAME_LEN..=33).contains(&s.len()) || !rest.is_ascii() {
-                return Err(Error::Invalid(format!(
-                    "lock name {s:?}: a dentry lock has {DENTRY_NAME_LEN} to 33 characters"
-                )));
+                return Err(Error::invalid(
+                    InvalidKind::Syntax,
+                    format!("lock name {s:?}: a dentry lock has {DENTRY_NAME_LEN} to 33 characters"),
+                ));
             }
             let parent = hex_field(&rest[..16], "parent", s)?;
             let inode = hex_field(&rest[16..], "inode", s)?;
             return Ok(LockName::dentry(parent, inode));
         }
         if s.len() != LOCK_NAME_LEN || !rest.is_ascii() {
-            return Err(Error::Invalid(format!("lock name {s:?}: expected {LOCK_NAME_LEN} characters")));
+            return Err(Error::invalid(
+                InvalidKind::Syntax,
+                format!("lock name {s:?}: expected {LOCK_NAME_LEN} characters"),
+            ));
         }
         if &rest[..6] != "000000" {
-            return Err(Error::Invalid(format!("lock name {s:?}: pad {:?} is not 000000", &rest[..6])));
+            return Err(Error::invalid(
+                InvalidKind::Syntax,
+                format!("lock name {s:?}: pad {:?} is not 000000", &rest[..6]),
+            ));
         }
         let blkno = hex_field(&rest[6..22], "block", s)?;
         let generation = hex_field(&rest[22..30], "generation", s)? as u32;

@@ -27,6 +27,7 @@ pub mod quota;
 pub mod refcount;
 pub mod slot_map;
 pub mod superblock;
+pub mod system_file;
 pub mod truncate_log;
 pub mod xattr;
 
@@ -82,6 +83,67 @@ impl CountedList {
         }
         Ok(slice_at::<T>(bytes, at, used).unwrap_or_else(|| unreachable!("bounded by capacity")))
     }
+}
+
+/// Where a checked field of a self-describing metadata block sits: from the
+/// block's start, or from the start of the trailer that ends it (a directory
+/// block keeps its signature and check in the last 64 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaAt {
+    /// Byte offset from the start of the block.
+    Head(usize),
+    /// Byte offset from the start of the block's trailer.
+    Tail(usize),
+}
+
+impl MetaAt {
+    /// The byte offset in a block of `block_size` bytes.
+    pub fn resolve(self, block_size: usize) -> usize {
+        match self {
+            MetaAt::Head(o) => o,
+            MetaAt::Tail(o) => block_size - dir::TRAILER_SIZE + o,
+        }
+    }
+}
+
+/// A kind of self-describing metadata block: its signature and where its
+/// signature, ECC check, self block number and fs generation live. Each layout
+/// file states its structure's kind beside the structure (`DinodeHeader::META`,
+/// `ExtentBlock::META`, ...); the constants here only name them, and
+/// `Volume::read_meta` is the one reader of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetaKind {
+    /// The C structure name used in errors.
+    pub structure: &'static str,
+    /// The signature the block must carry.
+    pub signature: &'static [u8; 8],
+    /// Where the signature sits.
+    pub sig_at: MetaAt,
+    /// Where the `ocfs2_block_check` sits.
+    pub check_at: MetaAt,
+    /// Where the block's own number (a `__le64`) sits.
+    pub blkno_at: MetaAt,
+    /// Where the fs generation (a `__le32`) sits, for structures that carry it.
+    pub generation_at: Option<MetaAt>,
+}
+
+impl MetaKind {
+    /// An inode (`INODE01`).
+    pub const INODE: MetaKind = dinode::DinodeHeader::META;
+    /// An extent block (`EXBLK01`).
+    pub const EXTENT_BLOCK: MetaKind = extent::ExtentBlock::META;
+    /// A group descriptor (`GROUP01`).
+    pub const GROUP: MetaKind = group::GroupDesc::META;
+    /// A directory block ending in a trailer (`DIRTRL1`).
+    pub const DIR_BLOCK: MetaKind = dir::DirTrailer::META;
+    /// An indexed-directory root (`DXDIR01`).
+    pub const DX_ROOT: MetaKind = dx::DxRootBlock::META;
+    /// An indexed-directory leaf (`DXLEAF1`).
+    pub const DX_LEAF: MetaKind = dx::DxLeaf::META;
+    /// An xattr block (`XATTR01`).
+    pub const XATTR_BLOCK: MetaKind = xattr::XattrBlock::META;
+    /// A refcount block (`REFCNT1`).
+    pub const REFCOUNT_BLOCK: MetaKind = refcount::RefcountBlock::META;
 }
 
 /// Trims an 8-byte, NUL-padded signature or name field for display.

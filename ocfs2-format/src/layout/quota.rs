@@ -11,6 +11,7 @@
 use zerocopy::{FromBytes, FromZeros, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
+use super::system_file::{SystemFile, SystemFileKind};
 use super::{assert_size, Le16, Le32, Le64};
 
 /// Bytes at the end of every quota block reserved for the trailer.
@@ -55,17 +56,20 @@ impl QuotaType {
         }
     }
 
-    /// Name of the global system file.
-    pub const fn global_file(self) -> &'static str {
+    /// The global system file (`aquota.user`, `aquota.group`).
+    pub const fn global_file(self) -> SystemFile {
         match self {
-            QuotaType::User => "aquota.user",
-            QuotaType::Group => "aquota.group",
+            QuotaType::User => SystemFile::global(SystemFileKind::UserQuota),
+            QuotaType::Group => SystemFile::global(SystemFileKind::GroupQuota),
         }
     }
 
-    /// Base name of the per-slot system files (`aquota.user:0000`, ...).
-    pub const fn local_file_base(self) -> &'static str {
-        self.global_file()
+    /// Slot `slot`'s local system file (`aquota.user:0000`, ...).
+    pub const fn local_file(self, slot: u16) -> SystemFile {
+        match self {
+            QuotaType::User => SystemFile::slot(SystemFileKind::LocalUserQuota, slot),
+            QuotaType::Group => SystemFile::slot(SystemFileKind::LocalGroupQuota, slot),
+        }
     }
 
     /// The RO_COMPAT feature bit that turns this kind on.

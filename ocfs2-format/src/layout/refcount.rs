@@ -5,7 +5,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
 use super::extent::ExtentListView;
+use core::mem::offset_of;
+
 use super::{assert_size, view_at, CountedList, Le16, Le32, Le64};
+use super::{MetaAt, MetaKind};
 use crate::error::{Error, Result};
 
 /// Signature of a refcount block.
@@ -44,6 +47,18 @@ pub struct RefcountBlock {
     pub rf_reserved0: Le32,
     pub rf_suballoc_loc: Le64,
     pub rf_reserved1: [Le64; 6],
+}
+
+impl RefcountBlock {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_refcount_block",
+        signature: REFCOUNT_SIGNATURE,
+        sig_at: MetaAt::Head(offset_of!(RefcountBlock, rf_signature)),
+        check_at: MetaAt::Head(offset_of!(RefcountBlock, rf_check)),
+        blkno_at: MetaAt::Head(offset_of!(RefcountBlock, rf_blkno)),
+        generation_at: Some(MetaAt::Head(offset_of!(RefcountBlock, rf_fs_generation))),
+    };
 }
 assert_size!(RefcountBlock, 128);
 

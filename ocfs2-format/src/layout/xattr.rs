@@ -7,7 +7,10 @@ use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout, Unaligned};
 
 use super::blockcheck::BlockCheck;
 use super::extent::{ExtentList, ExtentListView};
+use core::mem::offset_of;
+
 use super::{assert_size, view_at, CountedList, Le16, Le32, Le64};
+use super::{MetaAt, MetaKind};
 use crate::error::{Error, Result};
 
 /// Signature of an xattr block.
@@ -105,6 +108,18 @@ pub struct XattrBlock {
     pub xb_reserved0: Le16,
     pub xb_reserved1: Le32,
     pub xb_suballoc_loc: Le64,
+}
+
+impl XattrBlock {
+    /// What `Volume::read_meta` checks in this block.
+    pub const META: MetaKind = MetaKind {
+        structure: "ocfs2_xattr_block",
+        signature: XATTR_BLOCK_SIGNATURE,
+        sig_at: MetaAt::Head(offset_of!(XattrBlock, xb_signature)),
+        check_at: MetaAt::Head(offset_of!(XattrBlock, xb_check)),
+        blkno_at: MetaAt::Head(offset_of!(XattrBlock, xb_blkno)),
+        generation_at: Some(MetaAt::Head(offset_of!(XattrBlock, xb_fs_generation))),
+    };
 }
 assert_size!(XattrBlock, 48);
 

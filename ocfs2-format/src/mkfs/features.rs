@@ -1,7 +1,7 @@
 //! Feature sets as mkfs chooses them: the three levels, the `--fs-features`
 //! grammar (`[no]name,...`) with its dependencies, and the order mkfs names them in.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::superblock::{compat, incompat, ro_compat};
 
 /// The three feature words of a superblock.
@@ -160,7 +160,10 @@ impl FeatureLevel {
             "default" => Ok(FeatureLevel::Default),
             "max-compat" => Ok(FeatureLevel::MaxCompat),
             "max-features" => Ok(FeatureLevel::MaxFeatures),
-            _ => Err(Error::Invalid(format!("unknown feature level '{s}' (use default, max-compat or max-features)"))),
+            _ => Err(Error::invalid(
+                InvalidKind::Syntax,
+                format!("unknown feature level '{s}' (use default, max-compat or max-features)"),
+            )),
         }
     }
 
@@ -211,7 +214,7 @@ impl FeatureRequest {
             let f = SWITCHES
                 .iter()
                 .find(|f| f.name == name)
-                .ok_or_else(|| Error::Invalid(format!("unknown filesystem feature '{token}'")))?;
+                .ok_or_else(|| Error::invalid(InvalidKind::Syntax, format!("unknown filesystem feature '{token}'")))?;
             if off {
                 req.clear.insert(f.own);
             } else {
@@ -225,7 +228,7 @@ impl FeatureRequest {
             }
         }
         if req.set.intersects(&req.clear) {
-            return Err(Error::Invalid(format!("conflicting filesystem features in '{s}'")));
+            return Err(Error::invalid(InvalidKind::Argument, format!("conflicting filesystem features in '{s}'")));
         }
         Ok(req)
     }

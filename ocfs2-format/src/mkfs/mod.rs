@@ -26,7 +26,7 @@ mod write;
 
 pub use features::{FeatureLevel, FeatureRequest, Features};
 pub use place::{
-    chain_recs_per_inode, place, Body, ClusterBitmap, DxDir, Extent, InodeRec, Placement, QuotaFile, SubGroup, SysKind,
+    chain_recs_per_inode, place, Body, ClusterBitmap, DxDir, Extent, InodeRec, Placement, QuotaFile, SubGroup,
 };
 pub use plan::{
     parse_c_uint, parse_size, plan, suballoc_cpg, valid_size, ClusterStack, FsType, MkfsOptions, Plan, Target,

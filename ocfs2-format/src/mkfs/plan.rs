@@ -4,7 +4,7 @@
 //! defaults, and clear errors for what cannot be formatted. Pure: no I/O.
 
 use super::features::{FeatureLevel, FeatureRequest, Features};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::geometry::Geometry;
 use crate::layout::superblock::{
     backup_offset, incompat, CLUSTER_O2CB_GLOBAL_HEARTBEAT, MAX_SLOTS, NUM_BACKUPS, SUPERBLOCK_BLKNO,
@@ -47,7 +47,10 @@ impl FsType {
             "datafiles" => Ok(FsType::Datafiles),
             "mail" => Ok(FsType::Mail),
             "vmstore" => Ok(FsType::Vmstore),
-            _ => Err(Error::Invalid(format!("bad filesystem type '{s}' (use datafiles, mail or vmstore)"))),
+            _ => Err(Error::invalid(
+                InvalidKind::Syntax,
+                format!("bad filesystem type '{s}' (use datafiles, mail or vmstore)"),
+            )),
         }
     }
 
@@ -79,19 +82,26 @@ impl ClusterStack {
     /// o2cb (it would silently truncate).
     pub fn validate(&self) -> Result<()> {
         if !matches!(self.stack.as_str(), "o2cb" | "pcmk" | "cman") {
-            return Err(Error::Invalid(format!("unknown cluster stack '{}' (use o2cb, pcmk or cman)", self.stack)));
+            return Err(Error::invalid(
+                InvalidKind::Syntax,
+                format!("unknown cluster stack '{}' (use o2cb, pcmk or cman)", self.stack),
+            ));
         }
         let n = &self.name;
         if n.is_empty() || n.len() > MAX_CLUSTER_NAME_LEN {
-            return Err(Error::Invalid(format!(
-                "cluster name '{n}' must be 1 to {MAX_CLUSTER_NAME_LEN} characters long"
-            )));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                format!("cluster name '{n}' must be 1 to {MAX_CLUSTER_NAME_LEN} characters long"),
+            ));
         }
         if self.stack == "o2cb" && !n.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Error::Invalid(format!("o2cb cluster name '{n}' must be alphanumeric")));
+            return Err(Error::invalid(InvalidKind::Argument, format!("o2cb cluster name '{n}' must be alphanumeric")));
         }
         if self.global_heartbeat && self.stack != "o2cb" {
-            return Err(Error::Invalid("global heartbeat applies only to the o2cb cluster stack".into()));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                "global heartbeat applies only to the o2cb cluster stack",
+            ));
         }
         Ok(())
     }
@@ -198,7 +208,7 @@ pub fn valid_size(n: u64, range: std::ops::RangeInclusive<u64>) -> Option<u32> {
 /// Parses a size the way mkfs.ocfs2 does: a C integer (decimal, `0x` hex or
 /// leading-`0` octal) optionally followed by one of `b`, `k`, `m`, `g` (any case).
 pub fn parse_size(s: &str) -> Result<u64> {
-    let bad = || Error::Invalid(format!("bad size '{s}'"));
+    let bad = || Error::invalid(InvalidKind::Syntax, format!("bad size '{s}'"));
     let (digits, mult) = match s.char_indices().last() {
         Some((at, ch)) if ch.is_ascii_alphabetic() && !s[..at].is_empty() && !is_hex_digit_of(s, ch) => {
             let m: u64 = match ch.to_ascii_lowercase() {
@@ -264,7 +274,7 @@ pub fn global_group_bits(block_size: u32) -> u32 {
 
 /// Computes the plan for `opts` on `target`.
 pub fn plan(opts: &MkfsOptions, target: &Target) -> Result<Plan> {
-    let inv = |m: String| Err(Error::Invalid(m));
+    let inv = |m: String| Err(Error::invalid(InvalidKind::Argument, m));
     if opts.label.len() > MAX_LABEL_LEN {
         return inv(format!("volume label too long: {} bytes (at most {MAX_LABEL_LEN})", opts.label.len()));
     }
@@ -443,18 +453,18 @@ impl Plan {
         let bs = u64::from(self.geometry.block_size);
         let cs = u64::from(self.geometry.cluster_size);
         if self.geometry.blocks < 2048 {
-            return Err(Error::Invalid("filesystem too small for a journal".into()));
+            return Err(Error::invalid(InvalidKind::TooSmall, "filesystem too small for a journal"));
         }
         let min = (cs << 3) + cs;
         let fits = |jblocks: u64| jblocks * u64::from(self.slots) + 1024 <= self.geometry.blocks;
         let round = |b: u64| b.div_ceil(cs) * cs;
         if let Some(size) = asked {
             if !fits(size >> self.geometry.block_bits) {
-                return Err(Error::Invalid("journal size too big for the filesystem".into()));
+                return Err(Error::invalid(InvalidKind::TooSmall, "journal size too big for the filesystem"));
             }
             let r = round(size);
             if r < min {
-                return Err(Error::Invalid("journal size too small for the filesystem".into()));
+                return Err(Error::invalid(InvalidKind::Argument, "journal size too small for the filesystem"));
             }
             return Ok(r);
         }
@@ -482,9 +492,9 @@ impl Plan {
             // A default raised to the minimum must fit; an unraised one never is
             // checked (small volumes then fail while formatting, as in mkfs.ocfs2).
             if !fits(min >> self.geometry.block_bits) {
-                return Err(Error::Invalid(
-                    "volume too small for the required journals; increase the volume size or reduce the cluster size"
-                        .into(),
+                return Err(Error::invalid(
+                    InvalidKind::TooSmall,
+                    "volume too small for the required journals; increase the volume size or reduce the cluster size",
                 ));
             }
             return Ok(min);
@@ -616,7 +626,7 @@ mod tests {
             // Tiny volumes fail on the journal; the choice of block size comes first.
             match run(size, |_| {}) {
                 Ok(p) => assert_eq!(p.geometry.block_size, bs, "{size}"),
-                Err(e) => assert!(e.to_string().contains("journal"), "{size}: {e}"),
+                Err(e) => assert_eq!(e.invalid_kind(), Some(InvalidKind::TooSmall), "{size}: {e}"),
             }
         }
     }

@@ -10,7 +10,7 @@
 
 use zerocopy::{FromZeros, IntoBytes};
 
-use super::place::{Body, DxDir, Extent, InodeRec, Placement, QuotaFile, SubGroup, SysKind};
+use super::place::{Body, DxDir, Extent, InodeRec, Placement, QuotaFile, SubGroup};
 use crate::error::Result;
 use crate::io::BlockSink;
 use crate::layout::blockcheck;
@@ -33,6 +33,7 @@ use crate::layout::quota::{
 use crate::layout::superblock::{
     compat, incompat, SuperBlock, CLUSTER_O2CB_GLOBAL_HEARTBEAT, SUPERBLOCK_BLKNO, SUPERBLOCK_SIGNATURE,
 };
+use crate::layout::system_file::SystemFileKind;
 use crate::layout::truncate_log::TruncateLog;
 
 /// The values mkfs.ocfs2 draws at random or from the clock. Fix them (with `-U`,
@@ -352,7 +353,7 @@ impl Writer<'_> {
             return self.quota_file(list, q);
         }
         match rec.kind {
-            Some(SysKind::Heartbeat | SysKind::Journal | SysKind::SlotMap) => {
+            Some(SystemFileKind::Heartbeat | SystemFileKind::Journal | SystemFileKind::SlotMap) => {
                 for e in list {
                     self.sink.zero_range(self.at(e.blkno), u64::from(e.clusters) * cs)?;
                 }
@@ -361,11 +362,11 @@ impl Writer<'_> {
         }
         let Some(first) = list.first() else { return Ok(()) };
         match rec.kind {
-            Some(SysKind::Journal) => {
+            Some(SystemFileKind::Journal) => {
                 let mut block = self.journal_super(rec);
                 self.put(first.blkno, &mut block, None)?;
             }
-            Some(SysKind::SlotMap) if !self.lay.features.has_incompat(incompat::EXTENDED_SLOT_MAP) => {
+            Some(SystemFileKind::SlotMap) if !self.lay.features.has_incompat(incompat::EXTENDED_SLOT_MAP) => {
                 // Old-style map: every 16-bit entry of the file is an empty slot.
                 let block = vec![0xffu8; cs as usize];
                 let at = self.at(first.blkno);
@@ -471,8 +472,12 @@ impl Writer<'_> {
             })
         };
         for (n, mut b) in blocks.into_iter().enumerate() {
-            let blkno = phys(n as u64)
-                .ok_or_else(|| crate::error::Error::Invalid(format!("quota file block {n} is not allocated")))?;
+            let blkno = phys(n as u64).ok_or_else(|| {
+                crate::error::Error::invalid(
+                    crate::error::InvalidKind::Argument,
+                    format!("quota file block {n} is not allocated"),
+                )
+            })?;
             self.put(blkno, &mut b, Some(trailer_offset(bs)))?;
         }
         Ok(())

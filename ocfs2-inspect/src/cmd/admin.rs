@@ -10,7 +10,7 @@ use ocfs2_format::layout::dinode::{dyn_features, flags};
 use ocfs2_format::layout::lockname::{LockName, LockType, SUPER_LOCK_BLKNO};
 use ocfs2_format::layout::refcount::RefcountBlockView;
 use ocfs2_format::volume::MetaKind;
-use ocfs2_format::Volume;
+use ocfs2_format::{SystemFile, Volume};
 use serde::Serialize;
 
 use super::common::inode::{extent_block, render_extent_block};
@@ -797,7 +797,7 @@ pub fn extent(vol: &Volume, out: &Out, blkno: &str) -> Result<(), CmdError> {
 }
 
 pub fn gd_free_bits(vol: &Volume, out: &Out) -> Result<(), CmdError> {
-    let blkno = vol.system_file("global_bitmap")?;
+    let blkno = vol.system_file(SystemFile::GLOBAL_BITMAP)?;
     let inode = vol.inode(blkno).map_err(|e| CmdError::at("//global_bitmap".into(), e))?;
     let chains = ocfs2_format::alloc::allocator_groups(vol, &inode)?;
     let mut rows = Vec::new();

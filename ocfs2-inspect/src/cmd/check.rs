@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use ocfs2_format::check::{self, Pass, Progress, Report, Severity};
+use ocfs2_format::check::{self, Outcome, Pass, Progress, Severity};
 use ocfs2_format::{OpenOptions, Volume};
 use serde::Serialize;
 
@@ -85,7 +85,7 @@ struct CheckOut {
     exit_code: u8,
 }
 
-fn build(image: &Path, r: &Report) -> CheckOut {
+fn build(image: &Path, r: &Outcome) -> CheckOut {
     let findings: Vec<FindingOut> = r
         .findings
         .iter()

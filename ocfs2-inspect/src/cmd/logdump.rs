@@ -3,7 +3,7 @@
 
 use ocfs2_format::journal::{BlockKind, Journal, LogEnd, ScanEntry};
 use ocfs2_format::layout::jbd2::{incompat, tag_flags, Tag};
-use ocfs2_format::Volume;
+use ocfs2_format::{SystemFile, Volume};
 use serde::Serialize;
 
 use super::{bit_names, CmdError};
@@ -201,7 +201,7 @@ fn end_text(e: &LogEnd, dirty: bool) -> String {
 }
 
 pub fn run(vol: &Volume, out: &Out, slot: u16, raw: bool) -> Result<(), CmdError> {
-    let j = Journal::open(vol, slot).map_err(|e| CmdError::at(format!("journal:{slot:04}"), e))?;
+    let j = Journal::open(vol, slot).map_err(|e| CmdError::at(SystemFile::journal(slot).name(), e))?;
     let sb = j.superblock();
     let jsb = JournalSb {
         block_size: sb.s_blocksize.get(),
@@ -259,8 +259,8 @@ fn render(r: &Report) -> String {
         (
             "Journal",
             format!(
-                "journal:{:04} (inode {})   OCFS2 state: {}",
-                r.slot,
+                "{} (inode {})   OCFS2 state: {}",
+                SystemFile::journal(r.slot),
                 r.inode,
                 if r.dirty { "Dirty (needs recovery)" } else { "clean" }
             ),

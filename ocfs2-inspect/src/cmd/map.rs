@@ -16,6 +16,7 @@ use ocfs2_format::alloc::{self, allocator_groups, bitmap_group_first_cluster, gr
 use ocfs2_format::fs::{read_dir, ExtentMap};
 use ocfs2_format::layout::dinode::Id2;
 use ocfs2_format::layout::group::GroupView;
+use ocfs2_format::layout::system_file::{SystemFile, SystemFileKind};
 use ocfs2_format::{MetaKind, Volume};
 use serde::Serialize;
 
@@ -84,10 +85,6 @@ struct MapReport {
     free_extents: Vec<(u64, u64, u64)>,
 }
 
-fn slot_of(name: &str, prefix: &str) -> Option<usize> {
-    name.strip_prefix(prefix)?.parse().ok()
-}
-
 /// Runs `map`.
 pub fn run(vol: &Volume, out: &Out, svg: &Path, cells: u64) -> Result<(), CmdError> {
     let geo = vol.geometry();
@@ -102,7 +99,7 @@ pub fn run(vol: &Volume, out: &Out, svg: &Path, cells: u64) -> Result<(), CmdErr
     let cl = |blk: u64| geo.block_to_cluster(blk);
 
     // Free runs of the global bitmap, and the histogram of their lengths.
-    let gb = vol.inode(vol.system_file("global_bitmap")?)?;
+    let gb = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP)?)?;
     let mut hist = [0u64; 33];
     let mut used_of_group = Vec::new();
     for g in allocator_groups(vol, &gb)?.into_iter().flatten() {
@@ -124,19 +121,17 @@ pub fn run(vol: &Volume, out: &Out, svg: &Path, cells: u64) -> Result<(), CmdErr
     let sysdir = vol.inode(vol.system_dir_blkno())?;
     for e in read_dir(vol, &sysdir)? {
         let name = String::from_utf8_lossy(&e.name).into_owned();
-        if name == "." || name == ".." || name == "global_bitmap" {
+        let file = SystemFile::parse(&name);
+        if name == "." || name == ".." || file == Some(SystemFile::GLOBAL_BITMAP) {
             continue;
         }
-        let owner = if let Some(s) = slot_of(&name, "journal:").filter(|s| *s < slots) {
-            3 + 2 * s
-        } else if let Some(s) = ["inode_alloc:", "extent_alloc:", "local_alloc:"]
-            .iter()
-            .find_map(|p| slot_of(&name, p))
-            .filter(|s| *s < slots)
-        {
-            4 + 2 * s
-        } else {
-            SYSTEM
+        let slot = file.and_then(SystemFile::slot_number).map(usize::from).filter(|s| *s < slots);
+        let owner = match (file.map(SystemFile::kind), slot) {
+            (Some(SystemFileKind::Journal), Some(s)) => 3 + 2 * s,
+            (Some(SystemFileKind::InodeAlloc | SystemFileKind::ExtentAlloc | SystemFileKind::LocalAlloc), Some(s)) => {
+                4 + 2 * s
+            }
+            _ => SYSTEM,
         };
         let inode = vol.inode(e.inode).map_err(|err| CmdError::at(format!("//{name}"), err))?;
         match inode.dinode().id2().map_err(|err| CmdError::at(format!("//{name}"), err))? {
@@ -174,7 +169,7 @@ pub fn run(vol: &Volume, out: &Out, svg: &Path, cells: u64) -> Result<(), CmdErr
     let mut colors = vec!["#eeeeee".to_string(), "#4e79a7".to_string(), "#7f7f7f".to_string()];
     for s in 0..slots {
         let hue = (s * 47 + 20) % 360;
-        names.push(format!("journal:{s:04}"));
+        names.push(SystemFile::journal(s as u16).name());
         colors.push(format!("hsl({hue},70%,42%)"));
         names.push(format!("slot {s} allocators"));
         colors.push(format!("hsl({hue},65%,75%)"));

@@ -4,7 +4,7 @@
 use ocfs2_format::fs::{read_refcount_tree, ExtentMap, RefcountBlockInfo, RefcountTree};
 use ocfs2_format::layout::dinode::dyn_features;
 use ocfs2_format::layout::refcount::flags;
-use ocfs2_format::{Error, Volume};
+use ocfs2_format::{CorruptionKind, Error, Volume};
 use serde::Serialize;
 
 use super::{bit_names, resolve, CmdError};
@@ -146,7 +146,9 @@ pub fn run(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
             let tree = read_refcount_tree(vol, root).map_err(at)?;
             (Some(blkno), tree)
         }
-        Err(Error::Corrupt(c)) if c.field == "signature" => (None, read_refcount_tree(vol, blkno).map_err(at)?),
+        Err(Error::Corrupt(c)) if c.kind == CorruptionKind::Signature => {
+            (None, read_refcount_tree(vol, blkno).map_err(at)?)
+        }
         Err(e) => return Err(at(e)),
     };
     let mut extents = Vec::new();

@@ -8,8 +8,7 @@ use ocfs2_format::files::FileType;
 use ocfs2_format::fs::ExtentMap;
 use ocfs2_format::layout::dinode::dyn_features;
 use ocfs2_format::layout::superblock::{compat, feature_names, incompat, ro_compat, tunefs_flag};
-use ocfs2_format::volume::slot_file_name;
-use ocfs2_format::Volume;
+use ocfs2_format::{SystemFile, Volume};
 use serde::Serialize;
 
 use super::CmdError;
@@ -207,10 +206,10 @@ fn sparse_tree(vol: &Volume, start: &str, strip: &str, name: &str) -> Result<Spa
 pub fn run_list_sparse(vol: &Volume, out: &Out) -> Result<(), CmdError> {
     let mut trees = vec![sparse_tree(vol, "/", "", "/")?];
     for slot in 0..vol.superblock().s_max_slots.get() {
-        let name = slot_file_name("orphan_dir", slot);
+        let name = SystemFile::orphan_dir(slot).name();
         trees.push(sparse_tree(vol, &format!("//{name}"), "//", &name)?);
     }
-    let bitmap = vol.inode(vol.system_file("global_bitmap")?)?.header().bitmap1();
+    let bitmap = vol.inode(vol.system_file(SystemFile::GLOBAL_BITMAP)?)?.header().bitmap1();
     let report = SparseReport {
         hole_clusters: trees.iter().map(|t| t.hole_clusters).sum(),
         free_clusters: u64::from(bitmap.i_total.get().saturating_sub(bitmap.i_used.get())),

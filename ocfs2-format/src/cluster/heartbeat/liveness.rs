@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::heartbeat::{SlotReading, MAX_NODES};
 use crate::layout::node::NodeNum;
 
@@ -119,9 +119,10 @@ impl Liveness {
     /// samples (at least 2, the kernel's minimum). Every node starts dead.
     pub fn new(dead_threshold: u32) -> Result<Self> {
         if dead_threshold < MIN_DEAD_THRESHOLD {
-            return Err(Error::Invalid(format!(
-                "dead threshold {dead_threshold}: the kernel's minimum is {MIN_DEAD_THRESHOLD}"
-            )));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                format!("dead threshold {dead_threshold}: the kernel's minimum is {MIN_DEAD_THRESHOLD}"),
+            ));
         }
         Ok(Liveness { dead_threshold, slots: vec![SlotCounters::default(); MAX_NODES] })
     }

@@ -21,12 +21,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::fs::ExtentMap;
 use crate::io::BlockSource;
 use crate::layout::dinode::{flags, Id2};
 use crate::layout::heartbeat::{check_sector_size, SlotReading, MAX_NODES};
 use crate::layout::node::NodeNum;
+use crate::layout::system_file::SystemFile;
 use crate::volume::{OpenOptions, Volume};
 
 mod liveness;
@@ -76,7 +77,7 @@ impl Region {
     /// heartbeat devices (HEARTBEAT_DEV volumes or any volume named as a region).
     pub fn locate(vol: &Volume, sector_size: u32) -> Result<Region> {
         check_sector_size(sector_size)?;
-        let ino = vol.system_file("heartbeat")?;
+        let ino = vol.system_file(SystemFile::HEARTBEAT)?;
         let inode = vol.inode(ino)?;
         let hdr = inode.header();
         if !hdr.has_flag(flags::HEARTBEAT) {
@@ -139,7 +140,8 @@ impl Region {
     /// cached: every call goes to the source again (use a
     /// [`DirectSource`](crate::io::DirectSource) to bypass the page cache).
     pub fn read(&self, src: &dyn BlockSource) -> Result<Vec<SlotReading>> {
-        let len = usize::try_from(self.len()).map_err(|_| Error::Invalid("heartbeat region too large".into()))?;
+        let len = usize::try_from(self.len())
+            .map_err(|_| Error::invalid(InvalidKind::Limit, "heartbeat region too large"))?;
         self.decode(&src.bytes(self.start, len)?)
     }
 
@@ -243,7 +245,12 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
     let s = s.trim();
     let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
-    let bad = || Error::Invalid(format!("duration {s:?}: expected a number and a unit (us, ms, s, m, h), e.g. 2s"));
+    let bad = || {
+        Error::invalid(
+            InvalidKind::Syntax,
+            format!("duration {s:?}: expected a number and a unit (us, ms, s, m, h), e.g. 2s"),
+        )
+    };
     let value: f64 = num.parse().map_err(|_| bad())?;
     let scale = match unit.trim() {
         "us" | "µs" => 1e-6,

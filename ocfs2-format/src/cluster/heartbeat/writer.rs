@@ -7,7 +7,7 @@ use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::io::BlockSource;
 use crate::layout::heartbeat::{encode_sector, SlotReading, MAX_NODES};
 use crate::layout::node::NodeNum;
@@ -52,10 +52,16 @@ impl Writer {
     /// `dead_ms` to advertise (`threshold × 2000`).
     pub fn new(file: File, region: Region, node: NodeNum, generation: u64, dead_ms: u32) -> Result<Self> {
         if node.heartbeat_slot().is_none() {
-            return Err(Error::Invalid(format!("node {node}: node numbers are 0..={}", MAX_NODES - 1)));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                format!("node {node}: node numbers are 0..={}", MAX_NODES - 1),
+            ));
         }
         if generation == 0 {
-            return Err(Error::Invalid("heartbeat generation 0 means a clean stop; pick a non-zero one".into()));
+            return Err(Error::invalid(
+                InvalidKind::Argument,
+                "heartbeat generation 0 means a clean stop; pick a non-zero one",
+            ));
         }
         Ok(Writer { file, region, node, generation, dead_ms, last_seq: 0 })
     }
@@ -78,7 +84,7 @@ impl Writer {
     /// Writes one beat with sequence `seq` (non-zero).
     pub fn beat_with(&mut self, seq: u64) -> Result<()> {
         if seq == 0 {
-            return Err(Error::Invalid("heartbeat sequence 0 is never written".into()));
+            return Err(Error::invalid(InvalidKind::Argument, "heartbeat sequence 0 is never written"));
         }
         self.write(seq, self.generation)
     }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::group::{bit_is_set, bit_runs_from, set_range};
 
 /// The global bitmap: clusters in groups of `cpg`, group `g`'s descriptor in the
@@ -177,5 +177,5 @@ impl ClusterBitmap {
 }
 
 fn no_space(n: u32) -> Error {
-    Error::Invalid(format!("the volume is too small: no room for {n} more contiguous clusters"))
+    Error::invalid(InvalidKind::TooSmall, format!("the volume is too small: no room for {n} more contiguous clusters"))
 }

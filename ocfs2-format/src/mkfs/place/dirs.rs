@@ -4,12 +4,13 @@
 
 use super::groups::{add_group, meta_block};
 use super::journals::extend;
-use super::system::{find, SysKind, DIR_MODE};
+use super::system::{find, DIR_MODE};
 use super::{Body, Extent, InodeRec, Placement};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::flags;
 use crate::layout::dir::{file_type, rec_len, TRAILER_SIZE};
 use crate::layout::superblock::incompat;
+use crate::layout::system_file::SystemFileKind;
 use crate::mkfs::plan::Plan;
 
 /// An indexed directory's root block, with its entries inline, as libocfs2's
@@ -97,7 +98,7 @@ impl DirBuf {
         let (_, _, nl) = self.rec(self.last);
         let len = self.last + rec_len(nl);
         if len > cap {
-            return Err(Error::Invalid("an inline directory does not fit its inode".into()));
+            return Err(Error::invalid(InvalidKind::TooSmall, "an inline directory does not fit its inode"));
         }
         let mut v = vec![0u8; cap];
         v[..len].copy_from_slice(&self.buf[..len]);
@@ -171,25 +172,26 @@ pub(super) fn index_and_lost_found(
     let meta_ecc = features.has_incompat(incompat::META_ECC);
     let dx_dirs = features.has_incompat(incompat::INDEXED_DIRS) && !inline && !plan.heartbeat_device;
     let max_inline = bs - 200;
-    let ea = find(files, SysKind::ExtentAlloc, 0);
+    let ea = find(files, SystemFileKind::ExtentAlloc, 0);
     let dx_alloc = |p: &mut Placement, files: &mut [InodeRec]| -> Result<(u64, u16, u64)> {
-        let ea = ea.ok_or_else(|| Error::Invalid("no extent_alloc:0000".into()))?;
+        let ea = ea.ok_or_else(|| Error::invalid(InvalidKind::Argument, "no extent_alloc:0000"))?;
         meta_block(&mut p.bitmap, &mut p.groups, &mut files[ea], plan)
     };
     if dx_dirs {
         let at = dx_alloc(p, files)?;
         index_dir(at, root, bs)?;
         for slot in 0..plan.slots {
-            if let Some(o) = find(files, SysKind::OrphanDir, slot) {
+            if let Some(o) = find(files, SystemFileKind::OrphanDir, slot) {
                 let at = dx_alloc(p, files)?;
                 index_dir(at, &mut files[o], bs)?;
             }
         }
     }
-    let ia = find(files, SysKind::InodeAlloc, 0).ok_or_else(|| Error::Invalid("no inode_alloc:0000".into()))?;
+    let ia = find(files, SystemFileKind::InodeAlloc, 0)
+        .ok_or_else(|| Error::invalid(InvalidKind::Argument, "no inode_alloc:0000"))?;
     add_group(&mut p.bitmap, &mut p.groups, &mut files[ia], plan)?;
     let gi = p.groups.len() - 1;
-    let bit = p.groups[gi].alloc().ok_or_else(|| Error::Invalid("new inode group is full".into()))?;
+    let bit = p.groups[gi].alloc().ok_or_else(|| Error::invalid(InvalidKind::TooSmall, "new inode group is full"))?;
     let gblk = p.groups[gi].blkno;
     let lf_blkno = gblk + u64::from(bit);
     // An ordinary directory (not SYSTEM) in slot 0's allocator.
@@ -228,7 +230,7 @@ pub(super) fn index_and_lost_found(
         }
     };
     if !ok {
-        return Err(Error::Invalid("no room for lost+found in the root directory".into()));
+        return Err(Error::invalid(InvalidKind::TooSmall, "no room for lost+found in the root directory"));
     }
     let blk = root.body_first_block();
     if let Some(dx) = &mut root.dx {
@@ -242,7 +244,10 @@ pub(super) fn index_and_lost_found(
 /// block's trailer recording its largest hole.
 fn index_dir((blkno, bit, loc): (u64, u16, u64), dir: &mut InodeRec, bs: usize) -> Result<()> {
     if dir.dir_blocks.len() != bs || !dir.trailers {
-        return Err(Error::Invalid("indexing a directory that is not one block with a trailer".into()));
+        return Err(Error::invalid(
+            InvalidKind::WrongType,
+            "indexing a directory that is not one block with a trailer",
+        ));
     }
     let block = dir.body_first_block();
     let area = bs - TRAILER_SIZE;

@@ -2,11 +2,12 @@
 //! allocators' first groups, and the metadata blocks taken from them.
 
 use super::bitmap::ClusterBitmap;
-use super::system::{find, SysKind};
+use super::system::find;
 use super::{chain_recs_per_inode, Body, InodeRec};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::group::{bit_runs, count_set, set_range};
 use crate::layout::superblock::incompat;
+use crate::layout::system_file::SystemFileKind;
 use crate::mkfs::plan::Plan;
 
 /// A suballocator group descriptor (global_inode_alloc, inode_alloc, extent_alloc).
@@ -55,7 +56,7 @@ pub(super) fn extent_allocators(
 ) -> Result<()> {
     let ngroups = plan.extent_alloc_clusters.div_ceil(plan.suballoc_cpg().max(1));
     for slot in 0..plan.slots {
-        let Some(i) = find(files, SysKind::ExtentAlloc, slot) else { continue };
+        let Some(i) = find(files, SystemFileKind::ExtentAlloc, slot) else { continue };
         for _ in 0..ngroups {
             add_group(bm, groups, &mut files[i], plan)?;
         }
@@ -75,7 +76,7 @@ pub(super) fn meta_block(
 ) -> Result<(u64, u16, u64)> {
     for attempt in 0..2 {
         let Body::Chain { chains, .. } = &ea.body else {
-            return Err(Error::Invalid("extent_alloc:0000 is not a chain allocator".into()));
+            return Err(Error::invalid(InvalidKind::WrongType, "extent_alloc:0000 is not a chain allocator"));
         };
         for &gi in chains.iter().flatten() {
             if let Some(bit) = groups[gi].alloc() {
@@ -86,7 +87,7 @@ pub(super) fn meta_block(
             add_group(bm, groups, ea, plan)?;
         }
     }
-    Err(Error::Invalid("extent_alloc:0000 is full".into()))
+    Err(Error::invalid(InvalidKind::TooSmall, "extent_alloc:0000 is full"))
 }
 
 /// libocfs2's `ocfs2_chain_add_group`: a new group of the plan's suballocator
@@ -104,7 +105,7 @@ pub(super) fn add_group(
         if plan.features.has_incompat(incompat::DISCONTIG_BG) { 256 } else { (plan.geometry.block_size - 64) as u16 };
     let (c, _) = bm.alloc_range(cpg, cpg)?;
     let Body::Chain { chains, bpc, .. } = &mut r.body else {
-        return Err(Error::Invalid("adding a group to a non-chain inode".into()));
+        return Err(Error::invalid(InvalidKind::WrongType, "adding a group to a non-chain inode"));
     };
     let count = chain_recs_per_inode(plan.geometry.block_size) as usize;
     let chain = if chains.len() < count { chains.len() } else { (r.clusters / cpg) as usize % count };

@@ -3,16 +3,17 @@
 //! [`extend`]).
 
 use super::bitmap::ClusterBitmap;
-use super::system::{find, SysKind};
+use super::system::find;
 use super::{Body, Extent, InodeRec};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
+use crate::layout::system_file::SystemFileKind;
 use crate::mkfs::plan::Plan;
 
 /// Each slot's journal, of the planned size.
 pub(super) fn journals(bm: &mut ClusterBitmap, files: &mut [InodeRec], plan: &Plan) -> Result<()> {
     let jclusters = (plan.journal_size >> plan.geometry.cluster_bits) as u32;
     for slot in 0..plan.slots {
-        let Some(i) = find(files, SysKind::Journal, slot) else { continue };
+        let Some(i) = find(files, SystemFileKind::Journal, slot) else { continue };
         extend(bm, &mut files[i], jclusters, plan)?;
     }
     Ok(())
@@ -22,7 +23,7 @@ pub(super) fn journals(bm: &mut ClusterBitmap, files: &mut [InodeRec], plan: &Pl
 /// the range allocator hands out.
 pub(super) fn extend(bm: &mut ClusterBitmap, r: &mut InodeRec, mut n: u32, plan: &Plan) -> Result<()> {
     let Body::Extents(list) = &mut r.body else {
-        return Err(Error::Invalid("extending a file without an extent list".into()));
+        return Err(Error::invalid(InvalidKind::WrongType, "extending a file without an extent list"));
     };
     let cap = ((plan.geometry.block_size - 208) / 16) as usize;
     let mut cpos = r.clusters;

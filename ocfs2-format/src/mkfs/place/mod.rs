@@ -16,16 +16,15 @@ mod journals;
 mod quota;
 mod system;
 
+use crate::layout::system_file::{SystemFile, SystemFileKind};
 pub use bitmap::ClusterBitmap;
 pub use dirs::DxDir;
 pub use groups::SubGroup;
 pub use quota::QuotaFile;
-use system::sys_name;
-pub use system::SysKind;
 
 use super::features::Features;
 use super::plan::Plan;
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::superblock::SUPERBLOCK_BLKNO;
 
 /// One extent record: `clusters` clusters at block `blkno`, logical cluster `cpos`.
@@ -69,7 +68,7 @@ pub struct InodeRec {
     /// Name in its directory (empty for the root and system directories).
     pub name: String,
     /// The system file kind, `None` for root, system dir and lost+found.
-    pub kind: Option<SysKind>,
+    pub kind: Option<SystemFileKind>,
     /// Inode block.
     pub blkno: u64,
     /// `i_suballoc_slot`.
@@ -128,14 +127,14 @@ pub struct Placement {
 
 impl Placement {
     /// The inode of a system file.
-    pub fn sys(&self, kind: SysKind, slot: u16) -> Option<&InodeRec> {
-        let name = sys_name(kind, slot);
+    pub fn sys(&self, kind: SystemFileKind, slot: u16) -> Option<&InodeRec> {
+        let name = SystemFile::slot(kind, slot).name();
         self.inodes.iter().find(|i| i.kind == Some(kind) && i.name == name)
     }
 
     /// The global bitmap inode's block.
     pub fn global_bitmap_blkno(&self) -> u64 {
-        self.sys(SysKind::GlobalBitmap, 0).map_or(0, |i| i.blkno)
+        self.sys(SystemFileKind::GlobalBitmap, 0).map_or(0, |i| i.blkno)
     }
 
     /// Chain records of the global bitmap: (free, total, head block) per chain.
@@ -199,13 +198,16 @@ pub fn place(plan: &Plan) -> Result<Placement> {
         for &b in &p.backups {
             let c = (b >> (cbits - bbits)) as u32;
             if p.bitmap.is_set(c) {
-                return Err(Error::Invalid(format!("backup superblock cluster {c} is already in use")));
+                return Err(Error::invalid(
+                    InvalidKind::TooSmall,
+                    format!("backup superblock cluster {c} is already in use"),
+                ));
             }
             p.bitmap.set(c, 1);
         }
         journals::journals(&mut p.bitmap, &mut files, plan)?;
         groups::extent_allocators(&mut p.bitmap, &mut p.groups, &mut files, plan)?;
-        if let Some(i) = system::find(&files, SysKind::SlotMap, 0) {
+        if let Some(i) = system::find(&files, SystemFileKind::SlotMap, 0) {
             journals::extend(&mut p.bitmap, &mut files[i], 1, plan)?;
         }
         quota::quota_files(&mut p.bitmap, &mut files, &root, plan)?;

@@ -2,10 +2,10 @@
 
 use super::bitmap::ClusterBitmap;
 use super::journals::extend;
-use super::system::{sys_name, SysKind};
 use super::InodeRec;
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::quota::{tree_depth, QuotaType};
+use crate::layout::system_file::{SystemFile, SystemFileKind};
 use crate::mkfs::plan::Plan;
 
 /// The contents mkfs.ocfs2 gives a quota system file.
@@ -40,17 +40,17 @@ pub(super) fn quota_files(bm: &mut ClusterBitmap, inodes: &mut [InodeRec], root:
     let bpc = plan.geometry.blocks_per_cluster() as u32; // at most 2048
     let init_clusters = (2u64 << bbits).div_ceil(u64::from(plan.geometry.cluster_size)) as u32;
     let kinds = |ty: QuotaType| match ty {
-        QuotaType::User => (SysKind::UserQuota, SysKind::LocalUserQuota),
-        QuotaType::Group => (SysKind::GroupQuota, SysKind::LocalGroupQuota),
+        QuotaType::User => (SystemFileKind::UserQuota, SystemFileKind::LocalUserQuota),
+        QuotaType::Group => (SystemFileKind::GroupQuota, SystemFileKind::LocalGroupQuota),
     };
     let types: Vec<QuotaType> =
         QuotaType::ALL.into_iter().filter(|t| plan.features.ro_compat & t.feature() != 0).collect();
-    let pos = |inodes: &[InodeRec], kind: SysKind, slot: u16| {
-        let name = sys_name(kind, slot);
+    let pos = |inodes: &[InodeRec], kind: SystemFileKind, slot: u16| {
+        let name = SystemFile::slot(kind, slot).name();
         inodes
             .iter()
             .position(|i| i.kind == Some(kind) && i.name == name)
-            .ok_or_else(|| Error::Invalid(format!("no {name}")))
+            .ok_or_else(|| Error::invalid(InvalidKind::Argument, format!("no {name}")))
     };
     for &ty in &types {
         let (global, local) = kinds(ty);

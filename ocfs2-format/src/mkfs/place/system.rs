@@ -6,137 +6,28 @@ use super::bitmap::ClusterBitmap;
 use super::dirs::{finish_dir, DirBuf};
 use super::groups::SubGroup;
 use super::{chain_recs_per_inode, Body, Extent, InodeRec};
-use crate::error::{Error, Result};
+use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::{flags, mode, SUBALLOC_GLOBAL};
 use crate::layout::dir::{file_type, rec_len};
 use crate::layout::superblock::{incompat, ro_compat};
+use crate::layout::system_file::{SystemFile, SystemFileKind};
 use crate::mkfs::plan::{Plan, HEARTBEAT_NODES};
 
 /// Length of the longest system file name mkfs reserves directory room for.
 const SYSTEM_FILE_NAME_MAX: usize = 40;
 
-/// The system files, in `ocfs2_system_inodes[]` order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SysKind {
-    /// `bad_blocks`.
-    BadBlocks,
-    /// `global_inode_alloc`.
-    GlobalInodeAlloc,
-    /// `slot_map`.
-    SlotMap,
-    /// `heartbeat`.
-    Heartbeat,
-    /// `global_bitmap`.
-    GlobalBitmap,
-    /// `aquota.user`.
-    UserQuota,
-    /// `aquota.group`.
-    GroupQuota,
-    /// `orphan_dir:N`.
-    OrphanDir,
-    /// `extent_alloc:N`.
-    ExtentAlloc,
-    /// `inode_alloc:N`.
-    InodeAlloc,
-    /// `journal:N`.
-    Journal,
-    /// `local_alloc:N`.
-    LocalAlloc,
-    /// `truncate_log:N`.
-    TruncateLog,
-    /// `aquota.user:N`.
-    LocalUserQuota,
-    /// `aquota.group:N`.
-    LocalGroupQuota,
-}
-
-impl SysKind {
-    /// All kinds, in inode-number order.
-    pub const ALL: [SysKind; 15] = [
-        SysKind::BadBlocks,
-        SysKind::GlobalInodeAlloc,
-        SysKind::SlotMap,
-        SysKind::Heartbeat,
-        SysKind::GlobalBitmap,
-        SysKind::UserQuota,
-        SysKind::GroupQuota,
-        SysKind::OrphanDir,
-        SysKind::ExtentAlloc,
-        SysKind::InodeAlloc,
-        SysKind::Journal,
-        SysKind::LocalAlloc,
-        SysKind::TruncateLog,
-        SysKind::LocalUserQuota,
-        SysKind::LocalGroupQuota,
-    ];
-
-    /// The name without the slot suffix.
-    pub fn base_name(self) -> &'static str {
-        match self {
-            SysKind::BadBlocks => "bad_blocks",
-            SysKind::GlobalInodeAlloc => "global_inode_alloc",
-            SysKind::SlotMap => "slot_map",
-            SysKind::Heartbeat => "heartbeat",
-            SysKind::GlobalBitmap => "global_bitmap",
-            SysKind::UserQuota | SysKind::LocalUserQuota => "aquota.user",
-            SysKind::GroupQuota | SysKind::LocalGroupQuota => "aquota.group",
-            SysKind::OrphanDir => "orphan_dir",
-            SysKind::ExtentAlloc => "extent_alloc",
-            SysKind::InodeAlloc => "inode_alloc",
-            SysKind::Journal => "journal",
-            SysKind::LocalAlloc => "local_alloc",
-            SysKind::TruncateLog => "truncate_log",
-        }
-    }
-
-    /// One per volume (else one per slot).
-    pub fn is_global(self) -> bool {
-        (self as usize) < 7
-    }
-
-    /// Inode flags beyond VALID|SYSTEM.
-    pub(super) fn flags(self) -> u32 {
-        match self {
-            SysKind::Journal => flags::JOURNAL,
-            SysKind::LocalAlloc => flags::BITMAP | flags::LOCAL_ALLOC,
-            SysKind::Heartbeat => flags::HEARTBEAT,
-            SysKind::GlobalBitmap | SysKind::GlobalInodeAlloc | SysKind::ExtentAlloc | SysKind::InodeAlloc => {
-                flags::BITMAP | flags::CHAIN
-            }
-            SysKind::TruncateLog => flags::DEALLOC,
-            SysKind::UserQuota | SysKind::GroupQuota | SysKind::LocalUserQuota | SysKind::LocalGroupQuota => {
-                flags::QUOTA
-            }
-            SysKind::BadBlocks | SysKind::SlotMap | SysKind::OrphanDir => 0,
-        }
-    }
-
-    pub(super) fn is_dir(self) -> bool {
-        self == SysKind::OrphanDir
-    }
-
-    /// Whether the file exists with these features on a normal (not -H) volume.
-    pub(super) fn wanted(self, ro: u32) -> bool {
-        match self {
-            SysKind::UserQuota | SysKind::LocalUserQuota => ro & ro_compat::USRQUOTA != 0,
-            SysKind::GroupQuota | SysKind::LocalGroupQuota => ro & ro_compat::GRPQUOTA != 0,
-            _ => true,
-        }
-    }
-}
-
-/// Name of a system file for `slot`.
-pub fn sys_name(kind: SysKind, slot: u16) -> String {
-    if kind.is_global() {
-        kind.base_name().to_string()
-    } else {
-        format!("{}:{slot:04}", kind.base_name())
+/// Whether the file exists with these features on a normal (not -H) volume.
+fn wanted(kind: SystemFileKind, ro: u32) -> bool {
+    match kind {
+        SystemFileKind::UserQuota | SystemFileKind::LocalUserQuota => ro & ro_compat::USRQUOTA != 0,
+        SystemFileKind::GroupQuota | SystemFileKind::LocalGroupQuota => ro & ro_compat::GRPQUOTA != 0,
+        _ => true,
     }
 }
 
 /// Index in `files` of system file `kind` for `slot`.
-pub(super) fn find(files: &[InodeRec], kind: SysKind, slot: u16) -> Option<usize> {
-    let name = sys_name(kind, slot);
+pub(super) fn find(files: &[InodeRec], kind: SystemFileKind, slot: u16) -> Option<usize> {
+    let name = SystemFile::slot(kind, slot).name();
     files.iter().position(|i| i.kind == Some(kind) && i.name == name)
 }
 
@@ -147,7 +38,14 @@ const FILE_MODE: u16 = mode::S_IFREG | 0o644;
 impl InodeRec {
     /// A system inode (VALID|SYSTEM and `fl`) of the global inode allocator,
     /// empty.
-    pub(super) fn system(name: String, kind: Option<SysKind>, blkno: u64, bit: u16, mode_bits: u16, fl: u32) -> Self {
+    pub(super) fn system(
+        name: String,
+        kind: Option<SystemFileKind>,
+        blkno: u64,
+        bit: u16,
+        mode_bits: u16,
+        fl: u32,
+    ) -> Self {
         InodeRec {
             name,
             kind,
@@ -197,7 +95,8 @@ pub(super) fn place(plan: &Plan, bitmap: &mut ClusterBitmap) -> Result<SystemIno
 
     // The global inode allocator's single group: room for every system inode mkfs
     // may ever make (32 slots at least), rounded to clusters.
-    let sys_entries = |slots: u32| SysKind::ALL.iter().map(|k| if k.is_global() { 1 } else { slots }).sum::<u32>();
+    let sys_entries =
+        |slots: u32| SystemFileKind::ALL.iter().map(|k| if k.is_global() { 1 } else { slots }).sum::<u32>();
     let sys_blocks = 3 + 1 + 1 + 1 + sys_entries(u32::from(plan.slots).max(32));
     let gia_clusters = clusters_for(u64::from(sys_blocks) << bbits);
     let gia_start = bitmap.alloc_mkfs(gia_clusters, recs)?;
@@ -205,7 +104,7 @@ pub(super) fn place(plan: &Plan, bitmap: &mut ClusterBitmap) -> Result<SystemIno
     let mut groups = vec![SubGroup::new(cluster_block(gia_start), gia_bits, (bs - 64) as u16, 0, 0)];
     let alloc_sys_inode = |groups: &mut Vec<SubGroup>| -> Result<(u64, u16)> {
         let g = &mut groups[0];
-        let bit = g.alloc().ok_or_else(|| Error::Invalid("system inode group is full".into()))?;
+        let bit = g.alloc().ok_or_else(|| Error::invalid(InvalidKind::TooSmall, "system inode group is full"))?;
         Ok((g.blkno + u64::from(bit), bit as u16))
     };
 
@@ -234,19 +133,22 @@ pub(super) fn place(plan: &Plan, bitmap: &mut ClusterBitmap) -> Result<SystemIno
     sysdir.add("..", sysdir_blkno, file_type::DIR);
 
     let mut files: Vec<InodeRec> = Vec::new();
-    for kind in SysKind::ALL {
+    for kind in SystemFileKind::ALL {
         if plan.heartbeat_device
-            && !matches!(kind, SysKind::GlobalBitmap | SysKind::GlobalInodeAlloc | SysKind::Heartbeat)
+            && !matches!(
+                kind,
+                SystemFileKind::GlobalBitmap | SystemFileKind::GlobalInodeAlloc | SystemFileKind::Heartbeat
+            )
         {
             continue;
         }
-        if !kind.wanted(features.ro_compat) {
+        if !wanted(kind, features.ro_compat) {
             continue;
         }
         let n = if kind.is_global() { 1 } else { plan.slots };
         for slot in 0..n {
             let (blkno, bit) = alloc_sys_inode(&mut groups)?;
-            let name = sys_name(kind, slot);
+            let name = SystemFile::slot(kind, slot).name();
             let m = if kind.is_dir() { DIR_MODE } else { FILE_MODE };
             sysdir.add(&name, blkno, if kind.is_dir() { file_type::DIR } else { file_type::REG });
             files.push(InodeRec::system(name, Some(kind), blkno, bit, m, kind.flags()));
@@ -257,7 +159,7 @@ pub(super) fn place(plan: &Plan, bitmap: &mut ClusterBitmap) -> Result<SystemIno
     let hb_bytes = (HEARTBEAT_NODES + 1) << bbits;
     let hb_clusters = clusters_for(hb_bytes);
     let hb_start = bitmap.alloc_mkfs(hb_clusters, recs)?;
-    if let Some(i) = find(&files, SysKind::Heartbeat, 0) {
+    if let Some(i) = find(&files, SystemFileKind::Heartbeat, 0) {
         let r = &mut files[i];
         r.size = hb_bytes;
         r.clusters = hb_clusters;
@@ -266,7 +168,7 @@ pub(super) fn place(plan: &Plan, bitmap: &mut ClusterBitmap) -> Result<SystemIno
 
     // Orphan directories.
     for slot in 0..if plan.heartbeat_device { 0 } else { plan.slots } {
-        let Some(i) = find(&files, SysKind::OrphanDir, slot) else { continue };
+        let Some(i) = find(&files, SystemFileKind::OrphanDir, slot) else { continue };
         let ext = if inline { None } else { Some(bitmap.alloc_mkfs(1, recs)?) };
         let mut d = DirBuf::new(bs as usize, !inline && trailers_ok);
         d.add(".", files[i].blkno, file_type::DIR);
@@ -290,17 +192,17 @@ fn set_bodies(files: &mut [InodeRec], plan: &Plan, gia_clusters: u32) {
     let bpc = plan.geometry.blocks_per_cluster() as u16;
     for r in files.iter_mut() {
         match r.kind {
-            Some(SysKind::LocalAlloc) => r.body = Body::LocalAlloc,
-            Some(SysKind::TruncateLog) => r.body = Body::TruncateLog,
-            Some(SysKind::GlobalBitmap) => {
+            Some(SystemFileKind::LocalAlloc) => r.body = Body::LocalAlloc,
+            Some(SystemFileKind::TruncateLog) => r.body = Body::TruncateLog,
+            Some(SystemFileKind::GlobalBitmap) => {
                 r.body = Body::GlobalBitmap;
                 r.size = plan.bytes();
                 r.clusters = plan.geometry.clusters;
             }
-            Some(SysKind::ExtentAlloc | SysKind::InodeAlloc) => {
+            Some(SystemFileKind::ExtentAlloc | SystemFileKind::InodeAlloc) => {
                 r.body = Body::Chain { cpg: plan.suballoc_cpg() as u16, bpc, chains: Vec::new() };
             }
-            Some(SysKind::GlobalInodeAlloc) => {
+            Some(SystemFileKind::GlobalInodeAlloc) => {
                 r.body = Body::Chain { cpg: gia_clusters as u16, bpc, chains: vec![vec![0]] };
                 r.clusters = gia_clusters;
                 r.size = u64::from(gia_clusters) << plan.geometry.cluster_bits;

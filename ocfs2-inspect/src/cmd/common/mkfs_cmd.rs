@@ -5,7 +5,7 @@
 use ocfs2_format::journal::Journal;
 use ocfs2_format::layout::jbd2;
 use ocfs2_format::layout::superblock::{compat, feature_names, incompat, ro_compat};
-use ocfs2_format::Volume;
+use ocfs2_format::{SystemFile, Volume};
 use serde::Serialize;
 
 use crate::cmd::CmdError;
@@ -43,7 +43,7 @@ fn shell_word(w: &str) -> String {
 pub fn mkfs_cmd(vol: &Volume) -> Result<MkfsCmd, CmdError> {
     let sb = vol.superblock();
     let geo = vol.geometry();
-    let journal = vol.inode(vol.system_file("journal:0000")?)?;
+    let journal = vol.inode(vol.system_file(SystemFile::journal(0))?)?;
     let journal_size = journal.header().i_size.get();
     let feats = features(vol);
     let label = String::from_utf8_lossy(sb.label()).into_owned();
