@@ -538,7 +538,7 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
     let r = inspect_json(&["report", i]);
     // The same facts as the single commands.
     assert_eq!(
-        r["mkfs"]["Ok"]["command"].as_str().map(|c| format!("{c}\n")),
+        r["mkfs"]["command"].as_str().map(|c| format!("{c}\n")),
         Some(String::from_utf8_lossy(&inspect(&["mkfs-cmd", i]).stdout).into_owned())
     );
     let slotmap = inspect_json(&["slotmap", "--all", i]);
@@ -548,18 +548,14 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
         assert_eq!(r["slots"][slot]["journal"]["state"], s["journal_state"], "slot {slot}");
     }
     let check = inspect_json(&["check", i]);
-    assert_eq!(r["check"]["Ok"]["clean"], check["summary"]["clean"]);
-    assert_eq!(r["check"]["Ok"]["errors"], check["summary"]["errors"]);
+    assert_eq!(r["check"]["clean"], check["summary"]["clean"]);
+    assert_eq!(r["check"]["errors"], check["summary"]["errors"]);
     let hb = inspect_json(&["hb", i]);
     // Sequence numbers are decimal strings (64-bit, see README "JSON output").
     let beats: Vec<&str> =
         hb["slots"].as_array().expect("hb slots").iter().map(|s| s["seq"].as_str().expect("seq")).collect();
-    let ours: Vec<&str> = r["heartbeat"]["Ok"]["slots"]
-        .as_array()
-        .expect("beats")
-        .iter()
-        .map(|s| s["seq"].as_str().expect("seq"))
-        .collect();
+    let ours: Vec<&str> =
+        r["heartbeat"]["slots"].as_array().expect("beats").iter().map(|s| s["seq"].as_str().expect("seq")).collect();
     assert_eq!(ours, beats);
     let gb = &r["allocators"][0];
     assert_eq!(gb["name"], "global_bitmap");
@@ -576,6 +572,29 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
         }
     }
     assert!(std::fs::read(&img).expect("read") == before, "the image changed");
+}
+
+/// A part that cannot be read is `{"error": {"kind", "message"}}` in its place (the
+/// message the single command prints), and the other parts still come.
+#[test]
+fn report_names_a_part_it_cannot_read() {
+    use std::os::unix::fs::FileExt;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let img = dir.path().join("C1.img");
+    common::decompress_fixture("C1", &img);
+    let i = img.to_str().expect("UTF-8 path");
+    let hb_inode = inspect_json(&["stat", "-T", i, "//heartbeat"])["inode"].as_u64().expect("inode");
+    let f = std::fs::OpenOptions::new().write(true).open(&img).expect("open copy");
+    f.write_all_at(b"NOTANINODE", hb_inode * 4096).expect("damage the heartbeat inode");
+    let r = inspect_json(&["report", i]);
+    let hb = inspect(&["hb", i]);
+    assert!(!hb.status.success());
+    let message = r["heartbeat"]["error"]["message"].as_str().expect("a message");
+    assert!(String::from_utf8_lossy(&hb.stderr).contains(message), "{message} is not hb's: {hb:?}");
+    assert_eq!(r["heartbeat"]["error"]["kind"], "InvalidData", "{r:#}");
+    assert_eq!(r["heartbeat"].as_object().map(|o| o.len()), Some(1), "only the error: {r:#}");
+    assert!(r["mkfs"]["command"].is_string(), "{r:#}");
+    assert!(r["check"]["clean"].is_boolean(), "{r:#}");
 }
 
 /// Counts an SVG's grid cells per class with python3's XML parser (which also
