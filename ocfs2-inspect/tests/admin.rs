@@ -315,6 +315,35 @@ fn shell_through_a_terminal() {
     assert!(history.contains("cd d1") && history.contains("stat nonexistent"), "{history}");
 }
 
+/// `-R`, `-f` and the shell say at open what a single command says: here that
+/// B's journal holds transactions not yet replayed.
+#[test]
+fn sessions_print_the_open_time_notes() {
+    use std::io::Write;
+    let img = fixture("B");
+    let i = img.to_str().expect("UTF-8 path");
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let single = stderr(&inspect(&["stats", i]));
+    let note = single.lines().find(|l| l.contains("not yet replayed")).unwrap_or_else(|| panic!("no note: {single}"));
+    assert!(stderr(&inspect(&["-R", "stats", i])).contains(note), "-R");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let script = dir.path().join("cmds");
+    std::fs::write(&script, "stats\n").expect("write the script");
+    assert!(stderr(&inspect(&["-f", script.to_str().expect("UTF-8"), i])).contains(note), "-f");
+    // The shell's own `open`, lines from a pipe.
+    let mut shell = Command::new(bin())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the shell");
+    let mut input = shell.stdin.take().expect("stdin");
+    input.write_all(format!("open {i}\nstats\n").as_bytes()).expect("write to the shell");
+    drop(input);
+    let out = shell.wait_with_output().expect("the shell ends");
+    assert!(out.status.success() && stderr(&out).contains(note), "the shell's open: {}", stderr(&out));
+}
+
 #[test]
 fn sessions_leave_the_image_unchanged() {
     let img = fixture("A-default");
