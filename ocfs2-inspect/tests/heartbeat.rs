@@ -370,7 +370,9 @@ fn start_node(img: &Path, node: u8, sector: u32) -> SimNode {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let v: Value = serde_json::from_str(&line).expect("hbsim start line");
     assert_eq!(v["node"], node);
-    SimNode { child, generation: v["generation"].as_u64().unwrap() }
+    // A decimal string, as `hb` prints it (README "JSON output": 64-bit values stay exact).
+    let generation = v["generation"].as_str().unwrap_or_else(|| panic!("generation not a string: {line}"));
+    SimNode { child, generation: generation.parse().unwrap() }
 }
 
 fn signal(child: &Child, sig: i32) {

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod heartbeat;
+mod interrupt;
 mod slot_map;
 
 pub use crate::journal::JournalState;
@@ -30,4 +31,5 @@ pub use heartbeat::{
     beat_age, live_nodes, medium_sector_size, now_secs, BeatState, Change, DeadReason, Liveness, Observation, Region,
     Sampler, SlotCounters, Transition, DEFAULT_SECTOR_SIZE,
 };
+pub use interrupt::{catch_interrupts, interrupted};
 pub use slot_map::SlotMap;
