@@ -21,9 +21,9 @@
 //! ```
 
 pub mod heartbeat;
-mod interrupt;
 mod slot_map;
 
+pub use crate::io::interrupt::{catch_interrupts, interrupted};
 pub use crate::journal::JournalState;
 pub use crate::layout::heartbeat::SlotReading;
 pub use crate::layout::node::NodeNum;
@@ -31,5 +31,4 @@ pub use heartbeat::{
     beat_age, live_nodes, medium_sector_size, now_secs, BeatState, Change, DeadReason, Liveness, Observation, Region,
     Sampler, SlotCounters, Transition, DEFAULT_SECTOR_SIZE,
 };
-pub use interrupt::{catch_interrupts, interrupted};
 pub use slot_map::SlotMap;

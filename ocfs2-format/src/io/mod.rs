@@ -8,8 +8,10 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+// Signals are the OS too: here, where the crate keeps its unsafe code; re-exported from `cluster`.
 mod direct;
 pub mod ewf;
+pub(crate) mod interrupt;
 mod mem;
 mod mmap;
 pub mod o2image;
