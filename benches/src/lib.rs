@@ -500,14 +500,8 @@ impl ocfs2_format::io::BlockSource for Recording {
         self.note(offset, len as u64);
         self.inner.bytes(offset, len)
     }
-    fn prefetch(&self, offset: u64, len: u64) {
-        self.inner.prefetch(offset, len)
-    }
-    fn is_cached(&self, offset: u64) -> bool {
-        self.inner.is_cached(offset)
-    }
-    fn parallel_reads(&self) -> usize {
-        self.inner.parallel_reads()
+    fn underlying(&self) -> Option<&dyn ocfs2_format::io::BlockSource> {
+        Some(&*self.inner)
     }
 }
 

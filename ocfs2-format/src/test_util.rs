@@ -7,6 +7,11 @@ use std::sync::{Mutex, OnceLock};
 
 use crate::Volume;
 
+// The integration tests' rule for missing tools, shared rather than copied.
+#[path = "../tests/common/require.rs"]
+mod require;
+pub(crate) use require::require_tool;
+
 /// The bundled kernel-written fixture `fixtures/NAME.img.zst`, decompressed and
 /// opened once per test process and shared by every test that reads it.
 pub(crate) fn fixture(name: &str) -> &'static Volume {
@@ -19,4 +24,17 @@ pub(crate) fn fixture(name: &str) -> &'static Volume {
     let vol: &'static Volume = Box::leak(Box::new(Volume::open(&path).expect("bundled fixture")));
     cache.insert(name.to_string(), vol);
     vol
+}
+
+/// A test that needs a missing tool fails, naming it and its package; it never
+/// passes silently.
+#[test]
+#[should_panic(expected = "needs o2nothing (apt-get install o2nothing;")]
+fn a_missing_tool_fails_the_test() {
+    require_tool("o2nothing");
+}
+
+#[test]
+fn a_present_tool_is_found_with_its_path() {
+    assert!(require_tool("sh").ends_with("sh"));
 }

@@ -11,7 +11,7 @@ mod common;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use common::{decompress_fixture, fixture, fsck, have_tools, mkfs};
+use common::{decompress_fixture, fixture, fsck, mkfs, require_tool};
 use std::mem::{offset_of, size_of};
 
 use ocfs2_format::check::Severity;
@@ -124,9 +124,7 @@ const MATRIX: &[(&str, u64, &[&str])] = &[
 
 #[test]
 fn mkfs_matrix_is_clean() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     for (name, size, opts) in MATRIX {
         let path = tmp.path().join(format!("{name}.img"));
@@ -195,7 +193,8 @@ fn global_bitmap(vol: &Volume) -> (u64, u64) {
 /// counts (CHAIN_BITS, CHAIN_GROUP_BITS), and we add an uncoded note at the group.
 #[test]
 fn group_free_count() {
-    assert!(have_tools(), "fsck.ocfs2 is the oracle");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let clean = fixture_copy(tmp.path(), "A-default");
     let (gb, group) = global_bitmap(&Volume::open(&clean).unwrap());
@@ -234,7 +233,8 @@ fn group_free_count() {
 /// Both fsck.ocfs2 -fn tags, and nothing else from either checker.
 #[test]
 fn misplaced_global_bitmap_group() {
-    assert!(have_tools(), "fsck.ocfs2 is the oracle");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = fixture_copy(tmp.path(), "A-default");
     let vol = Volume::open(&path).unwrap();
@@ -266,9 +266,8 @@ fn misplaced_global_bitmap_group() {
 
 #[test]
 fn chain_total() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let (path, vol) = mkfs_image(tmp.path(), false);
     let (gb, _) = global_bitmap(&vol);
@@ -281,9 +280,8 @@ fn chain_total() {
 
 #[test]
 fn bitmap_bit() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let (path, vol) = mkfs_image(tmp.path(), false);
     let (_, group) = global_bitmap(&vol);
@@ -298,9 +296,8 @@ fn bitmap_bit() {
 
 #[test]
 fn scattered_bitmap_bits() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let (path, vol) = mkfs_image(tmp.path(), false);
     let (_, group) = global_bitmap(&vol);
@@ -326,9 +323,7 @@ fn inline_entry(path: &Path, dir: u64, name: &[u8]) -> u64 {
 #[test]
 fn dangling_dir_entry() {
     let tmp = tempfile::tempdir().unwrap();
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let path = fixture_copy(tmp.path(), "A-default");
     let vol = Volume::open(&path).unwrap();
     let small = fs::lookup(&vol, "/small").unwrap();
@@ -383,9 +378,7 @@ fn refcount_record(vol: &Volume) -> (u64, u64, usize) {
 
 #[test]
 fn refcount_record_count() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = fixture_copy(tmp.path(), "A-default");
     let (_, block, i) = refcount_record(&Volume::open(&path).unwrap());
@@ -398,9 +391,7 @@ fn refcount_record_count() {
 
 #[test]
 fn refcount_tree_file_count() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = fixture_copy(tmp.path(), "A-default");
     let (root, _, _) = refcount_record(&Volume::open(&path).unwrap());
@@ -413,9 +404,7 @@ fn refcount_tree_file_count() {
 
 #[test]
 fn entry_missing_from_the_index() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = fixture_copy(tmp.path(), "A-default");
     let vol = Volume::open(&path).unwrap();
@@ -435,9 +424,8 @@ fn entry_missing_from_the_index() {
 
 #[test]
 fn quota_usage_differs_from_the_inodes() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("quota.img");
     mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
@@ -463,7 +451,8 @@ fn quota_usage_differs_from_the_inodes() {
 /// metadata ECC here) is DUP_DQBLK_VALID to both checkers.
 #[test]
 fn duplicate_quota_entry() {
-    assert!(have_tools(), "mkfs.ocfs2 and fsck.ocfs2 are needed");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("quota.img");
     mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
@@ -505,16 +494,12 @@ fn index_root_cluster_count() {
     assert_eq!(ours, 4, "{v:#}");
     let errs = errors(&v);
     assert!(errs.iter().any(|f| f["blkno"] == root.blkno() && f["field"] == "dr_clusters"), "{errs:#?}");
-    if have_tools() {
-        assert_eq!(fsck(&path).0, Some(0), "fsck.ocfs2 -fn does not look at dr_clusters");
-    }
+    assert_eq!(fsck(&path).0, Some(0), "fsck.ocfs2 -fn does not look at dr_clusters");
 }
 
 #[test]
 fn link_count() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = fixture_copy(tmp.path(), "A-default");
     let vol = Volume::open(&path).unwrap();
@@ -525,9 +510,7 @@ fn link_count() {
 
 #[test]
 fn overlapping_extent() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = fixture_copy(tmp.path(), "A-default");
     let vol = Volume::open(&path).unwrap();
@@ -541,9 +524,7 @@ fn overlapping_extent() {
 
 #[test]
 fn corrected_ecc_bit_is_a_note() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let (path, vol) = mkfs_image(tmp.path(), true);
     let root = vol.root_blkno();
@@ -560,9 +541,8 @@ fn corrected_ecc_bit_is_a_note() {
 
 #[test]
 fn bad_ecc() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let (path, vol) = mkfs_image(tmp.path(), true);
     assert!(vol.has_meta_ecc());
@@ -888,9 +868,7 @@ fn damages(vol: &Volume) -> Vec<Damage> {
 /// once, at the block and field.
 #[test]
 fn problem_codes_match_fsck() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let clean = fixture_copy(tmp.path(), "A-default");
     let cases = damages(&Volume::open(&clean).unwrap());
@@ -925,9 +903,8 @@ fn problem_codes_match_fsck() {
 /// checkers); the directory is still read, so nothing cascades from it.
 #[test]
 fn directory_size_past_its_blocks() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("nosparse.img");
     let features = "--fs-features=nosparse,nounwritten,noinline-data";
@@ -950,7 +927,8 @@ fn directory_size_past_its_blocks() {
 /// INODE_SIZE to both checkers.
 #[test]
 fn size_without_blocks_on_a_non_sparse_volume() {
-    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("nosparse.img");
     let features = "--fs-features=nosparse,nounwritten,noinline-data";
@@ -994,7 +972,8 @@ fn codes_of_both(path: &Path) -> (std::collections::BTreeSet<String>, std::colle
 /// checkers name exactly the same problems.
 #[test]
 fn directory_hole() {
-    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("hole.img");
     mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=noinline-data"]);
@@ -1027,7 +1006,8 @@ fn fsck_read_write(image: &Path) -> String {
 /// the finding fsck.ocfs2 -fy names on a copy, and -fn stays silent.
 #[test]
 fn journal_features() {
-    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let clean = tmp.path().join("journals.img");
     // A local volume: fsck.ocfs2 -fy needs no cluster stack for it.
@@ -1065,7 +1045,8 @@ fn journal_features() {
 /// invalid journal, local_alloc:0000 as invalid). fsck.ocfs2 -fn cannot go on.
 #[test]
 fn damaged_system_directory_is_named_as_such() {
-    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("sysdir.img");
     // 1 KiB blocks: the system directory lies in a block of its own.
@@ -1093,7 +1074,8 @@ fn damaged_system_directory_is_named_as_such() {
 /// group holds: CHAIN_CPG to both checkers.
 #[test]
 fn clusters_per_group_of_one_chain() {
-    assert!(have_tools(), "needs mkfs.ocfs2 and fsck.ocfs2");
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("cpg.img");
     mkfs(&path, 64 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M"]);
@@ -1118,9 +1100,8 @@ fn clusters_per_group_of_one_chain() {
 /// it linearly, so check notes it (same code, info) and stays clean.
 #[test]
 fn unindexed_system_directory_is_a_note() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("1k.img");
     mkfs(&path, 256 * MIB, &["-b", "1K", "-N", "2"]);

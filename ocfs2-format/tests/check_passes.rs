@@ -12,7 +12,7 @@ mod common;
 use std::mem::{offset_of, size_of};
 
 use common::damaged::{a_default, to_file};
-use common::{fsck, have_tools};
+use common::fsck;
 use ocfs2_format::check::{self, Finding, Outcome, Severity};
 use ocfs2_format::io::MemSource;
 use ocfs2_format::layout::dinode::{Bitmap1, DinodeHeader, Id2};
@@ -72,11 +72,9 @@ fn expect_error(src: &MemSource, code: &str, blkno: u64, field: &str) {
     let r = check(src);
     let hits = at(&r, Some(code), blkno, field);
     assert!(hits.iter().any(|f| f.severity == Severity::Error), "no {code} at {blkno}.{field}: {:#?}", r.findings);
-    if have_tools() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (_, text) = fsck(&to_file(src, tmp.path()));
-        assert!(text.contains(&format!("[{code}]")), "fsck.ocfs2 -fn does not name {code}:\n{text}");
-    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, text) = fsck(&to_file(src, tmp.path()));
+    assert!(text.contains(&format!("[{code}]")), "fsck.ocfs2 -fn does not name {code}:\n{text}");
 }
 
 /// The first group of the global bitmap's first chain.
@@ -112,11 +110,9 @@ fn superblock_pass_finds_a_missing_backup() {
     let r = check(&src);
     let hits = at(&r, Some("RECOVER_BACKUP_SUPERBLOCK"), backup, "signature");
     assert!(hits.iter().any(|f| f.severity == Severity::Error), "{:#?}", r.findings);
-    if have_tools() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (code, text) = fsck(&to_file(&src, tmp.path()));
-        assert!(code == Some(0) && !text.contains('['), "fsck.ocfs2 -fn now reads the backups:\n{text}");
-    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, text) = fsck(&to_file(&src, tmp.path()));
+    assert!(code == Some(0) && !text.contains('['), "fsck.ocfs2 -fn now reads the backups:\n{text}");
 }
 
 /// slots: an unused local-alloc window that claims used bits.
@@ -215,9 +211,7 @@ fn quota_pass_notes_usage_that_differs_from_the_inodes() {
     assert_eq!(notes.len(), 1, "{:#?}", r.findings);
     assert_eq!(notes[0].severity, Severity::Info);
     assert!(notes[0].at.actual.to_string().starts_with(&format!("{} bytes", d.space() + BS)), "{}", notes[0]);
-    if have_tools() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (code, text) = fsck(&to_file(&src, tmp.path()));
-        assert_eq!(code, Some(0), "fsck.ocfs2 -fn:\n{text}");
-    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, text) = fsck(&to_file(&src, tmp.path()));
+    assert_eq!(code, Some(0), "fsck.ocfs2 -fn:\n{text}");
 }

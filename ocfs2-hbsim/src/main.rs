@@ -13,14 +13,13 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use ocfs2_format::cluster::heartbeat::{
     medium_sector_size, parse_duration, random_generation, Region, Writer, DEFAULT_DEAD_THRESHOLD, REGION_TIMEOUT_MS,
 };
-use ocfs2_format::cluster::NodeNum;
+use ocfs2_format::cluster::{self, NodeNum};
 use ocfs2_format::io::DirectSource;
 use ocfs2_format::Volume;
 
@@ -64,29 +63,12 @@ fn hex_u64(s: &str) -> Result<u64, String> {
     u64::from_str_radix(s.trim_start_matches("0x"), 16).map_err(|e| e.to_string())
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
-}
-
-#[allow(unsafe_code)] // libc: signals
-fn catch_signals() {
-    let handler = on_signal as extern "C" fn(libc::c_int);
-    // SAFETY: the handler only stores to an atomic (async-signal-safe); the
-    // pointer is a valid `extern "C" fn(c_int)`.
-    unsafe {
-        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
-    }
-}
-
 fn main() -> ExitCode {
     if let Some(code) = ocfs2_docs::intercept(<Args as clap::CommandFactory>::command) {
         return code;
     }
     let args = Args::parse();
-    catch_signals();
+    cluster::catch_interrupts();
     let result = if args.nodes.len() == 1 { run_node(&args, args.nodes[0]) } else { run_children(&args) };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,7 +108,7 @@ fn run_children(args: &Args) -> Result<(), String> {
     }
     let mut failed = false;
     loop {
-        if STOP.load(Ordering::SeqCst) {
+        if cluster::interrupted() {
             for c in &children {
                 // SAFETY: kill(2) on the pid of a child we spawned and have not reaped.
                 unsafe { libc::kill(c.id() as libc::pid_t, libc::SIGTERM) };
@@ -173,13 +155,17 @@ fn run_node(args: &Args, node: u8) -> Result<(), String> {
     let dead_ms = args.threshold.saturating_mul(REGION_TIMEOUT_MS);
     let mut w = Writer::new(file, region, NodeNum::from(node), generation, dead_ms).map_err(|e| e.to_string())?;
     let check = DirectSource::open(&args.image).map_err(|e| e.to_string())?;
+    // The generation as a decimal string, exact as `ocfs2-inspect hb --json` prints it:
+    // JSON readers that hold numbers as doubles would round a 64-bit value.
     println!(
         "{}",
-        serde_json::json!({ "node": node, "generation": generation, "pid": std::process::id(), "sector_size": sector })
+        serde_json::json!({
+            "node": node, "generation": generation.to_string(), "pid": std::process::id(), "sector_size": sector
+        })
     );
     let start = Instant::now();
     let mut beats = 0u64;
-    while !STOP.load(Ordering::SeqCst) {
+    while !cluster::interrupted() {
         w.beat().map_err(|e| e.to_string())?;
         beats += 1;
         if let Some(p) = w.check_own_slot(&check).map_err(|e| e.to_string())? {
@@ -193,7 +179,7 @@ fn run_node(args: &Args, node: u8) -> Result<(), String> {
         else {
             break;
         };
-        while !STOP.load(Ordering::SeqCst) {
+        while !cluster::interrupted() {
             let now = Instant::now();
             if now >= deadline {
                 break;

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Subcommand};
 use ocfs2_format::cluster::NodeNum;
@@ -191,30 +190,6 @@ pub fn fmt_age(age: i64) -> String {
     } else {
         format!("{s} ago")
     }
-}
-
-/// Set by SIGINT / SIGTERM while a long-running command (`hb --watch`) runs.
-pub static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
-}
-
-/// Makes Ctrl-C (and SIGTERM) set [`STOP`] instead of killing the process.
-#[allow(unsafe_code)] // libc: a signal handler
-pub fn catch_interrupts() {
-    let handler = on_signal as extern "C" fn(libc::c_int);
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe;
-    // `signal` is given a valid function pointer of the right type.
-    unsafe {
-        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
-    }
-}
-
-/// Whether an interrupt arrived.
-pub fn stopped() -> bool {
-    STOP.load(Ordering::SeqCst)
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ impl Session {
     fn open(&mut self, path: &Path, opts: OpenOptions) -> Result<(), CmdError> {
         self.dev = None;
         let vol = Volume::open_with(path, opts).map_err(|e| CmdError::at(path.display().to_string(), e))?;
-        crate::cmd::warn_if_truncated(path, &vol);
+        crate::cmd::notes_at_open(path, &vol);
         self.dev = Some(Device { path: path.to_path_buf(), vol, opts, cwd: "/".to_string() });
         Ok(())
     }

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{bin, debugfs, fixture, have_tools, inspect, inspect_json};
+use common::{bin, debugfs, fixture, inspect, inspect_json, require_tool, Loop};
 
 /// Twenty commands that debugfs.ocfs2 and the inspector share or that only we have.
 const SCRIPT: &[&str] = &[
@@ -80,9 +80,7 @@ fn script_of_twenty_commands_equals_twenty_requests() {
 
 #[test]
 fn script_framing_is_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = fixture("A-default");
     // Comments are echoed and skipped, blank lines are neither, leading blanks go.
     let lines = "stats -h\n# a comment\n\n   encode /\nstat /no/such/file\nencode //global_bitmap\n";
@@ -120,9 +118,7 @@ fn request_exit_status() {
 
 #[test]
 fn encode_matches_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     for name in ["A-default", "X-max"] {
         let img = fixture(name);
         let i = img.to_str().expect("UTF-8 path");
@@ -151,9 +147,7 @@ fn encode_matches_debugfs() {
 
 #[test]
 fn decode_matches_debugfs_d() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     // The types debugfs.ocfs2 1.8.7 knows (it prints nothing at all for Q, Y, P, T, I).
     let names = [
         "M0000000000000000000005980f5f66",
@@ -192,9 +186,7 @@ fn decode_matches_debugfs_d() {
 
 #[test]
 fn lock_names_as_file_specs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = fixture("A-default");
     let i = img.to_str().expect("UTF-8 path");
     // The meta, read/write and dentry locks of /small all lead to inode 10776.
@@ -229,10 +221,8 @@ fn stats_h_leaves_out_the_inode() {
     let i = img.to_str().expect("UTF-8 path");
     assert!(inspect_json(&["stats", i]).get("inode").is_some());
     assert!(inspect_json(&["stats", "-h", i]).get("inode").is_none());
-    if have_tools() {
-        assert!(debugfs(&img, "stats").contains("Inode: 2 "));
-        assert!(!debugfs(&img, "stats -h").contains("Inode: 2 "));
-    }
+    assert!(debugfs(&img, "stats").contains("Inode: 2 "));
+    assert!(!debugfs(&img, "stats -h").contains("Inode: 2 "));
 }
 
 /// Drives `argv` through a pseudo-terminal: each step sends keys, then waits
@@ -325,6 +315,35 @@ fn shell_through_a_terminal() {
     assert!(history.contains("cd d1") && history.contains("stat nonexistent"), "{history}");
 }
 
+/// `-R`, `-f` and the shell say at open what a single command says: here that
+/// B's journal holds transactions not yet replayed.
+#[test]
+fn sessions_print_the_open_time_notes() {
+    use std::io::Write;
+    let img = fixture("B");
+    let i = img.to_str().expect("UTF-8 path");
+    let stderr = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let single = stderr(&inspect(&["stats", i]));
+    let note = single.lines().find(|l| l.contains("not yet replayed")).unwrap_or_else(|| panic!("no note: {single}"));
+    assert!(stderr(&inspect(&["-R", "stats", i])).contains(note), "-R");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let script = dir.path().join("cmds");
+    std::fs::write(&script, "stats\n").expect("write the script");
+    assert!(stderr(&inspect(&["-f", script.to_str().expect("UTF-8"), i])).contains(note), "-f");
+    // The shell's own `open`, lines from a pipe.
+    let mut shell = Command::new(bin())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the shell");
+    let mut input = shell.stdin.take().expect("stdin");
+    input.write_all(format!("open {i}\nstats\n").as_bytes()).expect("write to the shell");
+    drop(input);
+    let out = shell.wait_with_output().expect("the shell ends");
+    assert!(out.status.success() && stderr(&out).contains(note), "the shell's open: {}", stderr(&out));
+}
+
 #[test]
 fn sessions_leave_the_image_unchanged() {
     let img = fixture("A-default");
@@ -354,9 +373,7 @@ fn fs_lock_line(version: u32, name: &str, flags: u32, stats: &[&str]) -> String 
 
 #[test]
 fn saved_lock_state_matches_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = fixture("A-default");
     let dir = tempfile::tempdir().expect("temporary directory");
     let fs3 = dir.path().join("fs3");
@@ -413,9 +430,7 @@ fn field(text: &str, key: &str) -> u64 {
 
 #[test]
 fn extent_blocks_match_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = fixture("E-extents");
     let i = img.to_str().expect("UTF-8 path");
     let stat = inspect_json(&["stat", i, "/frag/d2"]);
@@ -453,15 +468,13 @@ fn gd_free_bits_counts_agree_with_group() {
         assert_eq!(first["total"], r["total"], "{r}");
         assert_eq!(first["contig"], r["contig"], "{r}");
     }
-    if have_tools() {
-        // debugfs.ocfs2 1.8.7 has no gd_free_bits; its group command counts the same runs.
-        for r in rows {
-            let text = debugfs(&img, &format!("group <{}>", r["blkno"]));
-            let row = text.lines().nth(3).expect("first group row");
-            let cols: Vec<&str> = row.split_whitespace().collect();
-            assert_eq!(cols[1], r["blkno"].to_string());
-            assert_eq!(cols[5], r["contig"].to_string(), "{row}");
-        }
+    // debugfs.ocfs2 1.8.7 has no gd_free_bits; its group command counts the same runs.
+    for r in rows {
+        let text = debugfs(&img, &format!("group <{}>", r["blkno"]));
+        let row = text.lines().nth(3).expect("first group row");
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols[1], r["blkno"].to_string());
+        assert_eq!(cols[5], r["contig"].to_string(), "{row}");
     }
 }
 
@@ -502,9 +515,7 @@ fn query_volumes(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn query_and_list_sparse_match_tunefs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("tunefs.ocfs2");
     let dir = tempfile::tempdir().expect("temporary directory");
     // Every specifier tunefs.ocfs2 1.8.7 accepts, widths, escapes and `%%`.
     let format = r"T=%T N=%N R=%R Y=%Y P=%P [%-20V] [%40U] M=%M H=%H O=%O %% \t\x\a\b\v\f\r\n";
@@ -534,22 +545,13 @@ fn query_and_list_sparse_match_tunefs() {
 
 #[test]
 fn fs_features_matches_o2info_on_a_loop_device() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("o2info");
     let dir = tempfile::tempdir().expect("temporary directory");
     for img in query_volumes(dir.path()) {
         // o2info reads an unmounted volume only through a block device.
-        let lo = Command::new("losetup").args(["-r", "-f", "--show"]).arg(&img).output();
-        let Some(dev) =
-            lo.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        else {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but losetup cannot attach a loop device");
-            eprintln!("SKIPPED: no loop device (losetup -r -f needs root and /dev/loop*)");
-            return;
-        };
-        let theirs = Command::new("o2info").arg("--fs-features").arg(&dev).output().expect("o2info");
-        let _ = Command::new("losetup").arg("-d").arg(&dev).status();
+        let dev = Loop::attach(&img);
+        let theirs = Command::new("o2info").arg("--fs-features").arg(&dev.0).output().expect("o2info");
+        drop(dev);
         let ours = inspect(&["fs-features", img.to_str().expect("UTF-8")]);
         assert_eq!(String::from_utf8_lossy(&ours.stdout), String::from_utf8_lossy(&theirs.stdout), "{}", img.display());
     }
@@ -565,7 +567,7 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
     let r = inspect_json(&["report", i]);
     // The same facts as the single commands.
     assert_eq!(
-        r["mkfs"]["Ok"]["command"].as_str().map(|c| format!("{c}\n")),
+        r["mkfs"]["command"].as_str().map(|c| format!("{c}\n")),
         Some(String::from_utf8_lossy(&inspect(&["mkfs-cmd", i]).stdout).into_owned())
     );
     let slotmap = inspect_json(&["slotmap", "--all", i]);
@@ -575,18 +577,14 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
         assert_eq!(r["slots"][slot]["journal"]["state"], s["journal_state"], "slot {slot}");
     }
     let check = inspect_json(&["check", i]);
-    assert_eq!(r["check"]["Ok"]["clean"], check["summary"]["clean"]);
-    assert_eq!(r["check"]["Ok"]["errors"], check["summary"]["errors"]);
+    assert_eq!(r["check"]["clean"], check["summary"]["clean"]);
+    assert_eq!(r["check"]["errors"], check["summary"]["errors"]);
     let hb = inspect_json(&["hb", i]);
     // Sequence numbers are decimal strings (64-bit, see README "JSON output").
     let beats: Vec<&str> =
         hb["slots"].as_array().expect("hb slots").iter().map(|s| s["seq"].as_str().expect("seq")).collect();
-    let ours: Vec<&str> = r["heartbeat"]["Ok"]["slots"]
-        .as_array()
-        .expect("beats")
-        .iter()
-        .map(|s| s["seq"].as_str().expect("seq"))
-        .collect();
+    let ours: Vec<&str> =
+        r["heartbeat"]["slots"].as_array().expect("beats").iter().map(|s| s["seq"].as_str().expect("seq")).collect();
     assert_eq!(ours, beats);
     let gb = &r["allocators"][0];
     assert_eq!(gb["name"], "global_bitmap");
@@ -603,6 +601,29 @@ fn report_bundles_the_other_commands_and_no_file_contents() {
         }
     }
     assert!(std::fs::read(&img).expect("read") == before, "the image changed");
+}
+
+/// A part that cannot be read is `{"error": {"kind", "message"}}` in its place (the
+/// message the single command prints), and the other parts still come.
+#[test]
+fn report_names_a_part_it_cannot_read() {
+    use std::os::unix::fs::FileExt;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let img = dir.path().join("C1.img");
+    common::decompress_fixture("C1", &img);
+    let i = img.to_str().expect("UTF-8 path");
+    let hb_inode = inspect_json(&["stat", "-T", i, "//heartbeat"])["inode"].as_u64().expect("inode");
+    let f = std::fs::OpenOptions::new().write(true).open(&img).expect("open copy");
+    f.write_all_at(b"NOTANINODE", hb_inode * 4096).expect("damage the heartbeat inode");
+    let r = inspect_json(&["report", i]);
+    let hb = inspect(&["hb", i]);
+    assert!(!hb.status.success());
+    let message = r["heartbeat"]["error"]["message"].as_str().expect("a message");
+    assert!(String::from_utf8_lossy(&hb.stderr).contains(message), "{message} is not hb's: {hb:?}");
+    assert_eq!(r["heartbeat"]["error"]["kind"], "InvalidData", "{r:#}");
+    assert_eq!(r["heartbeat"].as_object().map(|o| o.len()), Some(1), "only the error: {r:#}");
+    assert!(r["mkfs"]["command"].is_string(), "{r:#}");
+    assert!(r["check"]["clean"].is_boolean(), "{r:#}");
 }
 
 /// Counts an SVG's grid cells per class with python3's XML parser (which also

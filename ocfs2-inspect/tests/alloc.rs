@@ -9,39 +9,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{debugfs, fixture, have_tools, inspect, inspect_json, mkfs};
+use common::{debugfs, fixture, inspect, inspect_json, mkfs, require_tool, Loop};
 use serde_json::Value;
 
 const MIB: u64 = 1 << 20;
-
-/// A loop device over an image, detached on drop.
-struct Loop(String);
-
-impl Loop {
-    /// Attaches `image` read-only. `None` (with a note) when loop devices are not
-    /// available here; under CI=true that fails the test instead.
-    fn attach(image: &Path) -> Option<Loop> {
-        let out = Command::new("losetup").args(["-r", "-f", "--show"]).arg(image).output();
-        match out {
-            Ok(o) if o.status.success() => Some(Loop(String::from_utf8_lossy(&o.stdout).trim().to_string())),
-            other => {
-                let why = match other {
-                    Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
-                    Err(e) => e.to_string(),
-                };
-                assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but no loop device for o2info: {why}");
-                eprintln!("SKIPPED: o2info comparison needs a loop device (losetup, root): {why}");
-                None
-            }
-        }
-    }
-}
-
-impl Drop for Loop {
-    fn drop(&mut self) {
-        let _ = Command::new("losetup").arg("-d").arg(&self.0).status();
-    }
-}
 
 fn o2info(dev: &str, args: &[&str]) -> String {
     let out = Command::new("o2info").args(args).arg(dev).output().expect("run o2info");
@@ -92,12 +63,10 @@ fn images(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn o2info_reports_match() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("o2info");
     let tmp = tempfile::tempdir().unwrap();
     for img in images(tmp.path()) {
-        let Some(dev) = Loop::attach(&img) else { return };
+        let dev = Loop::attach(&img);
         let i = img.to_str().unwrap();
         let ours = String::from_utf8(inspect(&["volinfo", i]).stdout).unwrap();
         let theirs = o2info(&dev.0, &["--volinfo"]);
@@ -126,9 +95,7 @@ fn o2info_reports_match() {
 /// The recreated volume has the same geometry and features.
 #[test]
 fn mkfs_cmd_recreates_the_volume() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     for img in images(tmp.path()) {
         let i = img.to_str().unwrap();
@@ -171,9 +138,7 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn group_and_grpextents_match_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let mut imgs = images(tmp.path());
     imgs.push(fixture("A-default"));

@@ -12,18 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
-use common::{debugfs_batch, fixture, have_tools, inspect, inspect_json};
+use common::{debugfs_batch, fixture, inspect, inspect_json, require_tool};
 use md5::{Digest, Md5};
-
-/// `mactime` is part of sleuthkit; under CI its absence fails the test.
-fn have_mactime() -> bool {
-    let ok = Command::new("mactime").arg("-h").output().is_ok();
-    if !ok {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but sleuthkit (mactime) is not installed");
-        eprintln!("SKIPPED: sleuthkit is not installed (apt-get install sleuthkit); run bash .ci/run");
-    }
-    ok
-}
 
 fn stdout_of(args: &[&str]) -> String {
     let out = inspect(args);
@@ -143,9 +133,8 @@ fn mactime_rows(body: &Path) -> BTreeMap<String, BTreeSet<(String, String)>> {
 
 #[test]
 fn bodyfile_lines_match_debugfs_and_mactime_prints_their_events() {
-    if !have_tools() || !have_mactime() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("mactime");
     for fx in ["A-default", "B", "X-max"] {
         let img = fixture(fx);
         let p = img.to_str().unwrap();
@@ -237,9 +226,7 @@ fn bodyfile_lines_match_debugfs_and_mactime_prints_their_events() {
 
 #[test]
 fn bodyfile_of_an_o2image_lacks_only_what_needs_file_data() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("o2image");
     let dir = tempfile::tempdir().unwrap();
     let img = fixture("B");
     let packed = dir.path().join("b.o2i");

@@ -72,8 +72,8 @@ fn cli_open_error_names_the_path() {
 
 #[test]
 fn cli_warns_about_corrected_bits() {
-    let Some(mut src) = ecc_image(4096) else { return };
-    let vol = open(ecc_image(4096).unwrap()).unwrap();
+    let mut src = ecc_image(4096);
+    let vol = open(ecc_image(4096)).unwrap();
     let root = vol.root_blkno();
     let off = root * 4096 + 48; // i_atime, bit 0
     let mut b = [0u8];
@@ -185,7 +185,7 @@ fn line_of(text: &str, prefix: &str) -> String {
 /// check), by `stat`, `dx_root`, `dirblocks` and `xattr`; the image is not written.
 #[test]
 fn blocks_failing_their_checksum_are_shown_marked_as_debugfs_marks_them() {
-    assert!(common::have_tools(), "debugfs.ocfs2 is the oracle");
+    common::require_tool("debugfs.ocfs2");
     let mut src = ocfs2_format::io::open_zst(&fixture_zst("X-max")).unwrap();
     let vol = open(ocfs2_format::io::open_zst(&fixture_zst("X-max")).unwrap()).unwrap();
     let bs = vol.block_size() as u64;
@@ -260,7 +260,7 @@ fn blocks_failing_their_checksum_are_shown_marked_as_debugfs_marks_them() {
 /// the same shape naming what the block records.
 #[test]
 fn a_wrong_blkno_or_generation_is_shown_and_marked() {
-    assert!(common::have_tools(), "debugfs.ocfs2 is the oracle");
+    common::require_tool("debugfs.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     let (hello, empty) = (blkno_of("/small/hello.txt"), blkno_of("/small/empty"));
     let mut src = a_default();

@@ -23,7 +23,7 @@ use std::fmt::Display;
 use std::path::Path;
 use std::process::Command;
 
-use common::{have_tools, inspect, inspect_json, mkfs};
+use common::{inspect, inspect_json, mkfs, require_tool};
 use ocfs2_format::layout::dinode::flags as inode_flags;
 use serde_json::Value;
 
@@ -1045,9 +1045,7 @@ fn check_backups(d: &mut Diff, img: &Path, primary: &Value) {
 }
 
 fn run_case(case: &str, size: u64, opts: &[&str]) {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().expect("tempdir");
     let img = dir.path().join(format!("{case}.img"));
     mkfs(&img, size, opts);
@@ -1074,9 +1072,7 @@ macro_rules! fixture_cases {
         $(
             #[test]
             fn $name() {
-                if !have_tools() {
-                    return;
-                }
+                require_tool("debugfs.ocfs2");
                 let img = common::fixture($fixture);
                 check_image(format!("fixture {}", $fixture), &img);
                 // The user files too: extent trees, inline data, symlinks, xattrs,

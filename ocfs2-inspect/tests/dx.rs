@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{debugfs, fixture, have_tools, inspect_json, mkfs};
+use common::{debugfs, fixture, inspect_json, mkfs, require_tool};
 use serde_json::Value;
 
 /// (leaf block, [(major, minor, dirent block)]) per leaf.
@@ -67,9 +67,7 @@ fn field(text: &str, key: &str) -> u64 {
 
 #[test]
 fn dx_dump_matches_debugfs_for_every_entry() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     for fx in ["A-default", "X-max"] {
         let img = fixture(fx);
         let p = img.to_str().unwrap();
@@ -134,9 +132,7 @@ fn dx_dump_matches_debugfs_for_every_entry() {
 
 #[test]
 fn dirblocks_matches_debugfs_for_every_record() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     for (fx, dir) in [("A-default", "/bigdir"), ("X-max", "/extra/deldir"), ("X-max", "/bigdir")] {
         dirblocks_agree(fx, &fixture(fx), dir);
     }
@@ -144,9 +140,7 @@ fn dirblocks_matches_debugfs_for_every_record() {
 
 #[test]
 fn dirblocks_stops_at_i_size() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     // A 1 MiB cluster holds 512 blocks of 2 KiB; the system directory uses one.
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("2k-1m.img");

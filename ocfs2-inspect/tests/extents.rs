@@ -36,7 +36,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{debugfs_batch, fsck, have_tools, inspect, inspect_json};
+use common::{debugfs_batch, fsck, inspect, inspect_json, require_tool};
 use ocfs2_format::layout::blockcheck;
 use ocfs2_format::layout::extent::{ExtentBlock, ExtentList, ExtentRec};
 use serde_json::Value;
@@ -387,9 +387,7 @@ fn sha256(b: &[u8]) -> String {
 /// trees have the depths and extent counts fixtures/README.md documents.
 #[test]
 fn stat_trees_match_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = img();
     let specs: Vec<&str> = FRAGS.iter().map(|f| f.path).chain(PLAIN.iter().copied().take(2)).collect();
     let texts = debugfs_batch(&img, &specs.iter().map(|p| format!("stat {p}")).collect::<Vec<_>>());
@@ -425,9 +423,7 @@ fn stat_trees_match_debugfs() {
 /// debugfs shows with traversal.
 #[test]
 fn stat_without_traversal_matches_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = img();
     for f in FRAGS {
         let text = debugfs(&img, &format!("stat -T {}", f.path));
@@ -449,9 +445,7 @@ fn stat_without_traversal_matches_debugfs() {
 /// `h_next_leaf_blk` (0 on the last), and `i_last_eb_blk` is the last leaf.
 #[test]
 fn extent_blocks_match_debugfs_extent() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = img();
     for f in FRAGS {
         let (_, ours) = our_tree(&img, f.path, true);
@@ -486,9 +480,7 @@ fn extent_blocks_match_debugfs_extent() {
 /// equals debugfs.ocfs2 `bmap`; what is mapped is exactly the written clusters.
 #[test]
 fn bmap_matches_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = img();
     let bs = block_size(&img);
     let per_cluster = 4096 / bs; // 4 KiB clusters
@@ -525,9 +517,7 @@ fn bmap_matches_debugfs() {
 /// pattern the guest wrote, with the guest's sha256.
 #[test]
 fn cat_matches_debugfs_dump() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = img();
     let hashes = guest_hashes();
     let out = TempDir::new().unwrap();
@@ -566,9 +556,7 @@ fn cat_matches_debugfs_dump() {
 /// `frag` (extents per cluster) prints what debugfs.ocfs2 `frag` prints.
 #[test]
 fn frag_matches_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = img();
     for f in FRAGS {
         let theirs = debugfs(&img, &format!("frag {}", f.path));
@@ -584,9 +572,8 @@ fn frag_matches_debugfs() {
 /// traverses in the volume's files; `fsck.ocfs2 -fn` passes as well.
 #[test]
 fn check_is_clean_like_fsck() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let img = img();
     // Every inode named in the directory tree and in the system directory.
     let mut specs = Vec::new();
@@ -730,9 +717,7 @@ fn assert_fsck_finds(img: &Path, code: &str, what: u64) -> String {
 /// The leaf's `h_blkno` names another block: EB_BLKNO.
 #[test]
 fn damaged_h_blkno_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     c.edit(t.leaf.blkno, true, |b| put_u64(b, offset_of!(ExtentBlock, h_blkno), t.leaf.blkno + 1));
@@ -744,9 +729,8 @@ fn damaged_h_blkno_is_reported_by_both() {
 /// The leaf's `h_fs_generation` is another volume's: EB_GEN.
 #[test]
 fn damaged_h_fs_generation_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     c.edit(t.leaf.blkno, true, |b| {
@@ -776,9 +760,7 @@ fn damaged_h_fs_generation_is_reported_by_both() {
 /// A leaf claims depth 1 under a depth-1 block: EXTENT_LIST_DEPTH.
 #[test]
 fn damaged_l_tree_depth_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     c.edit(t.leaf.blkno, true, |b| put_u16(b, LIST + offset_of!(ExtentList, l_tree_depth), 1));
@@ -789,9 +771,7 @@ fn damaged_l_tree_depth_is_reported_by_both() {
 /// A leaf's `l_next_free_rec` exceeds its `l_count`: EXTENT_LIST_FREE.
 #[test]
 fn damaged_l_next_free_rec_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     let over = u16::try_from(t.leaf.list.count + 1).unwrap();
@@ -805,9 +785,7 @@ fn damaged_l_next_free_rec_is_reported_by_both() {
 /// clusters of the records to its left (here 5), so the new cpos is below that.
 #[test]
 fn damaged_leaf_e_cpos_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     let back = t.leaf.list.recs[2].cpos;
@@ -824,9 +802,7 @@ fn damaged_leaf_e_cpos_is_reported_by_both() {
 /// under it are intact, so only the interior cpos gives it away.
 #[test]
 fn damaged_interior_e_cpos_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     let recs = &t.interior.list.recs;
@@ -845,9 +821,7 @@ fn damaged_interior_e_cpos_is_reported_by_both() {
 /// records again below record 1's offset (EXTENT_OVERLAP) and its clusters twice.
 #[test]
 fn damaged_interior_e_blkno_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     let first = t.interior.list.recs[0].blkno;
@@ -863,9 +837,7 @@ fn damaged_interior_e_blkno_is_reported_by_both() {
 /// by both tools).
 #[test]
 fn damaged_e_leaf_clusters_is_reported_by_both() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     c.edit(t.leaf.blkno, true, |b| put_u16(b, rec_at(5, offset_of!(ExtentRec, e_leaf_clusters)), 2));
@@ -889,9 +861,7 @@ fn damaged_e_leaf_clusters_is_reported_by_both() {
 /// checksum (fsck.ocfs2 aborts pass 1 with exit 8).
 #[test]
 fn damage_without_ecc_fails_the_checksum() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let t = target();
     let c = Copy::new();
     let back = t.leaf.list.recs[2].cpos;
@@ -913,9 +883,7 @@ fn damage_without_ecc_fails_the_checksum() {
 /// `check_reports_a_wrong_h_next_leaf_blk`.
 #[test]
 fn damaged_h_next_leaf_blk_is_shown_and_not_followed() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let t = target();
     let img = img();
     let (_, tree) = our_tree(&img, "/frag/d2", true);
@@ -948,9 +916,7 @@ fn damaged_h_next_leaf_blk_is_shown_and_not_followed() {
 /// test above); check names the leaf and the field.
 #[test]
 fn check_reports_a_wrong_h_next_leaf_blk() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let t = target();
     let img = img();
     let (_, tree) = our_tree(&img, "/frag/d2", true);
@@ -972,9 +938,8 @@ fn check_reports_a_wrong_h_next_leaf_blk() {
 /// check names the inode and the field. The kernel appends through it.
 #[test]
 fn check_reports_a_wrong_i_last_eb_blk() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("fsck.ocfs2");
     use ocfs2_format::layout::dinode::DinodeHeader;
     let t = target();
     let c = Copy::new();

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{debugfs_batch, fixture, have_tools, inspect_json};
+use common::{debugfs_batch, fixture, inspect_json, require_tool};
 use ocfs2_format::{FileType, Metadata, Volume};
 
 /// The fields of one `debugfs.ocfs2 stat` that `Metadata` carries.
@@ -114,9 +114,7 @@ fn ours(m: &Metadata) -> Stat {
 
 #[test]
 fn metadata_matches_debugfs_stat() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let cases: &[(&str, &[&str])] = &[
         (
             "A-default",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{debugfs_batch, fixture, have_tools, inspect};
+use common::{debugfs_batch, fixture, inspect, require_tool};
 
 /// What debugfs.ocfs2's `stat` says of one inode, in filestat's terms.
 #[derive(Debug, Default)]
@@ -84,9 +84,8 @@ const PATHS: [&str; 9] = [
 
 #[test]
 fn filestat_agrees_with_debugfs_stat() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("o2info");
     let image = fixture("A-default");
     let img = image.to_str().expect("utf-8");
     let stats = debugfs_batch(&image, &PATHS.iter().map(|p| format!("stat {p}")).collect::<Vec<_>>());

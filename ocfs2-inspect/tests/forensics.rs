@@ -8,13 +8,11 @@ mod common;
 
 use std::path::Path;
 
-use common::{debugfs, fixture, have_tools, inspect, inspect_json, mkfs};
+use common::{debugfs, fixture, inspect, inspect_json, mkfs, require_tool};
 
 #[test]
 fn icheck_matches_debugfs_for_every_block() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     for fx in ["A-default", "X-max"] {
         let img = fixture(fx);
         // Superblock zone, allocators, inodes, dx, xattr, refcount blocks, file
@@ -31,9 +29,7 @@ fn icheck_matches_debugfs_for_every_block() {
 
 #[test]
 fn icheck_first_group_of_large_clusters_is_not_the_superblock_zone() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     // 64 blocks per cluster: the superblock zone is cluster 0 (blocks 0..=63);
     // block 64 opens the first cluster group, owned by its allocator.
     let dir = tempfile::tempdir().unwrap();
@@ -76,9 +72,7 @@ fn icheck_agrees(fx: &str, img: &Path, blocks: &[u64]) {
 
 #[test]
 fn frag_matches_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let img = fixture("A-default");
     let p = img.to_str().unwrap();
     for spec in
@@ -165,9 +159,8 @@ fn lsdel_counts_what_it_lists() {
 /// `stats` names the backup superblocks, or says there are none and why.
 #[test]
 fn stats_says_why_there_are_no_backup_superblocks() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     let line = |img: &Path| {
         let out = inspect(&["stats", img.to_str().unwrap()]);

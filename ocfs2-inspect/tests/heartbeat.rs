@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{debugfs, fixture, fixture_zst, have_tools, inspect_json, mkfs};
+use common::{debugfs, fixture, fixture_zst, inspect_json, mkfs, require_tool};
 use serde_json::Value;
 
 /// One line of `debugfs.ocfs2 -R hb`: slot, node, seq, generation, checksum, dead_ms.
@@ -76,9 +76,7 @@ fn c1_kernel_heartbeat_decodes_and_matches_debugfs() {
     assert_eq!(json["region"]["sector_size"], 512);
     assert_eq!(json["region"]["blkno"], 273);
 
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let raw = fixture("C1");
     let theirs = parse_debugfs_hb(&debugfs(&raw, "hb"));
     assert_eq!(theirs, vec![want]);
@@ -139,14 +137,8 @@ fn c1_in_a_gpt_disk(dir: &Path) -> PathBuf {
 /// the bare volume, joined with that volume's slot map and journals.
 #[test]
 fn hb_samples_the_region_inside_a_partition() {
-    if !have_tools() {
-        return;
-    }
-    if Command::new("sgdisk").arg("--version").output().is_err() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but sgdisk is not installed");
-        eprintln!("SKIPPED: sgdisk is not installed (bash .ci/run installs it)");
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("sgdisk");
     let theirs = parse_debugfs_hb(&debugfs(&fixture("C1"), "hb"));
     assert_eq!(theirs.len(), 1, "C1: node 0 beat");
     let dir = tempfile::tempdir().unwrap();
@@ -199,9 +191,7 @@ fn parse_debugfs_slotmap(text: &str) -> Vec<(u64, u64)> {
 
 #[test]
 fn slotmap_matches_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     for (name, want) in [("B", vec![(0, 0)]), ("C1", vec![(0, 0)]), ("A-default", vec![])] {
         let raw = fixture(name);
         let theirs = parse_debugfs_slotmap(&debugfs(&raw, "slotmap"));
@@ -226,9 +216,8 @@ fn slotmap_matches_debugfs() {
 /// extended formats).
 #[test]
 fn slotmap_formats_match_debugfs_on_written_maps() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     for (features, entry) in [("noextended-slotmap", 2usize), ("extended-slotmap", 8)] {
         let img = dir.path().join(format!("{features}.img"));
@@ -312,9 +301,7 @@ fn mounted_ocfs2(flag: &str, img: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn mounted_matches_mounted_ocfs2() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     let global = dir.path().join("global.img");
     mkfs(
@@ -383,7 +370,9 @@ fn start_node(img: &Path, node: u8, sector: u32) -> SimNode {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let v: Value = serde_json::from_str(&line).expect("hbsim start line");
     assert_eq!(v["node"], node);
-    SimNode { child, generation: v["generation"].as_u64().unwrap() }
+    // A decimal string, as `hb` prints it (README "JSON output": 64-bit values stay exact).
+    let generation = v["generation"].as_str().unwrap_or_else(|| panic!("generation not a string: {line}"));
+    SimNode { child, generation: generation.parse().unwrap() }
 }
 
 fn signal(child: &Child, sig: i32) {
@@ -481,32 +470,24 @@ fn simulate(sector: u32) {
     let ours = our_hb(&inspect_json(&["hb", "--sector-size", &ss, p]), u64::from(sector / 512));
     assert_eq!(ours.iter().map(|s| s.1).collect::<BTreeSet<_>>(), [0, 2, 5].into());
     assert!(ours.iter().all(|s| s.3 == 0), "every node stopped cleanly: generation 0");
-    if have_tools() {
-        assert_eq!(ours, parse_debugfs_hb(&debugfs(&img, "hb")), "sector {sector}");
-    }
+    assert_eq!(ours, parse_debugfs_hb(&debugfs(&img, "hb")), "sector {sector}");
 }
 
 #[test]
 fn simulated_nodes_512_byte_slots() {
-    if have_tools() {
-        simulate(512);
-    }
+    simulate(512);
 }
 
 #[test]
 fn simulated_nodes_4096_byte_slots() {
-    if have_tools() {
-        simulate(4096);
-    }
+    simulate(4096);
 }
 
 // ---- damaged input ---------------------------------------------------------
 
 #[test]
 fn garbage_in_the_region_is_reported_not_fatal() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("junk.img");
     mkfs(&img, 64 << 20, &["-N", "2", "-J", "size=4M", "-b", "4096"]);
@@ -569,9 +550,7 @@ fn uuid_of(img: &Path) -> Value {
 /// moving) does not block it.
 #[test]
 fn mkfs_refuses_a_volume_with_live_nodes() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("live.img");
     mkfs(&img, 64 << 20, &["-N", "4", "-J", "size=4M", "-b", "4096"]);

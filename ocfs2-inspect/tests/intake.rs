@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture, inspect, inspect_json};
+use common::{fixture, inspect, inspect_json, require_tool};
 
 /// A 1 MiB non-OCFS2 prefix (a pattern, not zeros, so a probe that ignored the
 /// offset could not find the superblock by luck) in front of A-default.
@@ -45,17 +45,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
-
-/// Whether `tools` are installed; under CI their absence fails the test.
-fn have(tools: &[&str]) -> bool {
-    let missing: Vec<&&str> =
-        tools.iter().filter(|t| Command::new("which").arg(t).output().map_or(true, |o| !o.status.success())).collect();
-    if !missing.is_empty() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but {missing:?} are not installed");
-        eprintln!("SKIPPED: {missing:?} not installed (bash .ci/run installs them)");
-    }
-    missing.is_empty()
-}
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -188,9 +177,9 @@ fn gpt_disk(dir: &Path) -> PathBuf {
 
 #[test]
 fn gpt_disk_with_ext4_and_ocfs2_lists_and_rdumps() {
-    if !have(&["sgdisk", "sfdisk", "mkfs.ext4"]) {
-        return;
-    }
+    require_tool("sgdisk");
+    require_tool("sfdisk");
+    require_tool("mkfs.ext4");
     let dir = tempfile::tempdir().expect("tempdir");
     let disk = gpt_disk(dir.path());
     let before = sha256_file(&disk);
@@ -242,9 +231,7 @@ fn mbr_disk(dir: &Path, twice: bool) -> PathBuf {
 
 #[test]
 fn mbr_disk_with_ocfs2_in_a_logical_partition() {
-    if !have(&["sfdisk"]) {
-        return;
-    }
+    require_tool("sfdisk");
     let dir = tempfile::tempdir().expect("tempdir");
     let disk = mbr_disk(dir.path(), false);
     let before = sha256_file(&disk);
@@ -291,9 +278,7 @@ fn embedded_disk(dir: &Path, disk: &Path, at: u64) -> PathBuf {
 
 #[test]
 fn partitions_honours_offset_for_a_disk_inside_an_image() {
-    if !have(&["sfdisk"]) {
-        return;
-    }
+    require_tool("sfdisk");
     let dir = tempfile::tempdir().expect("tempdir");
     let disk = mbr_disk(dir.path(), false);
     // Not a multiple of any sector or block size the tables use.
@@ -365,9 +350,7 @@ fn damaged_partition_tables_are_named_errors() {
 
     // GPT: a damaged primary header falls back to the backup in the last
     // sector, as gdisk does; both damaged is an error naming the primary's CRC.
-    if !have(&["sgdisk"]) {
-        return;
-    }
+    require_tool("sgdisk");
     blank(&path, 8);
     run(Command::new("sgdisk").args(["-n", "1:2048:+2M", "-t", "1:8300", "-c", "1:only"]).arg(&path));
     let good = our_view(&path).1;
@@ -400,9 +383,9 @@ fn split_image(image: &Path, dir: &Path, prefix: &str, bytes: u64, numeric: bool
 
 #[test]
 fn split_raw_images_read_as_one() {
-    if !have(&["split", "sgdisk", "mkfs.ext4"]) {
-        return;
-    }
+    require_tool("split");
+    require_tool("sgdisk");
+    require_tool("mkfs.ext4");
     let dir = tempfile::tempdir().expect("tempdir");
     // split's own names, an odd size that cuts blocks in two.
     let alpha = dir.path().join("alpha");
@@ -508,9 +491,8 @@ fn flip(path: &Path, at: u64) {
 
 #[test]
 fn ewf_images_rdump_byte_exact_and_verify_like_ewfverify() {
-    if !have(&["ewfacquire", "ewfverify"]) {
-        return;
-    }
+    require_tool("ewfacquire");
+    require_tool("ewfverify");
     let dir = tempfile::tempdir().expect("tempdir");
     let raw = fixture("A-default");
     let plain = inspect_json(&["volinfo", raw.to_str().expect("utf-8")]);
@@ -541,9 +523,8 @@ fn ewf_images_rdump_byte_exact_and_verify_like_ewfverify() {
 /// 1 MiB segments it runs past `.s99` into `.saa`); MD5 stored only.
 #[test]
 fn ewf_flavours_open_and_verify() {
-    if !have(&["ewfacquire", "ewfverify"]) {
-        return;
-    }
+    require_tool("ewfacquire");
+    require_tool("ewfverify");
     let dir = tempfile::tempdir().expect("tempdir");
     let raw = fixture("A-default");
     for (format, segment) in [
@@ -583,9 +564,7 @@ fn ewf_flavours_open_and_verify() {
 
 #[test]
 fn damaged_ewf_images_are_named_errors() {
-    if !have(&["ewfacquire"]) {
-        return;
-    }
+    require_tool("ewfacquire");
     let dir = tempfile::tempdir().expect("tempdir");
     let segs = ewfacquire(&fixture("A-default"), dir.path(), "img", "deflate:fast", "1MiB");
     let e01 = segs[0].to_str().expect("utf-8");
@@ -626,9 +605,8 @@ fn damaged_ewf_images_are_named_errors() {
 
 #[test]
 fn sources_stack_ewf_then_partition_or_offset() {
-    if !have(&["ewfacquire", "sfdisk"]) {
-        return;
-    }
+    require_tool("ewfacquire");
+    require_tool("sfdisk");
     let dir = tempfile::tempdir().expect("tempdir");
     let disk = mbr_disk(dir.path(), false);
     let segs = ewfacquire(&disk, dir.path(), "disk", "deflate:fast", "100MiB");

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, Weak};
 
-use common::{debugfs_batch, fixture_zst, have_tools, inspect, inspect_json};
+use common::{debugfs_batch, fixture_zst, inspect, inspect_json, require_tool};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -809,39 +809,37 @@ macro_rules! fixture_tests {
 
             #[test]
             fn raw_image_matches_readme() {
-                if !have_tools() { return; }
                 check_raw_image(&Raw::shared($name), &expectations($name));
             }
             #[test]
             fn rdump_reproduces_every_file() {
-                if !have_tools() { return; }
                 check_rdump(&Raw::shared($name), &expectations($name));
             }
             #[test]
             fn ls_matches_debugfs_in_every_directory() {
-                if !have_tools() { return; }
+                require_tool("debugfs.ocfs2");
                 check_listings(&Raw::shared($name));
             }
             #[test]
             fn findpath_matches_debugfs() {
-                if !have_tools() { return; }
+                require_tool("debugfs.ocfs2");
                 check_findpath(&Raw::shared($name));
             }
             #[test]
             fn bmap_matches_debugfs() {
-                if !have_tools() { return; }
+                require_tool("debugfs.ocfs2");
                 check_bmap(&Raw::shared($name));
             }
             #[test]
             fn cat_and_dump_match_debugfs() {
-                if !have_tools() { return; }
+                require_tool("debugfs.ocfs2");
                 let raw = Raw::shared($name);
                 check_cat(&raw, &expectations($name));
                 check_dump(&raw);
             }
             #[test]
             fn stat_matches_debugfs() {
-                if !have_tools() { return; }
+                require_tool("debugfs.ocfs2");
                 check_stat(&Raw::shared($name));
             }
         }
@@ -858,9 +856,7 @@ fixture_tests! {
 /// the name, as debugfs.ocfs2 does; a second rdump merges into what is there.
 #[test]
 fn rdump_names_like_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let raw = Raw::shared("A-default");
     let exp = expectations("A-default");
     let sha_of = |path: &str| exp.files.iter().find(|f| f.2 == path).map(|f| f.0.clone()).unwrap();
@@ -886,9 +882,7 @@ fn rdump_names_like_debugfs() {
 #[test]
 fn json_cat_is_one_object_with_the_bytes_in_base64() {
     use base64::Engine;
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let raw = Raw::shared("A-default");
     for spec in ["/small/hello.txt", "/small/pat5000", "/sparse/holey"] {
         let v = inspect_json(&["cat", raw.img(), spec]);
@@ -906,9 +900,7 @@ fn json_cat_is_one_object_with_the_bytes_in_base64() {
 /// debugfs.ocfs2 does.
 #[test]
 fn rdump_keeps_symlink_times_and_dump_honours_the_umask() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let raw = Raw::shared("A-default");
     let out = TempDir::new().unwrap();
     ok(inspect(&["rdump", raw.img(), "/links", out.path().to_str().unwrap()]), "rdump /links");
@@ -942,9 +934,7 @@ fn rdump_keeps_symlink_times_and_dump_honours_the_umask() {
 #[test]
 fn unwritten_extent_reads_zeros_over_stale_blocks() {
     use std::os::unix::fs::FileExt;
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let raw = Raw::new("A-default");
     let exp = expectations("A-default");
     let facts = parse_debugfs_stat(&debugfs_batch(&raw.img, &["stat /data/prealloc".to_string()])[0]);

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{debugfs, fixture, have_tools, inspect_json, mkfs};
+use common::{debugfs, fixture, inspect_json, mkfs, require_tool};
 use serde_json::Value;
 
 /// What debugfs says about one journal block.
@@ -153,9 +153,7 @@ fn compare(image: &Path, slot: u16) -> Value {
 
 #[test]
 fn dirty_journal_of_b_matches_debugfs_and_replays_from_s_start() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let replay = compare(&fixture("B"), 0);
     // MANIFEST: Dirty, First Commit ID 12, Start Log Blknum 1222.
     assert_eq!(replay["dirty"], true);
@@ -172,9 +170,7 @@ fn dirty_journal_of_b_matches_debugfs_and_replays_from_s_start() {
 
 #[test]
 fn c1_and_a_default_journals_match_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let c1 = compare(&fixture("C1"), 0);
     assert_eq!(c1["dirty"], true);
     assert_eq!(c1["transactions"][0]["sequence"], 2);
@@ -215,9 +211,7 @@ fn dirty_flag_with_an_empty_log_says_what_recovery_does() {
 
 #[test]
 fn fresh_mkfs_journals_match_debugfs() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
     for (bs, extra) in [("4096", &["-J", "size=4M,block64"][..]), ("1024", &["-J", "size=4M"][..])] {
         let img = tmp.path().join(format!("j{bs}.img"));

@@ -9,14 +9,14 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fixture, have_tools, inspect, mkfs};
+use common::{fixture, inspect, mkfs, require_tool};
 use ocfs2_format::fs::{lookup, read_xattrs, FileReader};
 use ocfs2_format::{Error, Volume};
 use sha2::{Digest, Sha256};
 
 /// Runs the real `o2image ARGS SRC OUT` and returns OUT.
 fn o2image(args: &[&str], src: &Path, out: PathBuf) -> PathBuf {
-    let run = Command::new("o2image").args(args).arg(src).arg(&out).output().expect("run o2image");
+    let run = Command::new(require_tool("o2image")).args(args).arg(src).arg(&out).output().expect("run o2image");
     assert!(run.status.success(), "o2image {args:?}: {}", String::from_utf8_lossy(&run.stderr));
     out
 }
@@ -88,9 +88,7 @@ const POPULATED: &[&[&str]] = &[
 
 #[test]
 fn commands_agree_on_packed_and_raw_images_of_the_fixtures() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("o2image");
     for (fx, extra) in [
         ("A-default", &[&["findpath", "@", "10787"][..]][..]),
         ("B", &[&["lsdel", "@"][..], &["ls", "-l", "@", "//orphan_dir:0000"]][..]),
@@ -120,9 +118,7 @@ fn commands_agree_on_packed_and_raw_images_of_the_fixtures() {
 
 #[test]
 fn a_packed_image_of_a_larger_mkfs_volume_keeps_its_backup_superblock() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     let vol = dir.path().join("v.img");
     mkfs(&vol, 2 << 30, &["-b", "4096", "-N", "2", "-L", "o2img"]);
@@ -131,9 +127,7 @@ fn a_packed_image_of_a_larger_mkfs_volume_keeps_its_backup_superblock() {
 
 #[test]
 fn file_data_is_not_in_a_packed_image_and_reading_it_says_which_block() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("o2image");
     let dir = tempfile::tempdir().unwrap();
     let packed = o2image(&[], &fixture("A-default"), dir.path().join("a.o2i"));
     let vol = Volume::open(&packed).unwrap();
@@ -168,7 +162,7 @@ fn held(image: &Path) -> Vec<u64> {
 fn restore(image: &Path, target: PathBuf) -> Vec<u8> {
     use std::io::Write;
     std::fs::File::create(&target).unwrap();
-    let mut child = Command::new("o2image")
+    let mut child = Command::new(require_tool("o2image"))
         .arg("-I")
         .arg(&target)
         .arg(image)
@@ -248,9 +242,8 @@ fn same_as_o2image(vol: &Path, dir: &Path) {
 
 #[test]
 fn image_writes_what_o2image_writes() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("o2image");
     // 4 KiB and 512-byte blocks; dx, xattr buckets, ECC, quotas; extent trees.
     for fx in ["A-default", "X-max", "E-extents"] {
         let dir = tempfile::tempdir().unwrap();

@@ -9,7 +9,7 @@ mod common;
 
 use std::os::unix::fs::FileExt;
 
-use common::{fixture, have_tools, inspect, inspect_json, mkfs};
+use common::{fixture, inspect, inspect_json, mkfs, require_tool};
 use serde_json::Value;
 
 fn ids(kind: &Value) -> Vec<(u64, i64, i64)> {
@@ -91,9 +91,7 @@ fn volumes_without_quotas_and_bad_kinds_are_refused() {
 /// after them); 1 KiB blocks make a 5-level tree, 4 KiB a 4-level one.
 #[test]
 fn fresh_mkfs_images() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     for (bs, depth) in [("1024", 5), ("4096", 4)] {
         let img = dir.path().join(format!("q{bs}.img"));
@@ -112,9 +110,7 @@ fn fresh_mkfs_images() {
 /// matches: typed errors naming the structure, never a hang or a panic.
 #[test]
 fn damaged_quota_trees_fail_cleanly() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     for (features, field) in [("usrquota", "reference"), ("usrquota,metaecc", "dq_check")] {
         let img = dir.path().join("bad.img");

@@ -6,13 +6,11 @@
 
 mod common;
 
-use common::{debugfs, fixture, have_tools, inspect, inspect_json};
+use common::{debugfs, fixture, inspect, inspect_json, require_tool};
 
 #[test]
 fn refcount_matches_debugfs_for_every_record() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     for fx in ["A-default", "B", "X-max"] {
         let img = fixture(fx);
         for spec in ["/data/pat1m", "/data/pat1m.clone", "/data/pat20m", "/data/pat20m.reflink", "/links/hard-pat1m"] {

@@ -15,7 +15,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{decompress_fixture, fixture, fsck, have_tools, inspect, inspect_json, mkfs};
+use common::{decompress_fixture, fixture, fsck, inspect, inspect_json, mkfs, require_tool};
 use ocfs2_format::journal::recovery::Recovery;
 use ocfs2_format::journal::Journal;
 use ocfs2_format::{OpenOptions, SystemFile, Volume};
@@ -196,9 +196,8 @@ fn pattern(bs: usize, seed: u8) -> Vec<u8> {
 /// after its revoke (`revoke_this_block` stops descending its tree once it finds
 /// the block with an older revoke).
 fn handmade_log(block64: bool) {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("v.img");
     let jopt = if block64 { "size=4M,block64" } else { "size=4M,block32" };
@@ -287,9 +286,7 @@ fn handmade_log_64bit_follows_jbd2_and_fsck() {
 /// so the replay rewrites the same bytes, but the log is walked in full).
 #[test]
 fn dirty_fixtures_equal_fsck_replay() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     for (name, local) in [("B", true), ("C1", false)] {
         let copy = dir.path().join(format!("{name}.img"));
@@ -322,9 +319,7 @@ fn dirty_fixtures_equal_fsck_replay() {
 
 #[test]
 fn check_with_replay_agrees_with_fsck_on_the_replayed_copy() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("fsck.ocfs2");
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("B.img");
     decompress_fixture("B", &copy);
@@ -508,9 +503,8 @@ fn kernel_recovery(name: &str) {
         ours.sort();
         assert_eq!(&ours, names, "{name}: ls {d}");
     }
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
+    require_tool("fsck.ocfs2");
     // `ls -l` of every directory against debugfs.ocfs2 on the copy the kernel
     // recovered: inode, mode, links, owner and size of each entry.
     let kernel = dir.path().join("kernel.img");

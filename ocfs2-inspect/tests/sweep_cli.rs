@@ -2,7 +2,8 @@
 //! ocfs2-format/tests/sweep.rs): a subset, the first flip of every field-table
 //! entry on a few blocks of each kind. The damaged image is written to a file
 //! and every inspector command is run on it under `prlimit --as=1GiB`, killed
-//! after 20 s; each must exit 0 (or 4, `check`'s "problems found"), or non-zero
+//! after 20 s of CPU time (wall time would mistake a loaded machine for a hang);
+//! each must exit 0 (or 4, `check`'s "problems found"), or non-zero
 //! with a message on stderr, never mention "panicked" nor die by a signal; the
 //! image's sha256 is unchanged afterwards.
 
@@ -25,12 +26,26 @@ fn sha256(path: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or_default().to_string()
 }
 
-/// Runs one command under the memory and time bounds; `Err` says what went wrong.
-fn run_bounded(args: &[String]) -> Result<(), String> {
+/// What one command may use. CPU time, not wall time, is what catches a loop: it
+/// does not grow when other jobs load the machine, so a slow run is not taken for a
+/// hang. The wall-clock bound is only a backstop for a process blocked without
+/// spinning, hence generous.
+struct Bounds {
+    cpu_secs: u64,
+    wall: Duration,
+}
+
+const COMMAND: Bounds = Bounds { cpu_secs: WATCHDOG.as_secs(), wall: Duration::from_secs(WATCHDOG.as_secs() * 15) };
+
+/// Runs `program ARGS` under 1 GiB of address space and `bounds`; `Err` says what
+/// went wrong.
+fn run_bounded(program: &str, args: &[String], bounds: &Bounds) -> Result<(), String> {
+    // At the soft CPU limit the kernel sends SIGXCPU, a second later SIGKILL.
     let mut child = Command::new("prlimit")
         .arg("--as=1073741824")
+        .arg(format!("--cpu={}:{}", bounds.cpu_secs, bounds.cpu_secs + 1))
         .arg("--")
-        .arg(common::bin())
+        .arg(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -49,15 +64,18 @@ fn run_bounded(args: &[String]) -> Result<(), String> {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        if t.elapsed() > WATCHDOG {
+        if t.elapsed() > bounds.wall {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("{args:?}: killed after {WATCHDOG:?}"));
+            return Err(format!("{args:?}: blocked, killed after {:?} of wall time", bounds.wall));
         }
         std::thread::sleep(Duration::from_millis(5));
     };
     let err = reader.join().unwrap();
     use std::os::unix::process::ExitStatusExt;
+    if matches!(status.signal(), Some(libc::SIGXCPU | libc::SIGKILL)) {
+        return Err(format!("{args:?}: killed after {} s of CPU time (a loop?)", bounds.cpu_secs));
+    }
     if let Some(sig) = status.signal() {
         return Err(format!("{args:?}: killed by signal {sig}: {err}"));
     }
@@ -70,6 +88,16 @@ fn run_bounded(args: &[String]) -> Result<(), String> {
         return Err(format!("{args:?}: exit {status} with nothing on stderr"));
     }
     Ok(())
+}
+
+/// The bounds catch both kinds of hang: a loop by its CPU time, however loaded the
+/// machine, and a blocked process by the wall clock.
+#[test]
+fn bounds_catch_a_loop_and_a_blocked_process() {
+    let spin = run_bounded("sh", &["-c".into(), "while :; do :; done".into()], &Bounds { cpu_secs: 1, wall: WATCHDOG });
+    assert!(spin.as_ref().is_err_and(|e| e.contains("of CPU time")), "{spin:?}");
+    let blocked = run_bounded("sleep", &["60".into()], &Bounds { cpu_secs: 1, wall: Duration::from_secs(1) });
+    assert!(blocked.as_ref().is_err_and(|e| e.contains("of wall time")), "{blocked:?}");
 }
 
 /// Every inspector command on one damaged image.
@@ -171,7 +199,7 @@ fn cli_sweep() {
             std::fs::create_dir_all(&out).unwrap();
             for args in cli_commands(&img, &out, blkno, kind, slots) {
                 runs += 1;
-                if let Err(e) = run_bounded(&args) {
+                if let Err(e) = run_bounded(common::bin(), &args, &COMMAND) {
                     failures.push(format!("{} {kind:?} block {blkno} offset {off:#x}: {e}", plan.fixture));
                 }
             }

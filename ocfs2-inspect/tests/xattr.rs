@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{debugfs, fixture, have_tools, inspect_json};
+use common::{debugfs, fixture, inspect_json, require_tool};
 use serde_json::Value;
 
 type Layout = (u64, Option<u64>, Vec<u64>, Vec<(u64, u64, u64, u64)>, Vec<(u64, u64, u64)>, u64);
@@ -73,9 +73,7 @@ fn ours(v: &Value) -> Layout {
 
 #[test]
 fn layout_matches_debugfs_for_every_entry() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("debugfs.ocfs2");
     let cases = [
         ("A-default", "/xattr/file"),
         ("A-default", "/xattr/dir"),

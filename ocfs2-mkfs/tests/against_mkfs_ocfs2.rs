@@ -9,18 +9,11 @@ use std::os::unix::io::AsRawFd;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const UUID: &str = "0123456789abcdef0123456789abcdef";
+#[path = "../../ocfs2-format/tests/common/require.rs"]
+mod require;
+use require::require_tool;
 
-fn have_tools() -> bool {
-    let ok = Command::new("mkfs.ocfs2").arg("-V").output().is_ok()
-        && Command::new("debugfs.ocfs2").arg("-V").output().is_ok()
-        && Command::new("fsck.ocfs2").arg("-V").output().is_ok();
-    if !ok {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but ocfs2-tools are not installed");
-        eprintln!("SKIPPED: ocfs2-tools are not installed");
-    }
-    ok
-}
+const UUID: &str = "0123456789abcdef0123456789abcdef";
 
 /// Makes a sparse file of `size` bytes; false (with a note) when the host
 /// filesystem cannot hold a file that large (ext4 stops below 16 TiB).
@@ -45,7 +38,7 @@ fn ours(args: &[&str], path: &Path) -> Output {
 }
 
 fn theirs(args: &[&str], path: &Path) -> Output {
-    Command::new("mkfs.ocfs2").args(["-x"]).args(args).arg(path).output().unwrap()
+    Command::new(require_tool("mkfs.ocfs2")).args(["-x"]).args(args).arg(path).output().unwrap()
 }
 
 fn split(opts: &str) -> Vec<&str> {
@@ -182,7 +175,7 @@ fn compare(a: &Path, b: &Path, bs: usize, stale_quota_info: bool) -> Vec<String>
 }
 
 fn debugfs(img: &Path, cmd: &str) -> String {
-    let out = Command::new("debugfs.ocfs2").args(["-R", cmd]).arg(img).output().unwrap();
+    let out = Command::new(require_tool("debugfs.ocfs2")).args(["-R", cmd]).arg(img).output().unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -235,7 +228,7 @@ fn same_as_mkfs_ocfs2(size: u64, opts: &str) {
     assert!(diffs.is_empty(), "{size} {opts}: {} blocks differ: {:?}", diffs.len(), &diffs[..diffs.len().min(10)]);
     let hb = opts.contains("-H");
     if !hb {
-        let f = Command::new("fsck.ocfs2").arg("-fn").arg(&b).output().unwrap();
+        let f = Command::new(require_tool("fsck.ocfs2")).arg("-fn").arg(&b).output().unwrap();
         assert!(f.status.success(), "fsck.ocfs2 -fn ({opts}): {}", String::from_utf8_lossy(&f.stdout));
         let mut cmds = vec!["stats".to_string(), "ls -l //".into(), "ls -l /".into(), "stat -t //global_bitmap".into()];
         for name in debugfs(&a, "ls //").split_whitespace().filter(|n| !n.starts_with('.')) {
@@ -251,9 +244,7 @@ fn same_as_mkfs_ocfs2(size: u64, opts: &str) {
 
 #[test]
 fn images_match_mkfs_ocfs2() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     const M: u64 = 1 << 20;
     const G: u64 = 1 << 30;
     let cases: &[(u64, &str)] = &[
@@ -305,9 +296,7 @@ fn images_match_mkfs_ocfs2() {
 
 #[test]
 fn dry_run_matches_mkfs_ocfs2() {
-    if !have_tools() {
-        return;
-    }
+    require_tool("mkfs.ocfs2");
     const M: u64 = 1 << 20;
     const G: u64 = 1 << 30;
     const T: u64 = 1 << 40;
@@ -363,7 +352,7 @@ fn dry_run_matches_mkfs_ocfs2() {
         args.extend(split(opts));
         let (blocks, args): (Vec<&str>, Vec<&str>) =
             args.into_iter().partition(|a| a.bytes().all(|c| c.is_ascii_digit()) && a.len() > 5);
-        let mut t = Command::new("mkfs.ocfs2");
+        let mut t = Command::new(require_tool("mkfs.ocfs2"));
         t.args(&args).arg(&img).args(&blocks);
         let t = t.output().unwrap();
         let o = Command::new(env!("CARGO_BIN_EXE_ocfs2-mkfs")).args(&args).arg(&img).args(&blocks).output().unwrap();

@@ -504,17 +504,7 @@ impl PyVolume {
 
     /// Each slot's journal: dirty (needs recovery) or clean.
     fn journals(&self, py: Python<'_>) -> PyResult<Vec<JournalState>> {
-        let states = self.run(py, |v| LibJournalState::read_all(v))?;
-        Ok(states
-            .into_iter()
-            .map(|j| JournalState {
-                slot: j.slot,
-                inode: j.inode,
-                flags: j.flags,
-                dirty: j.dirty,
-                recovery_generation: j.recovery_generation,
-            })
-            .collect())
+        Ok(self.run(py, |v| LibJournalState::read_all(v))?.into_iter().map(JournalState).collect())
     }
 
     /// The heartbeat slots that hold a beat (or a bad checksum). With `samples` > 1, samples the region

@@ -223,22 +223,36 @@ impl Finding {
     }
 }
 
-/// One filesystem slot's journal.
-#[pyclass(frozen, get_all, module = "ocfs2")]
+/// One filesystem slot's journal: the library's state, read-only from Python.
+#[pyclass(frozen, module = "ocfs2")]
 #[derive(Debug)]
-pub struct JournalState {
-    pub slot: u16,
-    pub inode: u64,
-    pub flags: u32,
-    /// Whether the journal needs recovery.
-    pub dirty: bool,
-    pub recovery_generation: u32,
-}
+pub struct JournalState(pub ocfs2_format::cluster::JournalState);
 
 #[pymethods]
 impl JournalState {
+    #[getter]
+    fn slot(&self) -> u16 {
+        self.0.slot
+    }
+    #[getter]
+    fn inode(&self) -> u64 {
+        self.0.inode
+    }
+    #[getter]
+    fn flags(&self) -> u32 {
+        self.0.flags
+    }
+    /// Whether the journal needs recovery.
+    #[getter]
+    fn dirty(&self) -> bool {
+        self.0.dirty
+    }
+    #[getter]
+    fn recovery_generation(&self) -> u32 {
+        self.0.recovery_generation
+    }
     fn __repr__(&self) -> String {
-        format!("ocfs2.JournalState(slot={}, dirty={})", self.slot, if self.dirty { "True" } else { "False" })
+        format!("ocfs2.JournalState(slot={}, dirty={})", self.0.slot, if self.0.dirty { "True" } else { "False" })
     }
 }
 

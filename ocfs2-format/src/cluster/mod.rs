@@ -23,6 +23,7 @@
 pub mod heartbeat;
 mod slot_map;
 
+pub use crate::io::interrupt::{catch_interrupts, interrupted};
 pub use crate::journal::JournalState;
 pub use crate::layout::heartbeat::SlotReading;
 pub use crate::layout::node::NodeNum;

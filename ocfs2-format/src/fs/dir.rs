@@ -257,24 +257,11 @@ pub(crate) fn prefetch_inodes(vol: &Volume, inos: impl Iterator<Item = u64>) {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::path::PathBuf;
     use std::process::Command;
 
     use super::*;
     use crate::io::{BlockSource, MemSource};
     use crate::OpenOptions;
-
-    fn mkfs_tool() -> Option<PathBuf> {
-        let found = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin"]
-            .iter()
-            .map(|d| PathBuf::from(d).join("mkfs.ocfs2"))
-            .find(|p| p.is_file());
-        if found.is_none() {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "mkfs.ocfs2 is required when CI=true");
-            eprintln!("mkfs.ocfs2 not found; skipping");
-        }
-        found
-    }
 
     /// With 1 KiB blocks and 8 slots, mkfs.ocfs2 makes the system directory a
     /// block directory that is not indexed (dyn features 0) yet, the volume having
@@ -282,7 +269,7 @@ mod tests {
     /// trailer is validated.
     #[test]
     fn trailers_of_a_non_indexed_directory() {
-        let Some(tool) = mkfs_tool() else { return };
+        let tool = crate::test_util::require_tool("mkfs.ocfs2");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("1k.img");
         std::fs::File::create(&path).unwrap().set_len(96 << 20).unwrap();

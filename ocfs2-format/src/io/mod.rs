@@ -8,8 +8,10 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+// Signals are the OS too: here, where the crate keeps its unsafe code; re-exported from `cluster`.
 mod direct;
 pub mod ewf;
+pub(crate) mod interrupt;
 mod mem;
 mod mmap;
 pub mod o2image;
@@ -57,7 +59,9 @@ pub trait BlockSource: Send + Sync + std::fmt::Debug {
     /// waiting one by one. The default does nothing; ranges past the end are
     /// ignored.
     fn prefetch(&self, offset: u64, len: u64) {
-        let _ = (offset, len);
+        if let Some(s) = self.underlying() {
+            s.prefetch(offset, len);
+        }
     }
 
     /// Whether the byte at `offset` can be read without waiting for the medium
@@ -65,8 +69,7 @@ pub trait BlockSource: Send + Sync + std::fmt::Debug {
     /// when the cache is warm: at 15 TiB, 125,000 needless hints cost seconds.
     /// The default, for sources that do not prefetch, is `true`.
     fn is_cached(&self, offset: u64) -> bool {
-        let _ = offset;
-        true
+        self.underlying().is_none_or(|s| s.is_cached(offset))
     }
 
     /// How many reads a walk over scattered blocks should keep in flight. The
@@ -74,7 +77,15 @@ pub trait BlockSource: Send + Sync + std::fmt::Debug {
     /// bound by the CPU and use the cores. Reads that wait on the device (O_DIRECT)
     /// gain from many at once, as the device serves them in parallel.
     fn parallel_reads(&self) -> usize {
-        1
+        self.underlying().map_or(1, |s| s.parallel_reads())
+    }
+
+    /// The source this one is a layer over at the same offsets (a view that
+    /// replaces some blocks, a wrapper that counts reads), which the read hints
+    /// above then go to by default, so a layer does not forward each by hand.
+    /// `None` (the default) for a source that reads its medium itself.
+    fn underlying(&self) -> Option<&dyn BlockSource> {
+        None
     }
 }
 
@@ -160,5 +171,63 @@ pub(crate) fn eof(offset: u64, len: usize, size: u64) -> Error {
             std::io::ErrorKind::UnexpectedEof,
             format!("read of {len} bytes at {offset} runs past the end of the source ({size} bytes)"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A medium with hints of its own: nothing cached, 7 reads in flight, and a
+    /// record of what it was asked to prefetch.
+    #[derive(Debug)]
+    struct Medium(Mutex<Vec<(u64, u64)>>);
+
+    impl BlockSource for Medium {
+        fn size(&self) -> u64 {
+            1 << 20
+        }
+        fn read_at(&self, _: u64, buf: &mut [u8]) -> Result<()> {
+            buf.fill(0);
+            Ok(())
+        }
+        fn prefetch(&self, offset: u64, len: u64) {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push((offset, len));
+        }
+        fn is_cached(&self, _: u64) -> bool {
+            false
+        }
+        fn parallel_reads(&self) -> usize {
+            7
+        }
+    }
+
+    /// A layer naming only its underlying source.
+    #[derive(Debug)]
+    struct Layer(Medium);
+
+    impl BlockSource for Layer {
+        fn size(&self) -> u64 {
+            self.0.size()
+        }
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+            self.0.read_at(offset, buf)
+        }
+        fn underlying(&self) -> Option<&dyn BlockSource> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn a_layer_passes_the_read_hints_to_its_underlying_source() {
+        let layer = Layer(Medium(Mutex::new(Vec::new())));
+        layer.prefetch(4096, 8192);
+        assert!(!layer.is_cached(0));
+        assert_eq!(layer.parallel_reads(), 7);
+        assert_eq!(*layer.0 .0.lock().unwrap_or_else(|e| e.into_inner()), [(4096, 8192)]);
+        // Without one, the defaults: cached, one read at a time.
+        let mem = MemSource::from_vec(vec![0; 4096]);
+        assert!(mem.is_cached(0) && mem.parallel_reads() == 1);
     }
 }

@@ -254,16 +254,8 @@ impl<S: BlockSource> BlockSource for ReplaySource<S> {
         Ok(Cow::Owned(b))
     }
 
-    fn prefetch(&self, offset: u64, len: u64) {
-        self.inner.prefetch(offset, len)
-    }
-
-    fn is_cached(&self, offset: u64) -> bool {
-        self.inner.is_cached(offset)
-    }
-
-    fn parallel_reads(&self) -> usize {
-        self.inner.parallel_reads()
+    fn underlying(&self) -> Option<&dyn BlockSource> {
+        Some(&self.inner)
     }
 }
 

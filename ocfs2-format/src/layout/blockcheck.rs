@@ -472,9 +472,15 @@ mod tests {
         // A wrong CRC cannot be repaired.
         block[49] ^= 0x10;
         let failure = verify(&mut block, 48).unwrap_err();
-        assert_eq!(failure.stored.crc32e.get(), u32::from_le_bytes(block[48..52].try_into().unwrap()));
-        assert_eq!(failure.computed_crc, u32::from_le_bytes(orig[48..52].try_into().unwrap()));
-        assert!(failure.to_string().contains("mismatch"));
+        // The failure carries the damaged check as stored and the intact data's own.
+        let intact = BlockCheck::read(&orig, 48).unwrap();
+        let expected = CheckFailure {
+            stored: BlockCheck::read(&block, 48).unwrap(),
+            computed_crc: intact.crc32e.get(),
+            computed_ecc: intact.ecc.get(),
+        };
+        assert_eq!(failure, expected);
+        assert_ne!(failure.stored.crc32e.get(), failure.computed_crc);
         block[49] ^= 0x10;
         // A wrong ECC or reserved field goes unnoticed: the CRC matches.
         block[52] ^= 1;
@@ -551,27 +557,8 @@ mod tests {
         //! Checks against volumes formatted by the real `mkfs.ocfs2`.
 
         use super::*;
-        use std::path::{Path, PathBuf};
+        use std::path::Path;
         use std::process::Command;
-
-        /// `mkfs.ocfs2`, also looked for in the sbin directories that a non-root
-        /// PATH often lacks. Missing is only acceptable outside CI.
-        fn mkfs_tool() -> Option<PathBuf> {
-            let candidates = std::env::var_os("PATH")
-                .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-                .unwrap_or_default()
-                .into_iter()
-                .chain(["/usr/sbin", "/sbin", "/usr/local/sbin"].map(PathBuf::from));
-            for dir in candidates {
-                let tool = dir.join("mkfs.ocfs2");
-                if tool.is_file() {
-                    return Some(tool);
-                }
-            }
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "mkfs.ocfs2 is required when CI=true");
-            eprintln!("mkfs.ocfs2 not found; skipping the real-volume check");
-            None
-        }
 
         /// Formats a 64 MiB sparse image with every feature, metaecc included.
         fn format(tool: &Path, dir: &Path, blocksize: usize) -> Vec<u8> {
@@ -592,7 +579,7 @@ mod tests {
 
         #[test]
         fn real_volumes_verify() {
-            let Some(tool) = mkfs_tool() else { return };
+            let tool = crate::test_util::require_tool("mkfs.ocfs2");
             let dir = tempfile::tempdir().unwrap();
             for blocksize in [512usize, 1024, 4096] {
                 let img = format(&tool, dir.path(), blocksize);
@@ -631,7 +618,7 @@ mod tests {
 
         #[test]
         fn every_single_flip_of_a_real_inode_is_repaired() {
-            let Some(tool) = mkfs_tool() else { return };
+            let tool = crate::test_util::require_tool("mkfs.ocfs2");
             let dir = tempfile::tempdir().unwrap();
             let img = format(&tool, dir.path(), 4096);
             // The root directory's inode is a well-filled block: pick the inode with

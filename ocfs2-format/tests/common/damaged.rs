@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ocfs2_format::io::{open_zst, BlockSource, MemSource};
 use ocfs2_format::{fs, OpenOptions, Volume};
 
-use super::{fixture_zst, have_tools, mkfs};
+use super::{fixture_zst, mkfs};
 
 /// The clean kernel-written fixture, in memory.
 pub fn a_default() -> MemSource {
@@ -44,10 +44,7 @@ pub fn blkno_of(path: &str) -> u64 {
 }
 
 /// A META_ECC volume made by the real mkfs.ocfs2, read into memory.
-pub fn ecc_image(bs: u32) -> Option<MemSource> {
-    if !have_tools() {
-        return None;
-    }
+pub fn ecc_image(bs: u32) -> MemSource {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("ecc.img");
     let b = bs.to_string();
@@ -56,5 +53,5 @@ pub fn ecc_image(bs: u32) -> Option<MemSource> {
         64 << 20,
         &["-b", &b, "-C", "4096", "-N", "2", "-J", "size=4M", "-M", "local", "--fs-feature-level=max-features"],
     );
-    Some(MemSource::from_vec(std::fs::read(&path).unwrap()))
+    MemSource::from_vec(std::fs::read(&path).unwrap())
 }

@@ -7,22 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub mod damaged;
+mod require;
 
-/// Whether the real ocfs2-tools are installed. Under CI (CI=true) their absence
-/// fails the test instead of skipping it.
-pub fn have_tools() -> bool {
-    let ok = Command::new("debugfs.ocfs2").arg("-V").output().is_ok()
-        && Command::new("mkfs.ocfs2").arg("-V").output().is_ok();
-    if !ok {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but ocfs2-tools are not installed");
-        eprintln!("SKIPPED: ocfs2-tools are not installed (apt-get install ocfs2-tools); run bash .ci/run");
-    }
-    ok
-}
+pub use require::require_tool;
 
 /// Runs `fsck.ocfs2 -fn IMAGE`: its exit code and everything it printed.
 pub fn fsck(image: &Path) -> (Option<i32>, String) {
-    let out = Command::new("fsck.ocfs2").arg("-fn").arg(image).output().expect("run fsck.ocfs2");
+    let out = Command::new(require_tool("fsck.ocfs2")).arg("-fn").arg(image).output().expect("run fsck.ocfs2");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code(), text)
 }
@@ -34,8 +25,12 @@ pub fn mkfs(path: &Path, size: u64, opts: &[&str]) {
     let f = std::fs::File::create(path).expect("create image");
     f.set_len(size).expect("size image");
     drop(f);
-    let out =
-        Command::new("mkfs.ocfs2").args(["-F", "-q", "-x"]).args(opts).arg(path).output().expect("run mkfs.ocfs2");
+    let out = Command::new(require_tool("mkfs.ocfs2"))
+        .args(["-F", "-q", "-x"])
+        .args(opts)
+        .arg(path)
+        .output()
+        .expect("run mkfs.ocfs2");
     assert!(
         out.status.success(),
         "mkfs.ocfs2 {opts:?} failed: {}{}",
@@ -71,7 +66,13 @@ pub fn fixture(name: &str) -> PathBuf {
 /// Decompresses `fixtures/NAME.img.zst` to `dest` (sparse), for a test's own copy.
 pub fn decompress_fixture(name: &str, dest: &Path) {
     let zst = fixture_zst(name);
-    let out = Command::new("zstd").args(["-q", "-d", "-f"]).arg(&zst).arg("-o").arg(dest).output().expect("run zstd");
+    let out = Command::new(require_tool("zstd"))
+        .args(["-q", "-d", "-f"])
+        .arg(&zst)
+        .arg("-o")
+        .arg(dest)
+        .output()
+        .expect("run zstd");
     assert!(out.status.success(), "zstd -d {}: {}", zst.display(), String::from_utf8_lossy(&out.stderr));
 }
 

@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
+#[path = "../../../ocfs2-format/tests/common/require.rs"]
+mod require;
+pub use require::require_tool;
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ocfs2-fuse")
 }
@@ -20,9 +24,7 @@ pub fn require_fuse() {
     if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/fuse") {
         panic!("cannot open /dev/fuse ({e}): the FUSE tests need it (root, the fuse module, apt-get install fuse3)");
     }
-    if Command::new("fusermount3").arg("-V").output().is_err() {
-        panic!("fusermount3 is missing: apt-get install fuse3");
-    }
+    require_tool("fusermount3");
 }
 
 /// Runs `cmd` through `sh -c` in `dir`, asserting success; its stdout.
@@ -76,7 +78,8 @@ pub fn fixture_zst(name: &str) -> PathBuf {
 
 /// A private raw copy of a fixture, to damage.
 pub fn decompress(name: &str, dest: &Path) {
-    let out = Command::new("zstd").args(["-q", "-d", "-f"]).arg(fixture_zst(name)).arg("-o").arg(dest).output();
+    let out =
+        Command::new(require_tool("zstd")).args(["-q", "-d", "-f"]).arg(fixture_zst(name)).arg("-o").arg(dest).output();
     let out = out.expect("zstd is needed (apt-get install zstd)");
     assert!(out.status.success(), "zstd -d {name}: {}", String::from_utf8_lossy(&out.stderr));
 }
@@ -233,10 +236,10 @@ pub fn expectations(name: &str) -> Expect {
 /// Runs debugfs.ocfs2 commands in one process; each command's output. Fails on anything on
 /// stderr but its banner.
 pub fn debugfs_batch(image: &Path, cmds: &[String]) -> Vec<String> {
-    assert!(Command::new("debugfs.ocfs2").arg("-V").output().is_ok(), "debugfs.ocfs2 is needed (ocfs2-tools)");
     let script = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(script.path(), cmds.join("\n") + "\n").unwrap();
-    let out: Output = Command::new("debugfs.ocfs2").arg("-f").arg(script.path()).arg(image).output().unwrap();
+    let out: Output =
+        Command::new(require_tool("debugfs.ocfs2")).arg("-f").arg(script.path()).arg(image).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<&str> =
         stderr.lines().map(|l| l.trim_start_matches("debugfs.ocfs2 1.8.7")).filter(|l| !l.is_empty()).collect();

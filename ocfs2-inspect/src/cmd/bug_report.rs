@@ -92,14 +92,47 @@ struct Report {
     superblock: super::common::superblock::Stats,
     /// Every filesystem slot with its node and journal.
     slots: Vec<SlotState>,
-    /// `{"Ok": {...}}` a heartbeat snapshot, or `{"Err": "why not"}`.
-    heartbeat: Result<Heartbeat, String>,
+    /// A heartbeat snapshot, or why not.
+    heartbeat: Part<Heartbeat>,
     /// Every chain allocator's totals.
     allocators: Vec<AllocatorSummary>,
-    /// `{"Ok": ...}` what `mkfs-cmd` shows, or `{"Err": "why not"}`.
-    mkfs: Result<super::common::mkfs_cmd::MkfsCmd, String>,
-    /// `{"Ok": ...}` the check's summary, or `{"Err": "why not"}`.
-    check: Result<CheckSummary, String>,
+    /// What `mkfs-cmd` shows, or why not.
+    mkfs: Part<super::common::mkfs_cmd::MkfsCmd>,
+    /// The check's summary, or why not.
+    check: Part<CheckSummary>,
+}
+
+/// A part of the report that can fail alone, the rest still coming: its object,
+/// or `{"error": {"kind", "message"}}` (no part's object has an `error` key).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Part<T> {
+    /// The part, as its own command shows it.
+    Read(T),
+    /// Why the part could not be read.
+    Failed {
+        /// The failure.
+        error: PartError,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct PartError {
+    /// Its class, for scripts: the name of the `std::io::ErrorKind` the library
+    /// gives it (`InvalidData` for corruption, `UnexpectedEof` for a truncated
+    /// image, `NotFound`, `InvalidInput`, `Unsupported`, `Other`...).
+    kind: String,
+    /// The error as a command prints it on stderr.
+    message: String,
+}
+
+impl<T> From<Result<T, CmdError>> for Part<T> {
+    fn from(r: Result<T, CmdError>) -> Self {
+        match r {
+            Ok(v) => Part::Read(v),
+            Err(e) => Part::Failed { error: PartError { kind: format!("{:?}", e.io_kind()), message: e.to_string() } },
+        }
+    }
 }
 
 fn heartbeat(vol: &Volume, image: &Path) -> Result<Heartbeat, CmdError> {
@@ -162,16 +195,16 @@ pub fn run(vol: &Volume, out: &Out, image: &Path) -> Result<(), CmdError> {
             errors: r.errors(),
             by_name: r.by_code.iter().map(|c| (c.name.clone(), c.count)).collect(),
         })
-        .map_err(|e| e.to_string());
+        .map_err(CmdError::from);
     let report = Report {
         tool: format!("ocfs2-inspect {}", env!("CARGO_PKG_VERSION")),
         image: image.display().to_string(),
         superblock,
         slots,
-        heartbeat: heartbeat(vol, image).map_err(|e| e.to_string()),
+        heartbeat: heartbeat(vol, image).into(),
         allocators: allocs,
-        mkfs: super::common::mkfs_cmd::mkfs_cmd(vol).map_err(|e| e.to_string()),
-        check,
+        mkfs: super::common::mkfs_cmd::mkfs_cmd(vol).into(),
+        check: check.into(),
     };
     out.emit(&report, render)
 }
@@ -194,8 +227,10 @@ fn render(r: &Report) -> String {
     s.push_str(&table(&["Slot", "Node", "Journal"], rows, &[0, 1]));
     s.push_str("\n== Heartbeat (one snapshot)\n");
     match &r.heartbeat {
-        Ok(h) if h.slots.is_empty() => s.push_str(&format!("no node has written (sector size {})\n", h.sector_size)),
-        Ok(h) => {
+        Part::Read(h) if h.slots.is_empty() => {
+            s.push_str(&format!("no node has written (sector size {})\n", h.sector_size))
+        }
+        Part::Read(h) => {
             let rows = h
                 .slots
                 .iter()
@@ -213,7 +248,7 @@ fn render(r: &Report) -> String {
                 .collect();
             s.push_str(&table(&["Node", "Seq", "Age", "Generation", "Dead ms", "CRC", "State"], rows, &[0, 1, 2, 4]));
         }
-        Err(e) => s.push_str(&format!("unreadable: {e}\n")),
+        Part::Failed { error } => s.push_str(&format!("unreadable: {}\n", error.message)),
     }
     s.push_str("\n== Allocators\n");
     let rows = r
@@ -224,18 +259,20 @@ fn render(r: &Report) -> String {
     s.push_str(&table(&["Allocator", "Unit", "Total", "Used", "Free"], rows, &[2, 3, 4]));
     s.push_str("\n== mkfs\n");
     match &r.mkfs {
-        Ok(m) => s.push_str(&fields(vec![("o2info --mkfs", m.o2info.clone()), ("mkfs.ocfs2", m.command.clone())])),
-        Err(e) => s.push_str(&format!("unreadable: {e}\n")),
+        Part::Read(m) => {
+            s.push_str(&fields(vec![("o2info --mkfs", m.o2info.clone()), ("mkfs.ocfs2", m.command.clone())]))
+        }
+        Part::Failed { error } => s.push_str(&format!("unreadable: {}\n", error.message)),
     }
     s.push_str("\n== Check (fsck.ocfs2 -fn)\n");
     match &r.check {
-        Ok(c) => {
+        Part::Read(c) => {
             s.push_str(&format!("{} ({} errors)\n", if c.clean { "clean" } else { "problems found" }, c.errors));
             for (name, n) in &c.by_name {
                 s.push_str(&format!("  {name}: {n}\n"));
             }
         }
-        Err(e) => s.push_str(&format!("failed: {e}\n")),
+        Part::Failed { error } => s.push_str(&format!("failed: {}\n", error.message)),
     }
     s
 }

@@ -361,7 +361,7 @@ impl TransitionRow {
 }
 
 fn watch(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
-    cli_cluster::catch_interrupts();
+    ocfs2_format::cluster::catch_interrupts();
     let tty = !out.json() && std::io::stdout().is_terminal();
     let mut readings = t.sample()?;
     let threshold = match a.threshold {
@@ -422,7 +422,7 @@ fn watch(a: &HbArgs, out: &Out, t: &Target) -> Result<(), CmdError> {
 /// Sleeps until `deadline` in small steps; false when interrupted.
 fn sleep_until(deadline: Instant) -> bool {
     loop {
-        if cli_cluster::stopped() {
+        if ocfs2_format::cluster::interrupted() {
             return false;
         }
         let now = Instant::now();

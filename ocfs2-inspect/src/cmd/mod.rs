@@ -54,6 +54,14 @@ impl CmdError {
     pub fn msg(m: String) -> Self {
         CmdError { context: None, inner: Inner::Msg(m) }
     }
+
+    /// The library's class of the error (`Other` for the inspector's own messages).
+    pub fn io_kind(&self) -> std::io::ErrorKind {
+        match &self.inner {
+            Inner::Lib(e) => e.io_kind(),
+            Inner::Msg(_) => std::io::ErrorKind::Other,
+        }
+    }
 }
 
 impl From<ocfs2_format::Error> for CmdError {

@@ -31,7 +31,8 @@ pub fn inspect_json(args: &[&str]) -> serde_json::Value {
 
 /// Runs `debugfs.ocfs2 -R CMD IMAGE` and returns stdout (asserting success).
 pub fn debugfs(image: &Path, cmd: &str) -> String {
-    let out = Command::new("debugfs.ocfs2").arg("-R").arg(cmd).arg(image).output().expect("run debugfs.ocfs2");
+    let out =
+        Command::new(require_tool("debugfs.ocfs2")).arg("-R").arg(cmd).arg(image).output().expect("run debugfs.ocfs2");
     assert!(out.status.success(), "debugfs.ocfs2 -R {cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -45,8 +46,12 @@ pub fn debugfs_batch(image: &Path, cmds: &[String]) -> Vec<String> {
     }
     let script = tempfile::NamedTempFile::new().expect("a temporary file");
     std::fs::write(script.path(), cmds.join("\n") + "\n").expect("write the debugfs script");
-    let out =
-        Command::new("debugfs.ocfs2").arg("-f").arg(script.path()).arg(image).output().expect("run debugfs.ocfs2");
+    let out = Command::new(require_tool("debugfs.ocfs2"))
+        .arg("-f")
+        .arg(script.path())
+        .arg(image)
+        .output()
+        .expect("run debugfs.ocfs2");
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<&str> =
         stderr.lines().map(|l| l.trim_start_matches("debugfs.ocfs2 1.8.7")).filter(|l| !l.is_empty()).collect();
@@ -88,4 +93,29 @@ pub fn workspace_bin(package: &'static str) -> PathBuf {
             exe
         })
         .clone()
+}
+
+/// A read-only loop device over an image (o2info reads an unmounted volume only
+/// through a block device), detached on drop.
+pub struct Loop(pub String);
+
+impl Loop {
+    /// Attaches `image` read-only; panics with the reason when this host has no
+    /// loop device for us (losetup needs root and /dev/loop*).
+    pub fn attach(image: &Path) -> Loop {
+        let out = Command::new(require_tool("losetup")).args(["-r", "-f", "--show"]).arg(image).output();
+        match out {
+            Ok(o) if o.status.success() => Loop(String::from_utf8_lossy(&o.stdout).trim().to_string()),
+            Ok(o) => {
+                panic!("needs a loop device (losetup -r -f: root, /dev/loop*): {}", String::from_utf8_lossy(&o.stderr))
+            }
+            Err(e) => panic!("needs a loop device (losetup -r -f: root, /dev/loop*): {e}"),
+        }
+    }
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").arg("-d").arg(&self.0).status();
+    }
 }
