@@ -242,6 +242,28 @@ fn blocks_failing_their_checksum_are_shown_marked_as_debugfs_marks_them() {
     let clean = fixture_zst("X-max");
     assert!(!ours(&["dirblocks", clean.to_str().unwrap(), "/extra/deldir"]).contains(MARK));
 
+    // ls: debugfs lists the damaged directory block as if nothing failed; we list
+    // the same entries and warn naming the block and the marker.
+    let out = inspect(&["ls", img, "/extra/deldir"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pairs = |text: &str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = squeezed(text)
+            .iter()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                Some((f.first()?.to_string(), f.last()?.to_string()))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (o, d) = (String::from_utf8(out.stdout).unwrap(), common::debugfs(&path, "ls /extra/deldir"));
+    assert!(pairs(&o).len() > 2, "{o}");
+    assert_eq!(pairs(&o), pairs(&d), "ls lists what debugfs.ocfs2 lists");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("directory block {dir_block} listed despite {MARK} Computed CRC32:")), "{err}");
+    assert!(inspect(&["ls", clean.to_str().unwrap(), "/extra/deldir"]).stderr.is_empty(), "a clean block: no warning");
+
     // xattr: debugfs lists the damaged block without a mark; we list it and mark it.
     let (o, d) = (ours(&["xattr", img, "/extra/acl"]), common::debugfs(&path, "xattr -v /extra/acl"));
     let in_block = format!("Extended Attributes in block #{xattr_block}: 1");

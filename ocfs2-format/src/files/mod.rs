@@ -110,6 +110,21 @@ impl ReadDir<'_> {
         self.dots = yes;
         self
     }
+
+    /// Whether to list a block whose checksum, self block number or fs
+    /// generation fails, as debugfs.ocfs2 `ls` does (a block without the
+    /// directory-block signature is still an error); what failed is then in
+    /// [`ReadDir::damaged_blocks`]. Off by default.
+    pub fn unchecked(mut self, yes: bool) -> Self {
+        self.blocks = self.blocks.unchecked(yes);
+        self
+    }
+
+    /// The blocks read so far despite a failed check (with
+    /// [`ReadDir::unchecked`]), each with what failed.
+    pub fn damaged_blocks(&self) -> &[(u64, crate::volume::MetaFaults)] {
+        self.blocks.damaged()
+    }
 }
 
 impl<'v> Iterator for ReadDir<'v> {

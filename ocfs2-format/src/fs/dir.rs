@@ -2,6 +2,8 @@
 //! trailers). Indexed directories are read linearly through their entry blocks
 //! (the dx tree only indexes them), in on-disk order, as debugfs.ocfs2 lists them.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, InvalidKind, Result};
 use crate::layout::dinode::{dyn_features, Id2};
 use crate::layout::dir::{self as layout_dir, DirEntries, DirTrailer, TRAILER_SIZE};
@@ -75,6 +77,10 @@ pub struct DirStream<'v> {
     required: bool,
     /// A block may end in a trailer (told by its signature).
     optional: bool,
+    /// List blocks whose checksum, self block number or generation fails.
+    unchecked: bool,
+    /// The blocks listed despite a failed check, and what failed.
+    damaged: Vec<(u64, MetaFaults)>,
 }
 
 impl std::fmt::Debug for DirStream<'_> {
@@ -109,6 +115,8 @@ impl<'v> DirStream<'v> {
                 blocks: Box::new(std::iter::empty()),
                 required: false,
                 optional: false,
+                unchecked: false,
+                damaged: Vec::new(),
             });
         }
         let map = load(vol, dir)?;
@@ -123,18 +131,52 @@ impl<'v> DirStream<'v> {
         // (libocfs2 assumes trailers there): accept both shapes, by the signature.
         let required = vol.has_meta_ecc() || h.has_dyn(dyn_features::INDEXED_DIR);
         let optional = !required && vol.superblock().s_feature_incompat.get() & incompat::INDEXED_DIRS != 0;
-        Ok(DirStream { vol, inline: None, blocks: Box::new(map.into_blocks(vol, blocks)), required, optional })
+        Ok(DirStream {
+            vol,
+            inline: None,
+            blocks: Box::new(map.into_blocks(vol, blocks)),
+            required,
+            optional,
+            unchecked: false,
+            damaged: Vec::new(),
+        })
+    }
+
+    /// Whether to list a block whose checksum, self block number or fs
+    /// generation fails (its faults are kept: [`DirStream::damaged`]), as
+    /// debugfs.ocfs2 `ls` lists it. A block without the directory-block
+    /// signature still fails. Off by default: walks act on trustworthy blocks.
+    pub fn unchecked(mut self, yes: bool) -> Self {
+        self.unchecked = yes;
+        self
+    }
+
+    /// The blocks listed so far despite a failed check (only with
+    /// [`DirStream::unchecked`]), each with what failed.
+    pub fn damaged(&self) -> &[(u64, MetaFaults)] {
+        &self.damaged
+    }
+
+    /// Reads directory block `blkno` as metadata, keeping its faults when unchecked.
+    fn read_meta_block(&mut self, blkno: u64) -> Result<Cow<'v, [u8]>> {
+        if !self.unchecked {
+            return self.vol.read_meta(blkno, MetaKind::DIR_BLOCK);
+        }
+        let checked = self.vol.read_meta_unchecked(blkno, MetaKind::DIR_BLOCK)?;
+        if !checked.faults.is_clean() {
+            self.damaged.push((blkno, checked.faults));
+        }
+        Ok(checked.block)
     }
 
     /// The live entries of block `blkno`.
-    fn read_block(&self, blkno: u64) -> Result<Vec<DirEntryInfo>> {
-        let vol = self.vol;
+    fn read_block(&mut self, blkno: u64) -> Result<Vec<DirEntryInfo>> {
         let (block, trailer) = if self.required {
-            (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
+            (self.read_meta_block(blkno)?, true)
         } else {
-            let raw = vol.read_block(blkno)?;
+            let raw = self.vol.read_block(blkno)?;
             if self.optional && layout_dir::trailer(&raw).is_some() {
-                (vol.read_meta(blkno, MetaKind::DIR_BLOCK)?, true)
+                (self.read_meta_block(blkno)?, true)
             } else {
                 (raw, false)
             }

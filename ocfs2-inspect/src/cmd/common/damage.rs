@@ -44,16 +44,7 @@ pub fn mark(rendered: String, damage: Option<&Damage>) -> String {
     let crc_line = rendered.lines().position(|l| l.trim_start().starts_with("CRC32:"));
     let indent =
         crc_line.and_then(|i| rendered.lines().nth(i)).map_or("", |l| &l[..l.len() - l.trim_start().len()]).to_string();
-    let mut markers = Vec::new();
-    if let (Some(crc), Some(ecc)) = (d.computed_crc32, d.computed_ecc) {
-        markers.push(format!("{indent}**FAILED CHECKSUM** Computed CRC32: {crc:08x}   ECC: {ecc:04x}"));
-    }
-    if let Some(b) = d.recorded_blkno {
-        markers.push(format!("{indent}**WRONG BLKNO** Recorded: {b}"));
-    }
-    if let Some(g) = d.recorded_fs_generation {
-        markers.push(format!("{indent}**WRONG FS GENERATION** Recorded: {g} ({g:#x})"));
-    }
+    let markers: Vec<String> = markers(d).into_iter().map(|m| format!("{indent}{m}")).collect();
     let mut lines: Vec<&str> = rendered.lines().collect();
     let at = crc_line.map_or(lines.len(), |i| i + 1);
     lines.splice(at..at, markers.iter().map(String::as_str));
@@ -62,4 +53,19 @@ pub fn mark(rendered: String, damage: Option<&Damage>) -> String {
         s.push('\n');
     }
     s
+}
+
+/// The marker lines of `d`, unindented.
+pub fn markers(d: &Damage) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(crc), Some(ecc)) = (d.computed_crc32, d.computed_ecc) {
+        out.push(format!("**FAILED CHECKSUM** Computed CRC32: {crc:08x}   ECC: {ecc:04x}"));
+    }
+    if let Some(b) = d.recorded_blkno {
+        out.push(format!("**WRONG BLKNO** Recorded: {b}"));
+    }
+    if let Some(g) = d.recorded_fs_generation {
+        out.push(format!("**WRONG FS GENERATION** Recorded: {g} ({g:#x})"));
+    }
+    out
 }

@@ -60,7 +60,15 @@ pub struct Long {
 /// in errors.
 pub fn entries(vol: &Volume, dir: u64, long: bool, what: &str) -> Result<Vec<Entry>, CmdError> {
     let at = |e| CmdError::at(what.to_string(), e);
-    let list = vol.read_dir_ino(dir).map_err(at)?.dot_entries(true).collect::<Result<Vec<_>, _>>().map_err(at)?;
+    // Blocks whose checks fail are listed, as debugfs.ocfs2 lists them, with a
+    // warning naming each (stat and dirblocks show the same markers in place).
+    let mut read = vol.read_dir_ino(dir).map_err(at)?.dot_entries(true).unchecked(true);
+    let list = read.by_ref().collect::<Result<Vec<_>, _>>().map_err(at)?;
+    for (blkno, faults) in read.damaged_blocks() {
+        for m in super::damage::of(faults).iter().flat_map(super::damage::markers) {
+            eprintln!("ocfs2-inspect: warning: {what}: directory block {blkno} listed despite {m}");
+        }
+    }
     if long {
         vol.prefetch_metadata(&list);
     }
