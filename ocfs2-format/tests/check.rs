@@ -27,6 +27,7 @@ use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::layout::truncate_log::TruncateLog;
 use ocfs2_format::layout::xattr::XattrBlock;
+use ocfs2_format::quota::{Dquot, GlobalQuota};
 use ocfs2_format::{fs, SystemFile, Volume};
 use serde_json::{json, Value};
 
@@ -422,18 +423,26 @@ fn entry_missing_from_the_index() {
     assert!(fsck(&path).1.contains("[DX_LOOKUP_FAILED]"), "fsck.ocfs2 names the same problem");
 }
 
-#[test]
-fn quota_usage_differs_from_the_inodes() {
+/// A fresh 256 MiB mkfs.ocfs2 volume with user quotas in `dir`: its path, the
+/// global user quota file, id 0's entry and the block that entry lies in.
+fn usrquota_volume(dir: &Path) -> (PathBuf, GlobalQuota, Dquot, u64) {
     require_tool("mkfs.ocfs2");
     require_tool("fsck.ocfs2");
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("quota.img");
+    let path = dir.join("quota.img");
     mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
     let vol = Volume::open(&path).unwrap();
     let global = ocfs2_format::quota::read_global_quota(&vol, QuotaType::User).unwrap();
     let d = *global.get(0).expect("id 0 has an entry");
     let map = fs::ExtentMap::load(&vol, &vol.inode(global.inode).unwrap()).unwrap();
     let fs::Mapping::Block { blkno, .. } = map.map(&vol, u64::from(d.block)) else { panic!("id 0's block is a hole") };
+    drop(vol);
+    (path, global, d, blkno)
+}
+
+#[test]
+fn quota_usage_differs_from_the_inodes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, global, d, blkno) = usrquota_volume(tmp.path());
     let at = size_of::<QtDiskDqdbHeader>() + d.index * size_of::<GlobalDiskDqBlk>();
     let off = blkno * 4096 + (at + offset_of!(GlobalDiskDqBlk, dqb_curspace)) as u64;
     write_at(&path, off, &(d.space() + 4096).to_le_bytes());
@@ -451,23 +460,14 @@ fn quota_usage_differs_from_the_inodes() {
 /// metadata ECC here) is DUP_DQBLK_VALID to both checkers.
 #[test]
 fn duplicate_quota_entry() {
-    require_tool("mkfs.ocfs2");
-    require_tool("fsck.ocfs2");
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("quota.img");
-    mkfs(&path, 256 * MIB, &["-b", "4K", "-C", "4K", "-N", "2", "-J", "size=4M", "--fs-features=usrquota"]);
-    let vol = Volume::open(&path).unwrap();
-    let global = ocfs2_format::quota::read_global_quota(&vol, QuotaType::User).unwrap();
-    let d = *global.get(0).expect("id 0 has an entry");
-    let map = fs::ExtentMap::load(&vol, &vol.inode(global.inode).unwrap()).unwrap();
-    let fs::Mapping::Block { blkno, .. } = map.map(&vol, u64::from(d.block)) else { panic!("id 0's block is a hole") };
+    let (path, _, d, blkno) = usrquota_volume(tmp.path());
     let entry = |i: usize| blkno * 4096 + (size_of::<QtDiskDqdbHeader>() + i * size_of::<GlobalDiskDqBlk>()) as u64;
     let copy = read_at(&path, entry(d.index), size_of::<GlobalDiskDqBlk>());
     let spare = (0..4096 / size_of::<GlobalDiskDqBlk>())
         .find(|&i| i != d.index && read_at(&path, entry(i), 8) == [0; 8])
         .expect("a free slot");
     write_at(&path, entry(spare), &copy);
-    drop(vol);
     let (ours, v) = check(&path);
     assert_eq!(ours, 4, "{v:#}");
     let errs = errors(&v);
