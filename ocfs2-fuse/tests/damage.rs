@@ -54,7 +54,7 @@ fn kernel_dev(major: u32, minor: u32) -> u64 {
 fn device_nodes_fifos_and_sockets() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("special.img");
-    decompress("A-default", &img);
+    decompress_fixture("A-default", &img);
     let (bs, small, cases) = {
         let vol = Volume::open(&img).unwrap();
         let ino = |p: &str| vol.lookup(p).unwrap();
@@ -106,7 +106,7 @@ fn device_nodes_fifos_and_sockets() {
 fn damaged_metadata_costs_only_the_damaged_entries() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("damaged.img");
-    decompress("A-default", &img);
+    decompress_fixture("A-default", &img);
     let (bs, hello, d2, pat5000, pat100, one) = {
         let vol = Volume::open(&img).unwrap();
         let ino = |p: &str| vol.lookup(p).unwrap();
@@ -198,7 +198,7 @@ fn damaged_metadata_costs_only_the_damaged_entries() {
 fn trusted_and_security_xattrs() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("xattr.img");
-    decompress("A-default", &img);
+    decompress_fixture("A-default", &img);
     let (at, inline) = {
         let vol = Volume::open(&img).unwrap();
         let inode = vol.inode(vol.lookup("/xattr/file").unwrap()).unwrap();
@@ -240,7 +240,7 @@ fn trusted_and_security_xattrs() {
 fn random_damage_walks_without_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let img = dir.path().join("random.img");
-    decompress("A-default", &img);
+    decompress_fixture("A-default", &img);
     let (bs, blocks) = {
         let vol = Volume::open(&img).unwrap();
         let mut blocks = Vec::new();

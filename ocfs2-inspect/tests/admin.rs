@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{bin, debugfs, fixture, inspect, inspect_json, require_tool, Loop};
+use common::{bin, debugfs, debugfs_sections as sections, fixture, inspect, inspect_json, require_tool, Loop};
 
 /// Twenty commands that debugfs.ocfs2 and the inspector share or that only we have.
 const SCRIPT: &[&str] = &[
@@ -42,19 +42,6 @@ fn run_script(img: &Path, lines: &str, extra: &[&str]) -> std::process::Output {
     let script = tempfile::NamedTempFile::new().expect("temporary file");
     std::fs::write(script.path(), lines).expect("write script");
     Command::new(bin()).args(extra).arg("-f").arg(script.path()).arg(img).output().expect("run ocfs2-inspect -f")
-}
-
-/// `-f` output cut at its `debugfs: ` echo lines: (command, output) pairs.
-fn sections(stdout: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for line in stdout.split_inclusive('\n') {
-        if let Some(cmd) = line.strip_prefix("debugfs: ") {
-            out.push((cmd.trim_end().to_string(), String::new()));
-        } else if let Some((_, text)) = out.last_mut() {
-            text.push_str(line);
-        }
-    }
-    out
 }
 
 #[test]

@@ -356,21 +356,11 @@ fn frag_block(f: &Frag, b: u64) -> Option<Vec<u8>> {
 
 /// The guest's `file SHA SIZE PATH` records for this fixture in fixtures/README.md.
 fn guest_hashes() -> BTreeMap<String, (String, u64)> {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/README.md");
-    let text = fs::read_to_string(readme).unwrap();
-    let block = text.split("```kfix-expect\n").nth(1).unwrap().split("```").next().unwrap();
-    let mut ours = false;
-    let mut out = BTreeMap::new();
-    for line in block.lines() {
-        let f: Vec<&str> = line.split(' ').collect();
-        match f.as_slice() {
-            ["fixture", name] => ours = *name == FIXTURE,
-            ["file", sha, size, path] if ours => {
-                out.insert(format!("/{path}"), (sha.to_string(), size.parse().unwrap()));
-            }
-            _ => {}
-        }
-    }
+    let out: BTreeMap<String, (String, u64)> = common::expectations(FIXTURE)
+        .files
+        .into_iter()
+        .map(|(sha, size, path)| (format!("/{path}"), (sha, size)))
+        .collect();
     assert!(out.len() >= FRAGS.len() + PLAIN.len(), "fixtures/README.md: records of {FIXTURE}: {out:?}");
     out
 }

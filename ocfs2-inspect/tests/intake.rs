@@ -44,52 +44,12 @@ fn offset_opens_a_volume_inside_a_larger_image() {
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
+use common::containers::{blank, ewfacquire, place, run, sfdisk_disk, split_image};
+use common::{expectations, sha256_file};
 
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn sha256_file(p: &Path) -> String {
-    let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Copies the fixture A-default into `disk` at byte `at` (sparse, as dd would).
+/// Copies the fixture A-default into `disk` at byte `at`.
 fn place_fixture(disk: &Path, at: u64) {
-    assert_eq!(at % 512, 0);
-    run(Command::new("dd")
-        .arg(format!("if={}", fixture("A-default").display()))
-        .arg(format!("of={}", disk.display()))
-        .args(["bs=512", "conv=notrunc,sparse", "status=none"])
-        .arg(format!("seek={}", at / 512)));
-}
-
-/// A sparse file of `mib` MiB.
-fn blank(path: &Path, mib: u64) {
-    std::fs::File::create(path).and_then(|f| f.set_len(mib << 20)).expect("create disk image");
-}
-
-/// The `file SHA SIZE PATH` records of A-default in fixtures/README.md.
-fn expected_files() -> Vec<(String, u64, String)> {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/README.md");
-    let text = std::fs::read_to_string(readme).expect("fixtures/README.md");
-    let block = text.split("```kfix-expect\n").nth(1).and_then(|b| b.split("```").next()).expect("kfix-expect block");
-    let a = block.split("fixture ").find(|s| s.starts_with("A-default\n")).expect("A-default records");
-    a.lines()
-        .filter_map(|l| l.strip_prefix("file "))
-        .map(|l| {
-            let f: Vec<&str> = l.splitn(3, ' ').collect();
-            (f[0].to_string(), f[1].parse().expect("size"), f[2].to_string())
-        })
-        .collect()
+    place(disk, &fixture("A-default"), at);
 }
 
 /// `rdump IMAGE / OUT` with `extra` global options: every file of A-default
@@ -100,7 +60,7 @@ fn rdump_exact(extra: &[&str], image: &Path) -> String {
     args.extend(["rdump", image.to_str().expect("utf-8"), "/", out.path().to_str().expect("utf-8")]);
     let r = inspect(&args);
     assert!(r.status.success(), "rdump {args:?}: {}", String::from_utf8_lossy(&r.stderr));
-    let files = expected_files();
+    let files = expectations("A-default").files;
     assert!(files.len() > 10, "README lists A-default's files");
     for (sha, size, path) in files {
         let p = out.path().join(&path);
@@ -215,13 +175,9 @@ fn gpt_disk_with_ext4_and_ocfs2_lists_and_rdumps() {
 /// logical 6 (and, when `twice`, in primary 1 as well).
 fn mbr_disk(dir: &Path, twice: bool) -> PathBuf {
     let disk = dir.join(if twice { "mbr2.img" } else { "mbr.img" });
-    blank(&disk, 560);
     let script = "label: dos\nstart=2048, size=524288, type=83\nstart=528384, type=5\n\
                   start=530432, size=16384, type=83\nstart=548864, size=524288, type=83\n";
-    let mut child =
-        Command::new("sfdisk").arg("-q").arg(&disk).stdin(std::process::Stdio::piped()).spawn().expect("run sfdisk");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), script.as_bytes()).expect("write script");
-    assert!(child.wait().expect("sfdisk").success(), "sfdisk");
+    sfdisk_disk(&disk, 560, script);
     place_fixture(&disk, 548864 * 512);
     if twice {
         place_fixture(&disk, 2048 * 512);
@@ -363,24 +319,6 @@ fn damaged_partition_tables_are_named_errors() {
     assert!(!r.status.success() && err.contains("GPT: byte offset 528: header CRC32"), "{err}");
 }
 
-/// Splits `image` into `dir/prefix...` pieces of `bytes` with `split` (numeric
-/// suffixes from 001 as dd and FTK Imager name them, or split's own `aa`).
-fn split_image(image: &Path, dir: &Path, prefix: &str, bytes: u64, numeric: bool) -> Vec<PathBuf> {
-    let mut cmd = Command::new("split");
-    cmd.arg(format!("--bytes={bytes}"));
-    if numeric {
-        cmd.args(["--numeric-suffixes=1", "--suffix-length=3"]);
-    }
-    run(cmd.arg(image).arg(dir.join(prefix)));
-    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix)))
-        .collect();
-    parts.sort();
-    parts
-}
-
 #[test]
 fn split_raw_images_read_as_one() {
     require_tool("split");
@@ -426,21 +364,6 @@ fn split_raw_images_read_as_one() {
         !r.status.success() && err.contains(&format!("split image segment {second}: byte offset 0: segment missing")),
         "{err}"
     );
-}
-
-/// `ewfacquire` of `image` into `dir/name.E01...` with `compression`
-/// (`deflate:fast`, `none`) in segments of `segment` bytes; MD5 and SHA-1
-/// stored. Returns the segments.
-fn ewfacquire(image: &Path, dir: &Path, name: &str, compression: &str, segment: &str) -> Vec<PathBuf> {
-    let target = dir.join(name);
-    run(Command::new("ewfacquire")
-        .args(["-u", "-q", "-c", compression, "-S", segment, "-d", "sha1", "-t"])
-        .arg(&target)
-        .arg(image));
-    let mut segs: Vec<PathBuf> =
-        (1..100).map(|n| target.with_extension(format!("E{n:02}"))).take_while(|p| p.exists()).collect();
-    segs.sort();
-    segs
 }
 
 /// What ewfverify computes: (success, MD5, SHA-1, first bad sector).

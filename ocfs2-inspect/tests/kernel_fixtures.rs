@@ -23,64 +23,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, Weak};
 
-use common::{debugfs_batch, fixture_zst, inspect, inspect_json, require_tool};
+use common::{debugfs_batch, expectations, fixture_zst, inspect, inspect_json, require_tool, sha256_file, Expect};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
-
-// ---------------------------------------------------------------------------
-// Expectations from fixtures/README.md
-
-#[derive(Debug, Default)]
-struct Expect {
-    raw: Option<(u64, String)>,
-    /// (sha256, size, path)
-    files: Vec<(String, u64, String)>,
-    /// (sha256 of the target, target length, path)
-    symlinks: Vec<(String, u64, String)>,
-    hardlinks: Vec<(String, String)>,
-    /// (entries, sha256 of the sorted names, path)
-    dirs: Vec<(u64, String, String)>,
-    /// (slot, sha256, size)
-    orphans: Vec<(u16, String, u64)>,
-}
-
-/// Parses the ```` ```kfix-expect ```` block of `fixtures/README.md`.
-fn expectations(name: &str) -> Expect {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/README.md");
-    let text = fs::read_to_string(&readme).unwrap_or_else(|e| panic!("{}: {e}", readme.display()));
-    let block = text
-        .split("```kfix-expect\n")
-        .nth(1)
-        .and_then(|b| b.split("```").next())
-        .expect("fixtures/README.md has a ```kfix-expect block");
-    let mut all: HashMap<String, Expect> = HashMap::new();
-    let mut cur: Option<String> = None;
-    for (n, line) in block.lines().enumerate() {
-        let f: Vec<&str> = line.splitn(4, ' ').collect();
-        let bad = || -> ! { panic!("fixtures/README.md kfix-expect line {}: {line:?}", n + 1) };
-        if line.trim().is_empty() {
-            continue;
-        }
-        if let ["fixture", fx] = f.as_slice() {
-            cur = Some(fx.to_string());
-            all.entry(fx.to_string()).or_default();
-            continue;
-        }
-        let e = all.get_mut(cur.as_deref().unwrap_or_else(|| bad())).unwrap();
-        let num = |s: &str| s.parse::<u64>().unwrap_or_else(|_| bad());
-        match f.as_slice() {
-            ["raw", size, sha] => e.raw = Some((num(size), sha.to_string())),
-            ["file", sha, size, path] => e.files.push((sha.to_string(), num(size), path.to_string())),
-            ["symlink", sha, len, path] => e.symlinks.push((sha.to_string(), num(len), path.to_string())),
-            ["hardlink", a, b] => e.hardlinks.push((a.to_string(), b.to_string())),
-            ["dir", count, sha, path] => e.dirs.push((num(count), sha.to_string(), path.to_string())),
-            ["orphan", slot, sha, size] => e.orphans.push((num(slot) as u16, sha.to_string(), num(size))),
-            _ => bad(),
-        }
-    }
-    all.remove(name).unwrap_or_else(|| panic!("fixtures/README.md has no records for fixture {name}"))
-}
 
 // ---------------------------------------------------------------------------
 // Images and debugfs.ocfs2
@@ -229,13 +175,6 @@ fn tree_entries(walk: &BTreeMap<String, Vec<LsRow>>) -> Vec<(String, LsRow)> {
 
 // ---------------------------------------------------------------------------
 // Host-side helpers
-
-fn sha256_file(p: &Path) -> String {
-    let mut f = fs::File::open(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let mut h = Sha256::new();
-    std::io::copy(&mut f, &mut h).unwrap();
-    hex(&h.finalize())
-}
 
 fn sha256(b: &[u8]) -> String {
     hex(&Sha256::digest(b))

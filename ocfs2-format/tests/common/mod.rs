@@ -1,15 +1,33 @@
 //! Helpers shared by the library's integration tests (and, through the
-//! inspector's `tests/common`, by the inspector's): run the real ocfs2-tools,
-//! make images, decompress fixtures.
+//! inspector's and the FUSE daemon's `tests/common`, by theirs): run the real
+//! ocfs2-tools, make images and containers, decompress fixtures and read their
+//! expected contents.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sha2::{Digest, Sha256};
+
+pub mod containers;
 pub mod damaged;
+mod debugfs;
+mod expect;
 mod require;
 
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use debugfs::{debugfs_batch, debugfs_sections};
+#[allow(unused_imports)]
+pub use expect::{expectations, Expect};
 pub use require::require_tool;
+
+/// The sha256 of a file's contents, in hex (read in pieces: images are large).
+pub fn sha256_file(path: &Path) -> String {
+    let mut f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
 
 /// Runs `fsck.ocfs2 -fn IMAGE`: its exit code and everything it printed.
 pub fn fsck(image: &Path) -> (Option<i32>, String) {

@@ -1,19 +1,18 @@
-//! Mounting fixtures for the tests: a guard that always unmounts, the fixtures' expected lists,
-//! and debugfs.ocfs2 as the oracle.
+//! Mounting fixtures for the tests: a guard that always unmounts, and what the library's tests
+//! share (fixtures, their expected lists, containers, debugfs.ocfs2 as the oracle).
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-#[path = "../../../ocfs2-format/tests/common/require.rs"]
-mod require;
-pub use require::require_tool;
+#[path = "../../../ocfs2-format/tests/common/mod.rs"]
+mod library;
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use library::*;
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_ocfs2-fuse")
@@ -36,52 +35,6 @@ pub fn sh(dir: &Path, cmd: &str) -> String {
 
 pub fn sha256_hex(data: &[u8]) -> String {
     Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn sha256_file(path: &Path) -> String {
-    let mut f = std::fs::File::open(path).unwrap();
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `fixtures/NAME.img.zst` decompressed once into cargo's target tmpdir (the same cache the
-/// inspector's tests use) and kept there. Read-only use only.
-pub fn fixture(name: &str) -> PathBuf {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
-    std::fs::create_dir_all(&dir).unwrap();
-    let raw = dir.join(format!("{name}.img"));
-    let zst = fixture_zst(name);
-    let fresh = std::fs::metadata(&raw)
-        .and_then(|r| Ok(r.modified()? >= std::fs::metadata(&zst)?.modified()?))
-        .unwrap_or(false);
-    if !fresh {
-        let tmp = dir.join(format!("{name}.img.{}.part", std::process::id()));
-        decompress(name, &tmp);
-        std::fs::rename(&tmp, &raw).unwrap();
-    }
-    raw
-}
-
-pub fn fixture_zst(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(format!("{name}.img.zst"))
-}
-
-/// A private raw copy of a fixture, to damage.
-pub fn decompress(name: &str, dest: &Path) {
-    let out =
-        Command::new(require_tool("zstd")).args(["-q", "-d", "-f"]).arg(fixture_zst(name)).arg("-o").arg(dest).output();
-    let out = out.expect("zstd is needed (apt-get install zstd)");
-    assert!(out.status.success(), "zstd -d {name}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 fn is_mounted(mp: &Path) -> bool {
@@ -191,69 +144,6 @@ impl Drop for Mounted {
             let _ = c.wait();
         }
     }
-}
-
-/// One fixture's records from the `kfix-expect` block of fixtures/README.md.
-#[derive(Debug, Default)]
-pub struct Expect {
-    pub raw: Option<(u64, String)>,
-    /// (sha256, size, path)
-    pub files: Vec<(String, u64, String)>,
-    /// (sha256 of the target, length, path)
-    pub symlinks: Vec<(String, u64, String)>,
-    pub hardlinks: Vec<(String, String)>,
-    /// (entries, sha256 of the sorted names, path)
-    pub dirs: Vec<(u64, String, String)>,
-}
-
-pub fn expectations(name: &str) -> Expect {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/README.md");
-    let text = std::fs::read_to_string(readme).unwrap();
-    let block = text.split("```kfix-expect\n").nth(1).and_then(|b| b.split("```").next()).unwrap();
-    let mut all: HashMap<String, Expect> = HashMap::new();
-    let mut cur = String::new();
-    for line in block.lines().filter(|l| !l.trim().is_empty()) {
-        let f: Vec<&str> = line.splitn(4, ' ').collect();
-        if let ["fixture", fx] = f.as_slice() {
-            cur = fx.to_string();
-            continue;
-        }
-        let e = all.entry(cur.clone()).or_default();
-        let num = |s: &str| s.parse::<u64>().unwrap();
-        match f.as_slice() {
-            ["raw", size, sha] => e.raw = Some((num(size), sha.to_string())),
-            ["file", sha, size, path] => e.files.push((sha.to_string(), num(size), path.to_string())),
-            ["symlink", sha, len, path] => e.symlinks.push((sha.to_string(), num(len), path.to_string())),
-            ["hardlink", a, b] => e.hardlinks.push((a.to_string(), b.to_string())),
-            ["dir", count, sha, path] => e.dirs.push((num(count), sha.to_string(), path.to_string())),
-            ["orphan", ..] => {}
-            _ => panic!("fixtures/README.md kfix-expect: {line:?}"),
-        }
-    }
-    all.remove(name).unwrap_or_else(|| panic!("no kfix-expect records for {name}"))
-}
-
-/// Runs debugfs.ocfs2 commands in one process; each command's output. Fails on anything on
-/// stderr but its banner.
-pub fn debugfs_batch(image: &Path, cmds: &[String]) -> Vec<String> {
-    let script = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(script.path(), cmds.join("\n") + "\n").unwrap();
-    let out: Output =
-        Command::new(require_tool("debugfs.ocfs2")).arg("-f").arg(script.path()).arg(image).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> =
-        stderr.lines().map(|l| l.trim_start_matches("debugfs.ocfs2 1.8.7")).filter(|l| !l.is_empty()).collect();
-    assert!(errors.is_empty(), "debugfs.ocfs2 -f: {errors:?}");
-    let mut sections: Vec<String> = Vec::new();
-    for line in String::from_utf8(out.stdout).unwrap().split_inclusive('\n') {
-        if line.starts_with("debugfs: ") {
-            sections.push(String::new());
-        } else if let Some(t) = sections.last_mut() {
-            t.push_str(line);
-        }
-    }
-    assert_eq!(sections.len(), cmds.len(), "one output per debugfs command");
-    sections
 }
 
 /// What `debugfs.ocfs2 stat` says of an inode, as `stat -c '%i %h %s %a %u %g %.9X %.9Y %.9Z'`

@@ -1,5 +1,6 @@
 //! Helpers shared by the inspector's integration tests: run our binary and
-//! debugfs.ocfs2; the rest (ocfs2-tools, images, fixtures) is the library's.
+//! debugfs.ocfs2; the rest (ocfs2-tools, images, containers, fixtures and their
+//! expected contents, debugfs.ocfs2 batches) is the library's.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use std::path::{Path, PathBuf};
@@ -35,40 +36,6 @@ pub fn debugfs(image: &Path, cmd: &str) -> String {
         Command::new(require_tool("debugfs.ocfs2")).arg("-R").arg(cmd).arg(image).output().expect("run debugfs.ocfs2");
     assert!(out.status.success(), "debugfs.ocfs2 -R {cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs many debugfs.ocfs2 commands in one process (`-f`) and returns each one's
-/// stdout, in order. Fails on anything debugfs prints on stderr besides its banner
-/// (command errors go there).
-pub fn debugfs_batch(image: &Path, cmds: &[String]) -> Vec<String> {
-    if cmds.is_empty() {
-        return Vec::new();
-    }
-    let script = tempfile::NamedTempFile::new().expect("a temporary file");
-    std::fs::write(script.path(), cmds.join("\n") + "\n").expect("write the debugfs script");
-    let out = Command::new(require_tool("debugfs.ocfs2"))
-        .arg("-f")
-        .arg(script.path())
-        .arg(image)
-        .output()
-        .expect("run debugfs.ocfs2");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> =
-        stderr.lines().map(|l| l.trim_start_matches("debugfs.ocfs2 1.8.7")).filter(|l| !l.is_empty()).collect();
-    // debugfs.ocfs2 -f exits with 1 even when every command worked: judge by stderr.
-    assert!(out.status.code().is_some() && errors.is_empty(), "debugfs.ocfs2 -f: {errors:?}");
-    let stdout = String::from_utf8(out.stdout).expect("debugfs output is UTF-8 here");
-    let mut sections: Vec<(String, String)> = Vec::new();
-    for line in stdout.split_inclusive('\n') {
-        if let Some(cmd) = line.strip_prefix("debugfs: ") {
-            sections.push((cmd.trim_end().to_string(), String::new()));
-        } else if let Some((_, text)) = sections.last_mut() {
-            text.push_str(line);
-        }
-    }
-    let echoed: Vec<&str> = sections.iter().map(|(c, _)| c.as_str()).collect();
-    assert_eq!(echoed, cmds.iter().map(String::as_str).collect::<Vec<_>>(), "debugfs.ocfs2 -f echo");
-    sections.into_iter().map(|(_, t)| t).collect()
 }
 
 /// A binary of another workspace package, built on demand next to the inspector
