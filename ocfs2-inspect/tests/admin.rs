@@ -286,12 +286,13 @@ fn shell_through_a_terminal() {
     ];
     let steps_json = serde_json::to_string(&steps).expect("JSON");
     let argv = serde_json::to_string(&[bin(), image]).expect("JSON");
-    let out = Command::new("python3")
+    // python3 for its pty module.
+    let out = Command::new(require_tool("python3"))
         .args(["-c", PTY_DRIVER, &argv, &steps_json])
         .env("HOME", home.path())
         .env("TERM", "xterm")
         .output()
-        .expect("python3 (for its pty module) is installed");
+        .expect("run python3");
     assert!(
         out.status.success(),
         "shell session: {}\n{}",
@@ -639,7 +640,8 @@ fn map_cells_agree_with_the_global_bitmap() {
     for cells in ["1000000", "4096"] {
         let svg = dir.path().join(format!("map-{cells}.svg"));
         let r = inspect_json(&["map", i, "-o", svg.to_str().expect("UTF-8"), "--cells", cells]);
-        let out = Command::new("python3").args(["-c", SVG_COUNT]).arg(&svg).output().expect("python3");
+        let out =
+            Command::new(require_tool("python3")).args(["-c", SVG_COUNT]).arg(&svg).output().expect("run python3");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         let drawn: u64 = parsed["cells"].as_object().expect("cells").values().map(|v| v.as_u64().expect("n")).sum();
