@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::containers::{ewfacquire, place, sfdisk_disk, split_image};
 use common::*;
 
 /// `find`'s view of a mounted tree: every regular file's sha256 and size, outside `lost+found`
@@ -486,33 +487,24 @@ fn replay_shows_the_recovered_view() {
 }
 
 /// An MBR disk made by sfdisk: primary 1 holds C1, logical 5 (in extended 2) holds A-default.
-/// `-o partition=N` and `--partition N` mount each one's tree; with two OCFS2 partitions and
-/// neither named, the mount is refused (naming both candidates), as the inspector refuses.
+fn two_volume_disk(dir: &Path) -> PathBuf {
+    let disk = dir.join("mbr.img");
+    let script =
+        "label: dos\nstart=2048, size=524288, type=83\nstart=528384, type=5\nstart=530432, size=524288, type=83\n";
+    sfdisk_disk(&disk, 520, script);
+    for (name, sector) in [("C1", 2048), ("A-default", 530432)] {
+        place(&disk, &fixture(name), sector * 512);
+    }
+    disk
+}
+
+/// `-o partition=N` and `--partition N` mount each partition's tree of [`two_volume_disk`]; with
+/// two OCFS2 partitions and neither named, the mount is refused (naming both candidates), as the
+/// inspector refuses.
 #[test]
 fn partition_option_mounts_that_partition() {
     let dir = tempfile::tempdir().unwrap();
-    let disk = dir.path().join("mbr.img");
-    std::fs::File::create(&disk).unwrap().set_len(520 << 20).unwrap();
-    let script =
-        "label: dos\nstart=2048, size=524288, type=83\nstart=528384, type=5\nstart=530432, size=524288, type=83\n";
-    let mut child = Command::new("sfdisk")
-        .arg("-q")
-        .arg(&disk)
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("sfdisk (util-linux) is needed to build the partitioned disk");
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), script.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success(), "sfdisk");
-    for (name, sector) in [("C1", 2048), ("A-default", 530432)] {
-        let st = Command::new("dd")
-            .arg(format!("if={}", fixture(name).display()))
-            .arg(format!("of={}", disk.display()))
-            .args(["bs=512", "conv=notrunc,sparse", "status=none"])
-            .arg(format!("seek={sector}"))
-            .status()
-            .unwrap();
-        assert!(st.success(), "dd {name}");
-    }
+    let disk = two_volume_disk(dir.path());
     let before = sha256_file(&disk);
 
     for (args, name) in [(&["-o", "partition=1"][..], "C1"), (&["--partition", "5"], "A-default")] {
@@ -524,6 +516,98 @@ fn partition_option_mounts_that_partition() {
     assert!(!out.status.success(), "two OCFS2 partitions and none named: refused");
     assert!(err.contains("partitions 1, 5"), "names both candidates: {err}");
     assert_eq!(sha256_file(&disk), before, "the disk image is only read");
+}
+
+/// The forensic containers: an E01 (ewfacquire, zlib chunks, 1 MiB segments) of
+/// [`two_volume_disk`] mounts each partition through the EWF layer, and a split raw image
+/// (`split`, FTK's `.001` names, pieces of an odd size that cuts blocks in two) mounts from its
+/// first segment; every file reads back and no segment changes.
+#[test]
+fn e01_of_a_partitioned_disk_and_split_raw_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = two_volume_disk(dir.path());
+    let segs = ewfacquire(&disk, dir.path(), "disk", "deflate:fast", "1MiB");
+    std::fs::remove_file(&disk).unwrap();
+    assert!(segs.len() >= 3 && segs[0].ends_with("disk.E01"), "several segments: {segs:?}");
+    let split_dir = dir.path().join("split");
+    std::fs::create_dir(&split_dir).unwrap();
+    let parts = split_image(&fixture("A-default"), &split_dir, "A-default.", 10_000_019, true);
+    assert!(parts.len() > 20 && parts[0].ends_with("A-default.001"), "{parts:?}");
+    let all: Vec<&PathBuf> = segs.iter().chain(&parts).collect();
+    let before: Vec<String> = all.iter().map(|p| sha256_file(p)).collect();
+
+    for (image, args, name) in [
+        (&segs[0], &["-o", "partition=1"][..], "C1"),
+        (&segs[0], &["--partition", "5"], "A-default"),
+        (&parts[0], &[], "A-default"),
+    ] {
+        let (m, _) = check_tree_of(image, args, name, &expectations(name), true);
+        assert!(m.unmount().success(), "{}", image.display());
+    }
+    assert_eq!(all.iter().map(|p| sha256_file(p)).collect::<Vec<_>>(), before, "segments are only read");
+}
+
+/// `find`'s view of every name under a mount: inode, links, size, mode, owner, the three times,
+/// type and path, sorted.
+fn tree_stats(m: &Mounted) -> String {
+    sh(m.path(), "find . -printf '%i %n %s %m %U %G %A@ %T@ %C@ %y %p\\n' | sort")
+}
+
+/// A packed o2image file (the real o2image 1.8.7) holds metadata only: mounted, its listing and
+/// every name's stat are the volume's, inline files read back, and a file whose data is in
+/// clusters answers EIO with a log line naming the missing block (never zeros), as
+/// `debugfs.ocfs2 -i` answers an I/O error for the same files.
+#[test]
+fn o2image_file_mounts_its_metadata() {
+    let img = fixture("A-default");
+    let expect = expectations("A-default");
+    let dir = tempfile::tempdir().unwrap();
+    let packed = dir.path().join("A-default.o2i");
+    let out = Command::new(require_tool("o2image")).arg(&img).arg(&packed).output().unwrap();
+    assert!(out.status.success(), "o2image: {}", String::from_utf8_lossy(&out.stderr));
+    let before = sha256_file(&packed);
+
+    let m = Mounted::new(&img, &[]);
+    let want = tree_stats(&m);
+    assert!(m.unmount().success());
+    let mut m = Mounted::new(&packed, &[]);
+    assert_eq!(tree_stats(&m), want, "names and stat of every inode as on the volume");
+
+    let (mut inline, mut missing) = (0, 0);
+    for (sha, size, path) in &expect.files {
+        let dbg = Command::new(require_tool("debugfs.ocfs2"))
+            .arg("-i")
+            .arg("-R")
+            .arg(format!("cat /{path}"))
+            .arg(&packed)
+            .output()
+            .unwrap();
+        let dbg_err = String::from_utf8_lossy(&dbg.stderr).contains("I/O error");
+        match std::fs::read(m.join(path)) {
+            Ok(data) => {
+                assert!(!dbg_err, "{path}: debugfs.ocfs2 -i finds no data to read, we read {} bytes", data.len());
+                assert_eq!((sha256_hex(&data), data.len() as u64), (sha.clone(), *size), "{path}");
+                inline += u32::from(*size > 0);
+            }
+            Err(e) => {
+                assert_eq!(e.raw_os_error(), Some(libc::EIO), "{path}: {e}");
+                assert!(dbg_err, "{path}: debugfs.ocfs2 -i reads it: {}", String::from_utf8_lossy(&dbg.stderr));
+                let ino = std::fs::metadata(m.join(path)).unwrap().ino();
+                let log = m.log_text();
+                let line = log
+                    .lines()
+                    .find(|l| l.contains(&format!("read of inode {ino}: block ")))
+                    .unwrap_or_else(|| panic!("{path}: no log line for inode {ino}: {log}"));
+                assert!(line.contains("is not in the image (an o2image file holds metadata only)"), "{line}");
+                missing += 1;
+            }
+        }
+    }
+    // A-default's small files hold their data inline; the rest have clusters.
+    assert_eq!((inline, missing), (7, 7), "non-empty files read, files whose data is not in the image");
+    assert!(m.alive(), "the daemon keeps running");
+    assert!(m.unmount().success());
+    assert_eq!(sha256_file(&packed), before, "the o2image file is only read");
 }
 
 /// The errno of `lgetxattr(path, name)`, or the value's length (asked with an empty buffer).
