@@ -189,6 +189,16 @@ fn parse_debugfs_slotmap(text: &str) -> Vec<(u64, u64)> {
         .collect()
 }
 
+/// `slotmap --json`'s (slot, node) pairs, as [`parse_debugfs_slotmap`] reads debugfs.ocfs2's.
+fn slot_nodes(json: &Value) -> Vec<(u64, u64)> {
+    json["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["slot"].as_u64().unwrap(), s["node"].as_u64().unwrap()))
+        .collect()
+}
+
 #[test]
 fn slotmap_matches_debugfs() {
     require_tool("debugfs.ocfs2");
@@ -198,12 +208,7 @@ fn slotmap_matches_debugfs() {
         assert_eq!(theirs, want, "{name}: MANIFEST slot map");
         let json = inspect_json(&["slotmap", raw.to_str().unwrap()]);
         assert_eq!(json["format"], "extended", "{name}: the fixtures use the extended slot map");
-        let ours: Vec<(u64, u64)> = json["slots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| (s["slot"].as_u64().unwrap(), s["node"].as_u64().unwrap()))
-            .collect();
+        let ours = slot_nodes(&json);
         assert_eq!(ours, theirs, "{name}");
         for s in json["slots"].as_array().unwrap() {
             assert_eq!(s["journal_dirty"], true, "{name}: a slot left filled by a crash awaits recovery");
@@ -250,12 +255,7 @@ fn slotmap_formats_match_debugfs_on_written_maps() {
         assert_eq!(theirs, vec![(0, 7), (2, 0), (3, 200)], "{features}");
         let json = inspect_json(&["slotmap", img.to_str().unwrap()]);
         assert_eq!(json["format"], if entry == 2 { "normal" } else { "extended" });
-        let ours: Vec<(u64, u64)> = json["slots"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| (s["slot"].as_u64().unwrap(), s["node"].as_u64().unwrap()))
-            .collect();
+        let ours = slot_nodes(&json);
         assert_eq!(ours, theirs, "{features}");
     }
 }
