@@ -554,9 +554,9 @@ fn tree_stats(m: &Mounted) -> String {
 }
 
 /// A packed o2image file (the real o2image 1.8.7) holds metadata only: mounted, its listing and
-/// every name's stat are the volume's, inline files read back, and a file whose data is in
-/// clusters answers EIO with a log line naming the missing block (never zeros), as
-/// `debugfs.ocfs2 -i` answers an I/O error for the same files.
+/// every name's stat are the volume's, inline files and fast symlinks read back, and a file whose
+/// data is in clusters (or a slow symlink) answers EIO with a log line naming the missing block
+/// (never zeros), where `debugfs.ocfs2 -i` answers an I/O error (or shows no fast target).
 #[test]
 fn o2image_file_mounts_its_metadata() {
     let img = fixture("A-default");
@@ -573,16 +573,27 @@ fn o2image_file_mounts_its_metadata() {
     let mut m = Mounted::new(&packed, &[]);
     assert_eq!(tree_stats(&m), want, "names and stat of every inode as on the volume");
 
+    // debugfs.ocfs2 -i on the same file: stderr (an I/O error for a block the image lacks) and stdout.
+    let debugfs_i = |cmd: String| {
+        let out = Command::new(require_tool("debugfs.ocfs2")).arg("-i").arg("-R").arg(cmd).arg(&packed).output();
+        let out = out.unwrap();
+        (String::from_utf8_lossy(&out.stderr).into_owned(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    // An EIO from the mount is logged with the operation, the inode and the block the image lacks.
+    let logged = |op: &str, path: &str, e: std::io::Error| {
+        assert_eq!(e.raw_os_error(), Some(libc::EIO), "{path}: {e}");
+        let ino = std::fs::symlink_metadata(m.join(path)).unwrap().ino();
+        let log = m.log_text();
+        let line = log
+            .lines()
+            .find(|l| l.contains(&format!("{op} of inode {ino}: block ")))
+            .unwrap_or_else(|| panic!("{path}: no {op} log line for inode {ino}: {log}"));
+        assert!(line.contains("is not in the image (an o2image file holds metadata only)"), "{line}");
+    };
+
     let (mut inline, mut missing) = (0, 0);
     for (sha, size, path) in &expect.files {
-        let dbg = Command::new(require_tool("debugfs.ocfs2"))
-            .arg("-i")
-            .arg("-R")
-            .arg(format!("cat /{path}"))
-            .arg(&packed)
-            .output()
-            .unwrap();
-        let dbg_err = String::from_utf8_lossy(&dbg.stderr).contains("I/O error");
+        let dbg_err = debugfs_i(format!("cat /{path}")).0.contains("I/O error");
         match std::fs::read(m.join(path)) {
             Ok(data) => {
                 assert!(!dbg_err, "{path}: debugfs.ocfs2 -i finds no data to read, we read {} bytes", data.len());
@@ -590,21 +601,34 @@ fn o2image_file_mounts_its_metadata() {
                 inline += u32::from(*size > 0);
             }
             Err(e) => {
-                assert_eq!(e.raw_os_error(), Some(libc::EIO), "{path}: {e}");
-                assert!(dbg_err, "{path}: debugfs.ocfs2 -i reads it: {}", String::from_utf8_lossy(&dbg.stderr));
-                let ino = std::fs::metadata(m.join(path)).unwrap().ino();
-                let log = m.log_text();
-                let line = log
-                    .lines()
-                    .find(|l| l.contains(&format!("read of inode {ino}: block ")))
-                    .unwrap_or_else(|| panic!("{path}: no log line for inode {ino}: {log}"));
-                assert!(line.contains("is not in the image (an o2image file holds metadata only)"), "{line}");
+                assert!(dbg_err, "{path}: debugfs.ocfs2 -i reads it");
+                logged("read", path, e);
                 missing += 1;
             }
         }
     }
     // A-default's small files hold their data inline; the rest have clusters.
     assert_eq!((inline, missing), (7, 7), "non-empty files read, files whose data is not in the image");
+
+    // A fast symlink's target is in its inode; a slow one's is in a cluster the image lacks.
+    let (mut fast, mut slow) = (0, 0);
+    for (sha, len, path) in &expect.symlinks {
+        let is_fast = debugfs_i(format!("stat /{path}")).1.contains("Fast Symlink Destination: ");
+        match std::fs::read_link(m.join(path)) {
+            Ok(t) => {
+                assert!(is_fast, "{path}: debugfs.ocfs2 -i sees a slow symlink, we read its target");
+                let t = t.as_os_str().as_bytes();
+                assert_eq!((sha256_hex(t), t.len() as u64), (sha.clone(), *len), "{path}");
+                fast += 1;
+            }
+            Err(e) => {
+                assert!(!is_fast, "{path}: a fast symlink");
+                logged("readlink", path, e);
+                slow += 1;
+            }
+        }
+    }
+    assert_eq!((fast, slow), (1, 1), "links/sym-hello and links/sym-long");
     assert!(m.alive(), "the daemon keeps running");
     assert!(m.unmount().success());
     assert_eq!(sha256_file(&packed), before, "the o2image file is only read");
