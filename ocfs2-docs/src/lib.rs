@@ -105,7 +105,8 @@ fn page(cmd: &Command, name: String, dir: &Path, written: &mut Vec<PathBuf>) -> 
 
 /// Checks the pages `bin --generate-man` writes against what `bin --help`
 /// (and `bin SUB --help`, recursively) lists: one page per command, naming
-/// every option. Used by each binary's tests; the error says what is missing.
+/// every option, and no page more. Used by each binary's tests; the error says
+/// what is missing.
 pub fn verify_pages(bin: &Path, dir: &Path) -> Result<usize, String> {
     let run = |args: &[&str]| -> Result<String, String> {
         let out = std::process::Command::new(bin).args(args).output().map_err(|e| format!("{}: {e}", bin.display()))?;
@@ -156,7 +157,32 @@ pub fn verify_pages(bin: &Path, dir: &Path) -> Result<usize, String> {
             }
         }
     }
+    let written = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.count();
+    if written != pages {
+        return Err(format!("{written} pages written, {pages} commands and subcommands"));
+    }
     Ok(pages)
+}
+
+/// Checks that `bin --generate-completions SHELL` writes a script for bash,
+/// zsh and fish that names the binary as each shell expects.
+pub fn verify_completions(bin: &Path) -> Result<(), String> {
+    let name = bin.file_name().and_then(|n| n.to_str()).ok_or("no binary name")?;
+    let markers = [
+        ("bash", "complete -F".to_string()),
+        ("zsh", format!("#compdef {name}")),
+        ("fish", format!("complete -c {name}")),
+    ];
+    for (shell, marker) in markers {
+        let out = std::process::Command::new(bin)
+            .args(["--generate-completions", shell])
+            .output()
+            .map_err(|e| format!("{}: {e}", bin.display()))?;
+        if !out.status.success() || !String::from_utf8_lossy(&out.stdout).contains(&marker) {
+            return Err(format!("{name} --generate-completions {shell}: no {marker:?} (status {})", out.status));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

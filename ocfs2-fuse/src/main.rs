@@ -185,6 +185,9 @@ fn daemonize() -> std::io::Result<()> {
 
 #[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn main() -> ExitCode {
+    if let Some(code) = ocfs2_docs::intercept(<Cli as clap::CommandFactory>::command) {
+        return code;
+    }
     let cli = Cli::parse();
     log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Warn)).ok();
     let opts = match parse_options(&cli.options) {
