@@ -70,6 +70,8 @@ struct Change {
     after: Value,
 }
 
+/// Not the library's `LoggedBlock`: its target as `home`, its flags as
+/// `escaped`, the outcome, kind and diff added.
 #[derive(Debug, Serialize)]
 struct BlockPlan {
     /// Where the copy sits in the log.
@@ -94,6 +96,7 @@ struct BlockPlan {
     changed_bytes: Vec<(usize, usize)>,
 }
 
+/// Not the library's `TxReplay`: the commit time as two keys, the blocks as plans.
 #[derive(Debug, Serialize)]
 struct TxPlan {
     /// The transaction's sequence number.
