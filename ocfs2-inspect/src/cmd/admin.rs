@@ -465,7 +465,8 @@ struct FsLockOut {
 }
 
 /// `value` as the library serializes it, its keys in alphabetical order: the
-/// order `stats` has always had (it was built as a serde_json map).
+/// order `stats` has always had (it was built as a serde_json map, sorted while
+/// serde_json's `preserve_order` is off; tests/admin.rs checks the order).
 fn sorted<T: Serialize, S: serde::Serializer>(value: &T, ser: S) -> Result<S::Ok, S::Error> {
     serde_json::to_value(value).map_err(serde::ser::Error::custom)?.serialize(ser)
 }
