@@ -75,6 +75,19 @@ pub enum InvalidKind {
     /// mkfs: the target has no room for the layout asked (too small for the
     /// journals, a full group, no room for a directory).
     TooSmall,
+    /// A bug in this library, not bad input: a step found its own earlier work
+    /// inconsistent (mkfs's layout lacking a system file it placed itself).
+    /// Worth a bug report; no change to the request avoids it.
+    Internal,
+}
+
+/// How an [`Error::Invalid`]'s message starts: an [`InvalidKind::Internal`]
+/// says it is a bug, so nobody changes a request that was never wrong.
+fn invalid_label(kind: InvalidKind) -> &'static str {
+    match kind {
+        InvalidKind::Internal => "internal error (a bug in ocfs2-format)",
+        _ => "invalid request",
+    }
 }
 
 /// What a field of a [`Corruption`] holds or should hold, as a typed value: a
@@ -193,7 +206,7 @@ pub enum Error {
     /// A request that cannot apply (a file where a directory is needed, a block past
     /// the end of the volume, a lock name that does not parse, ...): `kind` says
     /// which way, for callers to act on; `message` says what, for people.
-    #[error("invalid request: {message}")]
+    #[error("{}: {message}", invalid_label(*.kind))]
     Invalid {
         /// Which way the request cannot apply.
         kind: InvalidKind,
@@ -419,7 +432,7 @@ impl From<Error> for std::io::Error {
 
 #[cfg(test)]
 mod tests {
-    use super::Value;
+    use super::{Error, InvalidKind, Value};
 
     #[test]
     fn values_show_the_text_messages_always_had() {
@@ -432,5 +445,19 @@ mod tests {
         assert_eq!(shown(Value::Bytes(vec![2, 0, 0xff])), "02 00 ff");
         assert_eq!(shown((-5i32).into()), "-5");
         assert_eq!(Value::from(7u16), Value::Int(7));
+    }
+
+    #[test]
+    fn an_internal_error_says_it_is_a_bug_and_maps_as_invalid() {
+        let e = Error::invalid(InvalidKind::Internal, "no extent_alloc:0000");
+        assert_eq!(e.to_string(), "internal error (a bug in ocfs2-format): no extent_alloc:0000");
+        assert_eq!(e.invalid_kind(), Some(InvalidKind::Internal));
+        assert_eq!(e.errno(), libc::EINVAL);
+        let io = std::io::Error::from(e);
+        assert_eq!(io.kind(), std::io::ErrorKind::InvalidInput);
+        let back = io.into_inner().and_then(|b| b.downcast::<Error>().ok()).map(|e| e.invalid_kind());
+        assert_eq!(back, Some(Some(InvalidKind::Internal)));
+        let other = Error::invalid(InvalidKind::Argument, "slot 9");
+        assert_eq!(other.to_string(), "invalid request: slot 9");
     }
 }

@@ -29,6 +29,13 @@
 //! facade). [`check`], [`alloc`], [`journal`] and [`cluster`] answer the
 //! questions fsck.ocfs2, debugfs.ocfs2 and o2cb ask. Every failure is one
 //! [`Error`], typed by cause.
+//!
+//! The optional `serde` feature (off by default) derives `serde::Serialize` on
+//! the report types a program prints (lock names and lock statistics, a file's
+//! space usage and shared runs, the orphans recovery would delete) and adds module `serialize`
+//! with the rules they follow: a 64-bit value that can pass 2^53 is a decimal
+//! string, a name stored as bytes is UTF-8 text. Their doc comments are the
+//! schema of what they serialize to.
 #![deny(unsafe_code)]
 
 pub mod alloc;
@@ -48,6 +55,8 @@ pub mod locks;
 pub mod mkfs;
 pub mod progress;
 pub mod quota;
+#[cfg(feature = "serde")]
+pub mod serialize;
 pub mod volume;
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub fn mode_name(level: i32) -> &'static str {
 
 /// Lock statistics (format version 2 and later).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct FsLockStats {
     /// PR requests granted, EX requests granted, and the failures of each.
     pub pr_gets: u32,
@@ -65,9 +66,12 @@ pub struct FsLockStats {
     pub pr_fails: u32,
     /// See `pr_gets`.
     pub ex_fails: u32,
-    /// Total wait for PR and EX (µs from version 3, ns before).
+    /// Total wait for PR and EX (µs from version 3, ns before); serialized as
+    /// decimal strings, as totals can pass 2^53.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serialize::exact"))]
     pub pr_total_wait: u64,
     /// See `pr_total_wait`.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serialize::exact"))]
     pub ex_total_wait: u64,
     /// Longest single wait for PR and EX.
     pub pr_max_wait: u32,

@@ -1,6 +1,6 @@
 //! Output: aligned tables for people, one JSON object for scripts.
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 /// Where a command prints its data.
 #[derive(Debug, Clone, Copy)]
@@ -33,42 +33,9 @@ impl Out {
     }
 }
 
-/// `#[serde(serialize_with = "exact")]`: a 64-bit value that can pass 2^53 (a
-/// heartbeat generation or sequence number, a quota limit, a lock's total
-/// wait) is printed as a decimal string, always, so that jq and JavaScript,
-/// whose numbers are doubles, keep every digit (`"generation": "3083580395946342917"`;
-/// `tonumber` in jq 1.7 and `BigInt(...)` in JavaScript read it back). Whether
-/// a field is a string is a property of the field, never of its value.
-pub fn exact<T: Exact, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
-    value.exact(s)
-}
-
-/// What `exact` prints as a decimal string: 64-bit integers, and `None`
-/// (null) or the string for an optional one.
-pub trait Exact {
-    fn exact<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
-}
-
-impl Exact for u64 {
-    fn exact<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl Exact for i64 {
-    fn exact<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<T: Exact> Exact for Option<T> {
-    fn exact<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Some(v) => v.exact(s),
-            None => s.serialize_none(),
-        }
-    }
-}
+/// `#[serde(serialize_with = "exact")]`: a 64-bit value that can pass 2^53 is
+/// a decimal string; the library's rule, so its types and ours print alike.
+pub use ocfs2_format::serialize::exact;
 
 /// Writes to stdout; a closed pipe (`| head`) ends the output quietly.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), crate::cmd::CmdError> {
@@ -271,30 +238,6 @@ mod tests {
         // 0x6b05d645 is the mkfs time of fixture A-default; debugfs prints Tue Nov 24 18:24:05 2026.
         assert_eq!(super::time(0x6b05d645, 0), "2026-11-24 18:24:05 UTC");
         assert_eq!(super::time(951_782_400, 5), "2000-02-29 00:00:00.000000005 UTC");
-    }
-
-    #[test]
-    fn exact_values_are_decimal_strings() {
-        #[derive(serde::Serialize)]
-        struct T {
-            /// The largest u64.
-            #[serde(serialize_with = "super::exact")]
-            a: u64,
-            /// The first integer a double cannot hold.
-            #[serde(serialize_with = "super::exact")]
-            b: Option<u64>,
-            /// None: null.
-            #[serde(serialize_with = "super::exact")]
-            c: Option<u64>,
-            /// The smallest i64.
-            #[serde(serialize_with = "super::exact")]
-            d: i64,
-        }
-        let t = T { a: u64::MAX, b: Some((1 << 53) + 1), c: None, d: i64::MIN };
-        assert_eq!(
-            serde_json::to_string(&t).unwrap(),
-            r#"{"a":"18446744073709551615","b":"9007199254740993","c":null,"d":"-9223372036854775808"}"#
-        );
     }
 
     #[test]

@@ -404,6 +404,28 @@ fn saved_lock_state_matches_debugfs() {
     let v = inspect_json(&["fs_locks", "-f", fs4.to_str().expect("UTF-8"), "--image", img.to_str().expect("UTF-8")]);
     let l = &v["locks"][0];
     assert_eq!(l["stats"]["pr_last"], 1_700_000_000_000_000u64);
+    assert!(l["stats"]["pr_total_wait"].is_string() && l["stats"]["ex_total_wait"].is_string(), "{l}");
+    // The statistics print as the library's `FsLockStats`, in the key order they always had (alphabetical).
+    let raw = inspect(&["--json", "fs_locks", "-f", fs4.to_str().expect("UTF-8")]);
+    let text = String::from_utf8_lossy(&raw.stdout);
+    let at: Vec<usize> = [
+        "disk_refreshes",
+        "ex_fails",
+        "ex_gets",
+        "ex_last",
+        "ex_max_wait",
+        "ex_total_wait",
+        "pr_fails",
+        "pr_gets",
+        "pr_last",
+        "pr_max_wait",
+        "pr_total_wait",
+        "wait_start",
+    ]
+    .iter()
+    .map(|k| text.find(&format!("\"{k}\"")).unwrap_or_else(|| panic!("{k} in {text}")))
+    .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "stats keys out of their order: {text}");
     assert_eq!((l["owner"]["inode"].as_u64(), l["owner"]["paths"][0].as_str()), (Some(10776), Some("/small/")));
     let v = inspect_json(&["dlm_locks", "-f", d, "--image", img.to_str().expect("UTF-8")]);
     assert_eq!(v["resources"][0]["lock_owner"]["paths"][0], "/");

@@ -295,19 +295,31 @@ fn hb_watch_prints_json_lines() {
     assert!(states.contains(&(3, "dead".into())), "{states:?}");
 }
 
-/// Every field of every `#[derive(Serialize)]` type under `src/` (and every
-/// variant of a serialized enum, and its fields) has a doc comment: the doc
-/// comments are the schema of the JSON.
+/// Every field of every serialized type, in this crate's `src/` and in the
+/// library's (whose report types derive `Serialize` under its `serde` feature,
+/// `#[cfg_attr(feature = "serde", derive(serde::Serialize))]`), has a doc comment,
+/// as has every variant of a serialized enum and its fields: the doc comments
+/// are the schema of the JSON.
 #[test]
 fn every_json_field_is_documented() {
+    /// Whether `derive(...)` lists `Serialize`.
+    fn derives_serialize(meta: &syn::Meta) -> bool {
+        let syn::Meta::List(list) = meta else { return false };
+        list.path.is_ident("derive")
+            && list
+                .parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+                .is_ok_and(|paths| paths.iter().any(|p| p.segments.last().is_some_and(|s| s.ident == "Serialize")))
+    }
+    /// `#[derive(Serialize)]`, or a `#[cfg_attr(PREDICATE, derive(Serialize), ...)]`.
     fn serialized(attrs: &[syn::Attribute]) -> bool {
-        attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
-            let mut found = false;
-            let _ = a.parse_nested_meta(|m| {
-                found |= m.path.segments.last().is_some_and(|s| s.ident == "Serialize");
-                Ok(())
-            });
-            found
+        attrs.iter().any(|a| {
+            if a.path().is_ident("cfg_attr") {
+                let metas =
+                    a.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated);
+                metas.is_ok_and(|m| m.iter().skip(1).any(derives_serialize))
+            } else {
+                derives_serialize(&a.meta)
+            }
         })
     }
     fn documented(attrs: &[syn::Attribute]) -> bool {
@@ -353,23 +365,34 @@ fn every_json_field_is_documented() {
             }
         }
     }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut dirs = vec![src.clone()];
-    let (mut missing, mut files) = (Vec::new(), 0);
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read src") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let text = std::fs::read_to_string(&path).expect("read source");
-                let ast = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let name = path.strip_prefix(&src).expect("under src").display().to_string();
-                visit(&name, &ast.items.iter().collect::<Vec<_>>(), &mut missing);
-                files += 1;
+    /// The undocumented fields of the sources under `src`, and how many files it read.
+    fn scan(src: &Path) -> (Vec<String>, usize) {
+        let mut dirs = vec![src.to_path_buf()];
+        let (mut missing, mut files) = (Vec::new(), 0);
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("read src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read source");
+                    let ast = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    let name = path.strip_prefix(src).expect("under src").display().to_string();
+                    visit(&name, &ast.items.iter().collect::<Vec<_>>(), &mut missing);
+                    files += 1;
+                }
             }
         }
+        (missing, files)
     }
-    assert!(files > 30, "read only {files} source files");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for (crate_name, src) in
+        [("ocfs2-inspect", manifest.join("src")), ("ocfs2-format", manifest.join("../ocfs2-format/src"))]
+    {
+        let (undocumented, files) = scan(&src);
+        assert!(files > 30, "{crate_name}: read only {files} source files");
+        missing.extend(undocumented.into_iter().map(|m| format!("{crate_name}/src/{m}")));
+    }
     assert!(missing.is_empty(), "undocumented JSON fields (the doc comments are the schema):\n{}", missing.join("\n"));
 }

@@ -155,8 +155,11 @@ impl FreeFrag {
 /// Space a file uses (o2info `--space-usage`, from the extent tree instead of
 /// FIEMAP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SpaceUsage {
-    /// 512-byte sectors allocated (`st_blocks`: `i_clusters` in sectors).
+    /// 512-byte sectors allocated (`st_blocks`: `i_clusters` in sectors);
+    /// serialized as `blocks`, the name `st_blocks` gives it.
+    #[cfg_attr(feature = "serde", serde(rename = "blocks"))]
     pub sectors: u64,
     /// Clusters allocated to data (`i_clusters`).
     pub clusters: u64,

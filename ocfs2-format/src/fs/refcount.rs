@@ -68,6 +68,7 @@ impl RefcountTree {
 
 /// A run of a file's clusters and how many files share it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct SharedRun {
     /// The file's first logical cluster of the run.
     pub cpos: u32,

@@ -294,10 +294,13 @@ pub struct LocalAllocReturn {
 
 /// An orphan recovery would delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Orphan {
     /// The inode.
     pub inode: u64,
-    /// The entry's name in the orphan directory.
+    /// The entry's name in the orphan directory (serialized as UTF-8 text,
+    /// invalid bytes replaced by U+FFFD).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::serialize::lossy"))]
     pub name: Vec<u8>,
     /// `i_size`.
     pub size: u64,

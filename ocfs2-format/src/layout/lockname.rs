@@ -133,8 +133,11 @@ impl LockType {
 
 /// A decoded lock name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LockName {
-    /// Its type.
+    /// Its type; serialized as `type`, by its [`LockType::label`] (`Meta`,
+    /// `Dentry`, `Super`, ...).
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub kind: LockType,
     /// The block field: an inode, the refcount root, the superblock (2), a
     /// quota type, or 0. For a dentry lock, the inode's block (its low 32 bits
@@ -142,8 +145,17 @@ pub struct LockName {
     pub blkno: u64,
     /// The generation field (0 for dentry locks).
     pub generation: u32,
-    /// A dentry lock's parent directory.
+    /// A dentry lock's parent directory (left out when serialized for other types).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub parent: Option<u64>,
+}
+
+/// A lock type serializes as its [`LockType::label`], the name people read.
+#[cfg(feature = "serde")]
+impl serde::Serialize for LockType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.label())
+    }
 }
 
 fn hex_field(s: &str, what: &str, name: &str) -> Result<u64> {

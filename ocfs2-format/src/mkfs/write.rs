@@ -474,7 +474,7 @@ impl Writer<'_> {
         for (n, mut b) in blocks.into_iter().enumerate() {
             let blkno = phys(n as u64).ok_or_else(|| {
                 crate::error::Error::invalid(
-                    crate::error::InvalidKind::Argument,
+                    crate::error::InvalidKind::Internal,
                     format!("quota file block {n} is not allocated"),
                 )
             })?;

@@ -195,16 +195,12 @@ pub fn run_without_volume(cmd: AdminCommand, out: &Out) -> Result<(), CmdError> 
 struct Lock {
     /// The lock name (`M000000000000000000020b4a0f2c5d`), as given to `decode`.
     name: String,
-    /// The lock type as debugfs.ocfs2 names it (`Meta`, `Dentry`, `Super`, ...).
-    #[serde(rename = "type")]
-    kind: &'static str,
-    /// The block (inode) it names; 0 for types without one.
-    blkno: u64,
-    /// The generation encoded in the name.
-    generation: u32,
-    /// A dentry lock's parent directory inode.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent: Option<u64>,
+    /// The decoded name, as the library serializes a `LockName`: `type` (as
+    /// debugfs.ocfs2 names it: `Meta`, `Dentry`, `Super`, ...), `blkno` (the
+    /// block or inode it names; 0 for types without one), `generation`, and a
+    /// dentry lock's `parent` directory inode.
+    #[serde(flatten)]
+    lock: LockName,
     /// Paths of the inode it names (with an image).
     #[serde(skip_serializing_if = "Option::is_none")]
     paths: Option<Vec<String>>,
@@ -212,14 +208,7 @@ struct Lock {
 
 impl Lock {
     fn of(l: &LockName, paths: Option<Vec<String>>) -> Self {
-        Lock {
-            name: l.to_string(),
-            kind: l.kind.label(),
-            blkno: l.blkno,
-            generation: l.generation,
-            parent: l.parent,
-            paths,
-        }
+        Lock { name: l.to_string(), lock: *l, paths }
     }
 }
 
@@ -330,7 +319,7 @@ pub fn encode(vol: &Volume, out: &Out, specs: &[String], all: bool) -> Result<()
             for l in &e.locks {
                 // debugfs.ocfs2's framing, trailing space included.
                 if all {
-                    s.push_str(&format!("\t{} \t{}\n", l.name, l.kind));
+                    s.push_str(&format!("\t{} \t{}\n", l.name, l.lock.kind.label()));
                 } else {
                     s.push_str(&format!("\t{} \n", l.name));
                 }
@@ -364,13 +353,14 @@ pub fn decode(vol: Option<&Volume>, out: &Out, names: &[String]) -> Result<(), C
         // debugfs.ocfs2 -d's layout, then the paths.
         for l in &locks.locks {
             // debugfs.ocfs2 -d leaves out a zero block and a zero generation.
-            s.push_str(&format!("Lockres:    {}\nType:       {}\n", l.name, l.kind));
-            if l.blkno != 0 {
-                s.push_str(&format!("Block:      {}\n", l.blkno));
+            let lock = &l.lock;
+            s.push_str(&format!("Lockres:    {}\nType:       {}\n", l.name, lock.kind.label()));
+            if lock.blkno != 0 {
+                s.push_str(&format!("Block:      {}\n", lock.blkno));
             }
-            match l.parent {
+            match lock.parent {
                 Some(p) => s.push_str(&format!("Parent:\t    {p}\n")),
-                None if l.generation != 0 => s.push_str(&format!("Generation: 0x{:08x}\n", l.generation)),
+                None if lock.generation != 0 => s.push_str(&format!("Generation: 0x{:08x}\n", lock.generation)),
                 None => {}
             }
             for p in l.paths.iter().flatten() {
@@ -436,6 +426,8 @@ fn read_text(file: &std::path::Path) -> Result<String, CmdError> {
     std::fs::read_to_string(file).map_err(|e| CmdError::msg(format!("{}: {e}", file.display())))
 }
 
+/// Not the library's `FsLock`: the flags and modes are shown by name, and the
+/// JSON has always had them so.
 #[derive(Debug, Serialize)]
 struct FsLockOut {
     /// The lock name as printed.
@@ -465,25 +457,18 @@ struct FsLockOut {
     /// `pr_total_wait`, `ex_total_wait` (decimal strings: ns before format 3,
     /// µs from it), `pr_last`, `ex_last`, `wait_start` (µs since the epoch,
     /// format 4; null before).
-    #[serde(serialize_with = "stats_json")]
+    #[serde(serialize_with = "sorted")]
     stats: Option<ocfs2_format::locks::FsLockStats>,
     /// With `--image`: the inode the lock names and its paths.
     #[serde(skip_serializing_if = "Option::is_none")]
     owner: Option<Owner>,
 }
 
-fn stats_json<S: serde::Serializer>(st: &Option<ocfs2_format::locks::FsLockStats>, ser: S) -> Result<S::Ok, S::Error> {
-    let v = st.as_ref().map(|st| {
-        serde_json::json!({
-            "pr_gets": st.pr_gets, "ex_gets": st.ex_gets, "pr_fails": st.pr_fails, "ex_fails": st.ex_fails,
-            // Totals of every wait: they can pass 2^53 (see `render::exact`).
-            "pr_total_wait": st.pr_total_wait.to_string(), "ex_total_wait": st.ex_total_wait.to_string(),
-            "pr_max_wait": st.pr_max_wait, "ex_max_wait": st.ex_max_wait,
-            "disk_refreshes": st.disk_refreshes, "pr_last": st.pr_last, "ex_last": st.ex_last,
-            "wait_start": st.wait_start,
-        })
-    });
-    serde::Serialize::serialize(&v, ser)
+/// `value` as the library serializes it, its keys in alphabetical order: the
+/// order `stats` has always had (it was built as a serde_json map, sorted while
+/// serde_json's `preserve_order` is off; tests/admin.rs checks the order).
+fn sorted<T: Serialize, S: serde::Serializer>(value: &T, ser: S) -> Result<S::Ok, S::Error> {
+    serde_json::to_value(value).map_err(serde::ser::Error::custom)?.serialize(ser)
 }
 
 fn wanted(filter: &[String], name: &str) -> bool {
@@ -593,6 +578,7 @@ fn render_fs_lock(l: &FsLockOut, lvbs: bool) -> String {
     s
 }
 
+/// Not the library's `DlmLock`: queue, modes and pending operations by name.
 #[derive(Debug, Serialize)]
 struct DlmLockOut {
     /// `Granted`, `Converting` or `Blocked`.
@@ -615,6 +601,7 @@ struct DlmLockOut {
     pending: Vec<&'static str>,
 }
 
+/// Not the library's `DlmLockres`: state bits and lists by name, and the inode.
 #[derive(Debug, Serialize)]
 struct DlmLockresOut {
     /// The lock resource name as printed.
@@ -770,6 +757,8 @@ fn block_arg(s: &str) -> Result<u64, CmdError> {
     .ok_or_else(|| CmdError::msg(format!("{s}: not a block number")))
 }
 
+/// Not the library's `GroupInfo`: debugfs.ocfs2's column names, the chain index
+/// and the bits in use added.
 #[derive(Debug, Serialize)]
 struct GroupFreeBits {
     /// The chain (index in the global bitmap's chain list).

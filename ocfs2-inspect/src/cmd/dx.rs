@@ -25,6 +25,8 @@ pub struct DxEntryReport {
     pub dirent_blk: u64,
 }
 
+/// Not the library's `DxLeafInfo`: its check pair as `crc32` and `ecc`, each
+/// entry (an on-disk record) numbered and named without its `dx_` prefix.
 #[derive(Debug, Serialize)]
 pub struct DxLeafReport {
     /// The leaf's block (the dx root's for an inline root's entries).
@@ -57,6 +59,8 @@ pub struct DxExtentReport {
     pub flags: u8,
 }
 
+/// The on-disk dx root named as debugfs.ocfs2 shows it (no `dr_` prefix, the
+/// global slot as null, the tree's records numbered), so a report of its own.
 #[derive(Debug, Serialize)]
 pub struct DxRootReport {
     /// The dx root block.
@@ -282,6 +286,8 @@ pub fn run_dump(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     })
 }
 
+/// The on-disk `DirTrailer` named as debugfs.ocfs2 shows it (no `db_` prefix,
+/// `largest_hole`, `next_free`), so it stays a report of its own.
 #[derive(Debug, Serialize)]
 pub struct TrailerReport {
     /// `db_blkno`: the directory block the trailer ends.
@@ -336,6 +342,8 @@ pub fn run_space(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     out.emit(&r, |r| r.blocks.iter().map(render_trailer).collect::<Vec<_>>().join("\n"))
 }
 
+/// Not the library's `DirRecord`: `name_len` added between `rec_len` and
+/// `file_type`, which a derive on `DirRecord` cannot place.
 #[derive(Debug, Serialize)]
 pub struct RecordReport {
     /// Byte offset of the record in its block.
@@ -361,6 +369,7 @@ struct DirBlocks {
     blocks: Vec<DirBlockReport>,
 }
 
+/// Not the library's `DirBlock`: its faults as `damage`, its parts as reports.
 #[derive(Debug, Serialize)]
 struct DirBlockReport {
     /// The block.

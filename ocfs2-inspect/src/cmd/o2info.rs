@@ -77,6 +77,8 @@ pub fn run_mkfs_cmd(vol: &Volume, out: &Out) -> Result<(), CmdError> {
     out.emit(&mkfs_cmd(vol)?, |r| format!("{}\n", r.command))
 }
 
+/// Not the library's `SlotInodes`: o2info's `space` for its `total`, and the
+/// JSON has always named it so.
 #[derive(Debug, Serialize)]
 struct SlotRow {
     /// The node slot.
@@ -123,6 +125,7 @@ pub fn run_freeinode(vol: &Volume, out: &Out) -> Result<(), CmdError> {
     })
 }
 
+/// Not the library's `HistBucket`: the class bounds and the share added.
 #[derive(Debug, Serialize)]
 struct Bucket {
     /// Smallest extent of the class, in clusters.
@@ -137,6 +140,8 @@ struct Bucket {
     percent: f64,
 }
 
+/// Not the library's `FreeFrag`: sizes in KiB, percentages and the chunk size
+/// computed, as o2info prints them.
 #[derive(Debug, Serialize)]
 struct FreeFragReport {
     /// Block size in bytes.
@@ -280,18 +285,10 @@ fn render_freefrag(r: &FreeFragReport, cluster_bits: u32) -> String {
 struct SpaceUsageReport {
     /// The file's inode.
     inode: u64,
-    /// 512-byte sectors (`st_blocks`).
-    blocks: u64,
-    /// Clusters allocated to data (`i_clusters`).
-    clusters: u64,
-    /// Clusters of shared (refcounted) extents.
-    shared: u64,
-    /// Clusters of unwritten extents.
-    unwritten: u64,
-    /// Clusters of holes between extents (not after the last one).
-    holes: u64,
-    /// Extents.
-    extents: u64,
+    /// The library's `SpaceUsage`: `blocks` (512-byte sectors, `st_blocks`),
+    /// `clusters`, `shared`, `unwritten`, `holes` (clusters each) and `extents`.
+    #[serde(flatten)]
+    usage: alloc::SpaceUsage,
 }
 
 /// `space-usage SPEC`.
@@ -299,20 +296,12 @@ pub fn run_space_usage(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdErr
     let blkno = resolve(vol, spec)?;
     let at = |e| CmdError::at(spec.to_string(), e);
     let inode = vol.inode(blkno).map_err(at)?;
-    let u = alloc::space_usage(vol, &inode).map_err(at)?;
-    let r = SpaceUsageReport {
-        inode: blkno,
-        blocks: u.sectors,
-        clusters: u.clusters,
-        shared: u.shared,
-        unwritten: u.unwritten,
-        holes: u.holes,
-        extents: u.extents,
-    };
-    out.emit(&r, |r| {
+    let usage = alloc::space_usage(vol, &inode).map_err(at)?;
+    out.emit(&SpaceUsageReport { inode: blkno, usage }, |r| {
+        let u = &r.usage;
         format!(
             "Blocks: {:<10} Shared: {:<10}\tUnwritten: {:<7} Holes: {:<6}\n",
-            r.blocks, r.shared, r.unwritten, r.holes
+            u.sectors, u.shared, u.unwritten, u.holes
         )
     })
 }

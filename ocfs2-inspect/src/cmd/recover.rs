@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use ocfs2_format::journal::recovery::{aftermath, pending, Aftermath, Recovery};
+use ocfs2_format::journal::recovery::{aftermath, pending, Aftermath, Orphan, Recovery};
 use ocfs2_format::journal::replay::{unescape, LogReplay, ScanEnd};
 use ocfs2_format::journal::{metadata_kind, Journal};
 use ocfs2_format::layout::dir::DirEntries;
@@ -70,6 +70,8 @@ struct Change {
     after: Value,
 }
 
+/// Not the library's `LoggedBlock`: its target as `home`, its flags as
+/// `escaped`, the outcome, kind and diff added.
 #[derive(Debug, Serialize)]
 struct BlockPlan {
     /// Where the copy sits in the log.
@@ -94,6 +96,7 @@ struct BlockPlan {
     changed_bytes: Vec<(usize, usize)>,
 }
 
+/// Not the library's `TxReplay`: the commit time as two keys, the blocks as plans.
 #[derive(Debug, Serialize)]
 struct TxPlan {
     /// The transaction's sequence number.
@@ -112,6 +115,8 @@ struct TxPlan {
     revoke_records: Vec<u64>,
 }
 
+/// Not the library's `LogReplay`: the end as text, the next sequence and the
+/// distinct blocks computed, each transaction with its diff.
 #[derive(Debug, Serialize)]
 struct LogPlan {
     /// `s_start`: the log block replay starts at.
@@ -132,6 +137,8 @@ struct LogPlan {
     distinct_blocks: usize,
 }
 
+/// Not the library's `Aftermath`: the local alloc's window, use and freed runs
+/// as three keys of their own.
 #[derive(Debug, Serialize)]
 struct AftermathReport {
     /// The local alloc window `[first cluster, clusters]` (null: none).
@@ -142,22 +149,11 @@ struct AftermathReport {
     local_alloc_freed: Vec<(u64, u64)>,
     /// Truncate-log records `(first cluster, clusters)` to be freed.
     truncate_log: Vec<(u32, u32)>,
-    /// Orphans to be deleted.
-    orphans: Vec<OrphanReport>,
+    /// Orphans to be deleted: the library's `Orphan`, `inode`, `name` (in the
+    /// orphan directory), `size` (`i_size` in bytes), `clusters` (`i_clusters`).
+    orphans: Vec<Orphan>,
     /// What could not be read for these steps.
     errors: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct OrphanReport {
-    /// The orphan inode.
-    inode: u64,
-    /// Its name in the orphan directory.
-    name: String,
-    /// `i_size` in bytes.
-    size: u64,
-    /// `i_clusters`.
-    clusters: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -371,16 +367,7 @@ fn aftermath_report(a: Aftermath) -> AftermathReport {
         local_alloc_used: a.local_alloc.as_ref().map(|l| l.used),
         local_alloc_freed: a.local_alloc.map(|l| l.freed).unwrap_or_default(),
         truncate_log: a.truncate_log,
-        orphans: a
-            .orphans
-            .into_iter()
-            .map(|o| OrphanReport {
-                inode: o.inode,
-                name: String::from_utf8_lossy(&o.name).into_owned(),
-                size: o.size,
-                clusters: o.clusters,
-            })
-            .collect(),
+        orphans: a.orphans,
         errors: a.errors,
     }
 }
@@ -466,7 +453,10 @@ fn render(p: &Plan) -> String {
             for o in &a.orphans {
                 s.push_str(&format!(
                     "      inode {} ({}): {} bytes, {} clusters\n",
-                    o.inode, o.name, o.size, o.clusters
+                    o.inode,
+                    String::from_utf8_lossy(&o.name),
+                    o.size,
+                    o.clusters
                 ));
             }
             for e in &a.errors {

@@ -1,7 +1,7 @@
 //! `refcount SPEC`: a refcount tree (root, tree records, leaves and their
 //! records) and, for a file, the sharing count behind each of its extents.
 
-use ocfs2_format::fs::{read_refcount_tree, ExtentMap, RefcountBlockInfo, RefcountTree};
+use ocfs2_format::fs::{read_refcount_tree, ExtentMap, RefcountBlockInfo, RefcountTree, SharedRun};
 use ocfs2_format::layout::dinode::dyn_features;
 use ocfs2_format::layout::refcount::flags;
 use ocfs2_format::{CorruptionKind, Error, Volume};
@@ -76,26 +76,17 @@ pub struct BlockReport {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ShareReport {
-    /// The file's logical cluster.
-    pub cpos: u32,
-    /// Clusters in the run.
-    pub clusters: u64,
-    /// Its first physical cluster.
-    pub phys_cluster: u64,
-    /// How many files share these clusters (0: no record, not shared).
-    pub refcount: u32,
-}
-
-#[derive(Debug, Serialize)]
 pub struct RefcountReport {
     /// The inode asked about (absent when a refcount block was named).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inode: Option<u64>,
     /// The tree's blocks: the root, then every leaf.
     pub blocks: Vec<BlockReport>,
-    /// Each REFCOUNTED extent of the file split by sharing count.
-    pub extents: Vec<ShareReport>,
+    /// Each REFCOUNTED extent of the file split by sharing count: the
+    /// library's `SharedRun`, `cpos` (the file's first logical cluster of the
+    /// run), `clusters`, `phys_cluster` (its first physical cluster) and
+    /// `refcount` (how many files share them; 0: no record, not shared).
+    pub extents: Vec<SharedRun>,
 }
 
 fn block_report(b: &RefcountBlockInfo) -> BlockReport {
@@ -154,16 +145,7 @@ pub fn run(vol: &Volume, out: &Out, spec: &str) -> Result<(), CmdError> {
     let mut extents = Vec::new();
     if let Some(ino) = inode {
         let map = ExtentMap::load(vol, &vol.inode(ino).map_err(at)?).map_err(at)?;
-        extents = tree
-            .shared_runs(vol, &map)
-            .into_iter()
-            .map(|r| ShareReport {
-                cpos: r.cpos,
-                clusters: r.clusters,
-                phys_cluster: r.phys_cluster,
-                refcount: r.refcount,
-            })
-            .collect();
+        extents = tree.shared_runs(vol, &map);
     }
     let r = RefcountReport { inode, blocks: tree.blocks.iter().map(block_report).collect(), extents };
     out.emit(&r, |r| {

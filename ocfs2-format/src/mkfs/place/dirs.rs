@@ -174,7 +174,7 @@ pub(super) fn index_and_lost_found(
     let max_inline = bs - 200;
     let ea = find(files, SystemFileKind::ExtentAlloc, 0);
     let dx_alloc = |p: &mut Placement, files: &mut [InodeRec]| -> Result<(u64, u16, u64)> {
-        let ea = ea.ok_or_else(|| Error::invalid(InvalidKind::Argument, "no extent_alloc:0000"))?;
+        let ea = ea.ok_or_else(|| Error::invalid(InvalidKind::Internal, "no extent_alloc:0000"))?;
         meta_block(&mut p.bitmap, &mut p.groups, &mut files[ea], plan)
     };
     if dx_dirs {
@@ -188,7 +188,7 @@ pub(super) fn index_and_lost_found(
         }
     }
     let ia = find(files, SystemFileKind::InodeAlloc, 0)
-        .ok_or_else(|| Error::invalid(InvalidKind::Argument, "no inode_alloc:0000"))?;
+        .ok_or_else(|| Error::invalid(InvalidKind::Internal, "no inode_alloc:0000"))?;
     add_group(&mut p.bitmap, &mut p.groups, &mut files[ia], plan)?;
     let gi = p.groups.len() - 1;
     let bit = p.groups[gi].alloc().ok_or_else(|| Error::invalid(InvalidKind::TooSmall, "new inode group is full"))?;
@@ -244,10 +244,7 @@ pub(super) fn index_and_lost_found(
 /// block's trailer recording its largest hole.
 fn index_dir((blkno, bit, loc): (u64, u16, u64), dir: &mut InodeRec, bs: usize) -> Result<()> {
     if dir.dir_blocks.len() != bs || !dir.trailers {
-        return Err(Error::invalid(
-            InvalidKind::WrongType,
-            "indexing a directory that is not one block with a trailer",
-        ));
+        return Err(Error::invalid(InvalidKind::Internal, "indexing a directory that is not one block with a trailer"));
     }
     let block = dir.body_first_block();
     let area = bs - TRAILER_SIZE;

@@ -76,7 +76,7 @@ pub(super) fn meta_block(
 ) -> Result<(u64, u16, u64)> {
     for attempt in 0..2 {
         let Body::Chain { chains, .. } = &ea.body else {
-            return Err(Error::invalid(InvalidKind::WrongType, "extent_alloc:0000 is not a chain allocator"));
+            return Err(Error::invalid(InvalidKind::Internal, "extent_alloc:0000 is not a chain allocator"));
         };
         for &gi in chains.iter().flatten() {
             if let Some(bit) = groups[gi].alloc() {
@@ -105,7 +105,7 @@ pub(super) fn add_group(
         if plan.features.has_incompat(incompat::DISCONTIG_BG) { 256 } else { (plan.geometry.block_size - 64) as u16 };
     let (c, _) = bm.alloc_range(cpg, cpg)?;
     let Body::Chain { chains, bpc, .. } = &mut r.body else {
-        return Err(Error::invalid(InvalidKind::WrongType, "adding a group to a non-chain inode"));
+        return Err(Error::invalid(InvalidKind::Internal, "adding a group to a non-chain inode"));
     };
     let count = chain_recs_per_inode(plan.geometry.block_size) as usize;
     let chain = if chains.len() < count { chains.len() } else { (r.clusters / cpg) as usize % count };

@@ -23,7 +23,7 @@ pub(super) fn journals(bm: &mut ClusterBitmap, files: &mut [InodeRec], plan: &Pl
 /// the range allocator hands out.
 pub(super) fn extend(bm: &mut ClusterBitmap, r: &mut InodeRec, mut n: u32, plan: &Plan) -> Result<()> {
     let Body::Extents(list) = &mut r.body else {
-        return Err(Error::invalid(InvalidKind::WrongType, "extending a file without an extent list"));
+        return Err(Error::invalid(InvalidKind::Internal, "extending a file without an extent list"));
     };
     let cap = ((plan.geometry.block_size - 208) / 16) as usize;
     let mut cpos = r.clusters;

@@ -50,7 +50,7 @@ pub(super) fn quota_files(bm: &mut ClusterBitmap, inodes: &mut [InodeRec], root:
         inodes
             .iter()
             .position(|i| i.kind == Some(kind) && i.name == name)
-            .ok_or_else(|| Error::invalid(InvalidKind::Argument, format!("no {name}")))
+            .ok_or_else(|| Error::invalid(InvalidKind::Internal, format!("no {name}")))
     };
     for &ty in &types {
         let (global, local) = kinds(ty);
