@@ -24,6 +24,7 @@ use ocfs2_format::layout::extent::{self, ExtentList, ExtentRec};
 use ocfs2_format::layout::group::GroupDesc;
 use ocfs2_format::layout::inline_data;
 use ocfs2_format::layout::inline_data::InlineData;
+use ocfs2_format::layout::local_alloc::LocalAlloc;
 use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountBlock, RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::layout::truncate_log::TruncateLog;
@@ -343,6 +344,52 @@ fn group_on_no_chain() {
     let (_, v) = check(&path);
     let bits: Vec<_> = errors(&v).into_iter().filter(|f| f["code"] == "CLUSTER_ALLOC_BIT").collect();
     assert!(!bits.is_empty() && bits.iter().all(|f| f["blkno"] == first_group && f["found"] == "clear"), "{bits:#?}");
+}
+
+/// A local-alloc window of 256 clusters, reserved in the global bitmap as the
+/// kernel does, is clean to both checkers. Counting more bits in use than it
+/// has, the local alloc is broken to fsck.ocfs2 -fn, which then reserves
+/// nothing for the window: its clusters, set in the global bitmap and used by
+/// no file, are CLUSTER_ALLOC_BIT besides LALLOC_USED_OVERRUN (fswreck's
+/// LALLOC_USED_OVERRUN), to both.
+#[test]
+fn broken_local_alloc_reserves_no_window() {
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, vol) = mkfs_image(tmp.path(), false);
+    let (gb, group) = global_bitmap(&vol);
+    let la = vol.system_file(SystemFile::local_alloc(0)).unwrap();
+    drop(vol);
+    let add = |off: u64, len: usize, delta: i64| {
+        let mut b = [0u8; 8];
+        b[..len].copy_from_slice(&read_at(&path, off, len));
+        let v = (u64::from_le_bytes(b) as i64 + delta) as u64;
+        write_at(&path, off, &v.to_le_bytes()[..len]);
+    };
+    // Clusters 20000..20256 of group 0 (which starts at cluster 0) into the
+    // window: set in the global bitmap, the counts following.
+    let (start, len) = (20_000u64, 256u64);
+    let bits = group * 4096 + 64 + start / 8;
+    assert_eq!(read_at(&path, bits, 32), [0; 32], "free clusters");
+    write_at(&path, bits, &[0xff; 32]);
+    add(group * 4096 + offset_of!(GroupDesc, bg_free_bits_count) as u64, 2, -(len as i64));
+    let chain0 = gb * 4096 + (ID2_OFFSET + size_of::<ChainList>()) as u64;
+    add(chain0 + offset_of!(ChainRec, c_free) as u64, 4, -(len as i64));
+    let bitmap1 = |ino: u64, field: usize| ino * 4096 + (offset_of!(DinodeHeader, id1) + field) as u64;
+    add(bitmap1(gb, offset_of!(Bitmap1, i_used)), 4, len as i64);
+    let lab = la * 4096 + ID2_OFFSET as u64;
+    assert!(le16(&read_at(&path, lab + offset_of!(LocalAlloc, la_size) as u64, 2)) >= 32, "room for 256 bits");
+    write_at(&path, lab + offset_of!(LocalAlloc, la_bm_off) as u64, &(start as u32).to_le_bytes());
+    write_at(&path, bitmap1(la, offset_of!(Bitmap1, i_total)), &(len as u32).to_le_bytes());
+    let (ours, v) = check(&path);
+    assert_eq!(ours, 0, "{v:#}");
+    let (theirs, text) = fsck(&path);
+    assert!(theirs == Some(0) && !text.contains('['), "{text}");
+    write_at(&path, bitmap1(la, offset_of!(Bitmap1, i_used)), &(len as u32 + 10).to_le_bytes());
+    let (ours, theirs) = codes_of_both(&path);
+    assert_eq!(theirs, ["CLUSTER_ALLOC_BIT", "LALLOC_CLEAR", "LALLOC_USED_OVERRUN"].map(String::from).into());
+    assert_eq!(ours, theirs);
 }
 
 #[test]
