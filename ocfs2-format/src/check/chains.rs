@@ -86,7 +86,8 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
     let (mut all_total, mut all_free, mut all_clusters) = (0u64, 0u64, 0u64);
     let mut complete = true;
     let groups_on: Vec<usize> = walks.iter().map(|(facts, _)| facts.len()).collect();
-    // The global bitmap's first broken chain, as fsck.ocfs2 meets it.
+    // No chain has broken yet: libocfs2's walk stops at the first that does
+    // (`stops_bitmap_load`).
     let mut first_break = true;
     // Blocks where a chain walk stopped.
     let mut broken = HashSet::new();
