@@ -203,9 +203,13 @@ fn group_free_count() {
     let (gb, group) = global_bitmap(&Volume::open(&clean).unwrap());
     let off = group * 4096 + offset_of!(GroupDesc, bg_free_bits_count) as u64;
     let free = le16(&read_at(&clean, off, 2));
+    let bits = le16(&read_at(&clean, group * 4096 + offset_of!(GroupDesc, bg_bits) as u64, 2));
     let path = tmp.path().join("damaged.img");
     for (count, codes) in [
         (free + 1, &["GROUP_FREE_BITS", "CHAIN_BITS", "CHAIN_GROUP_BITS"][..]),
+        // Past the group's bits (fswreck's GROUP_FREE_BITS): the group still
+        // reads, to both.
+        (bits + 10, &["GROUP_FREE_BITS", "CHAIN_BITS", "CHAIN_GROUP_BITS"][..]),
         (free - 1, &["CHAIN_BITS", "CHAIN_GROUP_BITS"][..]),
     ] {
         std::fs::copy(&clean, &path).unwrap();
