@@ -843,6 +843,15 @@ fn damages(vol: &Volume) -> Vec<Damage> {
         )
         .also(&["SUPERBLOCK_CLUSTERS"]),
         d(
+            "group recording another block",
+            first_group * bs + offset_of!(GroupDesc, bg_blkno) as u64,
+            &(first_group + 10).to_le_bytes(),
+            first_group,
+            "blkno",
+            "GROUP_BLKNO",
+        )
+        .also(&["GROUP_UNEXPECTED_DESC"]),
+        d(
             "group chain looping to itself",
             first_group * bs + offset_of!(GroupDesc, bg_next_group) as u64,
             &first_group.to_le_bytes(),

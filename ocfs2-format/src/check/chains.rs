@@ -12,7 +12,7 @@ use crate::alloc::{self, bitmap_group_first_cluster, group_block_runs, Allocator
 use crate::error::{Corruption, Error, Result, Value};
 use crate::layout::dinode::SUBALLOC_GLOBAL;
 use crate::layout::group::{set_runs, GroupView, BITMAP_OFFSET};
-use crate::volume::MetaKind;
+use crate::volume::{MetaKind, Volume};
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
@@ -130,7 +130,13 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
                     && std::mem::take(&mut first_break)
                     && stops_bitmap_load(&e)
                     && groups_on[chain + 1..].iter().any(|&n| n > 0);
-                let also: &[&str] = if unloaded { &["CLUSTER_ALLOC_BIT"] } else { &[] };
+                let also: &[&str] = if unloaded {
+                    &["CLUSTER_ALLOC_BIT"]
+                } else if a.kind == AllocatorKind::Clusters && recorded_off_place(cx.vol, &e, first_group, cpg) {
+                    &["GROUP_UNEXPECTED_DESC"]
+                } else {
+                    &[]
+                };
                 cx.report_also(e, a.inode, &format!("{} chain {chain}", a.name), also)?;
             }
         }
@@ -211,6 +217,25 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
 fn stops_bitmap_load(e: &Error) -> bool {
     let stops = ["BAD_CRC32", "CHAIN_LINK_MAGIC", "CHAIN_LINK_RANGE", "CHAIN_HEAD_LINK_RANGE", "GROUP_CHAIN_LOOP"];
     e.corruption().and_then(code_of).is_some_and(|c| stops.contains(&c))
+}
+
+/// Whether a global-bitmap group descriptor at `blkno` is off every group's
+/// place: group 0's at `s_first_cluster_group`, each other's at the first block
+/// of a cluster that is a multiple of `cl_cpg`.
+fn off_place(vol: &Volume, first_group: u64, cpg: u64, blkno: u64) -> bool {
+    let first = bitmap_group_first_cluster(vol, blkno);
+    blkno != first_group && (cpg == 0 || first % cpg != 0 || vol.geometry().cluster_to_block(first) != blkno)
+}
+
+/// Whether `e` is a global-bitmap group recording another block than its own
+/// (GROUP_BLKNO) that is off every group's place: fsck.ocfs2 -n reads on and
+/// places the group by its record, so it finds it unexpected there
+/// (GROUP_UNEXPECTED_DESC), and its own place empty (GROUP_EXPECTED_DESC,
+/// which `expected_groups` reports).
+fn recorded_off_place(vol: &Volume, e: &Error, first_group: u64, cpg: u64) -> bool {
+    let Some(c) = e.corruption() else { return false };
+    let Value::Int(recorded) = c.actual else { return false };
+    code_of(c) == Some("GROUP_BLKNO") && recorded < vol.geometry().blocks && off_place(vol, first_group, cpg, recorded)
 }
 
 /// A global bitmap of one chain must count as many clusters per group as its
@@ -337,8 +362,7 @@ fn group(
         None => {
             // A global-bitmap group: fixed place, at most cl_cpg bits.
             let first = bitmap_group_first_cluster(cx.vol, f.blkno);
-            let misplaced =
-                f.blkno != first_group && (cpg == 0 || first % cpg != 0 || geo.cluster_to_block(first) != f.blkno);
+            let misplaced = off_place(cx.vol, first_group, cpg, f.blkno);
             if misplaced {
                 cx.error(
                     Some("GROUP_UNEXPECTED_DESC"),
