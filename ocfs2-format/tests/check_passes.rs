@@ -136,6 +136,18 @@ fn chains_pass_finds_clusters_past_the_chains() {
     expect_error(&src, "CHAIN_I_CLUSTERS", gb, "i_clusters");
 }
 
+/// chains: a superblock counting fewer clusters than the global bitmap (a
+/// resize stopped half way; fswreck's SUPERBLOCK_CLUSTERS_LACK).
+#[test]
+fn chains_pass_finds_a_superblock_short_of_the_bitmap() {
+    let mut src = made(256 * MIB, "");
+    let vol = open(&src);
+    let (gb, clusters) = (vol.system_file(SystemFile::GLOBAL_BITMAP).unwrap(), vol.geometry().clusters);
+    drop(vol);
+    put(&mut src, 2 * BS + offset_of!(DinodeHeader, i_clusters) as u64, &(clusters - 1000).to_le_bytes());
+    expect_error(&src, "SUPERBLOCK_CLUSTERS", gb, "i_clusters");
+}
+
 /// inodes: without sparse allocation, a directory size past its blocks.
 #[test]
 fn inodes_pass_finds_a_size_past_the_blocks() {

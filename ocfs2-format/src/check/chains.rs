@@ -7,12 +7,12 @@
 
 use std::collections::HashSet;
 
-use super::{BitmapGroup, Claim, Ctx, Owner, Pass, Severity, SubGroup};
+use super::{code_of, BitmapGroup, Claim, Ctx, Owner, Pass, Severity, SubGroup};
 use crate::alloc::{self, bitmap_group_first_cluster, group_block_runs, Allocator, AllocatorKind};
-use crate::error::{Corruption, Result, Value};
+use crate::error::{Corruption, Error, Result, Value};
 use crate::layout::dinode::SUBALLOC_GLOBAL;
 use crate::layout::group::{set_runs, GroupView, BITMAP_OFFSET};
-use crate::volume::MetaKind;
+use crate::volume::{MetaKind, Volume};
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
@@ -85,6 +85,12 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
     };
     let (mut all_total, mut all_free, mut all_clusters) = (0u64, 0u64, 0u64);
     let mut complete = true;
+    let groups_on: Vec<usize> = walks.iter().map(|(facts, _)| facts.len()).collect();
+    // No chain has broken yet: libocfs2's walk stops at the first that does
+    // (`stops_bitmap_load`).
+    let mut first_break = true;
+    // Blocks where a chain walk stopped.
+    let mut broken = HashSet::new();
     for (chain, (rec, (facts, walked))) in cl.recs.iter().zip(walks).enumerate() {
         let total: u64 = facts.iter().map(|f| f.bits).sum();
         let free: u64 = facts.iter().map(|f| f.free).sum();
@@ -119,7 +125,19 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
             }
             Err(e) => {
                 complete = false;
-                cx.report(e, a.inode, &format!("{} chain {chain}", a.name))?;
+                broken.extend(e.corruption().map(|c| c.blkno));
+                let unloaded = a.kind == AllocatorKind::Clusters
+                    && std::mem::take(&mut first_break)
+                    && stops_bitmap_load(&e)
+                    && groups_on[chain + 1..].iter().any(|&n| n > 0);
+                let also: &[&str] = if unloaded {
+                    &["CLUSTER_ALLOC_BIT"]
+                } else if a.kind == AllocatorKind::Clusters && recorded_off_place(cx.vol, &e, first_group, cpg) {
+                    &["GROUP_UNEXPECTED_DESC"]
+                } else {
+                    &[]
+                };
+                cx.report_also(e, a.inode, &format!("{} chain {chain}", a.name), also)?;
             }
         }
         // As fsck.ocfs2, the inode's counts are held to the groups', not to the
@@ -128,7 +146,7 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         all_free += free;
     }
     if a.kind == AllocatorKind::Clusters {
-        expected_groups(cx, first_group);
+        expected_groups(cx, first_group, &broken);
     }
     let b = inode.header().bitmap1();
     let s = "ocfs2_dinode.id1.bitmap1";
@@ -154,33 +172,29 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
             format!("{}: used bits differ from its chains'", a.name),
         );
     }
-    if a.kind == AllocatorKind::Clusters && b.i_total.get() != geo.clusters {
-        cx.error(
-            Some("SUPERBLOCK_CLUSTERS"),
-            a.inode,
-            s,
-            "i_total",
-            geo.clusters,
-            b.i_total.get(),
-            "the global bitmap does not cover the volume",
-        );
-    }
     // The clusters the chains hold: the global bitmap's bits are clusters.
     let chained = if a.kind == AllocatorKind::Clusters { all_total } else { all_clusters };
     let h = inode.header();
-    if complete {
-        let ic = u64::from(h.i_clusters.get());
-        if ic != chained {
-            cx.error(
-                Some("CHAIN_I_CLUSTERS"),
-                a.inode,
-                "ocfs2_dinode",
-                "i_clusters",
-                chained,
-                ic,
-                format!("{}: clusters differ from its groups'", a.name),
-            );
-        }
+    let ic = u64::from(h.i_clusters.get());
+    // fsck.ocfs2 first holds the global bitmap's clusters to the superblock's
+    // (a resize stopped half way leaves them apart); where i_clusters differs
+    // from the chains' too, one finding carries both codes.
+    let sb_differs = a.kind == AllocatorKind::Clusters && ic != u64::from(geo.clusters);
+    if complete && ic != chained {
+        let at = Corruption {
+            blkno: a.inode,
+            structure: "ocfs2_dinode",
+            field: "i_clusters",
+            expected: chained.into(),
+            actual: ic.into(),
+            kind: Default::default(),
+        };
+        let also: &[&str] = if sb_differs { &["SUPERBLOCK_CLUSTERS"] } else { &[] };
+        let msg = format!("{}: clusters differ from its groups'", a.name);
+        cx.push_also(Some("CHAIN_I_CLUSTERS"), also, Severity::Error, at, msg);
+    } else if sb_differs {
+        let msg = "the global bitmap's clusters differ from the superblock's";
+        cx.error(Some("SUPERBLOCK_CLUSTERS"), a.inode, "ocfs2_dinode", "i_clusters", geo.clusters, ic, msg);
     }
     // fsck.ocfs2 holds the size to the chains' clusters, not to i_clusters
     // (a wrong i_clusters is its own finding).
@@ -190,6 +204,38 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         cx.error(Some("CHAIN_I_SIZE"), a.inode, "ocfs2_dinode", "i_size", size, h.i_size.get(), msg);
     }
     Ok(())
+}
+
+/// Whether libocfs2's walk of the global bitmap, through which fsck.ocfs2
+/// loads the bitmap it compares the clusters in use with, ends for good at the
+/// error that broke a chain: a group it cannot read (a link out of range, a
+/// failed checksum, a wrong signature) or meets again. The groups of the later
+/// chains are then missing from that bitmap, and each holds a cluster in use
+/// (its descriptor's), which fsck names as clear (CLUSTER_ALLOC_BIT) though it
+/// is set. (A group naming another block or chain fails the whole load, so
+/// fsck compares nothing; a wrong parent or generation it does not check.)
+fn stops_bitmap_load(e: &Error) -> bool {
+    let stops = ["BAD_CRC32", "CHAIN_LINK_MAGIC", "CHAIN_LINK_RANGE", "CHAIN_HEAD_LINK_RANGE", "GROUP_CHAIN_LOOP"];
+    e.corruption().and_then(code_of).is_some_and(|c| stops.contains(&c))
+}
+
+/// Whether a global-bitmap group descriptor at `blkno` is off every group's
+/// place: group 0's at `s_first_cluster_group`, each other's at the first block
+/// of a cluster that is a multiple of `cl_cpg`.
+fn off_place(vol: &Volume, first_group: u64, cpg: u64, blkno: u64) -> bool {
+    let first = bitmap_group_first_cluster(vol, blkno);
+    blkno != first_group && (cpg == 0 || first % cpg != 0 || vol.geometry().cluster_to_block(first) != blkno)
+}
+
+/// Whether `e` is a global-bitmap group recording another block than its own
+/// (GROUP_BLKNO) that is off every group's place: fsck.ocfs2 -n reads on and
+/// places the group by its record, so it finds it unexpected there
+/// (GROUP_UNEXPECTED_DESC), and its own place empty (GROUP_EXPECTED_DESC,
+/// which `expected_groups` reports).
+fn recorded_off_place(vol: &Volume, e: &Error, first_group: u64, cpg: u64) -> bool {
+    let Some(c) = e.corruption() else { return false };
+    let Value::Int(recorded) = c.actual else { return false };
+    code_of(c) == Some("GROUP_BLKNO") && recorded < vol.geometry().blocks && off_place(vol, first_group, cpg, recorded)
 }
 
 /// A global bitmap of one chain must count as many clusters per group as its
@@ -210,13 +256,26 @@ fn cpg_of_one_chain(cx: &mut Ctx<'_, '_>, inode: u64, cpg: u64, group: u64) {
 /// reached is GROUP_EXPECTED_DESC. As fsck.ocfs2, the places come from the
 /// block size (a full group's bits), not from `cl_cpg`, whose damage is its own
 /// finding.
-fn expected_groups(cx: &mut Ctx<'_, '_>, first_group: u64) {
+///
+/// A group no link reaches holds none of the global bitmap's bits: it goes to
+/// the cluster pass with every bit clear, so that the clusters in use in its
+/// range are CLUSTER_ALLOC_BIT, as fsck.ocfs2 finds them. Not so when a chain
+/// reached it and stopped there (`broken`: that finding names the damage) or
+/// a chained group covers its clusters (a group moved off its place).
+fn expected_groups(cx: &mut Ctx<'_, '_>, first_group: u64, broken: &HashSet<u64>) {
     let geo = *cx.vol.geometry();
+    let clusters = u64::from(geo.clusters);
     let cpg = (geo.block_size as usize - BITMAP_OFFSET) as u64 * 8;
     let found: HashSet<u64> = cx.bitmap_groups.iter().map(|g| g.blkno).collect();
-    for g in 0..u64::from(geo.clusters).div_ceil(cpg) {
+    let mut unchained = Vec::new();
+    for g in 0..clusters.div_ceil(cpg) {
         let blkno = if g == 0 { first_group } else { geo.cluster_to_block(g * cpg) };
         if !found.contains(&blkno) {
+            let (first, bits) = (g * cpg, cpg.min(clusters - g * cpg));
+            let covered = cx.bitmap_groups.iter().any(|b| b.first < first + bits && first < b.first + b.bits);
+            if !covered && !broken.contains(&blkno) {
+                unchained.push(BitmapGroup { first, blkno, bits, set: Some(Box::new([])) });
+            }
             cx.error(
                 Some("GROUP_EXPECTED_DESC"),
                 blkno,
@@ -228,6 +287,7 @@ fn expected_groups(cx: &mut Ctx<'_, '_>, first_group: u64) {
             );
         }
     }
+    cx.bitmap_groups.extend(unchained);
 }
 
 /// What the chain walk noted about one group.
@@ -302,8 +362,7 @@ fn group(
         None => {
             // A global-bitmap group: fixed place, at most cl_cpg bits.
             let first = bitmap_group_first_cluster(cx.vol, f.blkno);
-            let misplaced =
-                f.blkno != first_group && (cpg == 0 || first % cpg != 0 || geo.cluster_to_block(first) != f.blkno);
+            let misplaced = off_place(cx.vol, first_group, cpg, f.blkno);
             if misplaced {
                 cx.error(
                     Some("GROUP_UNEXPECTED_DESC"),
@@ -328,10 +387,9 @@ fn group(
                 );
             }
             cx.bitmap_groups.push(BitmapGroup { first, blkno: f.blkno, bits: f.bits, set: f.set });
-            if f.blkno == first_group {
-                let end = geo.block_to_cluster(first_group) + 1;
-                cx.claims.push(Claim { start: 0, len: end, owner: Owner::SuperblockArea, shared: false });
-            } else {
+            // Group 0's descriptor is in the superblock area, claimed whether
+            // or not a chain holds it (the cluster pass).
+            if f.blkno != first_group {
                 cx.claims.push(Claim { start: first, len: 1, owner: Owner::BitmapGroup(f.blkno), shared: false });
             }
         }

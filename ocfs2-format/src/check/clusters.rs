@@ -20,6 +20,13 @@ const MAX_OVERLAPS: usize = 1000;
 pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     let vol = cx.vol;
     let geo = *vol.geometry();
+    // The clusters up to group 0's descriptor (the superblock and the system
+    // inodes mkfs places before it) are in use, on a chain or not.
+    let first_group = vol.superblock().s_first_cluster_group.get();
+    if first_group < geo.blocks {
+        let len = geo.block_to_cluster(first_group) + 1;
+        cx.claims.push(Claim { start: 0, len, owner: Owner::SuperblockArea, shared: false });
+    }
     if vol.superblock().has_compat(compat::BACKUP_SB) {
         for b in vol.backup_blknos() {
             let c = geo.block_to_cluster(b);

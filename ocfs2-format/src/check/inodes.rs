@@ -10,7 +10,7 @@
 
 use super::{Claim, Corruption, Ctx, InodeFacts, Owner, Pass, Severity, SubGroup};
 use crate::alloc::{bit_to_block, group_block_runs};
-use crate::error::{Error, Result};
+use crate::error::{CorruptionKind, Error, Result};
 use crate::fs::{read_xattr_layout, refcount_tree_of, DxRoot, Extent, ExtentMap};
 use crate::layout::dinode::{dyn_features, flags, DinodeHeader, Id2, INODE_SIGNATURE};
 use crate::layout::extent::{flags as extent_flags, ExtentBlock};
@@ -546,9 +546,7 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
                 Ok(t) => t,
                 // fsck.ocfs2 names a root that is no refcount block apart from
                 // a damaged block further down.
-                Err(Error::Corrupt(c))
-                    if c.blkno == root && (c.structure, c.field) == ("ocfs2_refcount_block", "signature") =>
-                {
+                Err(Error::Corrupt(c)) if c.blkno == root && c.kind == CorruptionKind::Signature => {
                     cx.push(Some("REFCOUNT_ROOT_BLOCK_INVALID"), Severity::Error, *c, "refcount tree root: invalid");
                     None
                 }

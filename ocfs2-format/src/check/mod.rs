@@ -488,11 +488,16 @@ impl<'v, 'p> Ctx<'v, 'p> {
     /// Turns a library error met while checking `blkno` (`what` it was) into a
     /// finding; only I/O failures stop the check.
     pub fn report(&mut self, e: Error, blkno: u64, what: &str) -> Result<()> {
+        self.report_also(e, blkno, what, &[])
+    }
+
+    /// [`Ctx::report`] for a corruption that fsck.ocfs2 also names `also`.
+    pub fn report_also(&mut self, e: Error, blkno: u64, what: &str, also: &[&'static str]) -> Result<()> {
         match e {
             Error::Io { .. } | Error::Open { .. } => Err(e),
             Error::Corrupt(c) => {
                 let code = code_of(&c);
-                self.push(code, Severity::Error, *c, format!("{what}: invalid"));
+                self.push_also(code, also, Severity::Error, *c, format!("{what}: invalid"));
                 Ok(())
             }
             other => {

@@ -3,13 +3,14 @@
 //! equal the number of refcounted extents covering its clusters, and a record
 //! no extent needs is redundant; the root's `rf_count` is the number of inodes
 //! pointing at the tree; records run in order without overlap, inside the
-//! volume, and no leaf is empty. Counts are compared as sorted runs, never a
-//! per-cluster map.
+//! volume and after the superblock, and no leaf is empty. Counts are compared
+//! as sorted runs, never a per-cluster map.
 
 use std::collections::HashMap;
 
 use super::Ctx;
 use crate::fs::RefcountTree;
+use crate::layout::superblock::SUPERBLOCK_BLKNO;
 
 /// What the inode pass kept of one refcount tree.
 #[derive(Debug, Clone)]
@@ -53,7 +54,8 @@ impl TreeFacts {
 }
 
 pub(super) fn run(cx: &mut Ctx<'_, '_>) {
-    let clusters = u64::from(cx.vol.geometry().clusters);
+    let geo = *cx.vol.geometry();
+    let clusters = u64::from(geo.clusters);
     let mut per_tree: HashMap<u64, Vec<(u64, u64)>> = HashMap::new();
     for (owner, start, len) in std::mem::take(&mut cx.refcounted) {
         match cx.refcount_of.get(&owner) {
@@ -96,7 +98,18 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) {
                 let range = format!("{start}..{end}");
                 let msg = "refcount record past the end of the volume";
                 cx.error(Some("REFCOUNT_CLUSTER_RANGE"), blkno, r, "r_cpos", format!("end <= {clusters}"), range, msg);
-            } else if start < prev_end {
+                continue;
+            }
+            // fsck.ocfs2 places a record by the first block of its last cluster,
+            // which must not precede the superblock's; such a record's clusters
+            // are still inside the volume, so it stays in the count comparison,
+            // as in fsck's.
+            if end.checked_sub(1).is_none_or(|last| geo.cluster_to_block(last) < SUPERBLOCK_BLKNO) {
+                let (range, msg) = (format!("{start}..{end}"), "refcount record before the superblock");
+                let want = format!("a last cluster from block {SUPERBLOCK_BLKNO} on");
+                cx.error(Some("REFCOUNT_CLUSTER_RANGE"), blkno, r, "r_cpos", want, range, msg);
+            }
+            if start < prev_end {
                 let msg = "refcount record overlaps the one before it";
                 cx.error(Some("REFCOUNT_CLUSTER_COLLISION"), blkno, r, "r_cpos", format!(">= {prev_end}"), start, msg);
             } else {
