@@ -31,10 +31,10 @@ const DESCRIPTOR: u64 = 76;
 /// Chunks larger than this are refused (ewfacquire allows up to 32768 sectors
 /// of 512 bytes, 16 MiB).
 const MAX_CHUNK: u64 = 64 << 20;
-/// Inflated chunks kept: 256 of 32 KiB is 8 MiB. Direct-mapped by chunk number,
-/// so a sequential read inflates each chunk once and scattered metadata reads
-/// keep their hot chunks.
-const CACHE_SLOTS: usize = 256;
+/// Inflated chunks kept: as many as fit 8 MiB (256 of 32 KiB), at least one.
+/// Direct-mapped by chunk number, so a sequential read inflates each chunk
+/// once and scattered metadata reads keep their hot chunks.
+const CACHE_BYTES: u64 = 8 << 20;
 /// Segments beyond `.E99` continue `.EAA` to `.ZZZ`.
 const MAX_SEGMENTS: usize = 99 + 22 * 26 * 26;
 
@@ -98,6 +98,9 @@ pub struct EwfSource {
     size: u64,
     hashes: StoredHashes,
     cache: Vec<Mutex<Option<Cached>>>,
+    /// Threads a long read inflates on: [`walk_threads`](super::walk_threads),
+    /// asked once (it reads the cgroup's files on every call).
+    threads: usize,
 }
 
 /// An inflated chunk and its number.
@@ -218,8 +221,10 @@ impl EwfSource {
                 format!("the tables list {} chunks, the volume section {}", chunks.len(), geo.chunks),
             ));
         }
-        let cache = (0..CACHE_SLOTS).map(|_| Mutex::new(None)).collect();
-        Ok(EwfSource { segments, chunks, chunk_size: geo.chunk_size, size: geo.size, hashes, cache })
+        let slots = (CACHE_BYTES / geo.chunk_size).max(1);
+        let cache = (0..slots).map(|_| Mutex::new(None)).collect();
+        let threads = super::walk_threads();
+        Ok(EwfSource { segments, chunks, chunk_size: geo.chunk_size, size: geo.size, hashes, cache, threads })
     }
 
     /// The hashes stored at acquisition.
@@ -264,7 +269,7 @@ impl EwfSource {
 
     /// Chunk `i` if the cache holds it.
     fn cached(&self, i: u64) -> Option<Arc<Vec<u8>>> {
-        match &*self.cache[i as usize % CACHE_SLOTS].lock().unwrap_or_else(|e| e.into_inner()) {
+        match &*self.cache[i as usize % self.cache.len()].lock().unwrap_or_else(|e| e.into_inner()) {
             Some((n, data)) if *n == i => Some(Arc::clone(data)),
             _ => None,
         }
@@ -279,7 +284,8 @@ impl EwfSource {
             (data, None) => Arc::new(data),
             (_, Some(e)) => return Err(e),
         };
-        *self.cache[i as usize % CACHE_SLOTS].lock().unwrap_or_else(|e| e.into_inner()) = Some((i, Arc::clone(&data)));
+        *self.cache[i as usize % self.cache.len()].lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((i, Arc::clone(&data)));
         Ok(data)
     }
 
@@ -516,11 +522,61 @@ impl BlockSource for EwfSource {
     }
 }
 
+/// Compressed chunks a thread inflates at the least before a long read is
+/// shared among threads: 8 chunks of 32 KiB take about 1 ms to inflate,
+/// against some 30 us to start a thread, so reads of a few chunks (metadata,
+/// small files) stay on the caller's thread.
+const CHUNKS_PER_THREAD: usize = 8;
+/// Chunks the threads take from a shared read at a time: small parts keep
+/// every thread busy to the end even when one is slowed (a shared core).
+const CHUNKS_PER_PART: usize = 4;
+
 impl EwfSource {
-    /// Loads each `(chunk, buffer)` pair in order; the first failure is the answer.
-    fn inflate_all(&self, whole: Vec<(u64, &mut [u8])>) -> Result<()> {
-        for (i, out) in whole {
-            if let Some(e) = self.load_into(i, out)? {
+    /// Loads each `(chunk, buffer)` pair; the first failure in order is the
+    /// answer. zlib inflates on one core and is most of an E01 read's cost,
+    /// so a long read's chunks are shared among up to `self.threads` threads:
+    /// the caller's and helpers started for the read. Nothing is allocated
+    /// per chunk (each inflates into its slice of the caller's buffer); a
+    /// helper holds one inflate state (about 40 KiB) and its stack until the
+    /// read returns.
+    fn inflate_all(&self, mut whole: Vec<(u64, &mut [u8])>) -> Result<()> {
+        let compressed = whole.iter().filter(|(i, _)| self.chunks[*i as usize].offset & COMPRESSED != 0).count();
+        let threads = (compressed / CHUNKS_PER_THREAD).clamp(1, self.threads);
+        if threads == 1 {
+            return self.load_each(&mut whole);
+        }
+        let queue = Mutex::new(whole.chunks_mut(CHUNKS_PER_PART).enumerate());
+        // Each thread takes parts in increasing order, so its first failure
+        // is its earliest; the earliest of those is the answer.
+        let work = || {
+            let mut failed = None;
+            loop {
+                // Not in a `while let`, which would hold the lock while inflating.
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((k, part)) = next else { break };
+                if let Err(e) = self.load_each(part) {
+                    failed.get_or_insert((k, e));
+                }
+            }
+            failed
+        };
+        let failures: Vec<(usize, Error)> = std::thread::scope(|s| {
+            // A thread that cannot be started leaves its parts to the others.
+            let helpers: Vec<_> =
+                (1..threads).filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok()).collect();
+            let mut failures: Vec<_> = work().into_iter().collect();
+            for h in helpers {
+                failures.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            failures
+        });
+        failures.into_iter().min_by_key(|(k, _)| *k).map_or(Ok(()), |(_, e)| Err(e))
+    }
+
+    /// Loads each `(chunk, buffer)` pair in order, stopping at the first failure.
+    fn load_each(&self, chunks: &mut [(u64, &mut [u8])]) -> Result<()> {
+        for (i, out) in chunks {
+            if let Some(e) = self.load_into(*i, out)? {
                 return Err(e);
             }
         }
@@ -540,5 +596,105 @@ mod tests {
         assert_eq!(names, want.iter().map(|w| Path::new("/x").join(w)).collect::<Vec<_>>());
         assert_eq!(segment_path(Path::new("d.e01"), 3), Path::new("d.e03"));
         assert_eq!(segment_path(Path::new("d.s01"), 100), Path::new("d.saa"));
+    }
+
+    /// `len` bytes of hex text: deflates about 2:1, so every chunk is stored
+    /// compressed and inflating it is real work.
+    fn hex(len: usize) -> Vec<u8> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b"0123456789abcdef"[(x & 15) as usize]
+            })
+            .collect()
+    }
+
+    /// Flips one bit at `at` in `path`.
+    fn flip(path: &Path, at: u64) {
+        use std::os::unix::fs::FileExt;
+        let f = std::fs::File::options().read(true).write(true).open(path).expect("open");
+        let mut b = [0u8];
+        f.read_exact_at(&mut b, at).expect("read");
+        f.write_all_at(&[b[0] ^ 1], at).expect("write");
+    }
+
+    /// Where the first chunk of a segment file starts: behind the descriptor
+    /// of its `sectors` section.
+    fn first_chunk(path: &Path) -> u64 {
+        let bytes = std::fs::read(path).expect("read");
+        let at = bytes.windows(16).position(|w| w == b"sectors\0\0\0\0\0\0\0\0\0").expect("a sectors section");
+        at as u64 + DESCRIPTOR
+    }
+
+    /// Opens `first` with `threads` threads for long reads, whatever the
+    /// machine's cores, so the shared path is what is tested.
+    fn open(first: &Path, threads: usize) -> EwfSource {
+        let mut ewf = crate::io::open_ewf(first, crate::io::Access::Auto).expect("open the E01");
+        ewf.threads = threads;
+        ewf
+    }
+
+    #[test]
+    fn long_reads_inflate_on_several_threads_and_fail_at_the_first_bad_chunk() {
+        let tool = crate::test_util::require_tool("ewfacquire");
+        let dir = tempfile::tempdir().expect("tempdir");
+        // 192 chunks of 32 KiB, 3 MiB compressed: four segments of 1 MiB.
+        let media = hex(6 << 20);
+        let raw = dir.path().join("media.raw");
+        std::fs::write(&raw, &media).expect("write");
+        let target = dir.path().join("t");
+        let out = std::process::Command::new(tool)
+            .args(["-u", "-q", "-c", "deflate:fast", "-S", "1MiB", "-t"])
+            .arg(&target)
+            .arg(&raw)
+            .output()
+            .expect("run ewfacquire");
+        assert!(out.status.success(), "ewfacquire: {}", String::from_utf8_lossy(&out.stderr));
+        let segs: Vec<PathBuf> = (1..=3).map(|n| target.with_extension(format!("E0{n}"))).collect();
+
+        for threads in [1, 2, 3] {
+            let ewf = open(&segs[0], threads);
+            assert_eq!(ewf.size(), media.len() as u64);
+            assert!(ewf.chunks.iter().all(|c| c.offset & COMPRESSED != 0), "every chunk compressed");
+            // Whole chunks only; partial chunks at one end or both (through
+            // the cache, which the second pass then hits).
+            for _ in 0..2 {
+                for (at, len) in [(0, media.len()), (12_345, 3 << 20), (32 << 10, 40 << 15), (100, 5 << 20)] {
+                    let mut buf = vec![0u8; len];
+                    ewf.read_at(at as u64, &mut buf).expect("read");
+                    assert!(buf == media[at..at + len], "{threads} threads: {len} bytes at {at}");
+                }
+            }
+        }
+
+        // Break the first chunk of segments 2 and 3 (a bit among the zlib
+        // stream's Huffman tables).
+        let bad = [first_chunk(&segs[1]), first_chunk(&segs[2])];
+        flip(&segs[1], bad[0] + 3);
+        flip(&segs[2], bad[1] + 3);
+        for threads in [1, 3] {
+            let ewf = open(&segs[0], threads);
+            let first_of = |seg: u32| ewf.chunks.iter().position(|c| c.segment == seg).expect("chunks") as u64;
+            let (two, three) = (first_of(1), first_of(2));
+            let cs = ewf.chunk_size;
+            // A read over both names the first in order, wherever a thread met it;
+            // one that starts past it names the second.
+            for (at, seg, offset) in [(0, &segs[1], bad[0]), ((two + 1) * cs, &segs[2], bad[1])] {
+                let mut buf = vec![0u8; (ewf.size - at) as usize];
+                match ewf.read_at(at, &mut buf) {
+                    Err(Error::Container { container: "EWF", segment: Some(s), offset: o, .. }) => {
+                        assert_eq!((&s, o), (seg, offset), "{threads} threads, read at {at}");
+                    }
+                    r => panic!("{threads} threads, read at {at}: {r:?}"),
+                }
+            }
+            // The chunks around the damage still read.
+            let mut buf = vec![0u8; ((three - two - 1) * cs) as usize];
+            ewf.read_at((two + 1) * cs, &mut buf).expect("read between");
+            assert!(buf[..] == media[((two + 1) * cs) as usize..((three) * cs) as usize]);
+        }
     }
 }
