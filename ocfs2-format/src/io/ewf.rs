@@ -520,6 +520,42 @@ impl BlockSource for EwfSource {
         }
         self.inflate_all(whole)
     }
+
+    /// Hints the stored bytes of the chunks the range covers (those the cache
+    /// lacks) to their segments, in runs contiguous in one segment: a cold
+    /// metadata walk then reads its chunks in parallel instead of one by one.
+    fn prefetch(&self, offset: u64, len: u64) {
+        let end = offset.saturating_add(len).min(self.size);
+        if offset >= end {
+            return;
+        }
+        let hint = |(seg, start, stop): (u32, u64, u64)| self.segments[seg as usize].src.prefetch(start, stop - start);
+        let mut run: Option<(u32, u64, u64)> = None;
+        for i in offset / self.chunk_size..=(end - 1) / self.chunk_size {
+            if self.cached(i).is_some() {
+                continue;
+            }
+            let c = self.chunks[i as usize];
+            let start = c.offset & !COMPRESSED;
+            let stop = start + u64::from(c.len);
+            match &mut run {
+                Some((seg, _, e)) if *seg == c.segment && *e == start => *e = stop,
+                _ => run.replace((c.segment, start, stop)).into_iter().for_each(hint),
+            }
+        }
+        run.into_iter().for_each(hint);
+    }
+
+    /// Whether the chunk holding `offset` is inflated in the cache or stored
+    /// in pages its segment has in memory.
+    fn is_cached(&self, offset: u64) -> bool {
+        if offset >= self.size {
+            return true;
+        }
+        let i = offset / self.chunk_size;
+        let c = self.chunks[i as usize];
+        self.cached(i).is_some() || self.segments[c.segment as usize].src.is_cached(c.offset & !COMPRESSED)
+    }
 }
 
 /// Compressed chunks a thread inflates at the least before a long read is
@@ -637,15 +673,13 @@ mod tests {
         ewf
     }
 
-    #[test]
-    fn long_reads_inflate_on_several_threads_and_fail_at_the_first_bad_chunk() {
+    /// `ewfacquire` of `media` into `dir/t.E01...`: zlib chunks of 32 KiB in
+    /// segments of 1 MiB. Returns the segments.
+    fn acquire(dir: &Path, media: &[u8]) -> Vec<PathBuf> {
         let tool = crate::test_util::require_tool("ewfacquire");
-        let dir = tempfile::tempdir().expect("tempdir");
-        // 192 chunks of 32 KiB, 3 MiB compressed: four segments of 1 MiB.
-        let media = hex(6 << 20);
-        let raw = dir.path().join("media.raw");
-        std::fs::write(&raw, &media).expect("write");
-        let target = dir.path().join("t");
+        let raw = dir.join("media.raw");
+        std::fs::write(&raw, media).expect("write");
+        let target = dir.join("t");
         let out = std::process::Command::new(tool)
             .args(["-u", "-q", "-c", "deflate:fast", "-S", "1MiB", "-t"])
             .arg(&target)
@@ -653,7 +687,16 @@ mod tests {
             .output()
             .expect("run ewfacquire");
         assert!(out.status.success(), "ewfacquire: {}", String::from_utf8_lossy(&out.stderr));
-        let segs: Vec<PathBuf> = (1..=3).map(|n| target.with_extension(format!("E0{n}"))).collect();
+        (1..10).map(|n| target.with_extension(format!("E0{n}"))).take_while(|p| p.exists()).collect()
+    }
+
+    #[test]
+    fn long_reads_inflate_on_several_threads_and_fail_at_the_first_bad_chunk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // 192 chunks of 32 KiB, 3 MiB compressed: four segments of 1 MiB.
+        let media = hex(6 << 20);
+        let segs = acquire(dir.path(), &media);
+        assert!(segs.len() >= 3, "{segs:?}");
 
         for threads in [1, 2, 3] {
             let ewf = open(&segs[0], threads);
@@ -696,5 +739,70 @@ mod tests {
             ewf.read_at((two + 1) * cs, &mut buf).expect("read between");
             assert!(buf[..] == media[((two + 1) * cs) as usize..((three) * cs) as usize]);
         }
+    }
+
+    /// A segment whose pages are never in memory, and that records the
+    /// ranges it is asked to prefetch.
+    #[derive(Debug)]
+    struct Cold(crate::io::MemSource, Hints);
+
+    /// The `(offset, len)` ranges a segment was asked to prefetch.
+    type Hints = Arc<Mutex<Vec<(u64, u64)>>>;
+
+    impl BlockSource for Cold {
+        fn size(&self) -> u64 {
+            self.0.size()
+        }
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+            self.0.read_at(offset, buf)
+        }
+        fn prefetch(&self, offset: u64, len: u64) {
+            self.1.lock().unwrap_or_else(|e| e.into_inner()).push((offset, len));
+        }
+        fn is_cached(&self, _: u64) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn read_hints_go_to_the_stored_chunks_the_cache_lacks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let segs = acquire(dir.path(), &hex(6 << 20));
+        let hints: Vec<Hints> = segs.iter().map(|_| Hints::default()).collect();
+        let ewf = EwfSource::open(&segs[0], |p| {
+            let n = segs
+                .iter()
+                .position(|s| s == p)
+                .unwrap_or_else(|| panic!("{}: not a segment ewfacquire wrote", p.display()));
+            let bytes = std::fs::read(p).map_err(Error::open(p))?;
+            Ok(Box::new(Cold(crate::io::MemSource::from_vec(bytes), Arc::clone(&hints[n]))))
+        })
+        .expect("open");
+        let taken = |n: usize| std::mem::take(&mut *hints[n].lock().unwrap_or_else(|e| e.into_inner()));
+        let stored = |i: usize| {
+            let c = ewf.chunks[i];
+            (c.offset & !COMPRESSED, u64::from(c.len))
+        };
+        let cs = ewf.chunk_size;
+
+        // Nothing cached: cold. A read of one block caches its chunk.
+        assert!(!ewf.is_cached(100));
+        ewf.read_at(4096, &mut [0u8; 4096]).expect("read");
+        assert!(ewf.is_cached(100) && !ewf.is_cached(cs));
+        assert!(ewf.is_cached(ewf.size()), "past the end: nothing to wait for");
+
+        // Chunks 0 (cached: no hint) to 2: one run, chunks 1 and 2.
+        ewf.prefetch(10, 3 * cs - 20);
+        let (one, two) = (stored(1), stored(2));
+        assert_eq!(one.0 + one.1, two.0, "chunks 1 and 2 lie end to end");
+        assert_eq!(taken(0), [(one.0, one.1 + two.1)]);
+
+        // Across the end of segment 1: a run in each segment.
+        let first2 = ewf.chunks.iter().position(|c| c.segment == 1).expect("segment 2 chunks");
+        ewf.prefetch((first2 as u64 - 1) * cs, 2 * cs);
+        assert_eq!((taken(0), taken(1)), (vec![stored(first2 - 1)], vec![stored(first2)]));
+        // Past the end: nothing.
+        ewf.prefetch(ewf.size(), cs);
+        assert!(taken(0).is_empty() && taken(1).is_empty() && taken(2).is_empty());
     }
 }
