@@ -63,6 +63,16 @@ struct Args {
     /// Write every raw sample to this file as JSON
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Time only these rows (on the fixture; no mkfs sizes)
+    #[arg(long, value_enum, conflicts_with = "sizes")]
+    only: Option<Only>,
+}
+
+/// Rows `--only` times by themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Only {
+    /// E01: rdump of the fixture through an `ewfacquire` image against rdump of the raw image (issue #17)
+    E01,
 }
 
 /// The options both mkfs programs get (and the floor's reference volume). `-x`: without it
@@ -440,8 +450,7 @@ impl Harness {
     /// directory's disk and into tmpfs), the mount, Python, E01 and bodyfile rows,
     /// on the kernel-written fixture; then the replay rows on R-4k and R-1k.
     fn fixture_reads(&mut self) -> io::Result<()> {
-        let image = self.decompress(FIXTURE, "X-max.img")?;
-        let label = format!("X-max ({})", size_label(std::fs::metadata(&image)?.len()));
+        let (image, label) = self.fixture()?;
         let t = &self.tools;
 
         // Ours defaults to the replay-order walk from s_start; `--raw` is the
@@ -475,9 +484,7 @@ impl Harness {
         let names = top_level_names(&self.tools.inspect, &image)?;
         let manifest = self.work.join("rdump-tree.json");
         let disk_script = self.rdump(&image, &label, &names, &self.work.clone(), "disk", &manifest)?;
-        let shm = Path::new("/dev/shm");
-        let tmpfs =
-            if shm.is_dir() { Some(tempfile::Builder::new().prefix("ocfs2-sbs-").tempdir_in(shm)?) } else { None };
+        let tmpfs = tmpfs_dir()?;
         match &tmpfs {
             Some(dir) => {
                 self.rdump(&image, &label, &names, dir.path(), "tmpfs", &manifest)?;
@@ -493,6 +500,22 @@ impl Harness {
             remove_if_present(p)?;
         }
         self.replay_reads()
+    }
+
+    /// The E01 row alone (`--only e01`), into tmpfs where there is one.
+    fn e01_only(&mut self) -> io::Result<()> {
+        let (image, label) = self.fixture()?;
+        let tmpfs = tmpfs_dir()?;
+        let sink = tmpfs.as_ref().map_or(self.work.clone(), |d| d.path().to_path_buf());
+        self.ewf_reads(&image, &label, &sink)?;
+        remove_if_present(&image)
+    }
+
+    /// The kernel-written fixture decompressed into the work directory, and its row label.
+    fn fixture(&self) -> io::Result<(PathBuf, String)> {
+        let image = self.decompress(FIXTURE, "X-max.img")?;
+        let label = format!("X-max ({})", size_label(std::fs::metadata(&image)?.len()));
+        Ok((image, label))
     }
 
     /// Decompresses a `.zst` fixture into the work directory (untimed).
@@ -902,6 +925,13 @@ fn report_allocation(images: &[&Path]) {
     }
 }
 
+/// A new directory in tmpfs (`/dev/shm`) for rdump targets, where no disk is
+/// timed; `None` without one.
+fn tmpfs_dir() -> io::Result<Option<tempfile::TempDir>> {
+    let shm = Path::new("/dev/shm");
+    Ok(if shm.is_dir() { Some(tempfile::Builder::new().prefix("ocfs2-sbs-").tempdir_in(shm)?) } else { None })
+}
+
 /// Disk space the run needs at its peak, for the largest size: the kept
 /// mkfs.ocfs2 volume (it writes its journals in full: 1.1 GiB at 1 TiB, about
 /// 1.5 GiB at 15 TiB) next to ours and the floor's (about 34 MiB per TiB each,
@@ -996,7 +1026,7 @@ fn main() -> Res<()> {
     }
 
     let base = args.dir.clone().unwrap_or_else(std::env::temp_dir);
-    let need = space_needed(&args.sizes);
+    let need = space_needed(if args.only.is_some() { &[] } else { &args.sizes });
     let free = free_bytes(&base).map_err(|e| format!("{}: {e}", base.display()))?;
     if free < need {
         return Err(format!(
@@ -1022,14 +1052,22 @@ fn main() -> Res<()> {
         floor: Vec::new(),
         measurements: Vec::new(),
     };
-    for &size in &args.sizes {
-        progress!("{} volume:", size_label(size));
-        let theirs = h.mkfs(size)?;
-        h.volume_reads(size, &theirs)?;
-        remove_image(&theirs)?;
+    match args.only {
+        Some(Only::E01) => {
+            progress!("kernel-written fixture, E01 row only:");
+            h.e01_only()?;
+        }
+        None => {
+            for &size in &args.sizes {
+                progress!("{} volume:", size_label(size));
+                let theirs = h.mkfs(size)?;
+                h.volume_reads(size, &theirs)?;
+                remove_image(&theirs)?;
+            }
+            progress!("kernel-written fixture:");
+            h.fixture_reads()?;
+        }
     }
-    progress!("kernel-written fixture:");
-    h.fixture_reads()?;
 
     println!("{}", table(&h.measurements));
     // A note shared by a row's warm and cold measurements is printed once.

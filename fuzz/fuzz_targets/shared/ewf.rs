@@ -27,8 +27,11 @@ pub fn run(data: &[u8]) {
         let n = (size - at.min(size)).min(4096) as usize;
         let _ = ewf.read_at(at, &mut buf[..n]);
     }
-    // Verifying reads every chunk: only for small media (each may inflate to 64 MiB).
+    // Verifying reads every chunk, and so does one read of the whole media (a
+    // long read's chunks inflate on several threads): only for small media
+    // (each chunk may inflate to 64 MiB).
     if size <= 16 << 20 {
         let _ = ewf.verify();
+        let _ = ewf.read_at(0, &mut vec![0u8; size as usize]);
     }
 }
