@@ -106,7 +106,9 @@ pub enum Access {
 /// flight, and so that `Volume` and the allocator walks both use it without one
 /// importing the other.
 pub fn walk_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    // available_parallelism reads the cgroup files on each call; the walks ask often.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
 }
 
 /// Opens `path` read-only with [`Access::Auto`].
