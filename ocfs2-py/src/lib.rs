@@ -462,20 +462,7 @@ impl PyVolume {
     /// readable with `open(inode)`.
     fn deleted_inodes(&self, py: Python<'_>) -> PyResult<Vec<DeletedInode>> {
         let found = self.run(py, |v| forensics::deleted_inodes(v))?;
-        Ok(found
-            .into_iter()
-            .map(|d| DeletedInode {
-                inode: d.blkno,
-                allocated: d.allocated,
-                flags: d.flags,
-                mode: d.mode,
-                uid: d.uid,
-                size: d.size,
-                links: d.links,
-                dtime: d.dtime,
-                clusters: d.clusters,
-            })
-            .collect())
+        Ok(found.into_iter().map(DeletedInode).collect())
     }
 
     /// Runs the read-only consistency check (what `fsck.ocfs2 -fn` finds); returns its findings.
