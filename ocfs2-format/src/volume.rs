@@ -160,6 +160,8 @@ pub struct Volume {
     /// The system directory's names, filled by `fs`'s `Volume::system_file` on
     /// first use (a directory read belongs to `fs`, which builds on `Volume`).
     pub(crate) sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
+    /// The directories path resolution went through (`files` fills it).
+    pub(crate) names: crate::files::NameCache,
     recovery: Option<Arc<Recovery>>,
     partition: Option<crate::intake::ChosenPartition>,
 }
@@ -286,6 +288,7 @@ impl Volume {
             meta_ecc,
             corrections: Mutex::new(corrections),
             sysdir: OnceLock::new(),
+            names: Default::default(),
             recovery: None,
             partition: None,
         })
