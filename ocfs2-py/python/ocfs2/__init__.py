@@ -81,13 +81,14 @@ class File(io.RawIOBase):
     def __init__(self, handle: FileHandle, name: Union[str, bytes, int]) -> None:
         super().__init__()
         self._handle = handle
+        self._size = handle.size  # fixed: the volume is read-only
         self._pos = 0
         self.name = name
 
     @property
     def size(self) -> int:
         """The file size in bytes."""
-        return self._handle.size
+        return self._size
 
     @property
     def inode(self) -> int:
@@ -104,15 +105,19 @@ class File(io.RawIOBase):
         self._checkClosed()
         if size is None or size < 0:
             return self.readall()
+        if self._pos >= self._size:
+            return b""
         data = self._handle.read_at(self._pos, size)
         self._pos += len(data)
         return data
 
     def readall(self) -> bytes:
-        return self.read(max(0, self._handle.size - self._pos))
+        return self.read(max(0, self._size - self._pos))
 
     def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
         self._checkClosed()
+        if self._pos >= self._size:
+            return 0  # what every read ends with, and all of an empty file's reads
         view = memoryview(buffer).cast("B")
         data = self._handle.read_at(self._pos, len(view))
         n = len(data)
@@ -127,7 +132,7 @@ class File(io.RawIOBase):
         elif whence == io.SEEK_CUR:
             pos = self._pos + offset
         elif whence == io.SEEK_END:
-            pos = self._handle.size + offset
+            pos = self._size + offset
         else:
             raise ValueError(f"invalid whence ({whence})")
         if pos < 0:
