@@ -503,15 +503,21 @@ impl Volume {
                 Follow::Parents => !last,
                 Follow::Always => true,
             };
+            // A last name is seldom met again (a walk names each file once):
+            // only the names inside the path are remembered.
+            let remember = |symlink| {
+                let named = Named { ino, symlink };
+                if !last && known != Some(named) {
+                    self.names.insert(dir, &comp, named);
+                }
+            };
             top_inode = None;
             if follows && symlink != Some(false) {
                 let child = self.inode_checked(ino)?;
                 let is_link = child.header().is_symlink();
                 symlink = Some(is_link);
                 if is_link {
-                    if !last && known.is_none() {
-                        self.names.insert(dir, &comp, Named { ino, symlink });
-                    }
+                    remember(symlink);
                     links += 1;
                     if links > MAX_SYMLINKS {
                         return Err(Error::SymlinkLoop(shown()));
@@ -530,11 +536,7 @@ impl Volume {
                 }
                 top_inode = Some(child);
             }
-            // A last name is seldom met again (a walk names each file once):
-            // only those inside the path are remembered.
-            if !last && known.is_none() {
-                self.names.insert(dir, &comp, Named { ino, symlink });
-            }
+            remember(symlink);
             r.names.push(comp);
             stack.push(ino);
         }

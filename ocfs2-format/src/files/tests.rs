@@ -587,7 +587,15 @@ fn a_known_directory_is_not_read_again_by_the_next_path() {
         let file = v.open_file(format!("{dir}/{next}")).unwrap();
         assert_eq!(file.ino(), v.lookup_in(v.lookup(dir).unwrap(), next).unwrap());
     }
-    // A symlink inside a path is followed again each time (its target is not remembered).
+    // Remembered by a lookup that follows nothing (not knowing whether they are
+    // symlinks), directories cost a path that follows no more: the inode read to
+    // see whether one is a symlink is the one its next name is looked up in.
+    let sib = v.lookup("/d1/d2b/sib.txt").unwrap();
+    for _ in 0..2 {
+        let n = count(&|| assert_eq!(v.metadata("/d1/d2b/sib.txt").unwrap().ino(), sib));
+        assert_eq!(n, by_inode("/d1/d2b", "sib.txt"));
+    }
+    // A symlink is followed again each time (its target is not remembered).
     let hello = v.lookup("/small/hello.txt").unwrap();
     for _ in 0..2 {
         assert_eq!(v.metadata("/links/sym-hello").unwrap().ino(), hello);
