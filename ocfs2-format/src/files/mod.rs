@@ -52,13 +52,11 @@ use crate::error::{Error, InvalidKind, Result};
 use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo, DirStream};
 use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use crate::layout::system_file::SystemFile;
-use crate::volume::{Inode, Volume};
-use names::Named;
+use crate::volume::{Inode, Named, Volume};
 
 pub use file::{File, Run};
 pub use forensics::{DeletedEntry, DeletedInode};
 pub use metadata::{FileType, Metadata};
-pub(crate) use names::NameCache;
 pub use tree::{walk_tree, NameState, TreeEntry};
 pub(crate) use walk::InoSet;
 pub use walk::{Walk, WalkEntry, WalkIter};
@@ -451,7 +449,7 @@ impl Volume {
 
     /// Resolves `path` (see the module docs for the rules). The directories
     /// (and symlinks) met before the last component are remembered in
-    /// [`NameCache`], so that paths through them cost only their own names.
+    /// [`NameCache`](crate::volume::NameCache), so that paths through them cost only their own names.
     fn resolve(&self, path: &[u8], follow: Follow) -> Result<Resolved<'_>> {
         let shown = || String::from_utf8_lossy(path).into_owned();
         let (system, rest) = match path.strip_prefix(b"//") {

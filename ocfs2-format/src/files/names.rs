@@ -1,42 +1,25 @@
-//! [`NameCache`]: the directories path resolution went through, by parent and
-//! name, so that the next path through them reads only its own names.
+//! The methods of [`NameCache`] (a field of [`Volume`](crate::Volume),
+//! defined in volume.rs as the layers allow): the names inside paths resolved
+//! so far, by directory inode and name, so that the next path through them
+//! reads only its own names.
+//!
+//! Sound because a `Volume` is read-only over a medium taken as unchanging
+//! while it is open (the library never writes; the system directory's names
+//! are kept for the volume's life the same way): a name that resolved once
+//! resolves to the same inode again, through blocks that passed the same
+//! checks (the directory's inode, its index, its entry block). A medium written
+//! under the volume (a mounted cluster volume, read without the cluster's
+//! locks) gives no consistent view with or without it. Opening with journal
+//! replay makes a new `Volume`, with an empty cache.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
+
+use crate::volume::{NameCache, NameMap, Named};
 
 /// Names remembered, at most: a tree's directories, usually, in about 1 MiB
 /// with the longest names. Full, it starts again empty (a walk soon fills it
 /// with the directories it is in).
 const CAPACITY: usize = 4096;
-
-/// The names inside paths resolved so far: directory inode and name -> inode.
-///
-/// Sound because a [`Volume`](crate::Volume) is read-only over a medium taken
-/// as unchanging while it is open (the library never writes; the system
-/// directory's names are kept for the volume's life the same way): a name
-/// that resolved once resolves to the same inode again, through blocks that
-/// passed the same checks (the directory's inode, its index, its entry
-/// block). A medium written under the volume (a mounted cluster volume, read
-/// without the cluster's locks) gives no consistent view with or without it.
-/// Opening with journal replay makes a new `Volume`, with an empty cache.
-#[derive(Debug, Default)]
-pub(crate) struct NameCache(Mutex<Names>);
-
-#[derive(Debug, Default)]
-struct Names {
-    /// Directory inode -> name -> what it names.
-    by_dir: HashMap<u64, HashMap<Box<[u8]>, Named>>,
-    len: usize,
-}
-
-/// What a name resolved to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Named {
-    pub(crate) ino: u64,
-    /// Whether that inode is a symlink, when it was read (a lookup that
-    /// follows no symlink does not read it).
-    pub(crate) symlink: Option<bool>,
-}
 
 impl NameCache {
     /// What `name` in directory `dir` resolved to before, if remembered.
@@ -49,7 +32,7 @@ impl NameCache {
     pub(crate) fn insert(&self, dir: u64, name: &[u8], named: Named) {
         let mut names = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if names.len >= CAPACITY {
-            *names = Names::default();
+            *names = NameMap::default();
         }
         if names.by_dir.entry(dir).or_default().insert(name.into(), named).is_none() {
             names.len += 1;
