@@ -518,31 +518,13 @@ mod tests {
         assert!(dead.iter().all(|i| !inode_in_use(v, i.blkno)));
     }
 
-    /// Counts the reads that reach the source below a [`Volume`].
-    #[derive(Debug)]
-    struct Counting(Box<dyn crate::io::BlockSource>, std::sync::Arc<std::sync::atomic::AtomicU64>);
-
-    impl crate::io::BlockSource for Counting {
-        fn size(&self) -> u64 {
-            self.0.size()
-        }
-        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.0.read_at(offset, buf)
-        }
-        fn bytes(&self, offset: u64, len: usize) -> Result<std::borrow::Cow<'_, [u8]>> {
-            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.0.bytes(offset, len)
-        }
-    }
-
     #[test]
     fn the_scan_reads_groups_in_long_reads() {
         // Cold, each read that misses the cache is a wait on the disk: one
         // read per inode slot made `bodyfile` 6.8 times the `ls -l` walk.
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
         let reads = std::sync::Arc::default();
-        let src = Counting(crate::io::open(&path).unwrap(), std::sync::Arc::clone(&reads));
+        let src = crate::test_util::Counting(crate::io::open(&path).unwrap(), std::sync::Arc::clone(&reads));
         let v = Volume::from_source(Box::new(src), crate::OpenOptions::default()).unwrap();
         // The allocators' inodes and group descriptors, read once before counting.
         scan_inodes(&v, |_, _| Ok(())).unwrap();

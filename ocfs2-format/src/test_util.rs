@@ -26,6 +26,24 @@ pub(crate) fn fixture(name: &str) -> &'static Volume {
     vol
 }
 
+/// Counts the reads that reach the source below a [`Volume`].
+#[derive(Debug)]
+pub(crate) struct Counting(pub Box<dyn crate::io::BlockSource>, pub std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl crate::io::BlockSource for Counting {
+    fn size(&self) -> u64 {
+        self.0.size()
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> crate::Result<()> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.read_at(offset, buf)
+    }
+    fn bytes(&self, offset: u64, len: usize) -> crate::Result<std::borrow::Cow<'_, [u8]>> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.0.bytes(offset, len)
+    }
+}
+
 /// A test that needs a missing tool fails, naming it and its package; it never
 /// passes silently.
 #[test]

@@ -160,8 +160,33 @@ pub struct Volume {
     /// The system directory's names, filled by `fs`'s `Volume::system_file` on
     /// first use (a directory read belongs to `fs`, which builds on `Volume`).
     pub(crate) sysdir: OnceLock<HashMap<Vec<u8>, u64>>,
+    /// The names path resolution went through, filled and bounded by the
+    /// facade (`files/names.rs`, which says why it is sound).
+    pub(crate) names: NameCache,
     recovery: Option<Arc<Recovery>>,
     partition: Option<crate::intake::ChosenPartition>,
+}
+
+/// Directory inode -> name -> what it named, with the count of names: the
+/// facade's memo, kept here as `sysdir` is because it lives as long as the
+/// volume (its methods are in `files/names.rs`).
+#[derive(Debug, Default)]
+pub(crate) struct NameCache(pub(crate) Mutex<NameMap>);
+
+/// What [`NameCache`] holds.
+#[derive(Debug, Default)]
+pub(crate) struct NameMap {
+    pub(crate) by_dir: HashMap<u64, HashMap<Box<[u8]>, Named>>,
+    pub(crate) len: usize,
+}
+
+/// What a name in a path resolved to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Named {
+    pub(crate) ino: u64,
+    /// Whether that inode is a symlink, when it was read (a lookup that
+    /// follows no symlink does not read it).
+    pub(crate) symlink: Option<bool>,
 }
 
 impl Volume {
@@ -286,6 +311,7 @@ impl Volume {
             meta_ecc,
             corrections: Mutex::new(corrections),
             sysdir: OnceLock::new(),
+            names: Default::default(),
             recovery: None,
             partition: None,
         })

@@ -15,7 +15,7 @@ use ocfs2_format::cluster::{JournalState as LibJournalState, Liveness, Region, S
 use ocfs2_format::files::{File, FileType, Metadata};
 use ocfs2_format::io::Access;
 use ocfs2_format::{check, forensics, OpenOptions, Volume};
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyFrozenSet, PyInt, PyIterator, PyList, PyString};
 
@@ -26,23 +26,44 @@ mod types;
 use errors::{err, CorruptError, NotOcfs2Error, Ocfs2Error, UnsupportedError};
 use types::{AclEntry, DeletedEntry, DeletedInode, Extent, Finding, HeartbeatSlot, JournalState, StatResult, Xattr};
 
-/// A path inside the volume, or an inode number.
+/// A path inside the volume, an inode number, or a `DirEntry` this volume's `scandir` made.
 enum Target {
-    Path { bytes: Vec<u8>, as_bytes: bool },
+    Path {
+        bytes: Vec<u8>,
+        as_bytes: bool,
+    },
     Ino(u64),
+    /// The entry's path, and the inode its record names (a symlink's own inode).
+    Entry {
+        path: Vec<u8>,
+        ino: u64,
+        symlink: bool,
+        as_bytes: bool,
+    },
+}
+
+/// How a target becomes an inode: its number is known, or its path is looked up.
+enum Via<'a> {
+    Ino(u64),
+    Path(&'a [u8]),
 }
 
 impl Target {
-    fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if obj.is_instance_of::<PyInt>() {
-            return Ok(Target::Ino(obj.extract()?));
-        }
-        let (bytes, as_bytes) = fs_path(obj)?;
-        Ok(Target::Path { bytes, as_bytes })
+    /// Whether names come back as bytes.
+    fn as_bytes(&self) -> bool {
+        matches!(self, Target::Path { as_bytes: true, .. } | Target::Entry { as_bytes: true, .. })
     }
 
-    fn as_bytes(&self) -> bool {
-        matches!(self, Target::Path { as_bytes: true, .. })
+    /// An entry names its inode without a lookup: its record was read from the volume, which never
+    /// changes while open (read-only), so looking its path up again would find the same inode. Only a
+    /// symlink entry to be followed needs its path.
+    fn via(&self, follow: Follow) -> Via<'_> {
+        match self {
+            Target::Ino(i) => Via::Ino(*i),
+            Target::Path { bytes, .. } => Via::Path(bytes),
+            Target::Entry { path, symlink: true, .. } if matches!(follow, Follow::Always) => Via::Path(path),
+            Target::Entry { ino, .. } => Via::Ino(*ino),
+        }
     }
 }
 
@@ -83,7 +104,8 @@ fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
 /// An open OCFS2 volume (read-only). `Volume(source, *, offset=0, backup=None, direct=False)`: `source`
 /// is a path (image, `.zst` image or block device) or a file object with `seek` and `read` (or
 /// `readinto`). Paths inside the volume are absolute (`/a/b`), `str` or `bytes`; `//name` is a system
-/// file. Methods that take a path also take an inode number. A volume can be shared between threads.
+/// file. Methods that take a path also take an inode number, or a `DirEntry` from `scandir` (no lookup:
+/// its inode is known). A volume can be shared between threads.
 #[pyclass(subclass, frozen, module = "ocfs2", name = "Volume")]
 #[derive(Debug)]
 struct PyVolume {
@@ -109,12 +131,29 @@ impl PyVolume {
         py.detach(|| f(&vol)).map_err(err(py))
     }
 
+    /// What `obj` names: an `int` is an inode number, a `DirEntry` of this volume an entry (of another
+    /// volume, only its path counts), anything else a path (`os.fspath`).
+    fn target(&self, obj: &Bound<'_, PyAny>) -> PyResult<Target> {
+        if obj.is_instance_of::<PyInt>() {
+            return Ok(Target::Ino(obj.extract()?));
+        }
+        if let Ok(e) = obj.cast::<DirEntry>() {
+            let e = e.get();
+            if Arc::ptr_eq(&e.vol, &self.vol()?) {
+                let (path, ino, as_bytes) = (e.path.clone(), e.ino, e.as_bytes);
+                return Ok(Target::Entry { path, ino, symlink: e.file_type.is_symlink(), as_bytes });
+            }
+        }
+        let (bytes, as_bytes) = fs_path(obj)?;
+        Ok(Target::Path { bytes, as_bytes })
+    }
+
     /// The inode a target names: through every symlink (`Always`), all but a last one (`Parents`), or
     /// none (`Never`, as the inspector's lookup).
     fn ino(&self, py: Python<'_>, target: &Target, follow: Follow) -> PyResult<u64> {
-        match target {
-            Target::Ino(i) => Ok(*i),
-            Target::Path { bytes, .. } => self.run(py, |v| match follow {
+        match target.via(follow) {
+            Via::Ino(i) => Ok(i),
+            Via::Path(bytes) => self.run(py, |v| match follow {
                 Follow::Always => Ok(v.metadata(bytes)?.ino()),
                 Follow::Parents => Ok(v.symlink_metadata(bytes)?.ino()),
                 Follow::Never => v.lookup(bytes),
@@ -124,9 +163,9 @@ impl PyVolume {
 
     /// The attributes of what a target names (one resolution, one inode read).
     fn meta(&self, py: Python<'_>, target: &Target, follow: Follow) -> PyResult<Metadata> {
-        self.run(py, |v| match target {
-            Target::Ino(i) => v.metadata_ino(*i),
-            Target::Path { bytes, .. } => match follow {
+        self.run(py, |v| match target.via(follow) {
+            Via::Ino(i) => v.metadata_ino(i),
+            Via::Path(bytes) => match follow {
                 Follow::Always => v.metadata(bytes),
                 Follow::Parents => v.symlink_metadata(bytes),
                 Follow::Never => v.metadata_ino(v.lookup(bytes)?),
@@ -292,13 +331,13 @@ impl PyVolume {
 
     /// The inode a path names, without following a symlink in its last component.
     fn lookup(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<u64> {
-        self.ino(py, &Target::extract(path)?, Follow::Never)
+        self.ino(py, &self.target(path)?, Follow::Never)
     }
 
     /// Attributes of the file `path` names (following symlinks unless `follow_symlinks=False`).
     #[pyo3(signature = (path, *, follow_symlinks = true))]
     fn stat(&self, py: Python<'_>, path: &Bound<'_, PyAny>, follow_symlinks: bool) -> PyResult<StatResult> {
-        Ok(StatResult::from(&self.meta(py, &Target::extract(path)?, Follow::last(follow_symlinks))?))
+        Ok(StatResult::from(&self.meta(py, &self.target(path)?, Follow::last(follow_symlinks))?))
     }
 
     /// `stat(path, follow_symlinks=False)`.
@@ -308,9 +347,9 @@ impl PyVolume {
 
     /// Whether `path` names a file (following symlinks, as `os.path.exists`). A damaged volume raises.
     fn exists(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<bool> {
-        match Target::extract(path)? {
-            Target::Path { bytes, .. } => self.run(py, |v| v.exists(&bytes)),
-            Target::Ino(ino) => self.run(py, |v| match v.metadata_ino(ino) {
+        match self.target(path)?.via(Follow::Always) {
+            Via::Path(bytes) => self.run(py, |v| v.exists(bytes)),
+            Via::Ino(ino) => self.run(py, |v| match v.metadata_ino(ino) {
                 Ok(_) => Ok(true),
                 Err(ocfs2_format::Error::NotFound(_)) => Ok(false),
                 Err(e) => Err(e),
@@ -322,7 +361,7 @@ impl PyVolume {
     #[pyo3(signature = (path = None))]
     fn listdir<'py>(&self, py: Python<'py>, path: Option<&Bound<'py, PyAny>>) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let target = match path {
-            Some(p) => Target::extract(p)?,
+            Some(p) => self.target(p)?,
             None => Target::Path { bytes: b"/".to_vec(), as_bytes: false },
         };
         let ino = self.ino(py, &target, Follow::Always)?;
@@ -330,22 +369,27 @@ impl PyVolume {
         entries.iter().map(|e| py_name(py, &e.0, target.as_bytes())).collect()
     }
 
-    /// An iterator of `DirEntry` for directory `path` (a path, not an inode number: an entry's `path`
-    /// and a symlink's resolution need it), like `os.scandir`.
+    /// An iterator of `DirEntry` for directory `path` (a path or a `DirEntry`, not an inode number: an
+    /// entry's `path` and a symlink's resolution need it), like `os.scandir`.
     #[pyo3(signature = (path = None))]
     fn scandir<'py>(&self, py: Python<'py>, path: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyIterator>> {
-        let (dir, as_bytes) = match path {
-            Some(p) => fs_path(p)?,
-            None => (b"/".to_vec(), false),
+        let target = match path {
+            Some(p) => self.target(p)?,
+            None => Target::Path { bytes: b"/".to_vec(), as_bytes: false },
         };
-        let target = Target::Path { bytes: dir.clone(), as_bytes };
+        let (dir, as_bytes) = match &target {
+            Target::Path { bytes, as_bytes } | Target::Entry { path: bytes, as_bytes, .. } => (bytes, *as_bytes),
+            Target::Ino(_) => {
+                return Err(PyTypeError::new_err("scandir takes a path or a DirEntry, not an inode number"))
+            }
+        };
         let ino = self.ino(py, &target, Follow::Always)?;
         let vol = self.vol()?;
         let entries = self.run(py, |v| dir_entries(v, ino))?;
         let items = entries
             .into_iter()
             .map(|(name, ino, file_type)| {
-                let path = join(&dir, &name);
+                let path = join(dir, &name);
                 Py::new(
                     py,
                     DirEntry {
@@ -353,6 +397,7 @@ impl PyVolume {
                         name: py_name(py, &name, as_bytes)?.unbind(),
                         path_obj: py_name(py, &path, as_bytes)?.unbind(),
                         path,
+                        as_bytes,
                         ino,
                         file_type,
                         stat: OnceLock::new(),
@@ -366,7 +411,7 @@ impl PyVolume {
 
     /// The target of symlink `path`.
     fn readlink<'py>(&self, py: Python<'py>, path: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let target = Target::extract(path)?;
+        let target = self.target(path)?;
         let ino = self.ino(py, &target, Follow::Parents)?;
         let link = self.run(py, |v| v.read_link_ino(ino))?;
         py_name(py, &link, target.as_bytes())
@@ -374,9 +419,10 @@ impl PyVolume {
 
     /// Opens file `path` (or an inode number) for reading: the native handle under `ocfs2.File`.
     fn _open_handle(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<FileHandle> {
-        let file = match Target::extract(path)? {
-            Target::Ino(ino) => self.run(py, |v| v.open_file_ino_arc(ino))?,
-            Target::Path { bytes, .. } => self.run(py, |v| v.open_file_arc(&bytes))?,
+        let target = self.target(path)?;
+        let file = match target.via(Follow::Always) {
+            Via::Ino(ino) => self.run(py, |v| v.open_file_ino_arc(ino))?,
+            Via::Path(bytes) => self.run(py, |v| v.open_file_arc(bytes))?,
         };
         Ok(FileHandle { file })
     }
@@ -384,7 +430,7 @@ impl PyVolume {
     /// The extended attributes of `path`: full names, values, ACLs decoded.
     #[pyo3(signature = (path, *, follow_symlinks = true))]
     fn xattrs(&self, py: Python<'_>, path: &Bound<'_, PyAny>, follow_symlinks: bool) -> PyResult<Vec<Xattr>> {
-        let ino = self.ino(py, &Target::extract(path)?, Follow::last(follow_symlinks))?;
+        let ino = self.ino(py, &self.target(path)?, Follow::last(follow_symlinks))?;
         let attrs = self.run(py, |v| v.xattrs_ino(ino))?;
         attrs
             .iter()
@@ -434,14 +480,14 @@ impl PyVolume {
 
     /// The byte runs of file `path`: data (with its physical byte offset), unwritten extents and holes.
     fn extent_map(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Vec<Extent>> {
-        let ino = self.ino(py, &Target::extract(path)?, Follow::Always)?;
+        let ino = self.ino(py, &self.target(path)?, Follow::Always)?;
         let runs = self.run(py, |v| Ok(v.open_file_ino_arc(ino)?.runs()))?;
         Ok(runs.into_iter().map(Extent::from).collect())
     }
 
     /// Directory entries of `path` that are deleted but still readable (`ls -d`).
     fn deleted_entries(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Vec<DeletedEntry>> {
-        let target = Target::extract(path)?;
+        let target = self.target(path)?;
         let ino = self.ino(py, &target, Follow::Always)?;
         let found = self.run(py, |v| forensics::deleted_entries(v, &v.inode(ino)?))?;
         found
@@ -462,20 +508,7 @@ impl PyVolume {
     /// readable with `open(inode)`.
     fn deleted_inodes(&self, py: Python<'_>) -> PyResult<Vec<DeletedInode>> {
         let found = self.run(py, |v| forensics::deleted_inodes(v))?;
-        Ok(found
-            .into_iter()
-            .map(|d| DeletedInode {
-                inode: d.blkno,
-                allocated: d.allocated,
-                flags: d.flags,
-                mode: d.mode,
-                uid: d.uid,
-                size: d.size,
-                links: d.links,
-                dtime: d.dtime,
-                clusters: d.clusters,
-            })
-            .collect())
+        Ok(found.into_iter().map(DeletedInode).collect())
     }
 
     /// Runs the read-only consistency check (what `fsck.ocfs2 -fn` finds); returns its findings.
@@ -551,7 +584,8 @@ impl PyVolume {
 }
 
 /// An entry of a directory, like `os.DirEntry`: `name`, `path`, `inode()`, `is_dir()`, `is_file()`,
-/// `is_symlink()` from the directory record; `stat()` reads the inode (once).
+/// `is_symlink()` from the directory record; `stat()` reads the inode (once). The volume's methods take
+/// an entry as they take a path, and use its inode instead of looking the path up again.
 #[pyclass(frozen, module = "ocfs2")]
 #[derive(Debug)]
 struct DirEntry {
@@ -559,6 +593,8 @@ struct DirEntry {
     name: Py<PyAny>,
     path_obj: Py<PyAny>,
     path: Vec<u8>,
+    /// `path_obj` is bytes.
+    as_bytes: bool,
     ino: u64,
     file_type: FileType,
     stat: OnceLock<Py<StatResult>>,

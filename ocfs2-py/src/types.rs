@@ -176,27 +176,54 @@ pub struct DeletedEntry {
     pub offset: usize,
 }
 
-/// An inode freed (or orphaned) whose block still holds it (`lsdel`).
-#[pyclass(frozen, get_all, module = "ocfs2")]
+/// An inode freed (or orphaned) whose block still holds it (`lsdel`): the library's record, read-only
+/// from Python (its `blkno` is `inode` here).
+#[pyclass(frozen, module = "ocfs2")]
 #[derive(Debug)]
-pub struct DeletedInode {
-    pub inode: u64,
-    /// Whether its allocator bit is still set (an orphan awaiting deletion).
-    pub allocated: bool,
-    pub flags: u32,
-    pub mode: u16,
-    pub uid: u32,
-    pub size: u64,
-    pub links: u32,
-    /// Deletion time, seconds since the epoch (0 if never deleted).
-    pub dtime: u64,
-    pub clusters: u32,
-}
+pub struct DeletedInode(pub ocfs2_format::forensics::DeletedInode);
 
 #[pymethods]
 impl DeletedInode {
+    #[getter]
+    fn inode(&self) -> u64 {
+        self.0.blkno
+    }
+    /// Whether its allocator bit is still set (an orphan awaiting deletion).
+    #[getter]
+    fn allocated(&self) -> bool {
+        self.0.allocated
+    }
+    #[getter]
+    fn flags(&self) -> u32 {
+        self.0.flags
+    }
+    #[getter]
+    fn mode(&self) -> u16 {
+        self.0.mode
+    }
+    #[getter]
+    fn uid(&self) -> u32 {
+        self.0.uid
+    }
+    #[getter]
+    fn size(&self) -> u64 {
+        self.0.size
+    }
+    #[getter]
+    fn links(&self) -> u32 {
+        self.0.links
+    }
+    /// Deletion time, seconds since the epoch (0 if never deleted).
+    #[getter]
+    fn dtime(&self) -> u64 {
+        self.0.dtime
+    }
+    #[getter]
+    fn clusters(&self) -> u32 {
+        self.0.clusters
+    }
     fn __repr__(&self) -> String {
-        format!("ocfs2.DeletedInode(inode={}, size={}, dtime={})", self.inode, self.size, self.dtime)
+        format!("ocfs2.DeletedInode(inode={}, size={}, dtime={})", self.0.blkno, self.0.size, self.0.dtime)
     }
 }
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+import pytest
+
 import ocfs2
 from conftest import FIXTURES
 
@@ -54,6 +56,41 @@ def test_scandir_entries() -> None:
         assert vol.listdir(vol.root_inode) == vol.listdir("/")
         assert vol.stat("/d1/d2/../d2b/./sib.txt").st_size == 8
         assert vol.readlink(vol.lookup("/links/sym-hello")) == "../small/hello.txt"
+
+
+def test_an_entry_stands_for_its_path() -> None:
+    """A `DirEntry` given where a path goes names what its path names: the inode its record holds, a
+    symlink followed as the path's would be; an entry of another volume counts as its path."""
+    image = FIXTURES / "A-default.img.zst"
+    with ocfs2.open(image) as vol, ocfs2.open(image) as other:
+        by_name = {str(e.name): e for e in vol.scandir("/links")}
+        hello, long, hard = by_name["sym-hello"], by_name["sym-long"], by_name["hard-pat1m"]
+        assert vol.read_bytes(hello) == vol.read_bytes("/small/hello.txt")
+        assert (vol.stat(hello).st_size, vol.lstat(hello).st_size) == (34, 18)
+        assert vol.stat(hello).st_ino == vol.lookup("/small/hello.txt")
+        assert vol.lookup(hello) == vol.lstat(hello).st_ino == hello.inode()
+        assert vol.readlink(hello) == "../small/hello.txt"
+        assert not vol.exists(long) and vol.lstat(long).st_size == 3996
+        with pytest.raises(FileNotFoundError):
+            vol.open(long)
+        with vol.open(hard) as f:
+            assert f.read() == vol.read_bytes("/data/pat1m")
+        raw = vol.open_raw(hard)
+        assert raw.name == "/links/hard-pat1m" and raw.inode == vol.lookup("/data/pat1m")
+        runs = [(x.kind, x.logical, x.physical, x.length) for x in vol.extent_map(hard)]
+        assert runs and runs == [(x.kind, x.logical, x.physical, x.length) for x in vol.extent_map("/data/pat1m")]
+        assert other.read_bytes(hard) == vol.read_bytes(hard) and other.stat(hello).st_size == 34
+        (d1,) = [e for e in vol.scandir() if e.name == "d1"]
+        assert vol.listdir(d1) == vol.listdir("/d1") and vol.stat(d1).st_ino == d1.inode()
+        assert [(e.name, e.path, e.inode()) for e in vol.scandir(d1)] == [
+            (e.name, e.path, e.inode()) for e in vol.scandir("/d1")
+        ]
+        (bd1,) = [e for e in vol.scandir(b"/") if e.name == b"d1"]
+        assert [e.path for e in vol.scandir(bd1)] == [b"/d1/d2", b"/d1/d2b"] and vol.listdir(bd1) == [b"d2", b"d2b"]
+        with pytest.raises(IsADirectoryError):
+            vol.open(d1)
+        with pytest.raises(TypeError):
+            vol.scandir(vol.root_inode)  # type: ignore[arg-type]
 
 
 def test_context_manager_and_close() -> None:

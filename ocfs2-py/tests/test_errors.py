@@ -174,6 +174,34 @@ def test_corrupt_error_carries_the_place(raw_image: Any) -> None:
     assert "INODE01" in err.expected and "XNODE01" in err.actual
 
 
+def test_an_entry_needs_no_lookup(raw_image: Any) -> None:
+    """With bigdir's index root damaged, looking a name up in it fails, naming the block; listing its
+    blocks does not, and an entry so listed opens by the inode it holds, without a lookup."""
+    img = Path(raw_image("A-default")).read_bytes()
+    with ocfs2.open(io.BytesIO(img)) as vol:
+        bigdir, bs = vol.lookup("/bigdir"), vol.block_size
+    # The index root names its directory (`dr_dir_blkno`, offset 48) and itself (`dr_blkno`, 24).
+    (root,) = [
+        b
+        for b in range(len(img) // bs)
+        if img[b * bs : b * bs + 8] == b"DXDIR01\0"
+        and int.from_bytes(img[b * bs + 48 : b * bs + 56], "little") == bigdir
+        and int.from_bytes(img[b * bs + 24 : b * bs + 32], "little") == b
+    ]
+    block = bytearray(img[root * bs : (root + 1) * bs])
+    block[0:8] = b"XXDIR01\0"
+    with ocfs2.open(Overlay(img, root * bs, bytes(block))) as vol:  # type: ignore[arg-type]
+        entries = list(vol.scandir("/bigdir"))
+        assert len(entries) == 5000
+        entry = entries[-1]
+        with pytest.raises(ocfs2.CorruptError) as e:
+            vol.open(entry.path)
+        assert e.value.block == root
+        with vol.open(entry) as f:
+            assert f.read() == b""
+        assert vol.stat(entry).st_ino == entry.inode() and vol.lstat(entry).st_size == 0
+
+
 def test_error_hierarchy_and_errno(tmp_path: Path) -> None:
     with pytest.raises(ocfs2.NotOcfs2Error):
         ocfs2.open(io.BytesIO(bytes(1 << 20)))

@@ -37,6 +37,7 @@
 mod file;
 mod forensics;
 mod metadata;
+mod names;
 mod tree;
 mod walk;
 mod xattr;
@@ -51,7 +52,7 @@ use crate::error::{Error, InvalidKind, Result};
 use crate::fs::{lookup_name, read_symlink, Contents, DirEntryInfo, DirStream};
 use crate::layout::superblock::{compat, feature_names, incompat, ro_compat};
 use crate::layout::system_file::SystemFile;
-use crate::volume::{Inode, Volume};
+use crate::volume::{Inode, Named, Volume};
 
 pub use file::{File, Run};
 pub use forensics::{DeletedEntry, DeletedInode};
@@ -79,8 +80,11 @@ enum Follow {
 }
 
 /// A resolved path: the inode and the components that lead to it.
-struct Resolved {
+struct Resolved<'v> {
     ino: u64,
+    /// The inode itself, when resolving read it (to see whether it is a
+    /// symlink): the caller need not read and verify it again.
+    inode: Option<Inode<'v>>,
     /// Starts in the system directory (`//`).
     system: bool,
     names: Vec<Vec<u8>>,
@@ -239,13 +243,13 @@ impl Volume {
 
     /// The attributes of what `path` names, symlinks followed (`stat`).
     pub fn metadata(&self, path: impl AsRef<[u8]>) -> Result<Metadata> {
-        self.metadata_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+        Ok(Metadata::new(&self.resolve_inode(path.as_ref(), Follow::Always)?, self.geometry()))
     }
 
     /// The attributes of what `path` names, a final symlink not followed
     /// (`lstat`).
     pub fn symlink_metadata(&self, path: impl AsRef<[u8]>) -> Result<Metadata> {
-        self.metadata_ino(self.resolve(path.as_ref(), Follow::Parents)?.ino)
+        Ok(Metadata::new(&self.resolve_inode(path.as_ref(), Follow::Parents)?, self.geometry()))
     }
 
     /// The attributes of inode `ino` (validated: signature, block number,
@@ -257,7 +261,8 @@ impl Volume {
     /// Opens the file at `path` for reading (symlinks followed). A directory is
     /// [`Error::IsADirectory`].
     pub fn open_file(&self, path: impl AsRef<[u8]>) -> Result<File<&Volume>> {
-        self.open_file_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+        let (meta, contents) = self.file_parts(self.resolve_inode(path.as_ref(), Follow::Always)?)?;
+        Ok(File::new(self, meta, contents))
     }
 
     /// Opens inode `ino` for reading. A symlink's inode reads as its target's
@@ -265,7 +270,7 @@ impl Volume {
     /// [`Error::IsADirectory`], an allocator or other metadata inode
     /// [`Error::Invalid`].
     pub fn open_file_ino(&self, ino: u64) -> Result<File<&Volume>> {
-        let (meta, contents) = self.file_parts(ino)?;
+        let (meta, contents) = self.file_parts(self.inode_checked(ino)?)?;
         Ok(File::new(self, meta, contents))
     }
 
@@ -282,13 +287,13 @@ impl Volume {
     /// [`Volume::open_file`] for a shared volume: the handle owns an `Arc`, so it
     /// is `'static` and can move between threads (a FUSE daemon, Python).
     pub fn open_file_arc(self: &Arc<Self>, path: impl AsRef<[u8]>) -> Result<File<Arc<Volume>>> {
-        let ino = self.resolve(path.as_ref(), Follow::Always)?.ino;
-        self.open_file_ino_arc(ino)
+        let (meta, contents) = self.file_parts(self.resolve_inode(path.as_ref(), Follow::Always)?)?;
+        Ok(File::new(Arc::clone(self), meta, contents))
     }
 
     /// [`Volume::open_file_ino`] for a shared volume.
     pub fn open_file_ino_arc(self: &Arc<Self>, ino: u64) -> Result<File<Arc<Volume>>> {
-        let (meta, contents) = self.file_parts(ino)?;
+        let (meta, contents) = self.file_parts(self.inode_checked(ino)?)?;
         Ok(File::new(Arc::clone(self), meta, contents))
     }
 
@@ -434,24 +439,27 @@ impl Volume {
         Ok(inode)
     }
 
-    /// What a [`File`] holds, for inode `ino`.
-    fn file_parts(&self, ino: u64) -> Result<(Metadata, Contents)> {
-        let inode = self.inode_checked(ino)?;
+    /// What a [`File`] holds, for `inode`.
+    fn file_parts(&self, inode: Inode<'_>) -> Result<(Metadata, Contents)> {
         if inode.header().is_dir() {
-            return Err(Error::IsADirectory(format!("inode {ino}")));
+            return Err(Error::IsADirectory(format!("inode {}", inode.blkno())));
         }
         Ok((Metadata::new(&inode, self.geometry()), Contents::new(self, &inode)?))
     }
 
-    /// Resolves `path` (see the module docs for the rules).
-    fn resolve(&self, path: &[u8], follow: Follow) -> Result<Resolved> {
+    /// Resolves `path` (see the module docs for the rules). The directories
+    /// (and symlinks) met before the last component are remembered in
+    /// [`NameCache`](crate::volume::NameCache), so that paths through them cost only their own names.
+    fn resolve(&self, path: &[u8], follow: Follow) -> Result<Resolved<'_>> {
         let shown = || String::from_utf8_lossy(path).into_owned();
         let (system, rest) = match path.strip_prefix(b"//") {
             Some(rest) => (true, rest),
             None => (false, path),
         };
-        let mut r = Resolved { ino: 0, system, names: Vec::new() };
+        let mut r = Resolved { ino: 0, inode: None, system, names: Vec::new() };
         let mut stack: Vec<u64> = Vec::new(); // the inode of each name
+                                              // The inode at the top of `stack`, when already read.
+        let mut top_inode: Option<Inode<'_>> = None;
         let mut todo: VecDeque<Vec<u8>> = components(rest).collect();
         let (mut links, mut steps) = (0, 0);
         while let Some(comp) = todo.pop_front() {
@@ -468,24 +476,46 @@ impl Volume {
             if comp == b".." {
                 r.names.pop();
                 stack.pop();
+                top_inode = None;
                 continue;
             }
             let top = if r.system { self.system_dir_blkno() } else { self.root_blkno() };
             let dir = stack.last().copied().unwrap_or(top);
-            let inode = self.inode_checked(dir)?;
-            if !inode.header().is_dir() {
-                return Err(Error::NotADirectory(shown()));
-            }
-            let ino = lookup_name(self, &inode, &comp)?.ok_or_else(|| Error::NotFound(shown()))?;
+            let known = self.names.get(dir, &comp);
+            let (ino, mut symlink) = match known {
+                Some(n) => (n.ino, n.symlink),
+                None => {
+                    let inode = match top_inode.take() {
+                        Some(i) => i,
+                        None => self.inode_checked(dir)?,
+                    };
+                    if !inode.header().is_dir() {
+                        return Err(Error::NotADirectory(shown()));
+                    }
+                    (lookup_name(self, &inode, &comp)?.ok_or_else(|| Error::NotFound(shown()))?, None)
+                }
+            };
             let last = todo.is_empty();
             let follows = match follow {
                 Follow::Never => false,
                 Follow::Parents => !last,
                 Follow::Always => true,
             };
-            if follows {
+            // A last name is seldom met again (a walk names each file once):
+            // only the names inside the path are remembered.
+            let remember = |symlink| {
+                let named = Named { ino, symlink };
+                if !last && known != Some(named) {
+                    self.names.insert(dir, &comp, named);
+                }
+            };
+            top_inode = None;
+            if follows && symlink != Some(false) {
                 let child = self.inode_checked(ino)?;
-                if child.header().is_symlink() {
+                let is_link = child.header().is_symlink();
+                symlink = Some(is_link);
+                if is_link {
+                    remember(symlink);
                     links += 1;
                     if links > MAX_SYMLINKS {
                         return Err(Error::SymlinkLoop(shown()));
@@ -502,13 +532,25 @@ impl Volume {
                     }
                     continue;
                 }
+                top_inode = Some(child);
             }
+            remember(symlink);
             r.names.push(comp);
             stack.push(ino);
         }
         let top = if r.system { self.system_dir_blkno() } else { self.root_blkno() };
         r.ino = stack.last().copied().unwrap_or(top);
+        r.inode = if stack.is_empty() { None } else { top_inode };
         Ok(r)
+    }
+
+    /// The inode `path` names, read once (see [`Volume::resolve`]).
+    fn resolve_inode(&self, path: &[u8], follow: Follow) -> Result<Inode<'_>> {
+        let r = self.resolve(path, follow)?;
+        match r.inode {
+            Some(inode) => Ok(inode),
+            None => self.inode_checked(r.ino),
+        }
     }
 }
 

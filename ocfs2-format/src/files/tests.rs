@@ -557,3 +557,49 @@ fn open_raw_reads_a_directory_as_stored() {
     let hello = v.lookup("/small/hello.txt").unwrap();
     assert_eq!(v.open_raw_ino(hello).unwrap().len(), v.open_file_ino(hello).unwrap().len());
 }
+
+/// Once its directories have been met, a path costs what its last name costs
+/// by inode number: that name's lookup in its directory and the inode it names,
+/// read once (resolution reads it to see whether it is a symlink; `metadata`
+/// takes that copy). Cold, every directory on the way is read.
+#[test]
+fn a_known_directory_is_not_read_again_by_the_next_path() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/A-default.img.zst");
+    let reads = Arc::<AtomicU64>::default();
+    let src = crate::test_util::Counting(crate::io::open(&path).unwrap(), Arc::clone(&reads));
+    let v = Volume::from_source(Box::new(src), crate::OpenOptions::default()).unwrap();
+    let count = |f: &dyn Fn()| {
+        let before = reads.load(Relaxed);
+        f();
+        reads.load(Relaxed) - before
+    };
+    let by_inode = |dir: &str, name: &str| {
+        let dir = v.lookup(dir).unwrap();
+        count(&|| assert!(v.metadata_ino(v.lookup_in(dir, name).unwrap()).is_ok()))
+    };
+    // Inline directories, then an indexed one (its index root, a leaf, an entry block).
+    for (dir, first, next) in [("/d1/d2/d3", "deep.txt", "deep.txt"), ("/bigdir", "e00007", "e04242")] {
+        let cold = count(&|| assert!(v.metadata(format!("{dir}/{first}")).is_ok()));
+        let warm = count(&|| assert!(v.metadata(format!("{dir}/{next}")).is_ok()));
+        assert_eq!(warm, by_inode(dir, next), "{dir}/{next}");
+        assert!(cold > warm, "{dir}: cold {cold}, warm {warm}");
+        let file = v.open_file(format!("{dir}/{next}")).unwrap();
+        assert_eq!(file.ino(), v.lookup_in(v.lookup(dir).unwrap(), next).unwrap());
+    }
+    // Remembered by a lookup that follows nothing (not knowing whether they are
+    // symlinks), directories cost a path that follows no more: the inode read to
+    // see whether one is a symlink is the one its next name is looked up in.
+    let sib = v.lookup("/d1/d2b/sib.txt").unwrap();
+    for _ in 0..2 {
+        let n = count(&|| assert_eq!(v.metadata("/d1/d2b/sib.txt").unwrap().ino(), sib));
+        assert_eq!(n, by_inode("/d1/d2b", "sib.txt"));
+    }
+    // A symlink is followed again each time (its target is not remembered).
+    let hello = v.lookup("/small/hello.txt").unwrap();
+    for _ in 0..2 {
+        assert_eq!(v.metadata("/links/sym-hello").unwrap().ino(), hello);
+        assert_eq!(v.symlink_metadata("/links/sym-hello").unwrap().len(), 18);
+    }
+    assert!(v.names.len() <= 8, "only directories are remembered: {}", v.names.len());
+}

@@ -4,8 +4,9 @@ import os
 from types import TracebackType
 from typing import IO, Iterator, List, Optional, Union, final
 
-_Path = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
-_PathOrInode = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]", int]
+_FsPath = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+_Path = Union[_FsPath, "DirEntry"]
+_PathOrInode = Union[_Path, int]
 
 class Error(Exception):
     """Base class of the errors about the volume's contents."""
@@ -137,7 +138,8 @@ class HeartbeatSlot:
 
 @final
 class DirEntry:
-    """An entry of a directory, like ``os.DirEntry``."""
+    """An entry of a directory, like ``os.DirEntry``. The volume's methods take it as a path, without a
+    lookup."""
 
     @property
     def name(self) -> Union[str, bytes]: ...
@@ -165,7 +167,7 @@ class Volume:
 
     def __init__(
         self,
-        source: Union[_Path, IO[bytes]],
+        source: Union[_FsPath, IO[bytes]],
         *,
         offset: int = 0,
         backup: Optional[int] = None,
