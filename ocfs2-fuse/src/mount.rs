@@ -168,13 +168,10 @@ impl Ocfs2Fs {
         Ok(m)
     }
 
-    /// The inode's extended attributes; none without reading more than its metadata when it has
-    /// none.
-    fn xattrs(&self, blkno: u64) -> ocfs2_format::Result<Vec<ocfs2_format::XattrEntry>> {
-        if self.metadata(blkno)?.dyn_features() & dyn_features::HAS_XATTR == 0 {
-            return Ok(Vec::new());
-        }
-        self.vol.xattrs_ino(blkno)
+    /// Whether the inode has extended attributes (from its cached metadata, so that a file with
+    /// none costs no further read).
+    fn has_xattrs(&self, blkno: u64) -> ocfs2_format::Result<bool> {
+        Ok(self.metadata(blkno)?.dyn_features() & dyn_features::HAS_XATTR != 0)
     }
 
     fn stat(&self, blkno: u64) -> Result<(FileAttr, Generation), Errno> {
@@ -376,34 +373,45 @@ impl Filesystem for Ocfs2Fs {
 
     fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
         let blkno = self.blkno(ino);
-        let attrs = match self.xattrs(blkno) {
-            Ok(a) => a,
+        // Only the value asked for is read: one value out of reach (a block an o2image file does
+        // not hold) costs that name, not the others.
+        let value = match self.has_xattrs(blkno) {
+            Ok(false) => Ok(None),
+            Ok(true) => self.vol.getxattr_ino(blkno, name.as_bytes()),
+            Err(e) => Err(e),
+        };
+        let value = match value {
+            Ok(v) => v,
             Err(e) => return reply.error(self.fail("getxattr", blkno, &e)),
         };
-        match attrs.iter().find(|a| a.name() == name.as_bytes()) {
+        match value {
             // An unlabelled file answers as a filesystem without SELinux labels does. `ls -l` asks
             // every file for its label; on "not supported" it stops asking for the rest of the
             // device (coreutils keeps that per st_dev), which takes a listing of 5,000 names from
             // 5,000 requests to one. Labelled files still answer; getfattr lists names first.
             None if name.as_bytes() == b"security.selinux" => reply.error(Errno::EOPNOTSUPP),
             None => reply.error(Errno::NO_XATTR),
-            Some(a) => sized(reply, size, a.value()),
+            Some(v) => sized(reply, size, &v),
         }
     }
 
     fn listxattr(&self, req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
         let blkno = self.blkno(ino);
-        match self.xattrs(blkno) {
-            Ok(attrs) => {
-                let mut names = Vec::new();
+        let names = match self.has_xattrs(blkno) {
+            Ok(false) => Ok(Vec::new()),
+            Ok(true) => self.vol.xattr_names_ino(blkno),
+            Err(e) => Err(e),
+        };
+        match names {
+            Ok(names) => {
+                let mut list = Vec::new();
                 // As local filesystems list them: `trusted.` names only to root (the kernel
                 // refuses their values to others anyway).
-                let shown = |a: &&ocfs2_format::XattrEntry| req.uid() == 0 || !a.name().starts_with(b"trusted.");
-                for a in attrs.iter().filter(shown) {
-                    names.extend_from_slice(a.name());
-                    names.push(0);
+                for n in names.iter().filter(|n| req.uid() == 0 || !n.starts_with(b"trusted.")) {
+                    list.extend_from_slice(n);
+                    list.push(0);
                 }
-                sized(reply, size, &names)
+                sized(reply, size, &list)
             }
             Err(e) => reply.error(self.fail("listxattr", blkno, &e)),
         }

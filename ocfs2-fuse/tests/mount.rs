@@ -569,6 +569,7 @@ fn o2image_file_mounts_its_metadata() {
 
     let m = Mounted::new(&img, &[]);
     let want = tree_stats(&m);
+    let want_names = llistxattr(&m.join("xattr/file")).unwrap();
     assert!(m.unmount().success());
     let mut m = Mounted::new(&packed, &[]);
     assert_eq!(tree_stats(&m), want, "names and stat of every inode as on the volume");
@@ -629,9 +630,30 @@ fn o2image_file_mounts_its_metadata() {
         }
     }
     assert_eq!((fast, slow), (1, 1), "links/sym-hello and links/sym-long");
+
+    // Attribute names are metadata: listed as on the volume. A value kept in its entry reads;
+    // one in clusters (user.medium, user.big) costs that name alone.
+    let f = m.join("xattr/file");
+    assert_eq!(llistxattr(&f), Ok(want_names), "xattr/file's names");
+    assert_eq!(lgetxattr(&f, "user.small"), Ok(2), "user.small, kept in its entry");
+    let e = lgetxattr(&f, "user.big").expect_err("user.big's value is in a cluster");
+    logged("getxattr", "xattr/file", std::io::Error::from_raw_os_error(e));
     assert!(m.alive(), "the daemon keeps running");
     assert!(m.unmount().success());
     assert_eq!(sha256_file(&packed), before, "the o2image file is only read");
+}
+
+/// The names `llistxattr(path)` gives, or its errno.
+fn llistxattr(path: &Path) -> Result<Vec<String>, i32> {
+    let p = CString::new(path.as_os_str().as_bytes()).unwrap();
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: `p` is NUL-terminated and `buf` is writable for its length.
+    let r = unsafe { libc::llistxattr(p.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap());
+    }
+    let names = buf[..r as usize].split(|b| *b == 0).filter(|n| !n.is_empty());
+    Ok(names.map(|n| String::from_utf8_lossy(n).into_owned()).collect())
 }
 
 /// The errno of `lgetxattr(path, name)`, or the value's length (asked with an empty buffer).

@@ -366,10 +366,19 @@ impl Volume {
         self.getxattr_ino(self.resolve(path.as_ref(), Follow::Always)?.ino, name)
     }
 
-    /// [`Volume::getxattr`] by inode number.
+    /// [`Volume::getxattr`] by inode number. Only that attribute's value is
+    /// read.
     pub fn getxattr_ino(&self, ino: u64, name: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
         let name = name.as_ref();
-        Ok(self.xattrs_ino(ino)?.into_iter().find(|x| x.name() == name).map(XattrEntry::into_value))
+        let set = crate::fs::read_xattrs_named(self, &self.inode_checked(ino)?, name)?;
+        Ok(set.attrs.into_iter().find(|x| x.full_name() == name).map(|x| XattrEntry::new(x).into_value()))
+    }
+
+    /// The full names of inode `ino`'s extended attributes (as `listxattr(2)`
+    /// gives them), read without any value kept outside the entries.
+    pub fn xattr_names_ino(&self, ino: u64) -> Result<Vec<Vec<u8>>> {
+        let set = crate::fs::read_xattr_layout(self, &self.inode_checked(ino)?)?;
+        Ok(set.attrs.iter().map(crate::fs::Xattr::full_name).collect())
     }
 
     /// Space and inode counts as `statfs(2)` reports them for the mounted

@@ -146,6 +146,10 @@ fn xattrs_have_linux_names() {
     assert_eq!(names, [b"user.small".to_vec(), b"user.medium".to_vec(), b"user.big".to_vec()]);
     assert_eq!(v.getxattr("/xattr/file", "user.small").unwrap(), Some(b"v1".to_vec()));
     assert_eq!(v.getxattr("/xattr/file", "user.none").unwrap(), None);
+    // user.big's value lies in a value tree: read for that name alone.
+    assert_eq!(v.getxattr("/xattr/file", "user.big").unwrap(), Some(vec![b'B'; 5000]));
+    let ino = v.metadata("/xattr/file").unwrap().ino();
+    assert_eq!(v.xattr_names_ino(ino).unwrap(), names, "the names, without the values");
 }
 
 #[test]

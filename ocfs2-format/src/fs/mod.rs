@@ -20,4 +20,6 @@ pub(crate) use file::Contents;
 pub use file::{read_symlink, FileReader, Span, MAX_READ};
 pub use path::{find_paths, find_paths_of, find_paths_with, lookup, lookup_name, resolve_spec};
 pub use refcount::{read_refcount_tree, refcount_tree_of, RefcountBlockInfo, RefcountTree, SharedRun};
-pub use xattr::{read_xattr_layout, read_xattrs, read_xattrs_unchecked, BucketInfo, Xattr, XattrPlace, XattrSet};
+pub use xattr::{
+    read_xattr_layout, read_xattrs, read_xattrs_named, read_xattrs_unchecked, BucketInfo, Xattr, XattrPlace, XattrSet,
+};

@@ -93,14 +93,30 @@ pub struct XattrSet {
 
 /// Reads every extended attribute of `inode` (empty without HAS_XATTR).
 pub fn read_xattrs(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
-    read_set(vol, inode, true, false)
+    read_set(vol, inode, Values::All, false)
+}
+
+/// [`read_xattrs`] reading only the value of the attribute whose full name is
+/// `name` (the others' values kept outside the entries are left empty): one
+/// value asked for costs no read of the others, which an o2image file may
+/// not even hold.
+pub fn read_xattrs_named(vol: &Volume, inode: &Inode<'_>, name: &[u8]) -> Result<XattrSet> {
+    read_set(vol, inode, Values::Named(name), false)
+}
+
+/// Which values kept outside the entries a read fetches.
+#[derive(Clone, Copy)]
+enum Values<'n> {
+    None,
+    All,
+    Named(&'n [u8]),
 }
 
 /// [`read_xattrs`] for display: an xattr block whose checksum, block number or
 /// generation is wrong is still read (see [`Volume::read_meta_unchecked`]), and
 /// what failed is in [`XattrSet::block_faults`].
 pub fn read_xattrs_unchecked(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
-    read_set(vol, inode, true, true)
+    read_set(vol, inode, Values::All, true)
 }
 
 /// Reads where `inode`'s extended attributes are, without the values kept
@@ -108,10 +124,10 @@ pub fn read_xattrs_unchecked(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet
 /// they are). For walks that need only the layout (checks, block owners): they
 /// work on an o2image file too, which never holds those values.
 pub fn read_xattr_layout(vol: &Volume, inode: &Inode<'_>) -> Result<XattrSet> {
-    read_set(vol, inode, false, false)
+    read_set(vol, inode, Values::None, false)
 }
 
-fn read_set(vol: &Volume, inode: &Inode<'_>, values: bool, lenient: bool) -> Result<XattrSet> {
+fn read_set(vol: &Volume, inode: &Inode<'_>, values: Values<'_>, lenient: bool) -> Result<XattrSet> {
     let h = inode.header();
     let mut set = XattrSet::default();
     if !h.has_dyn(dyn_features::HAS_XATTR) {
@@ -162,7 +178,7 @@ fn read_set(vol: &Volume, inode: &Inode<'_>, values: bool, lenient: bool) -> Res
 }
 
 /// Reads the buckets of one extent of a bucket tree.
-fn read_buckets(vol: &Volume, e: &Extent, values: bool, set: &mut XattrSet) -> Result<()> {
+fn read_buckets(vol: &Volume, e: &Extent, values: Values<'_>, set: &mut XattrSet) -> Result<()> {
     let geo = vol.geometry();
     let bs = geo.block_size as usize;
     let per_bucket = (BUCKET_SIZE / bs).max(1) as u64;
@@ -226,7 +242,7 @@ fn collect(
     view: &XattrHeaderView<'_>,
     place: XattrPlace,
     blkno: u64,
-    values: bool,
+    values: Values<'_>,
     out: &mut Vec<Xattr>,
 ) -> Result<()> {
     for i in 0..view.entries.len() {
@@ -236,31 +252,35 @@ fn collect(
         if size > VALUE_MAX {
             return Err(Error::corrupt(blkno, "ocfs2_xattr_entry", "xe_value_size", Value::AtMost(VALUE_MAX), size));
         }
-        let (value, value_extents, value_list) = match item.value {
-            XattrValue::Local(v) => (v.to_vec(), Vec::new(), None),
-            XattrValue::Tree { list, .. } => {
-                let map = ExtentMap::load_list(vol, list, blkno, "ocfs2_xattr_value_root.xr_list")?;
-                let hdr = (list.depth(), list.list.l_count.get(), list.list.l_next_free_rec.get());
-                let extents = map.extents().to_vec();
-                let mut value = Vec::new();
-                if values {
-                    value.resize(size as usize, 0); // at most VALUE_MAX
-                    FileReader::from_map(vol, blkno, map, size).read_full_at(0, &mut value)?;
-                }
-                (value, extents, Some(hdr))
-            }
-        };
-        out.push(Xattr {
+        let mut x = Xattr {
             place,
             name_hash: e.xe_name_hash.get(),
             index: e.index(),
             name: item.name.to_vec(),
             value_size: size,
             local: e.is_local(),
-            value_extents,
-            value_list,
-            value,
-        });
+            value_extents: Vec::new(),
+            value_list: None,
+            value: Vec::new(),
+        };
+        match item.value {
+            XattrValue::Local(v) => x.value = v.to_vec(),
+            XattrValue::Tree { list, .. } => {
+                let map = ExtentMap::load_list(vol, list, blkno, "ocfs2_xattr_value_root.xr_list")?;
+                x.value_list = Some((list.depth(), list.list.l_count.get(), list.list.l_next_free_rec.get()));
+                x.value_extents = map.extents().to_vec();
+                let wanted = match values {
+                    Values::None => false,
+                    Values::All => true,
+                    Values::Named(name) => x.full_name() == name,
+                };
+                if wanted {
+                    x.value.resize(size as usize, 0); // at most VALUE_MAX
+                    FileReader::from_map(vol, blkno, map, size).read_full_at(0, &mut x.value)?;
+                }
+            }
+        }
+        out.push(x);
     }
     Ok(())
 }
