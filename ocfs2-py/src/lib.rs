@@ -450,7 +450,9 @@ impl PyVolume {
     /// The names of `path`'s extended attributes, like `os.listxattr`.
     #[pyo3(signature = (path, *, follow_symlinks = true))]
     fn listxattr(&self, py: Python<'_>, path: &Bound<'_, PyAny>, follow_symlinks: bool) -> PyResult<Vec<String>> {
-        Ok(self.xattrs(py, path, follow_symlinks)?.into_iter().map(|x| x.name).collect())
+        let ino = self.ino(py, &self.target(path)?, Follow::last(follow_symlinks))?;
+        let names = self.run(py, |v| v.xattr_names_ino(ino))?;
+        Ok(names.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect())
     }
 
     /// The value of one extended attribute, like `os.getxattr` (OSError ENODATA when absent).
@@ -463,12 +465,13 @@ impl PyVolume {
         follow_symlinks: bool,
     ) -> PyResult<Py<PyBytes>> {
         let (name, _) = fs_path(attribute)?;
-        let name = String::from_utf8_lossy(&name).into_owned();
-        self.xattrs(py, path, follow_symlinks)?
-            .into_iter()
-            .find(|x| x.name == name)
-            .map(|x| x.value)
-            .ok_or_else(|| PyOSError::new_err((libc::ENODATA, format!("no attribute {name}"))))
+        let ino = self.ino(py, &self.target(path)?, Follow::last(follow_symlinks))?;
+        match self.run(py, |v| v.getxattr_ino(ino, &name))? {
+            Some(value) => Ok(PyBytes::new(py, &value).unbind()),
+            None => {
+                Err(PyOSError::new_err((libc::ENODATA, format!("no attribute {}", String::from_utf8_lossy(&name)))))
+            }
+        }
     }
 
     /// The POSIX ACL of `path` (`default=True`: a directory's default ACL), or None.
