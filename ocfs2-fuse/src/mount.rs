@@ -168,10 +168,17 @@ impl Ocfs2Fs {
         Ok(m)
     }
 
-    /// Whether the inode has extended attributes (from its cached metadata, so that a file with
-    /// none costs no further read).
-    fn has_xattrs(&self, blkno: u64) -> ocfs2_format::Result<bool> {
-        Ok(self.metadata(blkno)?.dyn_features() & dyn_features::HAS_XATTR != 0)
+    /// `read` of the inode's extended attributes, or none (`T::default()`) without reading more
+    /// than its cached metadata when it has none.
+    fn xattrs_with<T: Default>(
+        &self,
+        blkno: u64,
+        read: impl FnOnce(&Volume, u64) -> ocfs2_format::Result<T>,
+    ) -> ocfs2_format::Result<T> {
+        if self.metadata(blkno)?.dyn_features() & dyn_features::HAS_XATTR == 0 {
+            return Ok(T::default());
+        }
+        read(&self.vol, blkno)
     }
 
     fn stat(&self, blkno: u64) -> Result<(FileAttr, Generation), Errno> {
@@ -375,12 +382,7 @@ impl Filesystem for Ocfs2Fs {
         let blkno = self.blkno(ino);
         // Only the value asked for is read: one value out of reach (a block an o2image file does
         // not hold) costs that name, not the others.
-        let value = match self.has_xattrs(blkno) {
-            Ok(false) => Ok(None),
-            Ok(true) => self.vol.getxattr_ino(blkno, name.as_bytes()),
-            Err(e) => Err(e),
-        };
-        let value = match value {
+        let value = match self.xattrs_with(blkno, |v, b| v.getxattr_ino(b, name.as_bytes())) {
             Ok(v) => v,
             Err(e) => return reply.error(self.fail("getxattr", blkno, &e)),
         };
@@ -397,12 +399,7 @@ impl Filesystem for Ocfs2Fs {
 
     fn listxattr(&self, req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
         let blkno = self.blkno(ino);
-        let names = match self.has_xattrs(blkno) {
-            Ok(false) => Ok(Vec::new()),
-            Ok(true) => self.vol.xattr_names_ino(blkno),
-            Err(e) => Err(e),
-        };
-        match names {
+        match self.xattrs_with(blkno, Volume::xattr_names_ino) {
             Ok(names) => {
                 let mut list = Vec::new();
                 // As local filesystems list them: `trusted.` names only to root (the kernel

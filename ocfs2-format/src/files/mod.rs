@@ -466,8 +466,8 @@ impl Volume {
             None => (false, path),
         };
         let mut r = Resolved { ino: 0, inode: None, system, names: Vec::new() };
-        let mut stack: Vec<u64> = Vec::new(); // the inode of each name
-                                              // The inode at the top of `stack`, when already read.
+        // The inode of each name, and the inode at the top of it when already read.
+        let mut stack: Vec<u64> = Vec::new();
         let mut top_inode: Option<Inode<'_>> = None;
         let mut todo: VecDeque<Vec<u8>> = components(rest).collect();
         let (mut links, mut steps) = (0, 0);
