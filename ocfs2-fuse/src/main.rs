@@ -160,6 +160,13 @@ fn stop_signals() -> libc::sigset_t {
 /// session. Called before any thread is started, as fork requires.
 #[allow(unsafe_code)] // libc: syslog, signals, fork, umount
 fn daemonize() -> std::io::Result<()> {
+    // Only the forking thread lives on in the child, and a lock another one held stays held:
+    // refuse rather than run a daemon that may hang (the library starts threads only for long
+    // reads, which opening and mounting do not make).
+    let threads = std::fs::read_dir("/proc/self/task").map_or(1, |d| d.count());
+    if threads > 1 {
+        return Err(std::io::Error::other(format!("{threads} threads are running; mount with --foreground")));
+    }
     // SAFETY: the process has one thread here; the parent leaves with _exit so that nothing it
     // holds (the mount among them) is dropped twice.
     unsafe {

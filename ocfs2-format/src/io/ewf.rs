@@ -17,8 +17,10 @@
 //! `next` ends a segment and `done` the last.
 
 use std::borrow::Cow;
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::JoinHandle;
 
 use super::{eof, BlockSource};
 use crate::error::{Error, Result};
@@ -92,19 +94,91 @@ impl Verification {
 /// An EWF image's media, read as one source.
 #[derive(Debug)]
 pub struct EwfSource {
+    media: Arc<Media>,
+    /// Threads a long read inflates on, the reader's among them:
+    /// [`walk_threads`](super::walk_threads), asked once (it reads the
+    /// cgroup's files on every call).
+    threads: usize,
+    /// The other `threads - 1`, started at the first long read (a walk of
+    /// metadata alone never starts them) and stopped when the source drops.
+    helpers: OnceLock<Helpers>,
+}
+
+/// The segments, their chunks and the inflated ones: what readers and helper
+/// threads share.
+#[derive(Debug)]
+struct Media {
     segments: Vec<Segment>,
     chunks: Vec<Chunk>,
     chunk_size: u64,
     size: u64,
     hashes: StoredHashes,
-    cache: Vec<Mutex<Option<Cached>>>,
-    /// Threads a long read inflates on: [`walk_threads`](super::walk_threads),
-    /// asked once (it reads the cgroup's files on every call).
-    threads: usize,
+    cache: Vec<Mutex<Option<Slot>>>,
+    ahead: Mutex<Ahead>,
+    /// Wakes helpers: chunks queued, room made in `ready`, or stop.
+    work: Condvar,
+    /// Wakes readers waiting for a chunk a helper is inflating.
+    landed: Condvar,
+    /// At most this many chunks are inflating or inflated ahead of their
+    /// reader: [`AHEAD_BYTES`] of them, at least one.
+    window: usize,
+    /// Hinted chunks helpers inflate into the cache ahead of the walk, at
+    /// most: a quarter of the cache, so the walk's own chunks stay in it.
+    hint_lead: usize,
+}
+
+/// Chunks handed to the helper threads. Helpers take `queue` from the front;
+/// a reader takes its own chunks back from the queue's far end, so each
+/// chunk is inflated once, by whoever comes to it first.
+#[derive(Debug, Default)]
+struct Ahead {
+    /// Waiting for a helper, in the order they will be read.
+    queue: VecDeque<u64>,
+    /// Being inflated by a helper.
+    busy: Vec<u64>,
+    /// Inflated by a helper and not yet read, oldest first.
+    ready: VecDeque<Cached>,
+    /// Where the last long read ended: a long read starting there continues
+    /// a sequential stream, which earns read-ahead.
+    stream_end: u64,
+    /// Hinted chunks (metadata a walk will read) waiting for a helper, which
+    /// inflates them into the cache; they wait behind `queue`, which a
+    /// reader may be waiting for.
+    hinted: VecDeque<u64>,
+    /// Hinted chunks inflated into the cache and not read yet: helpers stay
+    /// at most [`Media::hint_lead`] ahead of the walk, so they do not evict
+    /// what it has still to read. Counted per generation: a reader that
+    /// meets a hinted chunk still queued while the helpers wait on their
+    /// lead has passed the unread ones by, and starts a new generation.
+    unread: usize,
+    generation: u64,
+    /// Helpers waiting for work and readers waiting for a chunk: a wake-up
+    /// is a system call, made only when someone waits.
+    idle: usize,
+    waiting: usize,
+    stop: bool,
+}
+
+/// The helper threads, and the process that started them (a forked child
+/// has none of its parent's threads, so it inflates alone).
+#[derive(Debug)]
+struct Helpers {
+    pid: u32,
+    threads: Vec<JoinHandle<()>>,
 }
 
 /// An inflated chunk and its number.
 type Cached = (u64, Arc<Vec<u8>>);
+
+/// A cache entry: an inflated chunk, and whether a helper inflated it on a
+/// hint that no reader has used yet (the hint's generation: see
+/// [`Ahead::unread`]).
+#[derive(Debug)]
+struct Slot {
+    n: u64,
+    data: Arc<Vec<u8>>,
+    hint: Option<u64>,
+}
 
 /// The signature of EWF version 2 (`.Ex01`) segments, which we do not read.
 const SIGNATURE_V2: [u8; 8] = *b"EVF2\x0d\x0a\x81\x00";
@@ -222,24 +296,35 @@ impl EwfSource {
             ));
         }
         let slots = (CACHE_BYTES / geo.chunk_size).max(1);
-        let cache = (0..slots).map(|_| Mutex::new(None)).collect();
-        let threads = super::walk_threads();
-        Ok(EwfSource { segments, chunks, chunk_size: geo.chunk_size, size: geo.size, hashes, cache, threads })
+        let media = Media {
+            segments,
+            chunks,
+            chunk_size: geo.chunk_size,
+            size: geo.size,
+            hashes,
+            cache: (0..slots).map(|_| Mutex::new(None)).collect(),
+            ahead: Mutex::default(),
+            work: Condvar::new(),
+            landed: Condvar::new(),
+            window: (AHEAD_BYTES / geo.chunk_size).max(1) as usize,
+            hint_lead: (slots / 4).max(1) as usize,
+        };
+        Ok(EwfSource { media: Arc::new(media), threads: super::walk_threads(), helpers: OnceLock::new() })
     }
 
     /// The hashes stored at acquisition.
     pub fn stored_hashes(&self) -> StoredHashes {
-        self.hashes
+        self.media.hashes
     }
 
     /// The segment files, in order.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.segments.iter().map(|s| s.path.as_path())
+        self.media.segments.iter().map(|s| s.path.as_path())
     }
 
     /// Bytes per chunk.
     pub fn chunk_size(&self) -> u64 {
-        self.chunk_size
+        self.media.chunk_size
     }
 
     /// Reads every chunk and hashes the media with MD5 and SHA-1, to compare
@@ -249,29 +334,59 @@ impl EwfSource {
         let mut md5 = md5::Md5::new();
         let mut sha1 = sha1::Sha1::new();
         let mut bad_chunks = Vec::new();
-        for i in 0..self.chunks.len() as u64 {
-            let (data, bad) = match self.load(i) {
+        let m = &*self.media;
+        for i in 0..m.chunks.len() as u64 {
+            let (data, bad) = match m.load(i) {
                 Ok(r) => r,
-                Err(e @ Error::Container { .. }) => (vec![0u8; self.chunk_len(i) as usize], Some(e)),
+                Err(e @ Error::Container { .. }) => (vec![0u8; m.chunk_len(i) as usize], Some(e)),
                 Err(e) => return Err(e),
             };
             md5.update(&data);
             sha1.update(&data);
             bad_chunks.extend(bad.map(|e| (i, e)));
         }
-        Ok(Verification { stored: self.hashes, md5: md5.finalize().into(), sha1: sha1.finalize().into(), bad_chunks })
+        Ok(Verification { stored: m.hashes, md5: md5.finalize().into(), sha1: sha1.finalize().into(), bad_chunks })
     }
+}
 
+impl Media {
     /// Media bytes in chunk `i` (the last one may be short).
     fn chunk_len(&self, i: u64) -> u64 {
         self.chunk_size.min(self.size - i * self.chunk_size)
     }
 
-    /// Chunk `i` if the cache holds it.
+    fn slot(&self, i: u64) -> MutexGuard<'_, Option<Slot>> {
+        self.cache[i as usize % self.cache.len()].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the cache holds chunk `i` (a look, not a read).
+    fn has(&self, i: u64) -> bool {
+        self.slot(i).as_ref().is_some_and(|s| s.n == i)
+    }
+
+    /// Chunk `i` if the cache holds it, for a reader.
     fn cached(&self, i: u64) -> Option<Arc<Vec<u8>>> {
-        match &*self.cache[i as usize % self.cache.len()].lock().unwrap_or_else(|e| e.into_inner()) {
-            Some((n, data)) if *n == i => Some(Arc::clone(data)),
-            _ => None,
+        let (data, hint) = match &mut *self.slot(i) {
+            Some(s) if s.n == i => (Arc::clone(&s.data), s.hint.take()),
+            _ => return None,
+        };
+        self.hint_gone(hint);
+        Some(data)
+    }
+
+    /// Caches chunk `i`; `hint`: the generation of the hint it was inflated on.
+    fn cache(&self, i: u64, data: Arc<Vec<u8>>, hint: Option<u64>) {
+        let old = self.slot(i).replace(Slot { n: i, data, hint });
+        self.hint_gone(old.and_then(|s| s.hint));
+    }
+
+    /// A hinted chunk was read or evicted: one less unread, room for helpers.
+    fn hint_gone(&self, hint: Option<u64>) {
+        let Some(g) = hint else { return };
+        let mut a = self.lock_ahead();
+        if a.generation == g {
+            a.unread = a.unread.saturating_sub(1);
+            self.wake_helpers(&a);
         }
     }
 
@@ -284,8 +399,7 @@ impl EwfSource {
             (data, None) => Arc::new(data),
             (_, Some(e)) => return Err(e),
         };
-        *self.cache[i as usize % self.cache.len()].lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((i, Arc::clone(&data)));
+        self.cache(i, Arc::clone(&data), None);
         Ok(data)
     }
 
@@ -484,55 +598,372 @@ impl Parser<'_> {
 }
 
 /// `bytes` is the trait's: a zeroed buffer filled by `read_at`, so the whole
-/// chunks of a long read inflate straight into it (on several cores), where
-/// copying out of the cache would inflate each into the cache first, evicting
-/// the metadata reads come back to, and copy it again.
+/// chunks of a long read inflate straight into it, where copying out of the
+/// cache would inflate each into the cache first, evicting the metadata reads
+/// come back to, and copy it again.
 impl BlockSource for EwfSource {
     fn size(&self) -> u64 {
-        self.size
+        self.media.size
     }
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > self.size) {
-            return Err(eof(offset, buf.len(), self.size));
+        let m = &*self.media;
+        if offset.checked_add(buf.len() as u64).is_none_or(|end| end > m.size) {
+            return Err(eof(offset, buf.len(), m.size));
         }
-        // Whole chunks the cache lacks, inflated below straight into the
-        // reader's buffer, uncached: one copy less, and a long read does not
-        // evict the cache's chunks, which hold the metadata reads come back to.
-        let mut whole: Vec<(u64, &mut [u8])> = Vec::new();
+        let end = offset + buf.len() as u64;
+        // The chunks the cache lacks; whole ones are inflated straight into
+        // the reader's buffer, uncached: one copy less, and a long read does
+        // not evict the cache's chunks, which hold the metadata reads come
+        // back to.
+        let mut todo: Vec<Piece<'_>> = Vec::new();
         let mut rest = buf;
         let mut at = offset;
         while !rest.is_empty() {
-            let (i, within) = (at / self.chunk_size, (at % self.chunk_size) as usize);
-            let len = self.chunk_len(i) as usize;
-            let n = (len - within).min(rest.len());
+            let (i, within) = (at / m.chunk_size, (at % m.chunk_size) as usize);
+            let n = (m.chunk_len(i) as usize - within).min(rest.len());
             let (out, tail) = rest.split_at_mut(n);
-            match self.cached(i) {
+            match m.cached(i) {
                 Some(data) => out.copy_from_slice(&data[within..within + n]),
-                None if n == len => whole.push((i, out)),
-                None => {
-                    // The chunks before it first: the first failure in order is the answer.
-                    self.inflate_all(std::mem::take(&mut whole))?;
-                    out.copy_from_slice(&self.chunk(i)?[within..within + n]);
-                }
+                None => todo.push(Piece { i, within, out }),
             }
             (rest, at) = (tail, at + n as u64);
         }
-        self.inflate_all(whole)
+        let compressed = todo.iter().filter(|p| m.chunks[p.i as usize].offset & COMPRESSED != 0).count();
+        if compressed >= CHUNKS_PER_THREAD && self.helping(true) {
+            return m.fill_shared(&mut todo, offset, end);
+        }
+        if self.helping(false) {
+            // Hinted chunks a helper may have inflated already.
+            return todo.iter_mut().try_for_each(|p| {
+                let found = m.claim(&mut m.lock_ahead(), p.i);
+                m.fill_claimed(p, found)
+            });
+        }
+        todo.iter_mut().try_for_each(|p| m.fill(p))
     }
 
-    /// Hints the stored bytes of the chunks the range covers (those the cache
-    /// lacks) to their segments, in runs contiguous in one segment: a cold
-    /// metadata walk then reads its chunks in parallel instead of one by one.
+    /// Hints the stored bytes of the chunks the range covers (those not
+    /// inflated) to their segments, in runs contiguous in one segment, so a
+    /// cold walk reads them in parallel instead of one by one; and queues the
+    /// chunks for the helper threads, which inflate them while the walk does
+    /// other work (a directory's inodes while the entries before are copied).
     fn prefetch(&self, offset: u64, len: u64) {
-        let end = offset.saturating_add(len).min(self.size);
+        let m = &*self.media;
+        let end = offset.saturating_add(len).min(m.size);
         if offset >= end {
             return;
         }
+        let chunks = offset / m.chunk_size..=(end - 1) / m.chunk_size;
+        m.prefetch(chunks.clone());
+        let long = chunks.end() - chunks.start() >= HINT_START;
+        if self.helping(long) {
+            let mut a = m.lock_ahead();
+            for i in chunks {
+                if a.hinted.len() >= QUEUE_MAX {
+                    break;
+                }
+                if !m.has(i) && !a.holds(i) {
+                    a.hinted.push_back(i);
+                }
+            }
+            m.wake_helpers(&a);
+        }
+    }
+
+    /// Whether the chunk holding `offset` is inflated, or being inflated: an
+    /// uninflated chunk costs a reader more than any page it is stored in.
+    fn is_cached(&self, offset: u64) -> bool {
+        let m = &*self.media;
+        if offset >= m.size {
+            return true;
+        }
+        let i = offset / m.chunk_size;
+        m.has(i) || (self.helping(false) && m.lock_ahead().holds(i))
+    }
+}
+
+/// Compressed chunks a read must lack before it is shared with the helper
+/// threads: 8 chunks of 32 KiB of text take about 0.4 ms to inflate, against
+/// a few microseconds to hand them over, so reads of a few chunks (metadata,
+/// small files) stay on the caller's thread.
+const CHUNKS_PER_THREAD: usize = 8;
+/// Chunks a hint must span to start the helper threads (later hints of any
+/// length use them once they run): opening a volume hints its first
+/// megabyte or so, and starts no thread, so a program may still fork after
+/// opening one (the FUSE daemon detaches after mounting).
+const HINT_START: u64 = 64;
+/// Inflated bytes the helpers may hold ahead of their readers (a sequential
+/// read's next read, the chunks of a long read the reader has not reached,
+/// hinted metadata).
+const AHEAD_BYTES: u64 = 4 << 20;
+/// Chunks waiting for a helper, at most, of each kind (a long read's, hinted
+/// ones): hints past it are dropped.
+const QUEUE_MAX: usize = 1024;
+
+/// One chunk's part of a read: `out` starts `within` bytes into chunk `i`.
+struct Piece<'b> {
+    i: u64,
+    within: usize,
+    out: &'b mut [u8],
+}
+
+/// Where a reader finds one of its chunks among those handed to helpers.
+enum Found {
+    /// Inflated by a helper.
+    Ready(Arc<Vec<u8>>),
+    /// Being inflated by a helper.
+    Busy,
+    /// No helper has it (any queue entry is withdrawn): the reader's to load.
+    Mine,
+}
+
+impl Ahead {
+    fn holds(&self, i: u64) -> bool {
+        self.queue.contains(&i)
+            || self.hinted.contains(&i)
+            || self.busy.contains(&i)
+            || self.ready.iter().any(|(n, _)| *n == i)
+    }
+
+    /// Claims chunk `i` for a reader; `lead`: [`Media::hint_lead`].
+    fn claim(&mut self, i: u64, lead: usize) -> Found {
+        if let Some(k) = self.ready.iter().position(|(n, _)| *n == i) {
+            return self.ready.remove(k).map_or(Found::Mine, |(_, data)| Found::Ready(data));
+        }
+        if self.busy.contains(&i) {
+            return Found::Busy;
+        }
+        if let Some(k) = self.queue.iter().position(|&n| n == i) {
+            self.queue.remove(k);
+        } else if let Some(k) = self.hinted.iter().position(|&n| n == i) {
+            self.hinted.remove(k);
+            if self.unread >= lead {
+                // The helpers wait on a lead of chunks this reader went past.
+                (self.unread, self.generation) = (0, self.generation + 1);
+            }
+        }
+        Found::Mine
+    }
+}
+
+impl EwfSource {
+    /// Whether helper threads inflate beside the reader: the source was given
+    /// more than one thread and this process started them.
+    /// `start`: start them if they are not running yet.
+    fn helping(&self, start: bool) -> bool {
+        if self.threads < 2 {
+            return false;
+        }
+        let h = match self.helpers.get() {
+            Some(h) => h,
+            None if !start => return false,
+            None => self.helpers.get_or_init(|| {
+                // A thread that cannot be started leaves its work to the others
+                // and to the readers.
+                let threads = (1..self.threads)
+                    .filter_map(|_| {
+                        let media = Arc::clone(&self.media);
+                        std::thread::Builder::new().name("ewf-inflate".into()).spawn(move || media.help()).ok()
+                    })
+                    .collect();
+                Helpers { pid: std::process::id(), threads }
+            }),
+        };
+        h.pid == std::process::id() && !h.threads.is_empty()
+    }
+}
+
+impl Drop for EwfSource {
+    fn drop(&mut self) {
+        let Some(h) = self.helpers.take() else { return };
+        self.media.lock_ahead().stop = true;
+        self.media.work.notify_all();
+        if h.pid == std::process::id() {
+            // A helper that panicked has nothing left to stop.
+            h.threads.into_iter().for_each(|t| drop(t.join()));
+        }
+    }
+}
+
+impl Media {
+    fn lock_ahead(&self) -> MutexGuard<'_, Ahead> {
+        self.ahead.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// [`Ahead::claim`]; taking an inflated chunk, or forgetting unread
+    /// hinted ones, makes room for helpers.
+    fn claim(&self, a: &mut Ahead, i: u64) -> Found {
+        let generation = a.generation;
+        let found = a.claim(i, self.hint_lead);
+        if matches!(found, Found::Ready(_)) || a.generation != generation {
+            self.wake_helpers(a);
+        }
+        found
+    }
+
+    /// Wakes the idle helpers (`a` is the locked state): work was queued or
+    /// room made.
+    fn wake_helpers(&self, a: &Ahead) {
+        if a.idle > 0 {
+            self.work.notify_all();
+        }
+    }
+
+    /// A helper thread: inflates queued chunks into `ready` while fewer than
+    /// `window` are ahead of their readers. A chunk that fails is left for
+    /// its reader, who meets the error in order.
+    fn help(&self) {
+        let mut a = self.lock_ahead();
+        while !a.stop {
+            let room = a.ready.len() + a.busy.len() < self.window;
+            let lead = a.unread + a.busy.len() < self.hint_lead;
+            let (i, hint) = match (a.queue.pop_front().filter(|_| room), lead) {
+                (Some(i), _) => (i, None),
+                (None, true) if !a.hinted.is_empty() => match a.hinted.pop_front() {
+                    Some(i) if self.has(i) => continue,
+                    Some(i) => (i, Some(a.generation)),
+                    None => continue,
+                },
+                _ => {
+                    a.idle += 1;
+                    a = self.work.wait(a).unwrap_or_else(|e| e.into_inner());
+                    a.idle -= 1;
+                    continue;
+                }
+            };
+            a.busy.push(i);
+            drop(a);
+            let data = match self.load(i) {
+                Ok((data, None)) => Some(Arc::new(data)),
+                _ => None,
+            };
+            a = self.lock_ahead();
+            a.busy.retain(|&n| n != i);
+            match (data, hint) {
+                (Some(d), None) => a.ready.push_back((i, d)),
+                (Some(d), Some(g)) => {
+                    let current = (a.generation == g).then_some(g);
+                    a.unread += usize::from(current.is_some());
+                    drop(a);
+                    self.cache(i, d, current);
+                    a = self.lock_ahead();
+                }
+                (None, _) => {}
+            }
+            if a.waiting > 0 {
+                self.landed.notify_all();
+            }
+        }
+    }
+
+    /// Fills one piece on the reader's thread: a whole chunk straight into
+    /// it, part of one through the cache.
+    fn fill(&self, p: &mut Piece<'_>) -> Result<()> {
+        if p.within == 0 && p.out.len() as u64 == self.chunk_len(p.i) && !self.has(p.i) {
+            return self.load_into(p.i, p.out)?.map_or(Ok(()), Err);
+        }
+        let n = p.out.len();
+        p.out.copy_from_slice(&self.chunk(p.i)?[p.within..p.within + n]);
+        Ok(())
+    }
+
+    /// Fills a piece from a chunk a helper inflated; part of one is also
+    /// cached, as [`Media::fill`] would.
+    fn fill_from(&self, p: &mut Piece<'_>, data: Arc<Vec<u8>>) {
+        let n = p.out.len();
+        p.out.copy_from_slice(&data[p.within..p.within + n]);
+        if n < data.len() {
+            self.cache(p.i, data, None);
+        }
+    }
+
+    /// Fills `p` with the chunk a reader found among the helpers' (waiting
+    /// for one a helper is inflating), or on this thread.
+    fn fill_claimed(&self, p: &mut Piece<'_>, found: Found) -> Result<()> {
+        match found {
+            Found::Ready(data) => {
+                self.fill_from(p, data);
+                Ok(())
+            }
+            Found::Busy => {
+                let mut a = self.lock_ahead();
+                while a.busy.contains(&p.i) {
+                    a.waiting += 1;
+                    a = self.landed.wait(a).unwrap_or_else(|e| e.into_inner());
+                    a.waiting -= 1;
+                }
+                let found = self.claim(&mut a, p.i);
+                drop(a);
+                self.fill_claimed(p, found)
+            }
+            Found::Mine => self.fill(p),
+        }
+    }
+
+    /// Fills `todo` (the read `offset..end`'s chunks the cache lacks, in
+    /// order) with the helpers: its compressed chunks go to the front of the
+    /// queue, which helpers take from while the reader inflates from the
+    /// back; a read continuing the last one also queues as many chunks past
+    /// its end, inflated while the caller uses this one. zlib inflates on one
+    /// core and is most of an E01 read's cost. The first failure in order is
+    /// the answer.
+    fn fill_shared(&self, todo: &mut [Piece<'_>], offset: u64, end: u64) -> Result<()> {
+        let (first, last) = (todo[0].i, todo[todo.len() - 1].i);
+        let mut a = self.lock_ahead();
+        let continues = a.stream_end == offset;
+        if !continues {
+            // Read ahead for another stream, which has moved on.
+            a.queue.clear();
+            a.ready.retain(|(i, _)| (first..=last).contains(i));
+        }
+        a.stream_end = end;
+        // Looked up once: a long read's chunks against a long queue.
+        let held: HashSet<u64> = a.queue.iter().chain(&a.busy).chain(a.ready.iter().map(|(i, _)| i)).copied().collect();
+        let share = todo.iter().filter(|p| self.chunks[p.i as usize].offset & COMPRESSED != 0 && !held.contains(&p.i));
+        let share: Vec<u64> = share.map(|p| p.i).take(QUEUE_MAX.saturating_sub(a.queue.len())).collect();
+        share.iter().rev().for_each(|&i| a.queue.push_front(i));
+        if continues {
+            let stop = (last + 1).saturating_add(todo.len().min(self.window) as u64).min(self.chunks.len() as u64);
+            let next: Vec<u64> = (last + 1..stop).filter(|&j| !self.has(j) && !held.contains(&j)).collect();
+            if let (Some(&from), Some(&to)) = (next.first(), next.last()) {
+                self.prefetch(from..=to);
+            }
+            a.queue.extend(next);
+        }
+        self.wake_helpers(&a);
+        drop(a);
+        // From the back, leaving chunks a helper is inflating for the end.
+        let mut failed: Option<(usize, Error)> = None;
+        let mut waiting = Vec::new();
+        for k in (0..todo.len()).rev() {
+            let found = self.claim(&mut self.lock_ahead(), todo[k].i);
+            match found {
+                Found::Busy => waiting.push(k),
+                found => {
+                    if let Err(e) = self.fill_claimed(&mut todo[k], found) {
+                        failed = Some((k, e));
+                    }
+                }
+            }
+        }
+        for k in waiting.into_iter().rev() {
+            if let Err(e) = self.fill_claimed(&mut todo[k], Found::Busy) {
+                if failed.as_ref().is_none_or(|(f, _)| k < *f) {
+                    failed = Some((k, e));
+                }
+            }
+        }
+        failed.map_or(Ok(()), |(_, e)| Err(e))
+    }
+
+    /// Hints the stored bytes of `chunks` (those not inflated) to their
+    /// segments, in runs contiguous in one segment.
+    fn prefetch(&self, chunks: std::ops::RangeInclusive<u64>) {
         let hint = |(seg, start, stop): (u32, u64, u64)| self.segments[seg as usize].src.prefetch(start, stop - start);
         let mut run: Option<(u32, u64, u64)> = None;
-        for i in offset / self.chunk_size..=(end - 1) / self.chunk_size {
-            if self.cached(i).is_some() {
+        for i in chunks {
+            if self.has(i) {
                 continue;
             }
             let c = self.chunks[i as usize];
@@ -544,79 +975,6 @@ impl BlockSource for EwfSource {
             }
         }
         run.into_iter().for_each(hint);
-    }
-
-    /// Whether the chunk holding `offset` is inflated in the cache or stored
-    /// in pages its segment has in memory.
-    fn is_cached(&self, offset: u64) -> bool {
-        if offset >= self.size {
-            return true;
-        }
-        let i = offset / self.chunk_size;
-        let c = self.chunks[i as usize];
-        self.cached(i).is_some() || self.segments[c.segment as usize].src.is_cached(c.offset & !COMPRESSED)
-    }
-}
-
-/// Compressed chunks a thread inflates at the least before a long read is
-/// shared among threads: 8 chunks of 32 KiB of text take about 0.4 ms to
-/// inflate, against tens of microseconds to start a thread, so reads of a
-/// few chunks (metadata, small files) stay on the caller's thread.
-const CHUNKS_PER_THREAD: usize = 8;
-/// Chunks the threads take from a shared read at a time: small parts keep
-/// every thread busy to the end even when one is slowed (a shared core).
-const CHUNKS_PER_PART: usize = 4;
-
-impl EwfSource {
-    /// Loads each `(chunk, buffer)` pair; the first failure in order is the
-    /// answer. zlib inflates on one core and is most of an E01 read's cost,
-    /// so a long read's chunks are shared among up to `self.threads` threads:
-    /// the caller's and helpers started for the read. Nothing is allocated
-    /// per chunk (each inflates into its slice of the caller's buffer); a
-    /// helper holds one inflate state (about 40 KiB) and its stack until the
-    /// read returns.
-    fn inflate_all(&self, mut whole: Vec<(u64, &mut [u8])>) -> Result<()> {
-        let compressed = whole.iter().filter(|(i, _)| self.chunks[*i as usize].offset & COMPRESSED != 0).count();
-        let threads = (compressed / CHUNKS_PER_THREAD).clamp(1, self.threads);
-        if threads == 1 {
-            return self.load_each(&mut whole);
-        }
-        let queue = Mutex::new(whole.chunks_mut(CHUNKS_PER_PART).enumerate());
-        // Each thread takes parts in increasing order, so its first failure
-        // is its earliest; the earliest of those is the answer.
-        let work = || {
-            let mut failed = None;
-            loop {
-                // Not in a `while let`, which would hold the lock while inflating.
-                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                let Some((k, part)) = next else { break };
-                if let Err(e) = self.load_each(part) {
-                    failed.get_or_insert((k, e));
-                }
-            }
-            failed
-        };
-        let failures: Vec<(usize, Error)> = std::thread::scope(|s| {
-            // A thread that cannot be started leaves its parts to the others.
-            let helpers: Vec<_> =
-                (1..threads).filter_map(|_| std::thread::Builder::new().spawn_scoped(s, work).ok()).collect();
-            let mut failures: Vec<_> = work().into_iter().collect();
-            for h in helpers {
-                failures.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-            }
-            failures
-        });
-        failures.into_iter().min_by_key(|(k, _)| *k).map_or(Ok(()), |(_, e)| Err(e))
-    }
-
-    /// Loads each `(chunk, buffer)` pair in order, stopping at the first failure.
-    fn load_each(&self, chunks: &mut [(u64, &mut [u8])]) -> Result<()> {
-        for (i, out) in chunks {
-            if let Some(e) = self.load_into(*i, out)? {
-                return Err(e);
-            }
-        }
-        Ok(())
     }
 }
 
@@ -701,7 +1059,7 @@ mod tests {
         for threads in [1, 2, 3] {
             let ewf = open(&segs[0], threads);
             assert_eq!(ewf.size(), media.len() as u64);
-            assert!(ewf.chunks.iter().all(|c| c.offset & COMPRESSED != 0), "every chunk compressed");
+            assert!(ewf.media.chunks.iter().all(|c| c.offset & COMPRESSED != 0), "every chunk compressed");
             // Whole chunks only; partial chunks at one end or both (through
             // the cache, which the second pass then hits).
             for _ in 0..2 {
@@ -720,13 +1078,13 @@ mod tests {
         flip(&segs[2], bad[1] + 3);
         for threads in [1, 3] {
             let ewf = open(&segs[0], threads);
-            let first_of = |seg: u32| ewf.chunks.iter().position(|c| c.segment == seg).expect("chunks") as u64;
+            let first_of = |seg: u32| ewf.media.chunks.iter().position(|c| c.segment == seg).expect("chunks") as u64;
             let (two, three) = (first_of(1), first_of(2));
-            let cs = ewf.chunk_size;
+            let cs = ewf.media.chunk_size;
             // A read over both names the first in order, wherever a thread met it;
             // one that starts past it names the second.
             for (at, seg, offset) in [(0, &segs[1], bad[0]), ((two + 1) * cs, &segs[2], bad[1])] {
-                let mut buf = vec![0u8; (ewf.size - at) as usize];
+                let mut buf = vec![0u8; (ewf.media.size - at) as usize];
                 match ewf.read_at(at, &mut buf) {
                     Err(Error::Container { container: "EWF", segment: Some(s), offset: o, .. }) => {
                         assert_eq!((&s, o), (seg, offset), "{threads} threads, read at {at}");
@@ -739,6 +1097,78 @@ mod tests {
             ewf.read_at((two + 1) * cs, &mut buf).expect("read between");
             assert!(buf[..] == media[((two + 1) * cs) as usize..((three) * cs) as usize]);
         }
+    }
+
+    /// Segment `.2` that records every read (segment, offset) and the thread
+    /// that made it.
+    #[derive(Debug)]
+    struct Traced(crate::io::MemSource, usize, Reads);
+
+    type Reads = Arc<Mutex<Vec<((usize, u64), std::thread::ThreadId)>>>;
+
+    impl BlockSource for Traced {
+        fn size(&self) -> u64 {
+            self.0.size()
+        }
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+            self.2.lock().unwrap_or_else(|e| e.into_inner()).push(((self.1, offset), std::thread::current().id()));
+            self.0.read_at(offset, buf)
+        }
+    }
+
+    /// A sequential stream of long reads and a hinted walk of short ones read
+    /// the media exactly and inflate each chunk once, helpers taking part.
+    #[test]
+    fn helpers_inflate_each_chunk_once_ahead_of_the_reader() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let media = hex(6 << 20);
+        let segs = acquire(dir.path(), &media);
+        let log = Reads::default();
+        let open = || {
+            let mut ewf = EwfSource::open(&segs[0], |p| {
+                let n = segs.iter().position(|s| s == p).expect("a segment ewfacquire wrote");
+                let bytes = std::fs::read(p).map_err(Error::open(p))?;
+                Ok(Box::new(Traced(crate::io::MemSource::from_vec(bytes), n, Arc::clone(&log))))
+            })
+            .expect("open");
+            ewf.threads = 2;
+            log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            ewf
+        };
+        let reader = std::thread::current().id();
+        let check = |what: &str, chunks: usize| {
+            let reads = std::mem::take(&mut *log.lock().unwrap_or_else(|e| e.into_inner()));
+            let mut offsets: Vec<(usize, u64)> = reads.iter().map(|(o, _)| *o).collect();
+            offsets.sort_unstable();
+
+            offsets.dedup();
+            assert_eq!((offsets.len(), reads.len()), (chunks, chunks), "{what}: each chunk read and inflated once");
+            assert!(reads.iter().any(|(_, t)| *t != reader), "{what}: helpers inflated none");
+        };
+
+        // 1 MiB reads from an odd offset: chunk boundaries fall inside reads.
+        let ewf = open();
+        let mut at = 12_345;
+        while at < media.len() {
+            let mut buf = vec![0u8; (1 << 20).min(media.len() - at)];
+            ewf.read_at(at as u64, &mut buf).expect("read");
+            assert!(buf == media[at..at + buf.len()], "{} bytes at {at}", buf.len());
+            at += buf.len();
+        }
+        check("stream", ewf.media.chunks.len());
+
+        // Blocks of 4 KiB over hinted chunks, as a walk reads inodes; the hint
+        // is long enough to start the helpers.
+        let ewf = open();
+        let cs = ewf.media.chunk_size;
+        let hinted = HINT_START + 16;
+        ewf.prefetch(10 * cs, hinted * cs);
+        for at in (10 * cs..(10 + hinted) * cs).step_by(4096) {
+            let mut buf = [0u8; 4096];
+            ewf.read_at(at, &mut buf).expect("read");
+            assert!(buf[..] == media[at as usize..at as usize + 4096], "block at {at}");
+        }
+        check("hinted", hinted as usize);
     }
 
     /// A segment whose pages are never in memory, and that records the
@@ -780,10 +1210,10 @@ mod tests {
         .expect("open");
         let taken = |n: usize| std::mem::take(&mut *hints[n].lock().unwrap_or_else(|e| e.into_inner()));
         let stored = |i: usize| {
-            let c = ewf.chunks[i];
+            let c = ewf.media.chunks[i];
             (c.offset & !COMPRESSED, u64::from(c.len))
         };
-        let cs = ewf.chunk_size;
+        let cs = ewf.media.chunk_size;
 
         // Nothing cached: cold. A read of one block caches its chunk.
         assert!(!ewf.is_cached(100));
@@ -798,7 +1228,7 @@ mod tests {
         assert_eq!(taken(0), [(one.0, one.1 + two.1)]);
 
         // Across the end of segment 1: a run in each segment.
-        let first2 = ewf.chunks.iter().position(|c| c.segment == 1).expect("segment 2 chunks");
+        let first2 = ewf.media.chunks.iter().position(|c| c.segment == 1).expect("segment 2 chunks");
         ewf.prefetch((first2 as u64 - 1) * cs, 2 * cs);
         assert_eq!((taken(0), taken(1)), (vec![stored(first2 - 1)], vec![stored(first2)]));
         // Past the end: nothing.
