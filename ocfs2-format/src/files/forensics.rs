@@ -8,10 +8,10 @@ use std::time::SystemTime;
 use crate::error::Result;
 use crate::forensics;
 use crate::layout::dinode::{flags, Id2};
-use crate::volume::Volume;
+use crate::volume::{Inode, Volume};
 
 use super::metadata::{time, Metadata};
-use super::{File, FileType, Follow};
+use super::{is_dir, File, FileType, Follow};
 
 /// A directory entry that deletion left readable: the kernel unlinks a name by
 /// merging its record into the previous one or zeroing its inode number, and
@@ -120,14 +120,17 @@ impl Volume {
     /// Entries still readable in the slack of the directory at `path`
     /// (symlinks followed), in on-disk order; see [`DeletedEntry`].
     pub fn deleted_entries(&self, path: impl AsRef<[u8]>) -> Result<Vec<DeletedEntry<'_>>> {
-        let ino = self.resolve(path.as_ref(), Follow::Always)?.ino;
-        self.deleted_entries_ino(ino)
+        self.deleted_entries_of(&is_dir(self.resolve_inode(path.as_ref(), Follow::Always)?)?)
     }
 
     /// [`Volume::deleted_entries`] of directory inode `ino`.
     pub fn deleted_entries_ino(&self, ino: u64) -> Result<Vec<DeletedEntry<'_>>> {
-        let dir = self.dir_inode(ino)?;
-        Ok(forensics::deleted_entries(self, &dir)?.into_iter().map(|e| DeletedEntry { vol: self, e }).collect())
+        self.deleted_entries_of(&self.dir_inode(ino)?)
+    }
+
+    /// The deleted entries of directory inode `dir`.
+    fn deleted_entries_of(&self, dir: &Inode<'_>) -> Result<Vec<DeletedEntry<'_>>> {
+        Ok(forensics::deleted_entries(self, dir)?.into_iter().map(|e| DeletedEntry { vol: self, e }).collect())
     }
 
     /// Every freed or orphaned inode still in the inode allocators, in scan

@@ -218,13 +218,17 @@ impl Volume {
 
     /// The entries of the directory at `path` (symlinks followed).
     pub fn read_dir(&self, path: impl AsRef<[u8]>) -> Result<ReadDir<'_>> {
-        self.read_dir_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+        self.read_dir_of(is_dir(self.resolve_inode(path.as_ref(), Follow::Always)?)?)
     }
 
     /// The entries of directory `ino`.
     pub fn read_dir_ino(&self, ino: u64) -> Result<ReadDir<'_>> {
-        let inode = self.dir_inode(ino)?;
-        Ok(ReadDir { vol: self, blocks: DirStream::new(self, &inode)?, entries: Vec::new().into_iter(), dots: false })
+        self.read_dir_of(self.dir_inode(ino)?)
+    }
+
+    /// The entries of directory inode `dir`.
+    fn read_dir_of(&self, dir: Inode<'_>) -> Result<ReadDir<'_>> {
+        Ok(ReadDir { vol: self, blocks: DirStream::new(self, &dir)?, entries: Vec::new().into_iter(), dots: false })
     }
 
     /// Hints the inodes that `entries` name, for a caller about to read each
@@ -350,12 +354,17 @@ impl Volume {
     /// their Linux names, ACLs in the Linux format (see [`XattrEntry::value`]);
     /// inline ones first, then the block's or the buckets', as stored.
     pub fn xattrs(&self, path: impl AsRef<[u8]>) -> Result<Vec<XattrEntry>> {
-        self.xattrs_ino(self.resolve(path.as_ref(), Follow::Always)?.ino)
+        self.xattrs_of(&self.resolve_inode(path.as_ref(), Follow::Always)?)
     }
 
     /// The extended attributes of inode `ino` (see [`Volume::xattrs`]).
     pub fn xattrs_ino(&self, ino: u64) -> Result<Vec<XattrEntry>> {
-        let set = crate::fs::read_xattrs(self, &self.inode_checked(ino)?)?;
+        self.xattrs_of(&self.inode_checked(ino)?)
+    }
+
+    /// The extended attributes of `inode`.
+    fn xattrs_of(&self, inode: &Inode<'_>) -> Result<Vec<XattrEntry>> {
+        let set = crate::fs::read_xattrs(self, inode)?;
         Ok(set.attrs.into_iter().map(XattrEntry::new).collect())
     }
 
@@ -363,14 +372,18 @@ impl Volume {
     /// `system.posix_acl_access`) of what `path` names, or `None` when it has
     /// no such attribute (`ENODATA`).
     pub fn getxattr(&self, path: impl AsRef<[u8]>, name: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
-        self.getxattr_ino(self.resolve(path.as_ref(), Follow::Always)?.ino, name)
+        self.getxattr_of(&self.resolve_inode(path.as_ref(), Follow::Always)?, name.as_ref())
     }
 
     /// [`Volume::getxattr`] by inode number. Only that attribute's value is
     /// read.
     pub fn getxattr_ino(&self, ino: u64, name: impl AsRef<[u8]>) -> Result<Option<Vec<u8>>> {
-        let name = name.as_ref();
-        let set = crate::fs::read_xattrs_named(self, &self.inode_checked(ino)?, name)?;
+        self.getxattr_of(&self.inode_checked(ino)?, name.as_ref())
+    }
+
+    /// The value of attribute `name` of `inode`.
+    fn getxattr_of(&self, inode: &Inode<'_>, name: &[u8]) -> Result<Option<Vec<u8>>> {
+        let set = crate::fs::read_xattrs_named(self, inode, name)?;
         Ok(set.attrs.into_iter().find(|x| x.full_name() == name).map(|x| XattrEntry::new(x).into_value()))
     }
 
@@ -441,11 +454,7 @@ impl Volume {
 
     /// Inode `ino`, which must be a directory.
     fn dir_inode(&self, ino: u64) -> Result<Inode<'_>> {
-        let inode = self.inode_checked(ino)?;
-        if !inode.header().is_dir() {
-            return Err(Error::NotADirectory(format!("inode {ino}")));
-        }
-        Ok(inode)
+        is_dir(self.inode_checked(ino)?)
     }
 
     /// What a [`File`] holds, for `inode`.
@@ -561,6 +570,14 @@ impl Volume {
             None => self.inode_checked(r.ino),
         }
     }
+}
+
+/// `inode`, when it is a directory.
+fn is_dir(inode: Inode<'_>) -> Result<Inode<'_>> {
+    if !inode.header().is_dir() {
+        return Err(Error::NotADirectory(format!("inode {}", inode.blkno())));
+    }
+    Ok(inode)
 }
 
 /// The non-empty components of `path`.

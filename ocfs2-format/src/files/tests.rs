@@ -607,3 +607,30 @@ fn a_known_directory_is_not_read_again_by_the_next_path() {
     }
     assert!(v.names.len() <= 8, "only directories are remembered: {}", v.names.len());
 }
+
+/// A path method reads the inode its path names once: resolution reads it (to
+/// see whether it is a symlink) and the method takes that copy, as
+/// `metadata` and `open_file` do; so does a walk, for its start and for each
+/// link it follows.
+#[test]
+fn path_methods_read_the_named_inode_once() {
+    let (v, offsets, _) = Recording::a_default();
+    let bs = u64::from(v.geometry().block_size);
+    let reads_of = |path: &str, f: &dyn Fn()| {
+        let ino = v.lookup(path).unwrap();
+        offsets.lock().unwrap().clear();
+        f();
+        offsets.lock().unwrap().iter().filter(|&&o| o / bs == ino).count()
+    };
+    let file = "/xattr/file";
+    assert_eq!(reads_of(file, &|| assert!(!v.xattrs(file).unwrap().is_empty())), 1, "xattrs");
+    assert_eq!(reads_of(file, &|| assert!(v.getxattr(file, "user.small").unwrap().is_some())), 1, "getxattr");
+    for dir in ["/d1/d2/d3", "/bigdir", "/small"] {
+        assert_eq!(reads_of(dir, &|| assert!(v.read_dir(dir).unwrap().next().is_some())), 1, "read_dir {dir}");
+        assert_eq!(reads_of(dir, &|| drop(v.deleted_entries(dir).unwrap())), 1, "deleted_entries {dir}");
+        assert_eq!(reads_of(dir, &|| assert!(v.walk(dir).into_iter().all(|e| e.is_ok()))), 1, "walk {dir}");
+    }
+    // A walk that follows a link reads its target once too.
+    let walk_links = || v.walk("/links").follow_links(true).into_iter().filter(Result::is_ok).count();
+    assert_eq!(reads_of("/small/hello.txt", &|| assert!(walk_links() >= 3)), 1, "walk, link followed");
+}

@@ -6,7 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{Error, Result};
 use crate::fs::DirEntryInfo;
-use crate::volume::Volume;
+use crate::volume::{Inode, Volume};
 
 use super::{FileType, Follow, Metadata};
 
@@ -200,8 +200,8 @@ pub struct WalkIter<'v> {
 impl<'v> WalkIter<'v> {
     /// Makes the entry for `ino` at `path`, entering it when it is a directory
     /// within the depth limit. `Err` for a directory met twice.
-    fn visit(&mut self, path: Vec<u8>, depth: usize, ino: u64, ft: FileType, followed: bool) -> Result<WalkEntry<'v>> {
-        let vol = self.opts.vol;
+    fn visit(&mut self, path: Vec<u8>, depth: usize, found: Found<'v>, followed: bool) -> Result<WalkEntry<'v>> {
+        let (vol, Found { ino, ft, inode }) = (self.opts.vol, found);
         if ft.is_dir() {
             if !self.dirs.insert(ino) {
                 let shown = String::from_utf8_lossy(&path).into_owned();
@@ -212,7 +212,11 @@ impl<'v> WalkIter<'v> {
                 });
             }
             if depth < self.opts.max_depth {
-                match vol.inode(ino).and_then(|d| crate::fs::read_dir(vol, &d)) {
+                let dir = match inode {
+                    Some(d) => Ok(d),
+                    None => vol.inode(ino),
+                };
+                match dir.and_then(|d| crate::fs::read_dir(vol, &d)) {
                     Ok(mut entries) => {
                         entries.retain(|e| e.name != b"." && e.name != b"..");
                         if self.opts.sort {
@@ -229,12 +233,28 @@ impl<'v> WalkIter<'v> {
     }
 
     /// What `ino` (named `path`) is, following a symlink when asked to.
-    fn target(&self, path: &[u8], ino: u64, ft: FileType) -> Result<(u64, FileType, bool)> {
+    fn target(&self, path: &[u8], ino: u64, ft: FileType) -> Result<(Found<'v>, bool)> {
         if !(self.opts.follow_links && ft.is_symlink()) {
-            return Ok((ino, ft, false));
+            return Ok((Found { ino, ft, inode: None }, false));
         }
-        let to = self.opts.vol.resolve(path, Follow::Always)?.ino;
-        Ok((to, self.opts.vol.metadata_ino(to)?.file_type(), true))
+        Ok((Found::resolve(self.opts.vol, path)?, true))
+    }
+}
+
+/// An inode the walk meets: its number, its type and the inode itself when
+/// finding it read it (a start or a followed link), so it is not read again.
+struct Found<'v> {
+    ino: u64,
+    ft: FileType,
+    inode: Option<Inode<'v>>,
+}
+
+impl<'v> Found<'v> {
+    /// What `path` names, symlinks followed.
+    fn resolve(vol: &'v Volume, path: &[u8]) -> Result<Self> {
+        let inode = vol.resolve_inode(path, Follow::Always)?;
+        let ft = FileType::from_mode(inode.header().i_mode.get());
+        Ok(Found { ino: inode.blkno(), ft, inode: Some(inode) })
     }
 }
 
@@ -245,12 +265,7 @@ impl<'v> Iterator for WalkIter<'v> {
         if !self.started {
             self.started = true;
             let root = self.opts.root.clone();
-            let start = self
-                .opts
-                .vol
-                .resolve(&root, Follow::Always)
-                .and_then(|r| Ok((r.ino, self.opts.vol.metadata_ino(r.ino)?.file_type())))
-                .and_then(|(ino, ft)| self.visit(root, 0, ino, ft, false));
+            let start = Found::resolve(self.opts.vol, &root).and_then(|found| self.visit(root, 0, found, false));
             if start.is_err() || self.opts.min_depth == 0 {
                 return Some(start);
             }
@@ -274,7 +289,7 @@ impl<'v> Iterator for WalkIter<'v> {
             path.extend_from_slice(&e.name);
             let item = self
                 .target(&path, e.inode, FileType::from_dirent(e.file_type))
-                .and_then(|(ino, ft, followed)| self.visit(path, depth, ino, ft, followed));
+                .and_then(|(found, followed)| self.visit(path, depth, found, followed));
             if item.is_err() || depth >= self.opts.min_depth {
                 return Some(item);
             }

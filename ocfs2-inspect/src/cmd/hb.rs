@@ -52,6 +52,7 @@ impl Target {
     }
 }
 
+/// Not the library's `JournalState`: two of its fields (the slot is the row's).
 #[derive(Debug, Serialize)]
 struct JournalRow {
     /// The journal inode's DIRTY flag: the slot needs recovery.
@@ -60,6 +61,7 @@ struct JournalRow {
     recovery_generation: u32,
 }
 
+/// Not the library's `Region`: in another order, `extent_bytes` left out, the slot count added.
 #[derive(Debug, Serialize)]
 struct RegionRow {
     /// The heartbeat system file's inode.

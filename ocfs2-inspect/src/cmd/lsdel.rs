@@ -23,6 +23,7 @@ struct Lsdel {
     orphans: usize,
 }
 
+/// Not the library's `DeletedInode`: `blkno` as `inode`, `flags` as `state`, `mode_string` added between its fields.
 #[derive(Debug, Serialize)]
 struct Deleted {
     /// The inode (block number).
