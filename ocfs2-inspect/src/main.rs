@@ -128,6 +128,11 @@ enum Command {
         preserve: bool,
     },
     /// Copy a directory tree out of the volume (debugfs `rdump`).
+    ///
+    /// Modes, owners, times and user xattrs are restored; a file with several
+    /// names is copied once and hard-linked. Clusters that reflinked files share
+    /// are read once: a later file sharing them is copied from the first copy
+    /// (copy_file_range, which shares the blocks on btrfs and XFS).
     Rdump {
         /// Image or device.
         image: PathBuf,

@@ -39,7 +39,7 @@ const SCHEMA: &[(&str, &[&[&str]], &str)] = &[
     ("cat", &[&["cat", "@A", "/small/hello.txt"]], "inode size base64"),
     ("dump", &[&["dump", "@A", "/small/hello.txt", "@T/hello"]], "inode path bytes symlink"),
     ("rdump", &[&["rdump", "@A", "/small", "@T/"]],
-        "target files directories symlinks hard_links other bytes xattrs_restored xattrs_skipped xattr_failures failed"),
+        "target files directories symlinks hard_links other bytes shared_bytes xattrs_restored xattrs_skipped xattr_failures failed"),
     ("bmap", &[&["bmap", "@A", "/small/pat5000", "0"]], "inode logical physical hole unwritten inline"),
     ("logdump", &[&["logdump", "@B", "0"], &["logdump", "--raw", "@B", "0"]],
         "slot inode dirty recovery_generation superblock log_end? transactions? raw?"),

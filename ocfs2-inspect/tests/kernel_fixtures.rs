@@ -816,6 +816,58 @@ fn rdump_names_like_debugfs() {
     assert!(!inspect(&["rdump", raw.img(), "/", missing.to_str().unwrap()]).status.success());
 }
 
+/// Clusters that reflinked files share are read once: `rdump /data` copies the
+/// stretches `pat1m.clone` and `pat20m.reflink` share with `pat1m` and `pat20m`
+/// from the first copy (`shared_bytes`: the overlap of the pairs' refcounted
+/// extents as debugfs.ocfs2 lists them; fixtures/README.md: all of `pat1m`'s,
+/// all of `pat20m`'s but the 256 clusters copy-on-write made private), and
+/// every copy has the kernel's bytes and debugfs.ocfs2's atime and mtime.
+#[test]
+fn rdump_copies_shared_extents_once() {
+    require_tool("debugfs.ocfs2");
+    for name in ["A-default", "B"] {
+        let raw = Raw::shared(name);
+        let exp = expectations(name);
+        let stats = &debugfs_batch(&raw.img, &["stats".to_string()])[0];
+        let bits = |key: &str| -> u64 { token(stats, "Block Size Bits:", key).unwrap().parse().unwrap() };
+        let (block_bits, cluster_bits) = (bits("Block Size Bits: "), bits("Cluster Size Bits: "));
+        let files = ["pat1m", "pat1m.clone", "pat20m", "pat20m.reflink"];
+        let texts = debugfs_batch(&raw.img, &files.iter().map(|f| format!("stat /data/{f}")).collect::<Vec<_>>());
+        // Each file's refcounted extents as byte ranges on the volume.
+        let shared: Vec<Vec<(u64, u64)>> = texts
+            .iter()
+            .map(|t| {
+                let ext = parse_debugfs_stat(t).extents;
+                ext.iter()
+                    .filter(|e| e.3 & 0x2 != 0)
+                    .map(|&(_, clusters, blkno, _)| {
+                        (blkno << block_bits, (blkno << block_bits) + (clusters << cluster_bits))
+                    })
+                    .collect()
+            })
+            .collect();
+        let overlap = |a: &[(u64, u64)], b: &[(u64, u64)]| -> u64 {
+            a.iter().flat_map(|x| b.iter().map(move |y| y.1.min(x.1).saturating_sub(y.0.max(x.0)))).sum()
+        };
+        let want = overlap(&shared[0], &shared[1]) + overlap(&shared[2], &shared[3]);
+        assert_eq!(want, (21 << 20) - (256 << cluster_bits), "{name}: the README's reflinks");
+
+        let out = TempDir::new().unwrap();
+        let sum = inspect_json(&["rdump", raw.img(), "/data", out.path().to_str().unwrap()]);
+        assert_eq!(sum["shared_bytes"].as_u64(), Some(want), "{name}: {sum}");
+        for (f, text) in files.iter().zip(&texts) {
+            let path = out.path().join("data").join(f);
+            // Copying from a first copy must leave its atime alone (looked at
+            // before hashing, which reads the copy).
+            let m = fs::metadata(&path).unwrap();
+            assert_eq!((m.atime() as u64, m.atime_nsec() as u64), debugfs_time(text, "atime:"), "{name}: atime of {f}");
+            assert_eq!((m.mtime() as u64, m.mtime_nsec() as u64), debugfs_time(text, "mtime:"), "{name}: mtime of {f}");
+            let sha = exp.files.iter().find(|e| e.2 == format!("data/{f}")).map(|e| e.0.clone());
+            assert_eq!(Some(sha256_file(&path)), sha, "{name}: sha256 of data/{f}");
+        }
+    }
+}
+
 /// `--json cat` prints one JSON object: the file's bytes in base64, with its
 /// inode and size; the bytes are debugfs.ocfs2's.
 #[test]

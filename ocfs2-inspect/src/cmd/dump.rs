@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::CString;
 use std::ffi::OsStr;
 use std::fs::{self, File};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -63,13 +63,32 @@ fn copy_stream(r: &VolFile<'_>, w: &mut dyn Write) -> Result<u64, CmdError> {
 }
 
 /// Copies a file's bytes into the regular file `f`, leaving holes and unwritten
-/// extents as holes.
-fn copy_sparse(r: &VolFile<'_>, f: &File, path: &Path, buf: &mut [u8]) -> Result<u64, CmdError> {
+/// extents as holes. With `shared`, stretches of shared (reflinked) clusters
+/// that an earlier copy holds are copied from it; returns the bytes copied
+/// and how many of them came from earlier copies.
+fn copy_sparse(
+    r: &VolFile<'_>,
+    f: &File,
+    path: &Path,
+    buf: &mut [u8],
+    shared: Option<&mut SharedCopies>,
+) -> Result<(u64, u64), CmdError> {
+    let runs = match shared {
+        Some(_) => shared_runs(r),
+        None => Vec::new(),
+    };
+    let mut reused = 0;
     let mut next = r.next_data(0);
     while let Some(mut off) = next {
         let end = r.next_hole(off).unwrap_or(r.len());
         while off < end {
-            let want = (end - off).min(buf.len() as u64) as usize;
+            if let Some(n) = shared.as_deref().and_then(|s| s.copy(&runs, off, end, f)) {
+                (off, reused) = (off + n, reused + n);
+                continue;
+            }
+            // Up to the next shared run, which an earlier copy may hold.
+            let stop = runs.iter().map(|run| run.logical).find(|&l| l > off).unwrap_or(end).min(end);
+            let want = (stop - off).min(buf.len() as u64) as usize;
             let n = r.read_at(off, &mut buf[..want]).map_err(read_err_at(path, r.ino()))?;
             if n == 0 {
                 break;
@@ -80,7 +99,72 @@ fn copy_sparse(r: &VolFile<'_>, f: &File, path: &Path, buf: &mut [u8]) -> Result
         next = r.next_data(end);
     }
     f.set_len(r.len()).map_err(|e| io_err(path, e))?;
-    Ok(r.len())
+    if let Some(s) = shared {
+        s.remember(&runs, path);
+    }
+    Ok((r.len(), reused))
+}
+
+/// A stretch of a file in clusters it may share with other files (a
+/// reflink), within the file's size.
+#[derive(Debug, Clone, Copy)]
+struct SharedRun {
+    logical: u64,
+    physical: u64,
+    len: u64,
+}
+
+/// `r`'s refcounted data runs, in file order.
+fn shared_runs(r: &VolFile<'_>) -> Vec<SharedRun> {
+    r.runs()
+        .into_iter()
+        .filter_map(|run| match run {
+            ocfs2_format::Run::Data { logical, physical, len, refcounted: true } if logical < r.len() => {
+                Some(SharedRun { logical, physical, len: len.min(r.len() - logical) })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The shared (reflinked) clusters an rdump has copied: volume byte offset ->
+/// (bytes, the copy holding them, offset in it). A later file sharing them is
+/// copied from that copy by the kernel (`copy_file_range`, which shares the
+/// blocks where the output filesystem can, as btrfs and XFS do) instead of
+/// being read from the volume again: reflinked VM images are read once.
+#[derive(Debug, Default)]
+struct SharedCopies(BTreeMap<u64, (u64, PathBuf, u64)>);
+
+impl SharedCopies {
+    /// Where an earlier copy holds the `len` bytes at volume offset `physical`.
+    fn find(&self, physical: u64, len: u64) -> Option<(&Path, u64)> {
+        let (&start, (have, path, at)) = self.0.range(..=physical).next_back()?;
+        (physical + len <= start + have).then(|| (path.as_path(), at + (physical - start)))
+    }
+
+    /// Copies the bytes from `off` to the end of the shared run holding it
+    /// (or `end`) into `f` from an earlier copy, if one holds them all;
+    /// returns the count. Any failure leaves them to be read from the volume.
+    fn copy(&self, runs: &[SharedRun], off: u64, end: u64, f: &File) -> Option<u64> {
+        let run = runs.iter().find(|run| (run.logical..run.logical + run.len).contains(&off))?;
+        let n = (run.logical + run.len).min(end) - off;
+        let (from, at) = self.find(run.physical + (off - run.logical), n)?;
+        // O_NOATIME: reading the earlier copy must not change the atime rdump gave it.
+        let src = File::options().read(true).custom_flags(libc::O_NOATIME).open(from).ok()?;
+        let (mut src, mut dst) = (&src, f);
+        src.seek(SeekFrom::Start(at)).ok()?;
+        dst.seek(SeekFrom::Start(off)).ok()?;
+        (io::copy(&mut src.take(n), &mut dst).ok()? == n).then_some(n)
+    }
+
+    /// Records that `path` now holds `runs` (those no earlier copy holds).
+    fn remember(&mut self, runs: &[SharedRun], path: &Path) {
+        for run in runs {
+            if self.find(run.physical, run.len).is_none() {
+                self.0.insert(run.physical, (run.len, path.to_path_buf(), run.logical));
+            }
+        }
+    }
 }
 
 /// Makes room for a new non-directory at `path`: removes a file or symlink
@@ -220,7 +304,7 @@ pub fn dump(vol: &Volume, out: &Out, spec: &str, path: &Path, keep: bool) -> Res
         // A directory is copied as stored, as debugfs.ocfs2 does.
         let r = vol.open_raw_ino(ino).map_err(read_err(ino))?;
         let f = create_file(path, if keep { 0o600 } else { 0o666 })?;
-        let bytes = copy_sparse(&r, &f, path, &mut vec![0u8; MAX_READ])?;
+        let (bytes, _) = copy_sparse(&r, &f, path, &mut vec![0u8; MAX_READ], None)?;
         drop(f);
         (bytes, false)
     };
@@ -246,6 +330,9 @@ struct RdumpSummary {
     other: u64,
     /// Bytes of file data written.
     bytes: u64,
+    /// Of `bytes`, those in clusters shared with a file copied earlier (a
+    /// reflink), copied from that copy instead of read from the volume again.
+    shared_bytes: u64,
     /// `user.*` extended attributes set on the copies.
     xattrs_restored: u64,
     /// Attributes of other namespaces (`system.`, `trusted.`, `security.`), not
@@ -310,6 +397,7 @@ struct Rdump<'v> {
     seen_dirs: HashSet<u64>,
     /// The one copy buffer ([`MAX_READ`] bytes).
     buf: Vec<u8>,
+    shared: SharedCopies,
     /// The target refused user xattrs (ENOTSUP): warned once, no further tries.
     xattrs_unsupported: bool,
     /// Files and bytes so far, on a terminal's stderr.
@@ -400,7 +488,9 @@ impl Rdump<'_> {
         }
         let r = self.vol.open_file_ino(blkno).map_err(read_err_at(target, blkno))?;
         let f = create_file(target, 0o600)?;
-        self.sum.bytes += copy_sparse(&r, &f, target, &mut self.buf)?;
+        let (bytes, reused) = copy_sparse(&r, &f, target, &mut self.buf, Some(&mut self.shared))?;
+        self.sum.bytes += bytes;
+        self.sum.shared_bytes += reused;
         drop(f);
         self.xattrs(blkno, target);
         preserve(target, meta.header(), false)?;
@@ -485,6 +575,7 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         first_path: HashMap::new(),
         seen_dirs: HashSet::new(),
         buf: vec![0u8; MAX_READ],
+        shared: SharedCopies::default(),
         xattrs_unsupported: false,
         progress,
     };
@@ -514,6 +605,9 @@ pub fn rdump(vol: &Volume, out: &Out, spec: &str, outdir: &Path, verbose: bool) 
         );
         if s.xattrs_skipped > 0 {
             t.push_str(&format!(", {} system/trusted/security xattrs not restored", s.xattrs_skipped));
+        }
+        if s.shared_bytes > 0 {
+            t.push_str(&format!(", {} bytes of shared extents copied from their first copy", s.shared_bytes));
         }
         if !s.xattr_failures.is_empty() {
             let f: Vec<String> = s.xattr_failures.iter().map(|(k, v)| format!("{k} x{v}")).collect();
