@@ -896,6 +896,16 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "blkno",
             "RB_BLKNO",
         ),
+        // The same damage: by its own number the root is a block below the
+        // root, and names no parent.
+        d(
+            "refcount root recording another number",
+            refcount(offset_of!(RefcountBlock, rf_blkno)),
+            &(refcount_root + 1).to_le_bytes(),
+            refcount_root,
+            "rf_parent",
+            "RB_PARENT",
+        ),
         d(
             "refcount generation",
             refcount(offset_of!(RefcountBlock, rf_fs_generation)),
