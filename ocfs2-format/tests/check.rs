@@ -328,6 +328,51 @@ fn unreadable_group_ends_fscks_bitmap() {
     }
 }
 
+/// A broken global-bitmap chain (fswreck's CHAIN_LINK_MAGIC and
+/// CHAIN_HEAD_LINK_RANGE on its first chain): the chain holds the groups before
+/// the break, and the record and the inode's counts are held to those, while
+/// the group past it is on no chain. Damage that fsck.ocfs2 -n reads past (a
+/// group's generation, parent or chain number: fswreck's GROUP_GEN,
+/// GROUP_PARENT, GROUP_CHAIN) leaves the counts and the group's place alone.
+/// Either way both checkers name the same codes.
+#[test]
+fn broken_chain_counts() {
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let (clean, vol) = mkfs_image(tmp.path(), false);
+    let (gb, first_group) = global_bitmap(&vol);
+    let past_end = vol.geometry().blocks + 10;
+    drop(vol);
+    let head = gb * 4096 + (ID2_OFFSET + size_of::<ChainList>() + offset_of!(ChainRec, c_blkno)) as u64;
+    let desc = |off: usize| first_group * 4096 + off as u64;
+    let cases: [(&str, u64, Vec<u8>, &[&str]); 5] = [
+        (
+            "not a group",
+            desc(offset_of!(GroupDesc, bg_signature)),
+            b"GROUP99\0".to_vec(),
+            &["CHAIN_BITS", "CHAIN_GROUP_BITS", "CHAIN_I_CLUSTERS", "CHAIN_I_SIZE", "CHAIN_LINK_MAGIC"],
+        ),
+        (
+            "head past the end",
+            head,
+            past_end.to_le_bytes().to_vec(),
+            &["CHAIN_HEAD_LINK_RANGE", "CHAIN_LINK_RANGE", "CHAIN_GROUP_BITS", "CHAIN_I_CLUSTERS", "CHAIN_I_SIZE"],
+        ),
+        ("generation", desc(offset_of!(GroupDesc, bg_generation)), 0x1234u32.to_le_bytes().to_vec(), &["GROUP_GEN"]),
+        ("parent", desc(offset_of!(GroupDesc, bg_parent_dinode)), (gb + 10).to_le_bytes().to_vec(), &["GROUP_PARENT"]),
+        ("chain number", desc(offset_of!(GroupDesc, bg_chain)), 10u16.to_le_bytes().to_vec(), &["GROUP_CHAIN"]),
+    ];
+    let path = tmp.path().join("damaged.img");
+    for (what, at, bytes, some) in cases {
+        std::fs::copy(&clean, &path).unwrap();
+        write_at(&path, at, &bytes);
+        let (ours, theirs) = codes_of_both(&path);
+        assert!(some.iter().all(|c| theirs.contains(*c)), "{what}: fsck.ocfs2 -fn names {theirs:?}");
+        assert_eq!(ours, theirs, "{what}");
+    }
+}
+
 /// fswreck's CHAIN_EMPTY: the first chain's head cleared, so no chain holds
 /// group 0 and its clusters in use are in no bitmap. Both checkers name the
 /// group, the counts and those clusters (CLUSTER_ALLOC_BIT, ours at the group's
@@ -780,6 +825,9 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     overrun.extend(geo.cluster_to_block(u64::from(geo.clusters) - 1).to_le_bytes());
     let truncate_log = vol.system_file(SystemFile::truncate_log(0)).unwrap();
     // tl_used = 1 and a first record whose end overflows 32 bits.
+    // The global bitmap's first chain record's head, and a block past the end.
+    let head = inode_field(global_bitmap, ID2_OFFSET + size_of::<ChainList>() + offset_of!(ChainRec, c_blkno));
+    let past_end = (geo.blocks + 10).to_le_bytes();
     let mut wrap = vec![1, 0, 0, 0, 0, 0];
     wrap.extend(10_000u32.to_le_bytes());
     wrap.extend((u32::MAX - 10).to_le_bytes());
@@ -935,6 +983,34 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "CHAIN_LINK_MAGIC",
         )
         .also(&["CLUSTER_ALLOC_BIT"]),
+        // The chain's groups on no chain, the inode's counts are held to the
+        // other chains' groups, as for a block that is no group.
+        d(
+            "first global bitmap group not a group: the inode's clusters",
+            first_group * bs + offset_of!(GroupDesc, bg_signature) as u64,
+            b"GROUP99\0",
+            global_bitmap,
+            "i_clusters",
+            "CHAIN_I_CLUSTERS",
+        ),
+        d("first chain's head past the end", head, &past_end, global_bitmap, "c_blkno", "CHAIN_HEAD_LINK_RANGE")
+            .also(&["CLUSTER_ALLOC_BIT", "CHAIN_LINK_RANGE"]),
+        d(
+            "first chain's head past the end: the inode's clusters",
+            head,
+            &past_end,
+            global_bitmap,
+            "i_clusters",
+            "CHAIN_I_CLUSTERS",
+        ),
+        d(
+            "first chain's head past the end: the inode's size",
+            head,
+            &past_end,
+            global_bitmap,
+            "i_size",
+            "CHAIN_I_SIZE",
+        ),
         d(
             "refcount list count",
             list(offset_of!(RefcountList, rl_count)),
