@@ -18,7 +18,7 @@ use ocfs2_format::check::Severity;
 use ocfs2_format::layout::blockcheck;
 use ocfs2_format::layout::chain::{ChainList, ChainRec};
 use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2, ID2_OFFSET};
-use ocfs2_format::layout::dir::DirEntryHeader;
+use ocfs2_format::layout::dir::{file_type, DirEntryHeader};
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
 use ocfs2_format::layout::extent::{self, ExtentList, ExtentRec};
 use ocfs2_format::layout::group::GroupDesc;
@@ -811,6 +811,17 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     // The root is inline: its entry "lost+found" (name after the 12-byte header).
     let root_block = vol.read_block(root).unwrap();
     let lost_found = root_block.windows(10).position(|w| w == b"lost+found").expect("/lost+found in the root");
+    // The root's entry for the directory /small: its name length and type (a
+    // directory) come just before the name.
+    let small_name = root_block.windows(7).position(|w| w == b"\x05\x02small").expect("/small in the root");
+    let small_entry = root * bs + small_name as u64 - offset_of!(DirEntryHeader, name_len) as u64;
+    // hello.txt's entry in /small made a third "." naming /small: the inode,
+    // the record length as it is, a one-byte name of a directory.
+    let small_block = vol.read_block(small).unwrap();
+    let mut third_dot = small.to_le_bytes().to_vec();
+    let in_block = (entry_at - small * bs) as usize + offset_of!(DirEntryHeader, rec_len);
+    third_dot.extend(&small_block[in_block..in_block + 2]);
+    third_dot.extend([1, file_type::DIR, b'.']);
     // The journal's first cluster, which /small/pat5000 is made to claim too.
     let journal = vol.system_file(SystemFile::journal(0)).unwrap();
     let journal_start = fs::ExtentMap::load(vol, &vol.inode(journal).unwrap()).unwrap().extents()[0].blkno;
@@ -1072,6 +1083,16 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "INODE_COUNT",
         ),
         d("no /lost+found", root * bs + lost_found as u64 + 8, b"ND", root, "name", "LOSTFOUND_MISSING"),
+        // An entry naming inode 0 is a free slot: the file is named nowhere,
+        // and its link count differs from its (no) entries.
+        d("a file's entry freed", entry_at, &0u64.to_le_bytes(), hello, "i_links_count", "INODE_NOT_CONNECTED"),
+        d("a file's entry freed: its links", entry_at, &0u64.to_le_bytes(), hello, "i_links_count", "INODE_COUNT"),
+        // The directory is named nowhere, while its ".." names the root,
+        // whose entries were read.
+        d("a directory's entry freed", small_entry, &0u64.to_le_bytes(), small, "i_links_count", "DIR_NOT_CONNECTED"),
+        d("a directory's entry freed: its '..'", small_entry, &0u64.to_le_bytes(), small, "inode", "DIR_DOTDOT"),
+        // The third "." is an entry naming /small in /small, besides /'s.
+        d("a third '.' naming its directory", entry_at, &third_dot, small, "inode", "DIR_PARENT_DUP"),
         d(
             "'.' longer than its name",
             small * bs + (inline_data::DATA_OFFSET + offset_of!(DirEntryHeader, rec_len)) as u64,
