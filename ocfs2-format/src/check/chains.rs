@@ -420,7 +420,12 @@ fn group(
                 cx.claims.push(Claim { start: first, len: 1, owner: Owner::BitmapGroup(f.blkno), shared: false });
             }
         }
-        Some(Err(e)) => cx.report(e, f.blkno, &a.name)?,
+        Some(Err(e)) => {
+            // Where its clusters lie is unknown, but its bits still count
+            // toward the allocator's clusters, as fsck.ocfs2 sums them.
+            *all_clusters += f.bits.div_ceil(geo.blocks_per_cluster());
+            cx.report(e, f.blkno, &a.name)?;
+        }
         Some(Ok(runs)) => {
             let bpc = geo.blocks_per_cluster();
             for (start, blocks) in runs {
