@@ -18,7 +18,7 @@ use ocfs2_format::check::Severity;
 use ocfs2_format::layout::blockcheck;
 use ocfs2_format::layout::chain::{ChainList, ChainRec};
 use ocfs2_format::layout::dinode::{dyn_features, Bitmap1, DinodeHeader, Id2, ID2_OFFSET};
-use ocfs2_format::layout::dir::DirEntryHeader;
+use ocfs2_format::layout::dir::{file_type, DirEntryHeader};
 use ocfs2_format::layout::dx::{DxEntry, DxLeaf, DxRootBlock};
 use ocfs2_format::layout::extent::{self, ExtentList, ExtentRec};
 use ocfs2_format::layout::group::GroupDesc;
@@ -325,6 +325,51 @@ fn unreadable_group_ends_fscks_bitmap() {
         for h in &heads[chain + 1..] {
             assert_eq!(read_at(&path, h * 4096 + 64, 1)[0] & 1, 1, "group {h} marks its descriptor in use");
         }
+    }
+}
+
+/// A broken global-bitmap chain (fswreck's CHAIN_LINK_MAGIC and
+/// CHAIN_HEAD_LINK_RANGE on its first chain): the chain holds the groups before
+/// the break, and the record and the inode's counts are held to those, while
+/// the group past it is on no chain. Damage that fsck.ocfs2 -n reads past (a
+/// group's generation, parent or chain number: fswreck's GROUP_GEN,
+/// GROUP_PARENT, GROUP_CHAIN) leaves the counts and the group's place alone.
+/// Either way both checkers name the same codes.
+#[test]
+fn broken_chain_counts() {
+    require_tool("mkfs.ocfs2");
+    require_tool("fsck.ocfs2");
+    let tmp = tempfile::tempdir().unwrap();
+    let (clean, vol) = mkfs_image(tmp.path(), false);
+    let (gb, first_group) = global_bitmap(&vol);
+    let past_end = vol.geometry().blocks + 10;
+    drop(vol);
+    let head = gb * 4096 + (ID2_OFFSET + size_of::<ChainList>() + offset_of!(ChainRec, c_blkno)) as u64;
+    let desc = |off: usize| first_group * 4096 + off as u64;
+    let cases: [(&str, u64, Vec<u8>, &[&str]); 5] = [
+        (
+            "not a group",
+            desc(offset_of!(GroupDesc, bg_signature)),
+            b"GROUP99\0".to_vec(),
+            &["CHAIN_BITS", "CHAIN_GROUP_BITS", "CHAIN_I_CLUSTERS", "CHAIN_I_SIZE", "CHAIN_LINK_MAGIC"],
+        ),
+        (
+            "head past the end",
+            head,
+            past_end.to_le_bytes().to_vec(),
+            &["CHAIN_HEAD_LINK_RANGE", "CHAIN_LINK_RANGE", "CHAIN_GROUP_BITS", "CHAIN_I_CLUSTERS", "CHAIN_I_SIZE"],
+        ),
+        ("generation", desc(offset_of!(GroupDesc, bg_generation)), 0x1234u32.to_le_bytes().to_vec(), &["GROUP_GEN"]),
+        ("parent", desc(offset_of!(GroupDesc, bg_parent_dinode)), (gb + 10).to_le_bytes().to_vec(), &["GROUP_PARENT"]),
+        ("chain number", desc(offset_of!(GroupDesc, bg_chain)), 10u16.to_le_bytes().to_vec(), &["GROUP_CHAIN"]),
+    ];
+    let path = tmp.path().join("damaged.img");
+    for (what, at, bytes, some) in cases {
+        std::fs::copy(&clean, &path).unwrap();
+        write_at(&path, at, &bytes);
+        let (ours, theirs) = codes_of_both(&path);
+        assert!(some.iter().all(|c| theirs.contains(*c)), "{what}: fsck.ocfs2 -fn names {theirs:?}");
+        assert_eq!(ours, theirs, "{what}");
     }
 }
 
@@ -766,6 +811,17 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     // The root is inline: its entry "lost+found" (name after the 12-byte header).
     let root_block = vol.read_block(root).unwrap();
     let lost_found = root_block.windows(10).position(|w| w == b"lost+found").expect("/lost+found in the root");
+    // The root's entry for the directory /small: its name length and type (a
+    // directory) come just before the name.
+    let small_name = root_block.windows(7).position(|w| w == b"\x05\x02small").expect("/small in the root");
+    let small_entry = root * bs + small_name as u64 - offset_of!(DirEntryHeader, name_len) as u64;
+    // hello.txt's entry in /small made a third "." naming /small: the inode,
+    // the record length as it is, a one-byte name of a directory.
+    let small_block = vol.read_block(small).unwrap();
+    let mut third_dot = small.to_le_bytes().to_vec();
+    let in_block = (entry_at - small * bs) as usize + offset_of!(DirEntryHeader, rec_len);
+    third_dot.extend(&small_block[in_block..in_block + 2]);
+    third_dot.extend([1, file_type::DIR, b'.']);
     // The journal's first cluster, which /small/pat5000 is made to claim too.
     let journal = vol.system_file(SystemFile::journal(0)).unwrap();
     let journal_start = fs::ExtentMap::load(vol, &vol.inode(journal).unwrap()).unwrap().extents()[0].blkno;
@@ -780,6 +836,9 @@ fn damages(vol: &Volume) -> Vec<Damage> {
     overrun.extend(geo.cluster_to_block(u64::from(geo.clusters) - 1).to_le_bytes());
     let truncate_log = vol.system_file(SystemFile::truncate_log(0)).unwrap();
     // tl_used = 1 and a first record whose end overflows 32 bits.
+    // The global bitmap's first chain record's head, and a block past the end.
+    let head = inode_field(global_bitmap, ID2_OFFSET + size_of::<ChainList>() + offset_of!(ChainRec, c_blkno));
+    let past_end = (geo.blocks + 10).to_le_bytes();
     let mut wrap = vec![1, 0, 0, 0, 0, 0];
     wrap.extend(10_000u32.to_le_bytes());
     wrap.extend((u32::MAX - 10).to_le_bytes());
@@ -896,6 +955,16 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "blkno",
             "RB_BLKNO",
         ),
+        // The same damage: by its own number the root is a block below the
+        // root, and names no parent.
+        d(
+            "refcount root recording another number",
+            refcount(offset_of!(RefcountBlock, rf_blkno)),
+            &(refcount_root + 1).to_le_bytes(),
+            refcount_root,
+            "rf_parent",
+            "RB_PARENT",
+        ),
         d(
             "refcount generation",
             refcount(offset_of!(RefcountBlock, rf_fs_generation)),
@@ -925,6 +994,34 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "CHAIN_LINK_MAGIC",
         )
         .also(&["CLUSTER_ALLOC_BIT"]),
+        // The chain's groups on no chain, the inode's counts are held to the
+        // other chains' groups, as for a block that is no group.
+        d(
+            "first global bitmap group not a group: the inode's clusters",
+            first_group * bs + offset_of!(GroupDesc, bg_signature) as u64,
+            b"GROUP99\0",
+            global_bitmap,
+            "i_clusters",
+            "CHAIN_I_CLUSTERS",
+        ),
+        d("first chain's head past the end", head, &past_end, global_bitmap, "c_blkno", "CHAIN_HEAD_LINK_RANGE")
+            .also(&["CLUSTER_ALLOC_BIT", "CHAIN_LINK_RANGE"]),
+        d(
+            "first chain's head past the end: the inode's clusters",
+            head,
+            &past_end,
+            global_bitmap,
+            "i_clusters",
+            "CHAIN_I_CLUSTERS",
+        ),
+        d(
+            "first chain's head past the end: the inode's size",
+            head,
+            &past_end,
+            global_bitmap,
+            "i_size",
+            "CHAIN_I_SIZE",
+        ),
         d(
             "refcount list count",
             list(offset_of!(RefcountList, rl_count)),
@@ -986,6 +1083,16 @@ fn damages(vol: &Volume) -> Vec<Damage> {
             "INODE_COUNT",
         ),
         d("no /lost+found", root * bs + lost_found as u64 + 8, b"ND", root, "name", "LOSTFOUND_MISSING"),
+        // An entry naming inode 0 is a free slot: the file is named nowhere,
+        // and its link count differs from its (no) entries.
+        d("a file's entry freed", entry_at, &0u64.to_le_bytes(), hello, "i_links_count", "INODE_NOT_CONNECTED"),
+        d("a file's entry freed: its links", entry_at, &0u64.to_le_bytes(), hello, "i_links_count", "INODE_COUNT"),
+        // The directory is named nowhere, while its ".." names the root,
+        // whose entries were read.
+        d("a directory's entry freed", small_entry, &0u64.to_le_bytes(), small, "i_links_count", "DIR_NOT_CONNECTED"),
+        d("a directory's entry freed: its '..'", small_entry, &0u64.to_le_bytes(), small, "inode", "DIR_DOTDOT"),
+        // The third "." is an entry naming /small in /small, besides /'s.
+        d("a third '.' naming its directory", entry_at, &third_dot, small, "inode", "DIR_PARENT_DUP"),
         d(
             "'.' longer than its name",
             small * bs + (inline_data::DATA_OFFSET + offset_of!(DirEntryHeader, rec_len)) as u64,

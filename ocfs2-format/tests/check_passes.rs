@@ -16,7 +16,8 @@ use common::fsck;
 use ocfs2_format::check::{self, Finding, Outcome, Severity};
 use ocfs2_format::io::MemSource;
 use ocfs2_format::layout::dinode::{Bitmap1, DinodeHeader, Id2};
-use ocfs2_format::layout::group::GroupDesc;
+use ocfs2_format::layout::extent::{ExtentList, ExtentRec};
+use ocfs2_format::layout::group::{GroupDesc, DISCONTIG_LIST_OFFSET, DISCONTIG_MAX_BITMAP};
 use ocfs2_format::layout::quota::{GlobalDiskDqBlk, QtDiskDqdbHeader, QuotaType};
 use ocfs2_format::layout::refcount::{RefcountList, RefcountRec, REFCOUNT_UNION_OFFSET};
 use ocfs2_format::mkfs::{self, FeatureRequest, MkfsOptions, Randomness, Target};
@@ -149,6 +150,46 @@ fn chains_pass_finds_a_superblock_short_of_the_bitmap() {
 }
 
 /// inodes: without sparse allocation, a directory size past its blocks.
+/// chains: a suballocator group made discontiguous (its bitmap cut to 256
+/// bytes, one extent record for its own clusters: fsck.ocfs2 -fn finds it clean), then its list's depth damaged
+/// (fswreck's DISCONTIG_BG_DEPTH). Where its clusters lie is unknown, but its
+/// bits still count toward the allocator's clusters, as fsck sums them: the
+/// allocator's i_clusters and i_size agree with its chains.
+#[test]
+fn chains_pass_counts_a_group_whose_extent_list_is_damaged() {
+    let mut src = made(256 * MIB, "discontig-bg");
+    let vol = open(&src);
+    let alloc = vol.system_file(SystemFile::GLOBAL_INODE_ALLOC).unwrap();
+    let ino = vol.inode(alloc).unwrap();
+    let Id2::Chain(cl) = ino.dinode().id2().unwrap() else { panic!("global_inode_alloc is a chain allocator") };
+    let group = cl.recs[0].c_blkno.get();
+    drop(ino);
+    let g = group * BS;
+    let bits = u16::from_le_bytes(get(&src, g + offset_of!(GroupDesc, bg_bits) as u64));
+    // Its bitmap cut to what leaves room for the list, as the kernel makes a
+    // discontiguous group's.
+    assert!(usize::from(bits) <= DISCONTIG_MAX_BITMAP * 8, "{bits} bits");
+    put(&mut src, g + offset_of!(GroupDesc, bg_size) as u64, &(DISCONTIG_MAX_BITMAP as u16).to_le_bytes());
+    let list = g + DISCONTIG_LIST_OFFSET as u64;
+    let count = ((BS as usize - DISCONTIG_LIST_OFFSET - size_of::<ExtentList>()) / size_of::<ExtentRec>()) as u16;
+    put(&mut src, list + offset_of!(ExtentList, l_count) as u64, &count.to_le_bytes());
+    put(&mut src, list + offset_of!(ExtentList, l_next_free_rec) as u64, &1u16.to_le_bytes());
+    let rec = list + size_of::<ExtentList>() as u64;
+    let clusters = u64::from(bits).div_ceil(vol.geometry().blocks_per_cluster()) as u16;
+    put(&mut src, rec + offset_of!(ExtentRec, e_leaf_clusters) as u64, &clusters.to_le_bytes());
+    put(&mut src, rec + offset_of!(ExtentRec, e_blkno) as u64, &group.to_le_bytes());
+    drop(vol);
+    let r = check(&src);
+    assert!(r.is_clean(), "{:#?}", r.findings);
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(!fsck(&to_file(&src, tmp.path())).1.contains('['), "fsck.ocfs2 -fn finds the discontiguous group clean");
+    put(&mut src, list + offset_of!(ExtentList, l_tree_depth) as u64, &1u16.to_le_bytes());
+    expect_error(&src, "DISCONTIG_BG_DEPTH", group, "l_tree_depth");
+    let r = check(&src);
+    let counts: Vec<_> = r.findings.iter().filter(|f| f.at.blkno == alloc).collect();
+    assert!(counts.is_empty(), "{counts:#?}");
+}
+
 #[test]
 fn inodes_pass_finds_a_size_past_the_blocks() {
     let mut src = made(256 * MIB, "nosparse,nounwritten,noinline-data");

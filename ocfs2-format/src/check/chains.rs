@@ -84,13 +84,18 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         Err(e) => return cx.report(e, a.inode, &a.name),
     };
     let (mut all_total, mut all_free, mut all_clusters) = (0u64, 0u64, 0u64);
-    let mut complete = true;
+    // Every chain's groups are summed as fsck.ocfs2 sums them: each chain was
+    // walked to its end, or to damage that ends fsck's walk too.
+    let mut counted = true;
     let groups_on: Vec<usize> = walks.iter().map(|(facts, _)| facts.len()).collect();
     // No chain has broken yet: libocfs2's walk stops at the first that does
     // (`stops_bitmap_load`).
     let mut first_break = true;
     // Blocks where a chain walk stopped.
     let mut broken = HashSet::new();
+    // Groups that stopped our walk but that fsck.ocfs2 -n reads as groups of
+    // their chain (a wrong generation, parent or chain number).
+    let mut on_chain = HashSet::new();
     for (chain, (rec, (facts, walked))) in cl.recs.iter().zip(walks).enumerate() {
         let total: u64 = facts.iter().map(|f| f.bits).sum();
         let free: u64 = facts.iter().map(|f| f.free).sum();
@@ -98,34 +103,44 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         for f in facts {
             group(cx, a, f, cpg, first_group, &mut all_clusters)?;
         }
-        match walked {
-            Ok(()) => {
-                if u64::from(rec.c_total.get()) != total {
-                    cx.error(
-                        Some("CHAIN_BITS"),
-                        a.inode,
-                        s,
-                        "c_total",
-                        total,
-                        rec.c_total.get(),
-                        format!("{} chain {chain}: total bits differ from its groups'", a.name),
-                    );
-                }
-                if u64::from(rec.c_free.get()) != free {
-                    cx.error(
-                        Some("CHAIN_BITS"),
-                        a.inode,
-                        s,
-                        "c_free",
-                        free,
-                        rec.c_free.get(),
-                        format!("{} chain {chain}: free bits differ from its groups'", a.name),
-                    );
-                }
+        // A chain ending at a block that is no group holds the groups before
+        // it: fsck.ocfs2 holds the record to those. (At a link out of range or
+        // a block that does not read, it stops checking the chain.)
+        let ends_at_non_group = walked.as_ref().is_err_and(|e| walk_end(e) == Some("CHAIN_LINK_MAGIC"));
+        if walked.is_ok() || ends_at_non_group {
+            if u64::from(rec.c_total.get()) != total {
+                cx.error(
+                    Some("CHAIN_BITS"),
+                    a.inode,
+                    s,
+                    "c_total",
+                    total,
+                    rec.c_total.get(),
+                    format!("{} chain {chain}: total bits differ from its groups'", a.name),
+                );
             }
+            if u64::from(rec.c_free.get()) != free {
+                cx.error(
+                    Some("CHAIN_BITS"),
+                    a.inode,
+                    s,
+                    "c_free",
+                    free,
+                    rec.c_free.get(),
+                    format!("{} chain {chain}: free bits differ from its groups'", a.name),
+                );
+            }
+        }
+        match walked {
+            Ok(()) => {}
             Err(e) => {
-                complete = false;
+                counted &= walk_end(&e).is_some();
                 broken.extend(e.corruption().map(|c| c.blkno));
+                if let Some(c) = e.corruption() {
+                    if matches!(code_of(c), Some("GROUP_GEN" | "GROUP_PARENT" | "GROUP_CHAIN")) {
+                        on_chain.insert(c.blkno);
+                    }
+                }
                 let unloaded = a.kind == AllocatorKind::Clusters
                     && std::mem::take(&mut first_break)
                     && stops_bitmap_load(&e)
@@ -146,11 +161,13 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         all_free += free;
     }
     if a.kind == AllocatorKind::Clusters {
-        expected_groups(cx, first_group, &broken);
+        expected_groups(cx, first_group, &broken, &on_chain);
     }
     let b = inode.header().bitmap1();
     let s = "ocfs2_dinode.id1.bitmap1";
-    if u64::from(b.i_total.get()) != all_total {
+    // Past damage that fsck.ocfs2 reads on through, the chains hold groups
+    // this walk did not sum: their totals are unknown.
+    if counted && u64::from(b.i_total.get()) != all_total {
         cx.error(
             Some("CHAIN_GROUP_BITS"),
             a.inode,
@@ -161,7 +178,7 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
             format!("{}: total bits differ from its chains'", a.name),
         );
     }
-    if u64::from(b.i_used.get()) != all_total - all_free.min(all_total) {
+    if counted && u64::from(b.i_used.get()) != all_total - all_free.min(all_total) {
         cx.error(
             Some("CHAIN_GROUP_BITS"),
             a.inode,
@@ -180,7 +197,7 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
     // (a resize stopped half way leaves them apart); where i_clusters differs
     // from the chains' too, one finding carries both codes.
     let sb_differs = a.kind == AllocatorKind::Clusters && ic != u64::from(geo.clusters);
-    if complete && ic != chained {
+    if counted && ic != chained {
         let at = Corruption {
             blkno: a.inode,
             structure: "ocfs2_dinode",
@@ -198,7 +215,7 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
     }
     // fsck.ocfs2 holds the size to the chains' clusters, not to i_clusters
     // (a wrong i_clusters is its own finding).
-    let size = (if complete { chained } else { u64::from(h.i_clusters.get()) }) << geo.cluster_bits;
+    let size = (if counted { chained } else { u64::from(h.i_clusters.get()) }) << geo.cluster_bits;
     if h.i_size.get() != size {
         let msg = format!("{}: size is not its clusters' bytes", a.name);
         cx.error(Some("CHAIN_I_SIZE"), a.inode, "ocfs2_dinode", "i_size", size, h.i_size.get(), msg);
@@ -215,8 +232,17 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
 /// is set. (A group naming another block or chain fails the whole load, so
 /// fsck compares nothing; a wrong parent or generation it does not check.)
 fn stops_bitmap_load(e: &Error) -> bool {
-    let stops = ["BAD_CRC32", "CHAIN_LINK_MAGIC", "CHAIN_LINK_RANGE", "CHAIN_HEAD_LINK_RANGE", "GROUP_CHAIN_LOOP"];
-    e.corruption().and_then(code_of).is_some_and(|c| stops.contains(&c))
+    walk_end(e).is_some()
+}
+
+/// The code of `e` when it is damage at which fsck.ocfs2's own chain walk (pass
+/// 0) ends too, so that both sum the same groups: a link out of range, a block
+/// that does not read or is no group, or a group met again (fsck counts the
+/// loop's groups again up to a bound, which sums nothing that is on disk; ours
+/// sums each group once). Other damage to a group fsck -n reads past.
+fn walk_end(e: &Error) -> Option<&'static str> {
+    let ends = ["BAD_CRC32", "CHAIN_LINK_MAGIC", "CHAIN_LINK_RANGE", "CHAIN_HEAD_LINK_RANGE", "GROUP_CHAIN_LOOP"];
+    e.corruption().and_then(code_of).filter(|c| ends.contains(c))
 }
 
 /// Whether a global-bitmap group descriptor at `blkno` is off every group's
@@ -261,8 +287,9 @@ fn cpg_of_one_chain(cx: &mut Ctx<'_, '_>, inode: u64, cpg: u64, group: u64) {
 /// the cluster pass with every bit clear, so that the clusters in use in its
 /// range are CLUSTER_ALLOC_BIT, as fsck.ocfs2 finds them. Not so when a chain
 /// reached it and stopped there (`broken`: that finding names the damage) or
-/// a chained group covers its clusters (a group moved off its place).
-fn expected_groups(cx: &mut Ctx<'_, '_>, first_group: u64, broken: &HashSet<u64>) {
+/// a chained group covers its clusters (a group moved off its place). A group
+/// `on_chain` is no finding: fsck.ocfs2 -n reads it on its chain.
+fn expected_groups(cx: &mut Ctx<'_, '_>, first_group: u64, broken: &HashSet<u64>, on_chain: &HashSet<u64>) {
     let geo = *cx.vol.geometry();
     let clusters = u64::from(geo.clusters);
     let cpg = (geo.block_size as usize - BITMAP_OFFSET) as u64 * 8;
@@ -270,7 +297,7 @@ fn expected_groups(cx: &mut Ctx<'_, '_>, first_group: u64, broken: &HashSet<u64>
     let mut unchained = Vec::new();
     for g in 0..clusters.div_ceil(cpg) {
         let blkno = if g == 0 { first_group } else { geo.cluster_to_block(g * cpg) };
-        if !found.contains(&blkno) {
+        if !found.contains(&blkno) && !on_chain.contains(&blkno) {
             let (first, bits) = (g * cpg, cpg.min(clusters - g * cpg));
             let covered = cx.bitmap_groups.iter().any(|b| b.first < first + bits && first < b.first + b.bits);
             if !covered && !broken.contains(&blkno) {
@@ -393,7 +420,12 @@ fn group(
                 cx.claims.push(Claim { start: first, len: 1, owner: Owner::BitmapGroup(f.blkno), shared: false });
             }
         }
-        Some(Err(e)) => cx.report(e, f.blkno, &a.name)?,
+        Some(Err(e)) => {
+            // Where its clusters lie is unknown, but its bits still count
+            // toward the allocator's clusters, as fsck.ocfs2 sums them.
+            *all_clusters += f.bits.div_ceil(geo.blocks_per_cluster());
+            cx.report(e, f.blkno, &a.name)?;
+        }
         Some(Ok(runs)) => {
             let bpc = geo.blocks_per_cluster();
             for (start, blocks) in runs {

@@ -55,6 +55,8 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     // Entries naming blocks behind in-use bits that hold no valid inode.
     let mut invalid_refs: BTreeMap<u64, u32> = BTreeMap::new();
     let mut lost_found = false;
+    // Directories whose entries were all read.
+    let mut read = HashSet::new();
     for (n, &d) in dirs.iter().enumerate() {
         if n % 64 == 0 {
             cx.progress(Pass::Directories, n as u64, total)?;
@@ -77,6 +79,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
             }
         };
         cx.counts.directories += 1;
+        read.insert(d);
         // A directory read without a second entry has ".." naming nothing.
         dotdot.insert(d, entries.get(1).map_or(0, |e| e.inode));
         if d == root {
@@ -165,8 +168,11 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                     format!("entry {name:?} of directory {d}: type differs from inode {}'s mode {m:o}", e.inode),
                 );
             }
-            if !dotty && !orphan_dir && m & mode::S_IFMT == mode::S_IFDIR {
-                if let Some(first) = parent_of.insert(e.inode, d) {
+            // A "." or ".." past the first two entries names a directory
+            // as any other name does (fsck.ocfs2 keeps such an entry). The
+            // first directory to name it stays its parent, as fsck keeps it.
+            if place.is_none() && !orphan_dir && m & mode::S_IFMT == mode::S_IFDIR {
+                if let Some(&first) = parent_of.get(&e.inode) {
                     cx.error(
                         Some("DIR_PARENT_DUP"),
                         d,
@@ -176,6 +182,8 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                         format!("named in {d} too ({name:?})"),
                         "a directory with two parents",
                     );
+                } else {
+                    parent_of.insert(e.inode, d);
                 }
             }
         }
@@ -196,11 +204,20 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
 
     let (root, sysdir) = (vol.root_blkno(), vol.system_dir_blkno());
     for &d in &dirs {
+        let Some(&got) = dotdot.get(&d) else { continue };
         let want = if d == root || d == sysdir { Some(d) } else { parent_of.get(&d).copied() };
-        if let (Some(want), Some(&got)) = (want, dotdot.get(&d)) {
-            if want != got {
+        match want {
+            Some(want) if want != got => {
                 cx.error(Some("DIR_DOTDOT"), d, s, "inode", want, got, format!("\"..\" of directory {d}"));
             }
+            // No directory names it, yet ".." names one whose entries were
+            // read as its parent (an orphan's ".." still names the directory
+            // it was removed from).
+            None if read.contains(&got) && !cx.inodes.get(&d).is_some_and(orphan) => {
+                let msg = format!("\"..\" of directory {d}, which no directory names");
+                cx.error(Some("DIR_DOTDOT"), d, s, "inode", "no parent: no entry names it", got, msg);
+            }
+            _ => {}
         }
     }
 
@@ -213,7 +230,7 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
         let unnamed =
             if is_dir { blkno != root && blkno != sysdir && !parent_of.contains_key(&blkno) } else { f.refs == 0 };
         if unnamed {
-            if f.orphan_entry || f.flags & flags::ORPHANED != 0 {
+            if orphan(&f) {
                 let at = Corruption {
                     blkno,
                     structure: "ocfs2_dinode",
@@ -237,9 +254,6 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
                 "no entry names it",
                 "inode not connected to the tree",
             );
-            if f.refs == 0 {
-                continue;
-            }
         }
         if f.links != f.refs {
             cx.error(
@@ -255,6 +269,11 @@ pub(super) fn run(cx: &mut Ctx<'_, '_>) -> Result<()> {
     }
     dirs.clone_into(&mut cx.dirs);
     Ok(())
+}
+
+/// An orphan: named from an orphan directory or flagged so, awaiting deletion.
+fn orphan(f: &super::InodeFacts) -> bool {
+    f.orphan_entry || f.flags & flags::ORPHANED != 0
 }
 
 /// A directory in blocks without an index on a volume with indexed directories:

@@ -17,6 +17,7 @@ use crate::layout::extent::{flags as extent_flags, ExtentBlock};
 use crate::layout::group::GroupView;
 use crate::layout::inline_data;
 use crate::layout::quota::QuotaType;
+use crate::layout::refcount::RefcountBlock;
 use crate::layout::superblock::{incompat, ro_compat};
 use crate::layout::view_at;
 use crate::quota::quota_charge;
@@ -550,6 +551,16 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
                     cx.push(Some("REFCOUNT_ROOT_BLOCK_INVALID"), Severity::Error, *c, "refcount tree root: invalid");
                     None
                 }
+                Err(Error::Corrupt(c)) if c.structure == "ocfs2_refcount_block" && c.field == "blkno" => {
+                    // The tree ends at a block recording another number; its
+                    // parent is still read, as fsck.ocfs2 goes on to.
+                    let at = c.blkno;
+                    cx.report(Error::Corrupt(c), blkno, "refcount tree")?;
+                    if let Some(h) = vol.read_block(at).ok().and_then(|b| view_at::<RefcountBlock>(&b, 0).copied()) {
+                        rb_parent(cx, at, &h, root);
+                    }
+                    None
+                }
                 Err(e) => {
                     cx.report(e, blkno, "refcount tree")?;
                     None
@@ -557,11 +568,7 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
             };
             for b in tree.iter().flat_map(|t| &t.blocks) {
                 cx.meta_refs.insert(b.blkno, blkno);
-                let parent = b.header.rf_parent.get();
-                if b.blkno != root && parent != root {
-                    let (s, msg) = ("ocfs2_refcount_block", "refcount leaf names another tree as its parent");
-                    cx.error(Some("RB_PARENT"), b.blkno, s, "rf_parent", root, parent, msg);
-                }
+                rb_parent(cx, b.blkno, &b.header, root);
             }
             cx.refcount_trees.insert(root, super::refcount::TreeFacts::new(tree));
         }
@@ -583,6 +590,18 @@ fn trees(cx: &mut Ctx<'_, '_>, ino: &Inode<'_>) -> Result<()> {
         Err(e) => cx.report(e, blkno, "indexed directory root")?,
     }
     Ok(())
+}
+
+/// RB_PARENT: a refcount block that records itself as other than the tree's
+/// root (by its own `rf_blkno`, as fsck.ocfs2 tells the root apart) must name
+/// that root in `rf_parent`. A root recording another number is, by its own
+/// fields, a block of the tree that is not the root, and names none.
+fn rb_parent(cx: &mut Ctx<'_, '_>, blkno: u64, h: &RefcountBlock, root: u64) {
+    let parent = h.rf_parent.get();
+    if h.rf_blkno.get() != root && parent != root {
+        let (s, msg) = ("ocfs2_refcount_block", "refcount block below the root names another tree as its parent");
+        cx.error(Some("RB_PARENT"), blkno, s, "rf_parent", root, parent, msg);
+    }
 }
 
 /// An in-use extent-allocator bit: a valid metadata block naming its slot and bit.

@@ -558,6 +558,9 @@ fn follow_ups(code: &'static str) -> &'static [&'static str] {
         // Without -g fsck.ocfs2 skips an inode of another generation as
         // unused, and so finds its allocator bit wrongly set.
         "INODE_GEN" => &["INODE_ALLOC_REPAIR"],
+        // fsck.ocfs2 then walks the chain from that head and finds the same
+        // link out of range at depth 0.
+        "CHAIN_HEAD_LINK_RANGE" => &["CHAIN_LINK_RANGE"],
         "LALLOC_SIZE" | "LALLOC_BM_OVERRUN" | "LALLOC_BM_SIZE" | "LALLOC_BM_STRADDLE" | "LALLOC_USED_OVERRUN" => {
             &["LALLOC_CLEAR"]
         }
