@@ -32,7 +32,8 @@
 //!
 //! The optional `serde` feature (off by default) derives `serde::Serialize` on
 //! the report types a program prints (lock names and lock statistics, a file's
-//! space usage and shared runs, the orphans recovery would delete) and adds module `serialize`
+//! space usage and shared runs, the orphans recovery would delete, the check's
+//! counts) and adds module `serialize`
 //! with the rules they follow: a 64-bit value that can pass 2^53 is a decimal
 //! string, a name stored as bytes is UTF-8 text. Their doc comments are the
 //! schema of what they serialize to.

@@ -147,6 +147,7 @@ pub struct Progress {
 
 /// Counts of what the check looked at.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Counts {
     /// Group descriptors walked.
     pub groups: u64,
@@ -195,6 +196,7 @@ impl Outcome {
 
 /// How many findings share a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct CodeCount {
     /// fsck.ocfs2's problem code, where one exists.
     pub code: Option<&'static str>,

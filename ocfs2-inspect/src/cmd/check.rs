@@ -40,16 +40,6 @@ struct FindingOut {
 }
 
 #[derive(Debug, Serialize)]
-struct CodeCount {
-    /// fsck.ocfs2's problem code, where one exists.
-    code: Option<&'static str>,
-    /// The code, else `structure.field`.
-    name: String,
-    /// Findings under this name.
-    count: u64,
-}
-
-#[derive(Debug, Serialize)]
 struct Summary {
     /// No finding of severity `error`.
     clean: bool,
@@ -57,20 +47,13 @@ struct Summary {
     errors: u64,
     /// Findings of severity `info`.
     infos: u64,
-    /// Findings counted per code, else per `structure.field`.
-    by_code: Vec<CodeCount>,
-    /// Allocator groups checked.
-    groups: u64,
-    /// Inodes checked.
-    inodes: u64,
-    /// Extent blocks checked.
-    extent_blocks: u64,
-    /// Directories checked.
-    directories: u64,
-    /// Directory entries checked.
-    entries: u64,
-    /// Runs of clusters checked against the global bitmap.
-    cluster_runs: u64,
+    /// Findings counted per code, else per `structure.field` (the library's
+    /// `CodeCount`: `code`, `name`, `count`).
+    by_code: Vec<check::CodeCount>,
+    /// The library's `Counts`: `groups`, `inodes`, `extent_blocks`,
+    /// `directories`, `entries` and `cluster_runs` checked.
+    #[serde(flatten)]
+    counts: check::Counts,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,24 +85,14 @@ fn build(image: &Path, r: &Outcome) -> CheckOut {
         })
         .collect();
     let infos = r.findings.iter().filter(|f| f.severity == Severity::Info).count() as u64;
-    let c = r.counts;
     CheckOut {
         image: image.display().to_string(),
         summary: Summary {
             clean: r.is_clean(),
             errors: r.errors(),
             infos,
-            by_code: r
-                .by_code
-                .iter()
-                .map(|b| CodeCount { code: b.code, name: b.name.clone(), count: b.count })
-                .collect(),
-            groups: c.groups,
-            inodes: c.inodes,
-            extent_blocks: c.extent_blocks,
-            directories: c.directories,
-            entries: c.entries,
-            cluster_runs: c.cluster_runs,
+            by_code: r.by_code.clone(),
+            counts: r.counts,
         },
         findings,
         exit_code: if r.is_clean() { 0 } else { EXIT_ERRORS },
@@ -154,10 +127,10 @@ fn render(c: &CheckOut) -> String {
         s.push_str(&table(&["SEVERITY", "CODE", "BLOCK", "FIELD", "PROBLEM"], rows, &[2]));
         s.push('\n');
     }
-    let m = &c.summary;
+    let (m, n) = (&c.summary, &c.summary.counts);
     s.push_str(&format!(
         "{}: {} groups, {} inodes, {} extent blocks, {} directories ({} entries), {} cluster runs checked\n",
-        c.image, m.groups, m.inodes, m.extent_blocks, m.directories, m.entries, m.cluster_runs
+        c.image, n.groups, n.inodes, n.extent_blocks, n.directories, n.entries, n.cluster_runs
     ));
     if m.clean {
         s.push_str(&format!("clean ({} notes)\n", m.infos));
