@@ -328,24 +328,60 @@ impl EwfSource {
     }
 
     /// Reads every chunk and hashes the media with MD5 and SHA-1, to compare
-    /// with the hashes stored at acquisition.
+    /// with the hashes stored at acquisition. The helper threads inflate
+    /// ahead and MD5 runs on a thread of its own: the two hashes, each
+    /// serial, and inflating are the cost.
     pub fn verify(&self) -> Result<Verification> {
         use md5::Digest;
-        let mut md5 = md5::Md5::new();
+        let m = &*self.media;
+        let n = m.chunks.len() as u64;
+        let helping = self.helping(true);
         let mut sha1 = sha1::Sha1::new();
         let mut bad_chunks = Vec::new();
-        let m = &*self.media;
-        for i in 0..m.chunks.len() as u64 {
-            let (data, bad) = match m.load(i) {
-                Ok(r) => r,
-                Err(e @ Error::Container { .. }) => (vec![0u8; m.chunk_len(i) as usize], Some(e)),
-                Err(e) => return Err(e),
-            };
-            md5.update(&data);
-            sha1.update(&data);
-            bad_chunks.extend(bad.map(|e| (i, e)));
-        }
-        Ok(Verification { stored: m.hashes, md5: md5.finalize().into(), sha1: sha1.finalize().into(), bad_chunks })
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(64);
+        let md5 = std::thread::scope(|s| -> Result<[u8; 16]> {
+            let hasher = std::thread::Builder::new().spawn_scoped(s, move || {
+                let mut h = md5::Md5::new();
+                rx.iter().for_each(|d| h.update(&d[..]));
+                <[u8; 16]>::from(h.finalize())
+            });
+            // A thread that cannot be started leaves MD5 to this one.
+            let mut inline = hasher.is_err().then(md5::Md5::new);
+            let mut queued = 0;
+            for i in 0..n {
+                if helping && queued < (i + m.window as u64 / 2).min(n) {
+                    let to = (i + 1 + m.window as u64).min(n);
+                    let mut a = m.lock_ahead();
+                    a.queue.extend(queued.max(i + 1)..to);
+                    m.wake_helpers(&a);
+                    queued = to;
+                }
+                let found = if helping { m.wait_claim(i) } else { Found::Mine };
+                // A chunk a helper could not inflate is loaded here, where its error is kept.
+                let (data, bad) = match found {
+                    Found::Ready(data) => (data, None),
+                    _ => match m.load(i) {
+                        Ok((data, bad)) => (Arc::new(data), bad),
+                        Err(e @ Error::Container { .. }) => (Arc::new(vec![0u8; m.chunk_len(i) as usize]), Some(e)),
+                        Err(e) => return Err(e),
+                    },
+                };
+                sha1.update(&data[..]);
+                match &mut inline {
+                    Some(h) => h.update(&data[..]),
+                    // The hasher only stops when the sender is dropped.
+                    None => drop(tx.send(data)),
+                }
+                bad_chunks.extend(bad.map(|e| (i, e)));
+            }
+            drop(tx);
+            Ok(match (inline, hasher) {
+                (Some(h), _) => h.finalize().into(),
+                (None, Ok(h)) => h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                (None, Err(_)) => unreachable!("MD5 is inline when its thread did not start"),
+            })
+        })?;
+        Ok(Verification { stored: m.hashes, md5, sha1: sha1.finalize().into(), bad_chunks })
     }
 }
 
@@ -802,6 +838,18 @@ impl Media {
         found
     }
 
+    /// [`Media::claim`], waiting while a helper inflates the chunk: never
+    /// [`Found::Busy`].
+    fn wait_claim(&self, i: u64) -> Found {
+        let mut a = self.lock_ahead();
+        while a.busy.contains(&i) {
+            a.waiting += 1;
+            a = self.landed.wait(a).unwrap_or_else(|e| e.into_inner());
+            a.waiting -= 1;
+        }
+        self.claim(&mut a, i)
+    }
+
     /// Wakes the idle helpers (`a` is the locked state): work was queued or
     /// room made.
     fn wake_helpers(&self, a: &Ahead) {
@@ -887,14 +935,7 @@ impl Media {
                 Ok(())
             }
             Found::Busy => {
-                let mut a = self.lock_ahead();
-                while a.busy.contains(&p.i) {
-                    a.waiting += 1;
-                    a = self.landed.wait(a).unwrap_or_else(|e| e.into_inner());
-                    a.waiting -= 1;
-                }
-                let found = self.claim(&mut a, p.i);
-                drop(a);
+                let found = self.wait_claim(p.i);
                 self.fill_claimed(p, found)
             }
             Found::Mine => self.fill(p),
@@ -1092,6 +1133,9 @@ mod tests {
                     r => panic!("{threads} threads, read at {at}: {r:?}"),
                 }
             }
+            // verify names both, wherever a helper met them.
+            let bad: Vec<u64> = ewf.verify().expect("verify").bad_chunks.iter().map(|(i, _)| *i).collect();
+            assert_eq!(bad, [two, three], "{threads} threads");
             // The chunks around the damage still read.
             let mut buf = vec![0u8; ((three - two - 1) * cs) as usize];
             ewf.read_at((two + 1) * cs, &mut buf).expect("read between");
@@ -1169,6 +1213,15 @@ mod tests {
             assert!(buf[..] == media[at as usize..at as usize + 4096], "block at {at}");
         }
         check("hinted", hinted as usize);
+
+        // verify: a pass over every chunk, hashing what the media holds.
+        use md5::Digest;
+        let ewf = open();
+        let v = ewf.verify().expect("verify");
+        assert_eq!(v.md5, <[u8; 16]>::from(md5::Md5::digest(&media)));
+        assert_eq!(v.sha1, <[u8; 20]>::from(sha1::Sha1::digest(&media)));
+        assert!(v.bad_chunks.is_empty(), "{:?}", v.bad_chunks);
+        check("verify", ewf.media.chunks.len());
     }
 
     /// A segment whose pages are never in memory, and that records the
