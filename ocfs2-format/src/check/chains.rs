@@ -108,27 +108,20 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         // a block that does not read, it stops checking the chain.)
         let ends_at_non_group = walked.as_ref().is_err_and(|e| walk_end(e) == Some("CHAIN_LINK_MAGIC"));
         if walked.is_ok() || ends_at_non_group {
-            if u64::from(rec.c_total.get()) != total {
-                cx.error(
-                    Some("CHAIN_BITS"),
-                    a.inode,
-                    s,
-                    "c_total",
-                    total,
-                    rec.c_total.get(),
-                    format!("{} chain {chain}: total bits differ from its groups'", a.name),
-                );
-            }
-            if u64::from(rec.c_free.get()) != free {
-                cx.error(
-                    Some("CHAIN_BITS"),
-                    a.inode,
-                    s,
-                    "c_free",
-                    free,
-                    rec.c_free.get(),
-                    format!("{} chain {chain}: free bits differ from its groups'", a.name),
-                );
+            for (field, what, want, got) in
+                [("c_total", "total", total, rec.c_total.get()), ("c_free", "free", free, rec.c_free.get())]
+            {
+                if u64::from(got) != want {
+                    cx.error(
+                        Some("CHAIN_BITS"),
+                        a.inode,
+                        s,
+                        field,
+                        want,
+                        got,
+                        format!("{} chain {chain}: {what} bits differ from its groups'", a.name),
+                    );
+                }
             }
         }
         match walked {
