@@ -99,8 +99,9 @@ pub struct EwfSource {
     /// [`walk_threads`](super::walk_threads), asked once (it reads the
     /// cgroup's files on every call).
     threads: usize,
-    /// The other `threads - 1`, started at the first long read (a walk of
-    /// metadata alone never starts them) and stopped when the source drops.
+    /// The other `threads - 1`, started by the first long read, long hint
+    /// ([`HINT_START`] chunks) or [`EwfSource::verify`] (opening a volume
+    /// starts none) and stopped when the source drops.
     helpers: OnceLock<Helpers>,
 }
 
