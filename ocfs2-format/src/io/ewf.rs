@@ -448,7 +448,7 @@ impl Media {
         Ok((out, bad))
     }
 
-    /// [`EwfSource::load`] into `out`, which is exactly the chunk's length.
+    /// [`Media::load`] into `out`, which is exactly the chunk's length.
     fn load_into(&self, i: u64, out: &mut [u8]) -> Result<Option<Error>> {
         let c = self.chunks[i as usize];
         let seg = &self.segments[c.segment as usize];
