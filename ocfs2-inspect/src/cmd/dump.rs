@@ -87,7 +87,8 @@ fn copy_sparse(
                 continue;
             }
             // Up to the next shared run, which an earlier copy may hold.
-            let stop = runs.iter().map(|run| run.logical).find(|&l| l > off).unwrap_or(end).min(end);
+            let next_run = runs.get(runs.partition_point(|run| run.logical <= off));
+            let stop = next_run.map_or(end, |run| run.logical.min(end));
             let want = (stop - off).min(buf.len() as u64) as usize;
             let n = r.read_at(off, &mut buf[..want]).map_err(read_err_at(path, r.ino()))?;
             if n == 0 {
@@ -127,6 +128,9 @@ fn shared_runs(r: &VolFile<'_>) -> Vec<SharedRun> {
         .collect()
 }
 
+/// Shared runs an rdump remembers at most (each a path and three numbers).
+const SHARED_COPIES_MAX: usize = 1 << 18;
+
 /// The shared (reflinked) clusters an rdump has copied: volume byte offset ->
 /// (bytes, the copy holding them, offset in it). A later file sharing them is
 /// copied from that copy by the kernel (`copy_file_range`, which shares the
@@ -146,7 +150,11 @@ impl SharedCopies {
     /// (or `end`) into `f` from an earlier copy, if one holds them all;
     /// returns the count. Any failure leaves them to be read from the volume.
     fn copy(&self, runs: &[SharedRun], off: u64, end: u64, f: &File) -> Option<u64> {
-        let run = runs.iter().find(|run| (run.logical..run.logical + run.len).contains(&off))?;
+        // Runs are in file order: the last starting at or before `off`.
+        let run = runs[..runs.partition_point(|run| run.logical <= off)].last()?;
+        if off >= run.logical + run.len {
+            return None;
+        }
         let n = (run.logical + run.len).min(end) - off;
         let (from, at) = self.find(run.physical + (off - run.logical), n)?;
         // O_NOATIME: reading the earlier copy must not change the atime rdump gave it.
@@ -157,10 +165,12 @@ impl SharedCopies {
         (io::copy(&mut src.take(n), &mut dst).ok()? == n).then_some(n)
     }
 
-    /// Records that `path` now holds `runs` (those no earlier copy holds).
+    /// Records that `path` now holds `runs` (those no earlier copy holds), up
+    /// to [`SHARED_COPIES_MAX`] in all: past it later sharers are read from
+    /// the volume again.
     fn remember(&mut self, runs: &[SharedRun], path: &Path) {
         for run in runs {
-            if self.find(run.physical, run.len).is_none() {
+            if self.0.len() < SHARED_COPIES_MAX && self.find(run.physical, run.len).is_none() {
                 self.0.insert(run.physical, (run.len, path.to_path_buf(), run.logical));
             }
         }
