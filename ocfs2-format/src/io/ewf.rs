@@ -100,7 +100,7 @@ pub struct EwfSource {
     /// cgroup's files on every call).
     threads: usize,
     /// The other `threads - 1`, started by the first long read, long hint
-    /// ([`HINT_START`] chunks) or [`EwfSource::verify`] (opening a volume
+    /// (more than [`HINT_START`] chunks) or [`EwfSource::verify`] (opening a volume
     /// starts none) and stopped when the source drops.
     helpers: OnceLock<Helpers>,
 }
@@ -725,7 +725,7 @@ impl BlockSource for EwfSource {
 /// a few microseconds to hand them over, so reads of a few chunks (metadata,
 /// small files) stay on the caller's thread.
 const CHUNKS_PER_THREAD: usize = 8;
-/// Chunks a hint must span to start the helper threads (later hints of any
+/// A hint must span more chunks than this to start the helper threads (later hints of any
 /// length use them once they run): opening a volume hints its first
 /// megabyte or so, and starts no thread, so a program may still fork after
 /// opening one (the FUSE daemon detaches after mounting).
@@ -865,22 +865,24 @@ impl Media {
     fn help(&self) {
         let mut a = self.lock_ahead();
         while !a.stop {
+            // A queued chunk while there is room in `ready`, else a hinted one
+            // while the lead allows; neither is taken off its queue otherwise.
             let room = a.ready.len() + a.busy.len() < self.window;
             let lead = a.unread + a.busy.len() < self.hint_lead;
-            let (i, hint) = match (a.queue.pop_front().filter(|_| room), lead) {
-                (Some(i), _) => (i, None),
-                (None, true) if !a.hinted.is_empty() => match a.hinted.pop_front() {
-                    Some(i) if self.has(i) => continue,
-                    Some(i) => (i, Some(a.generation)),
-                    None => continue,
-                },
-                _ => {
-                    a.idle += 1;
-                    a = self.work.wait(a).unwrap_or_else(|e| e.into_inner());
-                    a.idle -= 1;
-                    continue;
-                }
+            let next = match (room, lead) {
+                (true, _) if !a.queue.is_empty() => a.queue.pop_front().map(|i| (i, None)),
+                (_, true) => a.hinted.pop_front().map(|i| (i, Some(a.generation))),
+                _ => None,
             };
+            let Some((i, hint)) = next else {
+                a.idle += 1;
+                a = self.work.wait(a).unwrap_or_else(|e| e.into_inner());
+                a.idle -= 1;
+                continue;
+            };
+            if hint.is_some() && self.has(i) {
+                continue;
+            }
             a.busy.push(i);
             drop(a);
             let data = match self.load(i) {
