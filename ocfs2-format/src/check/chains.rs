@@ -89,7 +89,7 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
     let mut counted = true;
     let groups_on: Vec<usize> = walks.iter().map(|(facts, _)| facts.len()).collect();
     // No chain has broken yet: libocfs2's walk stops at the first that does
-    // (`stops_bitmap_load`).
+    // (`walk_end`).
     let mut first_break = true;
     // Blocks where a chain walk stopped.
     let mut broken = HashSet::new();
@@ -103,11 +103,11 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         for f in facts {
             group(cx, a, f, cpg, first_group, &mut all_clusters)?;
         }
+        let end = walked.as_ref().err().and_then(walk_end);
         // A chain ending at a block that is no group holds the groups before
         // it: fsck.ocfs2 holds the record to those. (At a link out of range or
         // a block that does not read, it stops checking the chain.)
-        let ends_at_non_group = walked.as_ref().is_err_and(|e| walk_end(e) == Some("CHAIN_LINK_MAGIC"));
-        if walked.is_ok() || ends_at_non_group {
+        if walked.is_ok() || end == Some("CHAIN_LINK_MAGIC") {
             for (field, what, want, got) in
                 [("c_total", "total", total, rec.c_total.get()), ("c_free", "free", free, rec.c_free.get())]
             {
@@ -127,7 +127,7 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
         match walked {
             Ok(()) => {}
             Err(e) => {
-                counted &= walk_end(&e).is_some();
+                counted &= end.is_some();
                 broken.extend(e.corruption().map(|c| c.blkno));
                 if let Some(c) = e.corruption() {
                     if matches!(code_of(c), Some("GROUP_GEN" | "GROUP_PARENT" | "GROUP_CHAIN")) {
@@ -136,7 +136,7 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
                 }
                 let unloaded = a.kind == AllocatorKind::Clusters
                     && std::mem::take(&mut first_break)
-                    && stops_bitmap_load(&e)
+                    && end.is_some()
                     && groups_on[chain + 1..].iter().any(|&n| n > 0);
                 let also: &[&str] = if unloaded {
                     &["CLUSTER_ALLOC_BIT"]
@@ -216,23 +216,19 @@ fn allocator(cx: &mut Ctx<'_, '_>, a: &Allocator) -> Result<()> {
     Ok(())
 }
 
-/// Whether libocfs2's walk of the global bitmap, through which fsck.ocfs2
-/// loads the bitmap it compares the clusters in use with, ends for good at the
-/// error that broke a chain: a group it cannot read (a link out of range, a
-/// failed checksum, a wrong signature) or meets again. The groups of the later
-/// chains are then missing from that bitmap, and each holds a cluster in use
-/// (its descriptor's), which fsck names as clear (CLUSTER_ALLOC_BIT) though it
-/// is set. (A group naming another block or chain fails the whole load, so
-/// fsck compares nothing; a wrong parent or generation it does not check.)
-fn stops_bitmap_load(e: &Error) -> bool {
-    walk_end(e).is_some()
-}
-
 /// The code of `e` when it is damage at which fsck.ocfs2's own chain walk (pass
 /// 0) ends too, so that both sum the same groups: a link out of range, a block
 /// that does not read or is no group, or a group met again (fsck counts the
 /// loop's groups again up to a bound, which sums nothing that is on disk; ours
 /// sums each group once). Other damage to a group fsck -n reads past.
+///
+/// libocfs2's walk of the global bitmap, through which fsck.ocfs2 loads the
+/// bitmap it compares the clusters in use with, ends for good at the same
+/// damage. The groups of the later chains are then missing from that bitmap,
+/// and each holds a cluster in use (its descriptor's), which fsck names as
+/// clear (CLUSTER_ALLOC_BIT) though it is set. (A group naming another block
+/// or chain fails the whole load, so fsck compares nothing; a wrong parent or
+/// generation it does not check.)
 fn walk_end(e: &Error) -> Option<&'static str> {
     let ends = ["BAD_CRC32", "CHAIN_LINK_MAGIC", "CHAIN_LINK_RANGE", "CHAIN_HEAD_LINK_RANGE", "GROUP_CHAIN_LOOP"];
     e.corruption().and_then(code_of).filter(|c| ends.contains(c))
